@@ -1,0 +1,173 @@
+using Serverless.DurableTask.Client;
+
+namespace Serverless.DurableTask.Engine;
+
+/// <summary>An instance row: an orchestration or an entity (id <c>@name@key</c>).</summary>
+internal sealed record InstanceRecord
+{
+    public required string InstanceId { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string ExecutionId { get; init; }
+
+    public bool IsEntity { get; init; }
+
+    public OrchestrationRuntimeStatus Status { get; init; }
+
+    public string? Input { get; init; }
+
+    public string? Output { get; init; }
+
+    public string? CustomStatus { get; init; }
+
+    public TaskFailureDetails? Failure { get; init; }
+
+    public string? EntityState { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+
+    public DateTime LastUpdatedAt { get; init; }
+
+    public DateTime? CompletedAt { get; init; }
+
+    public string? ParentInstanceId { get; init; }
+
+    /// <summary>Gets the task id of this sub-orchestration in its parent, or -1.</summary>
+    public int ParentTaskId { get; init; } = -1;
+
+    /// <summary>Gets how many history events the current execution has; lets a cached session tell it is current.</summary>
+    public int HistoryCount { get; init; }
+}
+
+/// <summary>A message waiting for an instance.</summary>
+internal sealed record InstanceMessage(long Id, string InstanceId, DateTime VisibleAt, HistoryEvent Event, int DequeueCount = 0);
+
+/// <summary>An activity to run.</summary>
+internal sealed record ActivityTask(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount = 0);
+
+/// <summary>A message to send as part of a step's commit.</summary>
+internal sealed record OutgoingMessage(string InstanceId, HistoryEvent Event, DateTime VisibleAt);
+
+/// <summary>An instance to create as part of a step's commit (a sub-orchestration, or an orchestration started by an entity).</summary>
+internal sealed record NewInstance(string InstanceId, string Name, string? Input, string? ParentInstanceId, HistoryEvent StartMessage, DateTime VisibleAt, int ParentTaskId = -1);
+
+/// <summary>A leased orchestration or entity step.</summary>
+internal sealed class OrchestrationWorkItem
+{
+    public required string InstanceId { get; init; }
+
+    public required long LockToken { get; init; }
+
+    /// <summary>Gets the instance row; null when messages arrived for an instance that does not exist (entity signals create it).</summary>
+    public InstanceRecord? Instance { get; init; }
+
+    public required IReadOnlyList<InstanceMessage> Messages { get; init; }
+}
+
+/// <summary>Everything one step changes, committed in one transaction.</summary>
+internal sealed class OrchestrationCommit
+{
+    /// <summary>Gets the new state of the instance row; null when the step only drops messages.</summary>
+    public required InstanceRecord? Instance { get; init; }
+
+    /// <summary>Gets the events to append to history (already including the step's new events).</summary>
+    public IReadOnlyList<HistoryEvent> NewHistory { get; init; } = [];
+
+    /// <summary>Gets whether the history is replaced (ContinueAsNew) rather than appended to.</summary>
+    public bool ReplaceHistory { get; init; }
+
+    public IReadOnlyList<ActivityTask> NewTasks { get; init; } = [];
+
+    public IReadOnlyList<OutgoingMessage> Messages { get; init; } = [];
+
+    public IReadOnlyList<NewInstance> NewInstances { get; init; } = [];
+
+    /// <summary>Gets the ids of the messages the step consumed.</summary>
+    public IReadOnlyList<long> ConsumedMessageIds { get; init; } = [];
+
+    /// <summary>Gets whether the instance row is deleted (an entity whose state became null).</summary>
+    public bool DeleteInstance { get; init; }
+}
+
+/// <summary>A leased activity.</summary>
+internal sealed class ActivityWorkItem
+{
+    public required ActivityTask Task { get; init; }
+
+    public required long LockToken { get; init; }
+}
+
+/// <summary>A dead-lettered message.</summary>
+internal sealed record DeadLetter(long Id, string Kind, string InstanceId, string Payload, string Reason, int DequeueCount, DateTime DeadLetteredAt);
+
+/// <summary>Counts for the health page.</summary>
+internal sealed record StoreStatistics(int PendingMessages, int PendingActivities, int LockedInstances, int DeadLetters, int Instances);
+
+/// <summary>
+/// The contract of a durable store. A store persists instances, history and queued messages, hands out
+/// leased work items, and commits each step atomically.
+/// </summary>
+internal interface IOrchestrationStore : IAsyncDisposable
+{
+    string HubName { get; }
+
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Waits until an instance has visible messages and is not leased, then leases it.</summary>
+    Task<OrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(CancellationToken cancellationToken);
+
+    /// <summary>Commits a step and releases the lease. Throws <see cref="LeaseLostException"/> when the lease expired.</summary>
+    Task CompleteOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, OrchestrationCommit commit);
+
+    /// <summary>Releases the lease without committing; the messages will be delivered again.</summary>
+    Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem);
+
+    /// <summary>Moves the item's messages to the dead-letter table and marks the instance failed, in one transaction.</summary>
+    Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason);
+
+    Task<ActivityWorkItem> LockNextActivityWorkItemAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes the activity and sends its result to the instance, in one transaction.</summary>
+    Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result);
+
+    Task AbandonActivityWorkItemAsync(ActivityWorkItem workItem);
+
+    Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason);
+
+    /// <summary>Extends a lease; false when it was lost.</summary>
+    bool RenewActivityLease(ActivityWorkItem workItem);
+
+    Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken);
+
+    // Client operations.
+    Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken);
+
+    Task SendMessageAsync(OutgoingMessage message, CancellationToken cancellationToken);
+
+    Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken);
+
+    Task<Page<InstanceRecord>> QueryInstancesAsync(OrchestrationQuery query, bool entities, CancellationToken cancellationToken);
+
+    Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken);
+
+    Task<int> PurgeInstancesAsync(PurgeInstancesFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Purges finished orchestrations completed before <paramref name="completedBefore"/>.</summary>
+    Task<int> PurgeCompletedBeforeAsync(DateTime completedBefore, CancellationToken cancellationToken);
+
+    /// <summary>Completes when the instance's row changes after the call (or the token is cancelled).</summary>
+    Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken);
+
+    Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(int top, CancellationToken cancellationToken);
+
+    Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Checks that the store answers and its schema is current.</summary>
+    Task<bool> IsReadyAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The lease of a work item expired and another worker may have taken it; the step was not committed.</summary>
+internal sealed class LeaseLostException(string instanceId) : Exception($"The lease on '{instanceId}' was lost; the step was not committed.");

@@ -1,0 +1,68 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Serverless.DurableTask.Sqlite;
+
+/// <summary>Applies the embedded, versioned schema scripts (<c>Migrations/NNNN_name.sql</c>) in order, each in its own transaction.</summary>
+internal static class SqliteMigrations
+{
+    private const string Prefix = "Serverless.Sqlite.Migrations.";
+
+    public static int LatestVersion => Scripts().Select(s => s.Version).DefaultIfEmpty(0).Max();
+
+    public static void Apply(SqliteConnection connection)
+    {
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE IF NOT EXISTS SchemaVersions (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+            create.ExecuteNonQuery();
+        }
+
+        foreach (var (version, name, sql) in Scripts())
+        {
+            // BEGIN IMMEDIATE takes the write lock first, so two processes never apply the same script twice.
+            using var tx = connection.BeginTransaction(deferred: false);
+            using var check = connection.CreateCommand();
+            check.Transaction = tx;
+            check.CommandText = "SELECT COUNT(*) FROM SchemaVersions WHERE version = $v";
+            check.Parameters.AddWithValue("$v", version);
+            if (Convert.ToInt64(check.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
+            {
+                continue;
+            }
+
+            using var apply = connection.CreateCommand();
+            apply.Transaction = tx;
+            apply.CommandText = sql;
+            apply.ExecuteNonQuery();
+            using var record = connection.CreateCommand();
+            record.Transaction = tx;
+            record.CommandText = "INSERT INTO SchemaVersions (version, name, applied_at) VALUES ($v, $n, $t)";
+            record.Parameters.AddWithValue("$v", version);
+            record.Parameters.AddWithValue("$n", name);
+            record.Parameters.AddWithValue("$t", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+            record.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    public static int CurrentVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM SchemaVersions";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static IEnumerable<(int Version, string Name, string Sql)> Scripts()
+    {
+        var assembly = typeof(SqliteMigrations).Assembly;
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var name = resource[Prefix.Length..^4];
+            var version = int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            yield return (version, name, reader.ReadToEnd());
+        }
+    }
+}

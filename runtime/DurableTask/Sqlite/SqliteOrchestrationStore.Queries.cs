@@ -1,0 +1,373 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Engine;
+
+namespace Serverless.DurableTask.Sqlite;
+
+/// <content>Client operations: creating instances, sending messages, reading, querying and purging.</content>
+internal sealed partial class SqliteOrchestrationStore
+{
+    private const string InstanceColumns = "instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count";
+
+    public Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        InstanceMessage? created = null;
+        return WriteAsync(
+            ctx =>
+            {
+                if (!TryCreateInstance(ctx, instance, replaceTerminal, now, out _))
+                {
+                    var status = (OrchestrationRuntimeStatus)Convert.ToInt32(ctx.Scalar("SELECT runtime_status FROM Instances WHERE instance_id = $id", ("$id", instance.InstanceId)), CultureInfo.InvariantCulture);
+                    throw new OrchestrationAlreadyExistsException(instance.InstanceId, status);
+                }
+
+                // Messages left for a finished instance of the same id belong to the old run.
+                ctx.Exec("DELETE FROM Messages WHERE instance_id = $id", ("$id", instance.InstanceId));
+                created = InsertMessage(ctx, new OutgoingMessage(instance.InstanceId, instance.StartMessage, instance.VisibleAt));
+                return 0;
+            },
+            afterCommit: _ =>
+            {
+                if (_queues.TryGetValue(instance.InstanceId, out var q))
+                {
+                    q.Messages.Clear();
+                    q.Suspended = false;
+                }
+
+                AddMessages([created!], now);
+                NotifyWatchers(instance.InstanceId);
+            });
+    }
+
+    public Task SendMessageAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        InstanceMessage? created = null;
+        var now = DateTime.UtcNow;
+        return WriteAsync(
+            ctx =>
+            {
+                created = InsertMessage(ctx, message);
+                return 0;
+            },
+            afterCommit: _ => AddMessages([created!], now));
+    }
+
+    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, event FROM History WHERE instance_id = $id ORDER BY seq";
+        command.Parameters.AddWithValue("$id", instanceId);
+        var events = new List<HistoryEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                events.Add(DeserializeEvent(reader.GetString(1)));
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                throw new InvalidDataException($"History event #{reader.GetInt64(0)} of instance '{instanceId}' is corrupt: {ex.Message}", ex);
+            }
+        }
+
+        return events;
+    }
+
+    public async Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {InstanceColumns} FROM Instances WHERE instance_id = $id";
+        command.Parameters.AddWithValue("$id", instanceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadInstance(reader) : null;
+    }
+
+    public async Task<Page<InstanceRecord>> QueryInstancesAsync(OrchestrationQuery query, bool entities, CancellationToken cancellationToken)
+    {
+        var pageSize = Math.Clamp(query.PageSize, 1, 1000);
+        var sql = new StringBuilder($"SELECT {InstanceColumns} FROM Instances WHERE is_entity = $ent");
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Parameters.AddWithValue("$ent", entities ? 1 : 0);
+        if (query.CreatedFrom is { } from)
+        {
+            sql.Append(" AND created_at >= $from");
+            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        }
+
+        if (query.CreatedTo is { } to)
+        {
+            sql.Append(" AND created_at <= $to");
+            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        }
+
+        if (query.Statuses is { Count: > 0 } statuses)
+        {
+            sql.Append(" AND runtime_status IN (").AppendJoin(", ", statuses.Select(s => ((int)s).ToString(CultureInfo.InvariantCulture))).Append(')');
+        }
+
+        if (!string.IsNullOrEmpty(query.InstanceIdPrefix))
+        {
+            // Range on the primary key rather than LIKE: exact, case-sensitive and index-friendly.
+            sql.Append(" AND instance_id >= $prefix AND instance_id < $prefixEnd");
+            command.Parameters.AddWithValue("$prefix", query.InstanceIdPrefix);
+            command.Parameters.AddWithValue("$prefixEnd", query.InstanceIdPrefix + "\uffff");
+        }
+
+        if (!string.IsNullOrEmpty(query.Name))
+        {
+            sql.Append(" AND name = $name COLLATE NOCASE");
+            command.Parameters.AddWithValue("$name", query.Name);
+        }
+
+        if (query.ContinuationToken is { } token)
+        {
+            var (createdAt, lastId) = DecodeToken(token);
+            sql.Append(" AND (created_at > $cAt OR (created_at = $cAt AND instance_id > $cId))");
+            command.Parameters.AddWithValue("$cAt", createdAt);
+            command.Parameters.AddWithValue("$cId", lastId);
+        }
+
+        sql.Append(" ORDER BY created_at, instance_id LIMIT $take");
+        command.Parameters.AddWithValue("$take", pageSize + 1);
+        command.CommandText = sql.ToString();
+        var rows = new List<InstanceRecord>(pageSize + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(ReadInstance(reader));
+            }
+        }
+
+        string? next = null;
+        if (rows.Count > pageSize)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            var last = rows[^1];
+            next = EncodeToken(ToMs(last.CreatedAt), last.InstanceId);
+        }
+
+        return new Page<InstanceRecord>(rows, next);
+    }
+
+    public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
+        PurgeWhereAsync("instance_id = $id AND completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)", [("$id", instanceId)]);
+
+    public Task<int> PurgeInstancesAsync(PurgeInstancesFilter filter, CancellationToken cancellationToken)
+    {
+        var where = new StringBuilder("is_entity = 0");
+        var parameters = new List<(string, object?)>();
+        var terminal = new[] { OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated };
+        var statuses = (filter.Statuses is { Count: > 0 } s ? s.Where(terminal.Contains) : terminal).ToList();
+        if (statuses.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+
+        where.Append(" AND runtime_status IN (").AppendJoin(", ", statuses.Select(x => ((int)x).ToString(CultureInfo.InvariantCulture))).Append(')');
+        if (filter.CreatedFrom is { } from)
+        {
+            where.Append(" AND created_at >= $from");
+            parameters.Add(("$from", from.ToUnixTimeMilliseconds()));
+        }
+
+        if (filter.CreatedTo is { } to)
+        {
+            where.Append(" AND created_at <= $to");
+            parameters.Add(("$to", to.ToUnixTimeMilliseconds()));
+        }
+
+        return PurgeWhereAsync(where.ToString(), [.. parameters]);
+    }
+
+    public Task<int> PurgeCompletedBeforeAsync(DateTime completedBefore, CancellationToken cancellationToken) =>
+        PurgeWhereAsync("is_entity = 0 AND completed_at IS NOT NULL AND completed_at < $cut AND runtime_status IN (1, 3, 5)", [("$cut", ToMs(completedBefore))]);
+
+    public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (!_watchers.TryGetValue(instanceId, out var list))
+            {
+                list = [];
+                _watchers[instanceId] = list;
+            }
+
+            list.Add(tcs);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(() =>
+            {
+                lock (_gate)
+                {
+                    if (_watchers.TryGetValue(instanceId, out var list))
+                    {
+                        list.Remove(tcs);
+                        if (list.Count == 0)
+                        {
+                            _watchers.Remove(instanceId);
+                        }
+                    }
+                }
+
+                tcs.TrySetCanceled(cancellationToken);
+            });
+        }
+
+        return tcs.Task;
+    }
+
+    public Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_queues.TryGetValue(instanceId, out var q) ? q.Messages.Count : 0);
+        }
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(int top, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, kind, instance_id, payload, reason, dequeue_count, dead_lettered_at FROM DeadLetters ORDER BY id DESC LIMIT $top";
+        command.Parameters.AddWithValue("$top", Math.Clamp(top, 1, 1000));
+        var list = new List<DeadLetter>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new DeadLetter(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5), FromMs(reader.GetInt64(6))));
+        }
+
+        return list;
+    }
+
+    public async Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        int pending, activities, locked;
+        lock (_gate)
+        {
+            pending = _queues.Values.Sum(q => q.Messages.Count);
+            locked = _queues.Values.Count(q => q.LockToken != 0);
+            activities = _activities.Count;
+        }
+
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT COUNT(*) FROM DeadLetters), (SELECT COUNT(*) FROM Instances WHERE is_entity = 0)";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new StoreStatistics(pending, activities, locked, reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is null || _shutdown.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        return SqliteMigrations.CurrentVersion(connection) == SqliteMigrations.LatestVersion;
+    }
+
+    private static string EncodeToken(long createdAt, string instanceId) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.ToString(CultureInfo.InvariantCulture)}|{instanceId}"));
+
+    private static (long CreatedAt, string InstanceId) DecodeToken(string token)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            return (long.Parse(text.AsSpan(0, bar), NumberStyles.Integer, CultureInfo.InvariantCulture), text[(bar + 1)..]);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new ArgumentException("The continuation token is not valid.", nameof(token), ex);
+        }
+    }
+
+    private static InstanceRecord ReadInstance(SqliteDataReader reader)
+    {
+        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        return new InstanceRecord
+        {
+            InstanceId = reader.GetString(0),
+            ExecutionId = reader.GetString(1),
+            Name = reader.GetString(2),
+            IsEntity = reader.GetInt32(3) != 0,
+            Status = (OrchestrationRuntimeStatus)reader.GetInt32(4),
+            Input = Text(5),
+            Output = Text(6),
+            CustomStatus = Text(7),
+            Failure = Text(8) is { } f ? JsonSerializer.Deserialize<TaskFailureDetails>(f, Json) : null,
+            EntityState = Text(9),
+            CreatedAt = FromMs(reader.GetInt64(10)),
+            LastUpdatedAt = FromMs(reader.GetInt64(11)),
+            CompletedAt = reader.IsDBNull(12) ? null : FromMs(reader.GetInt64(12)),
+            ParentInstanceId = Text(13),
+            ParentTaskId = reader.GetInt32(14),
+            HistoryCount = reader.GetInt32(15),
+        };
+    }
+
+    private Task<int> PurgeWhereAsync(string where, (string Name, object? Value)[] parameters)
+    {
+        var purged = new List<string>();
+        return WriteAsync(
+            ctx =>
+            {
+                var select = ctx.Command($"SELECT instance_id FROM Instances WHERE {where}");
+                foreach (var (name, value) in parameters)
+                {
+                    select.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                }
+
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        purged.Add(reader.GetString(0));
+                    }
+                }
+
+                foreach (var id in purged)
+                {
+                    ctx.Exec("DELETE FROM Instances WHERE instance_id = $id", ("$id", id));
+                    ctx.Exec("DELETE FROM History WHERE instance_id = $id", ("$id", id));
+                    ctx.Exec("DELETE FROM Messages WHERE instance_id = $id", ("$id", id));
+                    ctx.Exec("DELETE FROM Tasks WHERE instance_id = $id", ("$id", id));
+                }
+
+                return purged.Count;
+            },
+            afterCommit: _ =>
+            {
+                foreach (var id in purged)
+                {
+                    if (_queues.TryGetValue(id, out var q) && q.LockToken == 0)
+                    {
+                        _queues.Remove(id);
+                    }
+
+                    foreach (var entry in _activities.Values.Where(a => a.Task.InstanceId == id && a.LockToken == 0).ToList())
+                    {
+                        _activities.Remove(entry.Task.Id);
+                    }
+
+                    NotifyWatchers(id);
+                }
+            });
+    }
+}

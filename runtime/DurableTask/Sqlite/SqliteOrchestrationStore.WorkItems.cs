@@ -1,0 +1,453 @@
+using System.Text.Json;
+using Serverless.DurableTask.Engine;
+
+namespace Serverless.DurableTask.Sqlite;
+
+/// <content>Leasing and committing orchestration, entity and activity work.</content>
+internal sealed partial class SqliteOrchestrationStore
+{
+    private const string InsertMessageSql = "INSERT INTO Messages (id, instance_id, visible_at, dequeue_count, event) VALUES ($id, $i, $v, 0, $e)";
+    private const string InsertTaskSql = "INSERT INTO Tasks (id, instance_id, execution_id, task_id, name, input, dequeue_count, created_at) VALUES ($id, $i, $x, $t, $n, $in, 0, $c)";
+    private const string UpsertInstanceSql = """
+        INSERT INTO Instances (instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state,
+                               created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count)
+        VALUES ($id, $x, $n, $ent, $s, $in, $out, $cs, $f, $es, $c, $u, $done, $p, $pt, $h)
+        ON CONFLICT (instance_id) DO UPDATE SET
+            execution_id = excluded.execution_id, name = excluded.name, is_entity = excluded.is_entity, runtime_status = excluded.runtime_status,
+            input = excluded.input, output = excluded.output, custom_status = excluded.custom_status, failure = excluded.failure,
+            entity_state = excluded.entity_state, created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = excluded.completed_at,
+            parent_instance_id = excluded.parent_instance_id, parent_task_id = excluded.parent_task_id, history_count = excluded.history_count
+        """;
+
+    public async Task<OrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var instanceId = await _readyInstances.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            List<InstanceMessage> messages;
+            List<long>? recovered = null;
+            long token;
+            lock (_gate)
+            {
+                if (!_queues.TryGetValue(instanceId, out var q))
+                {
+                    continue;
+                }
+
+                q.Ready = false;
+                var now = DateTime.UtcNow;
+                messages = q.LockToken == 0 && q.NotBefore <= now
+                    ? q.Messages.Where(m => m.VisibleAt <= now && (!q.Suspended || m.Event.IsControl)).ToList()
+                    : [];
+                if (messages.Count == 0)
+                {
+                    Evaluate(instanceId, q, now);
+                    continue;
+                }
+
+                token = ++_nextLockToken;
+                q.LockToken = token;
+                q.LockUntil = now + _lease;
+                q.Delivered = messages.Select(m => m.Id).ToHashSet();
+                if (q.Recovered is { Count: > 0 } r)
+                {
+                    recovered = messages.Where(m => r.Contains(m.Id)).Select(m => m.Id).ToList();
+                }
+            }
+
+            if (recovered is { Count: > 0 })
+            {
+                // These messages were pending when a previous process stopped, maybe while running them: count this
+                // delivery durably first, so work that crashes the process is dead-lettered instead of looping forever.
+                await WriteAsync(ctx =>
+                {
+                    foreach (var id in recovered)
+                    {
+                        ctx.Exec("UPDATE Messages SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id));
+                    }
+
+                    return 0;
+                }).ConfigureAwait(false);
+            }
+
+            InstanceRecord? instance;
+            try
+            {
+                instance = await GetInstanceAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    if (_queues.TryGetValue(instanceId, out var q) && q.LockToken == token)
+                    {
+                        ReleaseInstance(instanceId, q, countDelivery: true, DateTime.UtcNow);
+                    }
+                }
+
+                throw;
+            }
+
+            return new OrchestrationWorkItem { InstanceId = instanceId, LockToken = token, Instance = instance, Messages = messages };
+        }
+    }
+
+    public Task CompleteOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, OrchestrationCommit commit)
+    {
+        var createdMessages = new List<InstanceMessage>();
+        var createdTasks = new List<ActivityTask>();
+        var now = DateTime.UtcNow;
+        return WriteAsync(
+            ctx =>
+            {
+                var record = commit.Instance;
+                if (commit.DeleteInstance)
+                {
+                    ctx.Exec("DELETE FROM Instances WHERE instance_id = $id", ("$id", workItem.InstanceId));
+                    ctx.Exec("DELETE FROM History WHERE instance_id = $id", ("$id", workItem.InstanceId));
+                }
+                else if (record is not null)
+                {
+                    UpsertInstance(ctx, record);
+                    var first = record.HistoryCount - commit.NewHistory.Count;
+                    if (commit.ReplaceHistory)
+                    {
+                        ctx.Exec("DELETE FROM History WHERE instance_id = $id", ("$id", workItem.InstanceId));
+                        first = 0;
+                    }
+
+                    for (var i = 0; i < commit.NewHistory.Count; i++)
+                    {
+                        ctx.Exec("INSERT INTO History (instance_id, seq, event) VALUES ($id, $s, $e)", ("$id", record.InstanceId), ("$s", first + i), ("$e", SerializeEvent(commit.NewHistory[i])));
+                    }
+                }
+
+                foreach (var id in commit.ConsumedMessageIds)
+                {
+                    ctx.Exec("DELETE FROM Messages WHERE id = $id", ("$id", id));
+                }
+
+                foreach (var task in commit.NewTasks)
+                {
+                    var stored = task with { Id = ++_nextTaskId };
+                    ctx.Exec(InsertTaskSql, ("$id", stored.Id), ("$i", stored.InstanceId), ("$x", stored.ExecutionId), ("$t", stored.TaskId), ("$n", stored.Name), ("$in", stored.Input), ("$c", ToMs(now)));
+                    createdTasks.Add(stored);
+                }
+
+                foreach (var child in commit.NewInstances)
+                {
+                    if (!TryCreateInstance(ctx, child, replaceTerminal: true, now, out var conflict))
+                    {
+                        // A sub-orchestration id that is already running: the parent's task fails instead.
+                        if (child.ParentInstanceId is { } parent && child.StartMessage is ExecutionStartedEvent started)
+                        {
+                            var failed = new SubOrchestrationInstanceFailedEvent(started.ParentTaskId, new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!, conflict!)) { Timestamp = now };
+                            createdMessages.Add(InsertMessage(ctx, new OutgoingMessage(parent, failed, now)));
+                        }
+
+                        continue;
+                    }
+
+                    createdMessages.Add(InsertMessage(ctx, new OutgoingMessage(child.InstanceId, child.StartMessage, child.VisibleAt)));
+                }
+
+                foreach (var message in commit.Messages)
+                {
+                    createdMessages.Add(InsertMessage(ctx, message));
+                }
+
+                return 0;
+            },
+            validate: () =>
+            {
+                if (!_queues.TryGetValue(workItem.InstanceId, out var q) || q.LockToken != workItem.LockToken)
+                {
+                    return false;
+                }
+
+                q.Committing = true;
+                return true;
+            },
+            afterCommit: _ =>
+            {
+                if (_queues.TryGetValue(workItem.InstanceId, out var q))
+                {
+                    var consumed = commit.ConsumedMessageIds.ToHashSet();
+                    q.Messages.RemoveAll(m => consumed.Contains(m.Id));
+                    q.Recovered?.ExceptWith(consumed);
+                    q.Suspended = commit.Instance?.Status == OrchestrationRuntimeStatus.Suspended;
+                    q.LockToken = 0;
+                    q.Committing = false;
+                    q.Delivered = null;
+                    q.NotBefore = default;
+                }
+
+                AddTasks(createdTasks);
+                AddMessages(createdMessages, now);
+                if (_queues.TryGetValue(workItem.InstanceId, out var self))
+                {
+                    Evaluate(workItem.InstanceId, self, now);
+                }
+
+                NotifyWatchers(workItem.InstanceId);
+                foreach (var child in commit.NewInstances)
+                {
+                    NotifyWatchers(child.InstanceId);
+                }
+            },
+            onFailure: () =>
+            {
+                if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
+                {
+                    q.Committing = false;
+                }
+            });
+    }
+
+    public Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem)
+    {
+        lock (_gate)
+        {
+            if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
+            {
+                ReleaseInstance(workItem.InstanceId, q, countDelivery: true, DateTime.UtcNow);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
+    {
+        var now = DateTime.UtcNow;
+        return WriteAsync(
+            ctx =>
+            {
+                foreach (var message in workItem.Messages)
+                {
+                    ctx.Exec(
+                        "INSERT INTO DeadLetters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('message', $i, $p, $r, $d, $t)",
+                        ("$i", workItem.InstanceId), ("$p", SerializeEvent(message.Event)), ("$r", reason), ("$d", message.DequeueCount), ("$t", ToMs(now)));
+                    ctx.Exec("DELETE FROM Messages WHERE id = $id", ("$id", message.Id));
+                }
+
+                FailInstance(ctx, workItem.InstanceId, reason, now);
+                return 0;
+            },
+            validate: () => _queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken,
+            afterCommit: _ =>
+            {
+                if (_queues.TryGetValue(workItem.InstanceId, out var q))
+                {
+                    var ids = workItem.Messages.Select(m => m.Id).ToHashSet();
+                    q.Messages.RemoveAll(m => ids.Contains(m.Id));
+                    q.Recovered?.ExceptWith(ids);
+                    q.LockToken = 0;
+                    q.Delivered = null;
+                    Evaluate(workItem.InstanceId, q, now);
+                }
+
+                NotifyWatchers(workItem.InstanceId);
+            });
+    }
+
+    public async Task<ActivityWorkItem> LockNextActivityWorkItemAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var id = await _readyActivities.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ActivityTask task;
+            long token;
+            bool recovered;
+            lock (_gate)
+            {
+                if (!_activities.TryGetValue(id, out var entry) || entry.LockToken != 0)
+                {
+                    continue;
+                }
+
+                token = ++_nextLockToken;
+                entry.LockToken = token;
+                entry.LockUntil = DateTime.UtcNow + _lease;
+                task = entry.Task;
+                recovered = entry.Recovered;
+            }
+
+            if (recovered)
+            {
+                await WriteAsync(ctx => ctx.Exec("UPDATE Tasks SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id))).ConfigureAwait(false);
+            }
+
+            return new ActivityWorkItem { Task = task, LockToken = token };
+        }
+    }
+
+    public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
+    {
+        var now = DateTime.UtcNow;
+        InstanceMessage? created = null;
+        return WriteAsync(
+            ctx =>
+            {
+                ctx.Exec("DELETE FROM Tasks WHERE id = $id", ("$id", workItem.Task.Id));
+                created = InsertMessage(ctx, new OutgoingMessage(workItem.Task.InstanceId, result, now));
+                return 0;
+            },
+            validate: () =>
+            {
+                if (!_activities.TryGetValue(workItem.Task.Id, out var entry) || entry.LockToken != workItem.LockToken)
+                {
+                    return false;
+                }
+
+                entry.Committing = true;
+                return true;
+            },
+            afterCommit: _ =>
+            {
+                _activities.Remove(workItem.Task.Id);
+                AddMessages([created!], now);
+            },
+            onFailure: () =>
+            {
+                if (_activities.TryGetValue(workItem.Task.Id, out var entry))
+                {
+                    entry.Committing = false;
+                }
+            });
+    }
+
+    public Task AbandonActivityWorkItemAsync(ActivityWorkItem workItem)
+    {
+        lock (_gate)
+        {
+            if (_activities.TryGetValue(workItem.Task.Id, out var entry) && entry.LockToken == workItem.LockToken)
+            {
+                entry.LockToken = 0;
+                entry.Task = entry.Task with { DequeueCount = entry.Task.DequeueCount + 1 };
+                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 100 * Math.Pow(2, entry.Task.DequeueCount - 1)));
+                _ = Task.Delay(delay, _shutdown.Token).ContinueWith(_ => _readyActivities.Writer.TryWrite(workItem.Task.Id), TaskScheduler.Default);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason)
+    {
+        var now = DateTime.UtcNow;
+        return WriteAsync(
+            ctx =>
+            {
+                ctx.Exec(
+                    "INSERT INTO DeadLetters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('activity', $i, $p, $r, $d, $t)",
+                    ("$i", workItem.Task.InstanceId), ("$p", JsonSerializer.Serialize(workItem.Task, Json)), ("$r", reason), ("$d", workItem.Task.DequeueCount), ("$t", ToMs(now)));
+                ctx.Exec("DELETE FROM Tasks WHERE id = $id", ("$id", workItem.Task.Id));
+                FailInstance(ctx, workItem.Task.InstanceId, reason, now);
+                return 0;
+            },
+            validate: () => _activities.TryGetValue(workItem.Task.Id, out var entry) && entry.LockToken == workItem.LockToken,
+            afterCommit: _ =>
+            {
+                _activities.Remove(workItem.Task.Id);
+                NotifyWatchers(workItem.Task.InstanceId);
+            });
+    }
+
+    public bool RenewActivityLease(ActivityWorkItem workItem)
+    {
+        lock (_gate)
+        {
+            if (_activities.TryGetValue(workItem.Task.Id, out var entry) && entry.LockToken == workItem.LockToken)
+            {
+                entry.LockUntil = DateTime.UtcNow + _lease;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private static void UpsertInstance(WriteContext ctx, InstanceRecord r) =>
+        ctx.Exec(
+            UpsertInstanceSql,
+            ("$id", r.InstanceId), ("$x", r.ExecutionId), ("$n", r.Name), ("$ent", r.IsEntity ? 1 : 0), ("$s", (int)r.Status),
+            ("$in", r.Input), ("$out", r.Output), ("$cs", r.CustomStatus), ("$f", r.Failure is null ? null : JsonSerializer.Serialize(r.Failure, Json)),
+            ("$es", r.EntityState), ("$c", ToMs(r.CreatedAt)), ("$u", ToMs(r.LastUpdatedAt)), ("$done", r.CompletedAt is { } d ? ToMs(d) : null),
+            ("$p", r.ParentInstanceId), ("$pt", r.ParentTaskId), ("$h", r.HistoryCount));
+
+    private static void FailInstance(WriteContext ctx, string instanceId, string reason, DateTime now)
+    {
+        var failure = JsonSerializer.Serialize(new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason), Json);
+        ctx.Exec(
+            "UPDATE Instances SET runtime_status = 3, failure = $f, last_updated_at = $t, completed_at = $t WHERE instance_id = $id AND is_entity = 0 AND runtime_status NOT IN (1, 3, 5)",
+            ("$f", failure), ("$t", ToMs(now)), ("$id", instanceId));
+    }
+
+    private InstanceMessage InsertMessage(WriteContext ctx, OutgoingMessage message)
+    {
+        var id = ++_nextMessageId;
+        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMs(message.VisibleAt)), ("$e", SerializeEvent(message.Event)));
+        return new InstanceMessage(id, message.InstanceId, message.VisibleAt, message.Event);
+    }
+
+    /// <summary>Creates or resets an instance row. False when an unfinished instance with that id exists.</summary>
+    private static bool TryCreateInstance(WriteContext ctx, Engine.NewInstance instance, bool replaceTerminal, DateTime now, out string? conflict)
+    {
+        conflict = null;
+        var existing = ctx.Scalar("SELECT runtime_status FROM Instances WHERE instance_id = $id", ("$id", instance.InstanceId));
+        if (existing is not null)
+        {
+            var status = (OrchestrationRuntimeStatus)Convert.ToInt32(existing, System.Globalization.CultureInfo.InvariantCulture);
+            if (!status.IsTerminal() || !replaceTerminal)
+            {
+                conflict = $"An orchestration with instance id '{instance.InstanceId}' already exists and is {status}.";
+                return false;
+            }
+
+            ctx.Exec("DELETE FROM History WHERE instance_id = $id", ("$id", instance.InstanceId));
+        }
+
+        var started = instance.StartMessage as ExecutionStartedEvent;
+        UpsertInstance(ctx, new InstanceRecord
+        {
+            InstanceId = instance.InstanceId,
+            Name = instance.Name,
+            ExecutionId = started?.ExecutionId ?? Guid.NewGuid().ToString("N"),
+            Status = OrchestrationRuntimeStatus.Pending,
+            Input = instance.Input,
+            CreatedAt = now,
+            LastUpdatedAt = now,
+            ParentInstanceId = instance.ParentInstanceId,
+            ParentTaskId = instance.ParentTaskId,
+        });
+        return true;
+    }
+
+    /// <summary>Adds committed messages to their instances' queues. Caller holds the gate.</summary>
+    private void AddMessages(IEnumerable<InstanceMessage> messages, DateTime now)
+    {
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in messages)
+        {
+            var q = GetQueue(message.InstanceId);
+            q.Messages.Add(message);
+            touched.Add(message.InstanceId);
+        }
+
+        foreach (var id in touched)
+        {
+            Evaluate(id, _queues[id], now);
+        }
+    }
+
+    /// <summary>Adds committed activities to the ready queue. Caller holds the gate.</summary>
+    private void AddTasks(IEnumerable<ActivityTask> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            _activities[task.Id] = new ActivityEntry(task);
+            _readyActivities.Writer.TryWrite(task.Id);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public async Task HelloSequence_CompletesWithOutputs()
+    {
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<string, string>("SayHello", (_, name) => $"Hello {name}!")
+            .AddOrchestratorFunc<object?, List<string>>("HelloSequence", async (ctx, _) =>
+            [
+                await ctx.CallActivityAsync<string>("SayHello", "Tokyo"),
+                await ctx.CallActivityAsync<string>("SayHello", "Seattle"),
+                await ctx.CallActivityAsync<string>("SayHello", "London"),
+            ]));
+
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("HelloSequence");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var result = await hub.Client.WaitForInstanceCompletionAsync(id, true, cts.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(["Hello Tokyo!", "Hello Seattle!", "Hello London!"], result.ReadOutputAs<List<string>>());
+    }
+}

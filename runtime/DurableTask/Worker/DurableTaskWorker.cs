@@ -21,6 +21,8 @@ public sealed class DurableTaskWorker : BackgroundService
     private readonly SessionCache _sessions;
     private readonly EntityRunner _entityRunner;
     private readonly CancellationTokenSource _activityAbort = new();
+    private readonly SemaphoreSlim _pendingCommits;
+    private readonly int _pendingCommitCapacity;
     private int _runningActivities;
 
     internal DurableTaskWorker(IOrchestrationStore store, DurableTaskRegistry registry, IServiceProvider services, IOptions<DurableTaskWorkerOptions> options, ILoggerFactory loggerFactory)
@@ -33,6 +35,8 @@ public sealed class DurableTaskWorker : BackgroundService
         _logger = loggerFactory.CreateLogger("Serverless.DurableTask.Worker");
         _sessions = new SessionCache(_options.ExtendedSessionsEnabled ? _options.ExtendedSessionCacheSize : 0, _options.ExtendedSessionIdleTimeout);
         _entityRunner = new EntityRunner(_options.DataConverter);
+        _pendingCommitCapacity = Math.Max(64, _options.MaxConcurrentActivityFunctions * 16);
+        _pendingCommits = new SemaphoreSlim(_pendingCommitCapacity);
     }
 
     /// <summary>Gets how many instances are cached between steps.</summary>
@@ -52,6 +56,13 @@ public sealed class DurableTaskWorker : BackgroundService
         using var grace = new CancellationTokenSource(_options.ShutdownGracePeriod);
         using var registration = grace.Token.Register(() => _activityAbort.Cancel());
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Let results that finished before the stop reach the store.
+        while (_pendingCommits.CurrentCount < _pendingCommitCapacity && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(5, CancellationToken.None).ConfigureAwait(false);
+        }
+
         _logger.WorkerStopped(Volatile.Read(ref _runningActivities));
     }
 
@@ -59,6 +70,7 @@ public sealed class DurableTaskWorker : BackgroundService
     public override void Dispose()
     {
         _activityAbort.Dispose();
+        _pendingCommits.Dispose();
         base.Dispose();
     }
 
@@ -453,7 +465,35 @@ public sealed class DurableTaskWorker : BackgroundService
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 
-        await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+        // The slot does not wait for the commit: results of many activities share one transaction (group commit),
+        // and the lease stays held until the commit lands. The number of uncommitted results is bounded.
+        await _pendingCommits.WaitAsync().ConfigureAwait(false);
+        _ = CommitActivityAsync(item, response);
+    }
+
+    private async Task CommitActivityAsync(ActivityWorkItem item, HistoryEvent response)
+    {
+        try
+        {
+            await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+        }
+        catch (LeaseLostException)
+        {
+            _logger.LeaseLost(item.Task.InstanceId);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The store closed during shutdown: the activity stays in the table and runs again after restart.
+        }
+        catch (Exception ex)
+        {
+            _logger.StepAbandoned(item.Task.InstanceId, ex);
+            await _store.AbandonActivityWorkItemAsync(item).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pendingCommits.Release();
+        }
     }
 
     private async Task RetentionLoopAsync(CancellationToken stoppingToken)

@@ -107,7 +107,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
                 break;
             }
 
-            var backoff = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts)));
+            var backoff = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts - 1)));
             var retryAfter = result.RetryAfterSeconds is { } s ? TimeSpan.FromSeconds(Math.Min(s, 3600)) : TimeSpan.Zero;
             await context.CreateTimer(retryAfter > backoff ? retryAfter : backoff, CancellationToken.None);
         }

@@ -1,0 +1,17 @@
+using CompanyHub.Activities;
+using CompanyHub.Entities;
+using CompanyHub.Orchestrations.Approvals;
+using Serverless.DurableTask.Worker;
+
+namespace CompanyHub.Orchestrations;
+
+/// <summary>Every orchestrator, activity and entity of the app, by name.</summary>
+public static class CompanyHubTasks
+{
+    public static DurableTaskRegistry Register(DurableTaskRegistry registry) => registry
+        .AddOrchestrator<ApprovalOrchestration>()
+        .AddActivity<ExecuteProposalAction>()
+        .AddActivity<RecordAudit>()
+        .AddEntity<AgentEntity>(AgentEntity.Name)
+        .AddEntity<DirectoryEntity>(DirectoryEntity.Name);
+}

@@ -96,6 +96,25 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         return added;
     }
 
+    /// <summary>Marks a turn as running (the dashboard shows "working…") and appends its incoming message.</summary>
+    public List<ConversationMessage> BeginTurn(ConversationMessage message)
+    {
+        Require().WorkingTurnId = message.TurnId;
+        return AppendConversation([message]);
+    }
+
+    /// <summary>Appends a turn's reply and clears the running mark.</summary>
+    public List<ConversationMessage> EndTurn(ConversationMessage message)
+    {
+        var state = Require();
+        if (state.WorkingTurnId == message.TurnId)
+        {
+            state.WorkingTurnId = null;
+        }
+
+        return AppendConversation([message]);
+    }
+
     public void UpsertProposal(ProposalSummary summary)
     {
         var state = Require();

@@ -64,6 +64,9 @@ public sealed class AgentState
 
     public DateTimeOffset LastActiveAt { get; set; }
 
+    /// <summary>Gets or sets the turn being thought about right now, if any.</summary>
+    public string? WorkingTurnId { get; set; }
+
     public List<InboxMessage> Inbox { get; set; } = [];
 
     public List<ConversationMessage> Conversation { get; set; } = [];

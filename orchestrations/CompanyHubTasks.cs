@@ -1,5 +1,6 @@
 using CompanyHub.Activities;
 using CompanyHub.Entities;
+using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using Serverless.DurableTask.Worker;
 
@@ -10,8 +11,16 @@ public static class CompanyHubTasks
 {
     public static DurableTaskRegistry Register(DurableTaskRegistry registry) => registry
         .AddOrchestrator<ApprovalOrchestration>()
+        .AddOrchestrator<AgentMailboxOrchestration>()
+        .AddOrchestrator<AgentTurnOrchestration>()
         .AddActivity<ExecuteProposalAction>()
         .AddActivity<RecordAudit>()
+        .AddActivity<CallLlm>()
+        .AddActivity<RunReadTool>()
+        .AddActivity<CreateProposal>()
+        .AddActivity<EnsureMailbox>()
+        .AddActivity<StartBackgroundTurn>()
+        .AddActivity<ArchiveConversation>()
         .AddEntity<AgentEntity>(AgentEntity.Name)
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CompanyHub.Entities;
 using CompanyHub.Activities;
+using CompanyHub.Orchestrations.Agents;
 using Serverless.DurableTask;
 
 namespace CompanyHub.Orchestrations.Approvals;
@@ -93,6 +94,12 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             var text = ProposalValidator.Text(view.Payload, "text")!;
             await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
                 new InboxMessage(view.ProposalId, input.AgentId, text, Now(context)));
+
+            // The peer's agent thinks about the message with its own tools; its answer comes back to the sender.
+            var hops = view.Payload["hops"] is JsonValue h && h.TryGetValue<int>(out var n) ? n : 1;
+            var mailbox = await context.CallActivityAsync<string>(EnsureMailbox.Name, target);
+            context.SendEvent(mailbox, AgentMailboxOrchestration.TurnEvent,
+                new TurnRequest($"{view.ProposalId}-reply", target, text, TurnSource.Peer, input.AgentId, view.ProposalId, hops));
             return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"delivered to {target}", Attempts = 1 }, $"message delivered to {target}", "succeeded");
         }
 

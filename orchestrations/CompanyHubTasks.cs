@@ -2,6 +2,7 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Onboarding;
 using Serverless.DurableTask.Worker;
 
 namespace CompanyHub.Orchestrations;
@@ -13,6 +14,8 @@ public static class CompanyHubTasks
         .AddOrchestrator<ApprovalOrchestration>()
         .AddOrchestrator<AgentMailboxOrchestration>()
         .AddOrchestrator<AgentTurnOrchestration>()
+        .AddOrchestrator<OnboardingOrchestration>()
+        .AddOrchestrator<EntityCallOrchestration>()
         .AddActivity<ExecuteProposalAction>()
         .AddActivity<RecordAudit>()
         .AddActivity<CallLlm>()
@@ -21,6 +24,13 @@ public static class CompanyHubTasks
         .AddActivity<EnsureMailbox>()
         .AddActivity<StartBackgroundTurn>()
         .AddActivity<ArchiveConversation>()
+        .AddActivity<PlanOnboarding>()
+        .AddActivity<CreateInvite>()
+        .AddActivity<SendInviteEmail>()
+        .AddActivity<MintUserToken>()
+        .AddActivity<SendReadyEmail>()
         .AddEntity<AgentEntity>(AgentEntity.Name)
-        .AddEntity<DirectoryEntity>(DirectoryEntity.Name);
+        .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
+        .AddEntity<InviteEntity>(InviteEntity.Name)
+        .AddEntity<OAuthStateEntity>(OAuthStateEntity.Name);
 }

@@ -29,7 +29,11 @@ public sealed class AppHub : IAsyncDisposable
 
     public IAuditLog Audit => _host.Services.GetRequiredService<IAuditLog>();
 
-    public static async Task<AppHub> StartAsync(IProposalActionRunner runner, string? directory = null, string? llmBaseUrl = null, IReadToolRunner? reads = null, TimeSpan? llmTimeout = null)
+    public RecordingMailer Mailer => _host.Services.GetRequiredService<RecordingMailer>();
+
+    public SecretBox Box => _host.Services.GetRequiredService<SecretBox>();
+
+    public static async Task<AppHub> StartAsync(IProposalActionRunner runner, string? directory = null, string? llmBaseUrl = null, IReadToolRunner? reads = null, TimeSpan? llmTimeout = null, TimeSpan? inviteExpiry = null)
     {
         var dir = directory ?? Path.Combine(Path.GetTempPath(), "hub-app-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(dir);
@@ -47,6 +51,18 @@ public sealed class AppHub : IAsyncDisposable
         });
         builder.Services.AddSingleton<ILlmClient, OpenAiLlmClient>();
         builder.Services.AddSingleton(reads ?? new NoReads());
+        var keys = new KeyRing(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(new SecretBox(keys));
+        builder.Services.Configure<HubOptions>(o =>
+        {
+            o.PublicBaseUrl = "https://hub.example.com";
+            o.AllowedEmailDomains = ["example.com"];
+            o.InviteExpiry = inviteExpiry ?? TimeSpan.FromDays(7);
+            o.DataDirectory = dir;
+        });
+        builder.Services.AddSingleton<RecordingMailer>();
+        builder.Services.AddSingleton<IOnboardingMailer>(sp => sp.GetRequiredService<RecordingMailer>());
         builder.Services.AddDurableTaskWorker(b => b
             .AddTasks(r => CompanyHubTasks.Register(r))
             .Configure(o =>
@@ -74,4 +90,22 @@ public sealed class NoReads : IReadToolRunner
 {
     public Task<string> RunAsync(string agentId, string tool, JsonObject arguments, CancellationToken cancellationToken) =>
         throw new InvalidOperationException($"{tool} is not available in this test.");
+}
+
+/// <summary>Records onboarding emails instead of sending them.</summary>
+public sealed class RecordingMailer : IOnboardingMailer
+{
+    public System.Collections.Concurrent.ConcurrentQueue<(string Kind, string Email, string Link)> Sent { get; } = new();
+
+    public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        Sent.Enqueue(("invite", email, inviteLink));
+        return Task.FromResult<string?>(null);
+    }
+
+    public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken)
+    {
+        Sent.Enqueue(("ready", email, dashboardLink));
+        return Task.FromResult<string?>(null);
+    }
 }

@@ -28,5 +28,4 @@ RUN mkdir -p /data && chown app:app /data
 USER app
 VOLUME ["/data"]
 EXPOSE 18789
-HEALTHCHECK --interval=30s --timeout=5s CMD ["dotnet", "CompanyHub.dll", "--healthcheck"]
 ENTRYPOINT ["dotnet", "CompanyHub.dll"]

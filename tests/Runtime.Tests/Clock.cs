@@ -13,4 +13,16 @@ internal static class Clock
             cts.Token.ThrowIfCancellationRequested();
         }
     }
+
+    /// <summary>
+    /// Returns a time strictly between everything created before the call and everything created after it, at the
+    /// store's millisecond precision.
+    /// </summary>
+    public static async Task<DateTimeOffset> BoundaryAsync()
+    {
+        await WaitPastAsync(DateTimeOffset.UtcNow);
+        var boundary = DateTimeOffset.UtcNow;
+        await WaitPastAsync(boundary);
+        return boundary;
+    }
 }

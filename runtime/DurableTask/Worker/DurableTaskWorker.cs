@@ -189,6 +189,13 @@ public sealed class DurableTaskWorker : BackgroundService
             }
         }
 
+        // Pending lasts until the ExecutionStarted message is processed: with a scheduled start, events can arrive (and be
+        // recorded for replay) earlier, and they must not make the instance look started.
+        if (instance.Status == OrchestrationRuntimeStatus.Pending && status == OrchestrationRuntimeStatus.Running && !consumed.Any(m => m.Event is ExecutionStartedEvent))
+        {
+            status = OrchestrationRuntimeStatus.Pending;
+        }
+
         var newEvents = new List<HistoryEvent>(consumed.Count + 1) { new OrchestratorStartedEvent { Timestamp = now } };
         newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent));
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
@@ -178,6 +179,51 @@ public sealed class TimerTests
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal("yes", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ScheduleNew_StartAtInFuture_PendingUntilStartTime()
+    {
+        // Arrange
+        var started = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<DateTime>("Scheduled", ctx =>
+            {
+                started.Increment();
+                return Task.FromResult(ctx.CurrentUtcDateTime);
+            }));
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(500);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));
+        var before = await hub.Client.GetInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, before!.RuntimeStatus);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.True(result.ReadOutputAs<DateTime>() >= startAt.UtcDateTime, $"started at {result.ReadOutputAs<DateTime>():o}, before {startAt:o}");
+        Assert.Equal(1, started.Value);
+    }
+
+    [Fact]
+    public async Task ScheduleNew_StartAtInFutureAndEventRaisedEarly_StaysPendingThenReceivesEvent()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Scheduled", ctx => ctx.WaitForExternalEvent<string>("Early")));
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(700);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));
+
+        // Act: the event is processed (recorded) before the orchestration starts.
+        await hub.Client.RaiseEventAsync(id, "Early", "buffered");
+        await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "EventRaised"));
+        var beforeStart = await hub.Client.GetInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, beforeStart!.RuntimeStatus);
+        Assert.Equal("buffered", result.ReadOutputAs<string>());
     }
 
     private sealed record TimerResult(DateTime Due, DateTime ResumedAt);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Serverless.DurableTask;
 using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Sqlite;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
@@ -225,6 +226,112 @@ public sealed class LeaseAndDeadLetterTests
         await Assert.ThrowsAsync<LeaseLostException>(() =>
             hub.Store.CompleteOrchestrationWorkItemAsync(stolen, new OrchestrationCommit { Instance = null, ConsumedMessageIds = stolen.Messages.Select(m => m.Id).ToList() }));
     }
+
+    [Fact]
+    public async Task ActivityLease_ActivityRunsLongerThanLease_LeaseRenewedAndNotRedelivered()
+    {
+        // Arrange
+        var lease = TimeSpan.FromMilliseconds(400);
+        var runs = new CallCounter();
+        await using var hub = await TestHub.StartAsync(
+            r => r
+                .AddActivityFunc<object?, string>("Long", async (_, _) =>
+                {
+                    runs.Increment();
+                    await Task.Delay(lease * 3);
+                    return "long done";
+                })
+                .AddOrchestratorFunc<string>("UsesLong", ctx => ctx.CallActivityAsync<string>("Long")),
+            o => o.LeaseDuration = lease);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("UsesLong");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: the running worker kept renewing, so nobody else was handed the activity.
+        Assert.Equal("long done", result.ReadOutputAs<string>());
+        Assert.Equal(1, runs.Value);
+    }
+
+    [Fact]
+    public async Task CrashLoop_ActivityLeasedAcrossRestartsNeverFinishing_DeadLetteredInsteadOfLoopingForever()
+    {
+        // Arrange 1: a process leases "Work" and dies with it (the hub is disposed while the test holds the lease).
+        using var dir = new TempDirectory();
+        var workRuns = new CallCounter();
+        var blockerRunning = new Signal();
+        var releaseBlocker = new Signal();
+        string id;
+        await using (var first = await TestHub.StartAsync(r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns), o => o.MaxConcurrentActivityFunctions = 1, directory: dir.Path))
+        {
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await first.Client.ScheduleNewOrchestrationInstanceAsync("BlockerOrchestration");
+            await blockerRunning.WaitAsync();
+            var stealing = first.Store.LockNextActivityWorkItemAsync(cts.Token);
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("WorkOrchestration");
+            Assert.Equal("Work", (await stealing).Task.Name);
+            releaseBlocker.Set();
+        }
+
+        // Arrange 2: each later process takes the recovered activity and dies before finishing it.
+        for (var crash = 0; crash < MaxDequeueCount; crash++)
+        {
+            await using var store = OpenStore(dir.Path);
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await store.InitializeAsync(cts.Token);
+            var item = await store.LockNextActivityWorkItemAsync(cts.Token);
+            Assert.Equal(("Work", crash), (item.Task.Name, item.Task.DequeueCount));
+        }
+
+        // Act
+        await using var last = await TestHub.StartAsync(r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns), o => o.MaxDequeueCount = MaxDequeueCount, directory: dir.Path);
+        var result = await last.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Serverless.DurableTask.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains("crashed", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        var dead = Assert.Single(await last.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal(("activity", id), (dead.Kind, dead.InstanceId));
+        Assert.Equal(0, workRuns.Value);
+    }
+
+    [Fact]
+    public async Task CrashLoop_MessageLeasedAcrossRestartsNeverCommitted_DeadLetteredInsteadOfLoopingForever()
+    {
+        // Arrange: the instance's start message is taken by one process after another, each dying before it commits.
+        using var dir = new TempDirectory();
+        string id;
+        await using (var first = TestHub.Create(r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")), directory: dir.Path))
+        {
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await first.Store.InitializeAsync(cts.Token);
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Simple");
+        }
+
+        for (var crash = 0; crash < MaxDequeueCount; crash++)
+        {
+            await using var store = OpenStore(dir.Path);
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await store.InitializeAsync(cts.Token);
+            var item = await store.LockNextOrchestrationWorkItemAsync(cts.Token);
+            Assert.Equal(crash, item.Messages.Single().DequeueCount);
+        }
+
+        // Act
+        await using var last = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")), o => o.MaxDequeueCount = MaxDequeueCount, directory: dir.Path);
+        var result = await last.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Serverless.DurableTask.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains($"{MaxDequeueCount} times", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        var dead = Assert.Single(await last.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal(("message", id), (dead.Kind, dead.InstanceId));
+    }
+
+    private static SqliteOrchestrationStore OpenStore(string directory) =>
+        new("test", new SqliteStoreOptions { DatabasePath = TestHub.DatabasePathIn(directory) }, TimeSpan.FromSeconds(30));
 
     private static void BlockerAndWork(DurableTaskRegistry r, Signal blockerRunning, Signal releaseBlocker, CallCounter workRuns, ConcurrentQueue<int>? deliveries = null) => r
         .AddActivityFunc<object?, string>("Blocker", async (_, _) =>

@@ -43,6 +43,48 @@ public sealed class SubOrchestrationTests
     }
 
     [Fact]
+    public async Task CallSubOrchestrator_ChildContinuesAsNew_ParentReceivesFinalResult()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, int>("Countdown", (ctx, n) =>
+            {
+                if (n > 0)
+                {
+                    ctx.ContinueAsNew(n - 1);
+                }
+
+                return Task.FromResult(n);
+            })
+            .AddOrchestratorFunc<int>("Parent", ctx => ctx.CallSubOrchestratorAsync<int>("Countdown", 5)));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(0, result.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_FanOut_AllChildResultsReturned()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, int>("Triple", (_, x) => x * 3)
+            .AddOrchestratorFunc<int, int>("Child", (ctx, x) => ctx.CallActivityAsync<int>("Triple", x))
+            .AddOrchestratorFunc<int[]>("Parent", ctx => Task.WhenAll(Enumerable.Range(1, 10).Select(i => ctx.CallSubOrchestratorAsync<int>("Child", i)))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => i * 3), result.ReadOutputAs<int[]>());
+    }
+
+    [Fact]
     public async Task CallSubOrchestrator_ChildFails_ParentCatchesTaskFailedException()
     {
         // Arrange

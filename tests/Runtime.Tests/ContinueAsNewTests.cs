@@ -127,6 +127,27 @@ public sealed class ContinueAsNewTests
         Assert.Equal("nothing carried over", result.ReadOutputAs<string>());
     }
 
+    [Fact]
+    public async Task ContinueAsNew_HubRestartedMidLoop_ContinuesToFinalCount()
+    {
+        // Arrange
+        using var dir = new TempDirectory();
+        string id;
+        await using (var first = await TestHub.StartAsync(Loop, directory: dir.Path))
+        {
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 30));
+            await first.WaitForInstanceAsync(id, m => m?.ReadInputAs<LoopInput>() is { Count: >= 5 });
+        }
+
+        // Act
+        await using var second = await TestHub.StartAsync(Loop, directory: dir.Path);
+        var result = await second.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(30, result.ReadOutputAs<int>());
+    }
+
     private static void Loop(DurableTaskRegistry r) => r
         .AddActivityFunc<int, int>("Next", (_, x) => x + 1)
         .AddOrchestratorFunc<LoopInput, int>("Loop", async (ctx, input) =>

@@ -42,6 +42,46 @@ public sealed class GracefulStopTests
     }
 
     [Fact]
+    public async Task StopAsync_DuringFanOut_RestartCompletesWithExactResult()
+    {
+        // Arrange: 40 activities, some of which are running when the host stops.
+        using var dir = new TempDirectory();
+        var executions = new CallCounter();
+        var someRan = new Signal();
+        void Tasks(DurableTaskRegistry r) => r
+            .AddActivityFunc<int, int>("SlowSquare", async (ctx, x) =>
+            {
+                if (executions.Increment() >= 5)
+                {
+                    someRan.Set();
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ctx.CancellationToken);
+                return x * x;
+            })
+            .AddOrchestratorFunc<int>("FanOut", async ctx =>
+                (await Task.WhenAll(Enumerable.Range(1, 40).Select(i => ctx.CallActivityAsync<int>("SlowSquare", i)))).Sum());
+
+        var first = await TestHub.StartAsync(Tasks, o =>
+        {
+            o.MaxConcurrentActivityFunctions = 4;
+            o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(20);
+        }, directory: dir.Path);
+        var id = await first.Client.ScheduleNewOrchestrationInstanceAsync("FanOut");
+        await someRan.WaitAsync();
+
+        // Act
+        await first.DisposeAsync();
+        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        var result = await second.WaitForCompletionAsync(id);
+
+        // Assert: every activity result counted exactly once, however the stop cut through the work.
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(Enumerable.Range(1, 40).Sum(i => i * i), result.ReadOutputAs<int>());
+        Assert.True(executions.Value >= 40);
+    }
+
+    [Fact]
     public async Task StopAsync_ActivityOutlastsGrace_CancelledAndRunAgainAfterRestart()
     {
         // Arrange

@@ -168,6 +168,19 @@ public sealed class InstanceControlTests
             hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions("approval-1")));
     }
 
+    [Theory]
+    [InlineData("@counter@x")]
+    [InlineData("a/b")]
+    [InlineData(" ")]
+    public async Task ScheduleNew_InvalidInstanceId_ThrowsArgumentException(string instanceId)
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+
+        // Act + Assert
+        await Assert.ThrowsAsync<ArgumentException>(() => hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions(instanceId)));
+    }
+
     private static void Approver(DurableTaskRegistry r) => r
         .AddOrchestratorFunc<string>("Approver", async ctx =>
         {

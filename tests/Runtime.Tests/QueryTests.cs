@@ -1,5 +1,6 @@
 using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Entities;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
@@ -176,6 +177,28 @@ public sealed class QueryTests
         Assert.Null(without.Values.Single().SerializedOutput);
         Assert.Equal(5, with.Values.Single().ReadInputAs<int>());
         Assert.Equal(5, with.Values.Single().ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task GetAllInstances_EntitiesPresent_ListsOnlyOrchestrations()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => Samples(r.AddEntity<Counter>()));
+        var entity = new EntityInstanceId(nameof(Counter), "q");
+        await hub.Client.Entities.SignalEntityAsync(entity, "Add", 1);
+        await hub.WaitForEntityAsync(entity, e => e is not null);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", 1);
+
+        // Act
+        var listed = new List<string>();
+        await foreach (var m in hub.Client.GetAllInstancesAsync())
+        {
+            listed.Add(m.InstanceId);
+        }
+
+        // Assert
+        Assert.Equal([id], listed);
+        Assert.Null(await hub.Client.GetInstanceAsync(entity.ToString()));
     }
 
     private static void Samples(DurableTaskRegistry r) => r

@@ -85,6 +85,40 @@ public sealed class SubOrchestrationTests
     }
 
     [Fact]
+    public async Task CallSubOrchestrator_InstanceIdAlreadyRunning_ParentTaskFailsWithAlreadyExists()
+    {
+        // Arrange: two children with the same fixed id are started in the same step.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Child", ctx => ctx.WaitForExternalEvent<string>("Finish"))
+            .AddOrchestratorFunc<string>("Parent", async ctx =>
+            {
+                var first = ctx.CallSubOrchestratorAsync<string>("Child", null, new SubOrchestrationOptions(instanceId: "shared-child"));
+                var second = ctx.CallSubOrchestratorAsync<string>("Child", null, new SubOrchestrationOptions(instanceId: "shared-child"));
+                string conflict;
+                try
+                {
+                    await second;
+                    conflict = "no conflict";
+                }
+                catch (TaskFailedException ex)
+                {
+                    conflict = ex.FailureDetails.ErrorType;
+                }
+
+                return $"{conflict} / {await first}";
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        await hub.WaitForInstanceAsync("shared-child", m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
+        await hub.Client.RaiseEventAsync("shared-child", "Finish", "first child finished");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal($"{typeof(OrchestrationAlreadyExistsException).FullName} / first child finished", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task CallSubOrchestrator_ChildFails_ParentCatchesTaskFailedException()
     {
         // Arrange

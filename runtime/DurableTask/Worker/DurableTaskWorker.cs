@@ -145,7 +145,9 @@ public sealed class DurableTaskWorker : BackgroundService
         var maxDequeues = _options.MaxDequeueCount;
         if (item.Messages.FirstOrDefault(m => m.DequeueCount >= maxDequeues) is { } poison)
         {
-            var reason = $"A message ({poison.Event.GetType().Name.Replace("Event", string.Empty, StringComparison.Ordinal)}) was delivered {poison.DequeueCount} times and never processed successfully.";
+            var kind = poison.Event.GetType().Name;
+            kind = kind.EndsWith("Event", StringComparison.Ordinal) ? kind[..^"Event".Length] : kind;
+            var reason = $"A message ({kind}) was delivered {poison.DequeueCount} times and never processed successfully.";
             _logger.DeadLettered(item.InstanceId, poison.DequeueCount, reason);
             _sessions.Evict(item.InstanceId);
             await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
@@ -199,6 +201,13 @@ public sealed class DurableTaskWorker : BackgroundService
             }
         }
 
+        // Pending lasts until the ExecutionStarted message is processed: with a scheduled start, events can arrive (and be
+        // recorded for replay) earlier, and they must not make the instance look started.
+        if (instance.Status == OrchestrationRuntimeStatus.Pending && status == OrchestrationRuntimeStatus.Running && !consumed.Any(m => m.Event is ExecutionStartedEvent))
+        {
+            status = OrchestrationRuntimeStatus.Pending;
+        }
+
         var newEvents = new List<HistoryEvent>(consumed.Count + 1) { new OrchestratorStartedEvent { Timestamp = now } };
         newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent));
 
@@ -206,7 +215,18 @@ public sealed class DurableTaskWorker : BackgroundService
         IReadOnlyList<HistoryEvent> past = [];
         if (executor is null)
         {
-            past = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                past = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                // Stored history that cannot be read stays unreadable: retrying only delays the failure and hides its cause.
+                var reason = $"The history of the instance cannot be replayed: {ex.Message}";
+                _logger.DeadLettered(item.InstanceId, item.Messages.Max(m => m.DequeueCount), reason);
+                await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
+                return;
+            }
             if (_registry.Orchestrators.TryGetValue(instance.Name, out var factory))
             {
                 executor = new OrchestrationExecutor(factory(_services), instance.InstanceId, _options.DataConverter, _loggerFactory);

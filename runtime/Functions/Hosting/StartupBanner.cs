@@ -56,6 +56,7 @@ internal sealed class StartupBanner(
         if (entries.Count == 0)
         {
             text.AppendLine("No job functions found. Add public methods marked [Function] (or [DurableTask] classes) to the app assembly.");
+            text.AppendLine();
         }
         else
         {

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -228,7 +229,7 @@ internal sealed partial class FunctionIndexer
             {
                 bindings.Add(new(p, ParameterKind.ClaimsPrincipal));
             }
-            else if (p.Name is { } pName && routeParameters.Contains(pName) && !p.IsDefined(typeof(FromBodyAttribute)))
+            else if (p.Name is { } pName && routeParameters.Contains(pName) && !IsFromBody(p))
             {
                 if (!IsSimple(type))
                 {
@@ -237,7 +238,7 @@ internal sealed partial class FunctionIndexer
 
                 bindings.Add(new(p, ParameterKind.RouteValue, IsOptional(p)));
             }
-            else if (IsSimple(type) && !p.IsDefined(typeof(FromBodyAttribute)))
+            else if (IsSimple(type) && !IsFromBody(p))
             {
                 bindings.Add(new(p, ParameterKind.QueryValue, IsOptional(p)));
             }
@@ -476,6 +477,9 @@ internal sealed partial class FunctionIndexer
         p.HasDefaultValue
         || Nullable.GetUnderlyingType(p.ParameterType) is not null
         || (!p.ParameterType.IsValueType && _nullability.Create(p).ReadState == NullabilityState.Nullable);
+
+    /// <summary>Gets whether the parameter carries [FromBody] (ASP.NET Core's, or any attribute with IFromBodyMetadata).</summary>
+    private static bool IsFromBody(ParameterInfo p) => p.GetCustomAttributes(inherit: false).OfType<IFromBodyMetadata>().Any();
 
     internal static bool IsSimple(Type type)
     {

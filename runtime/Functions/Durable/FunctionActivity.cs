@@ -20,6 +20,6 @@ internal sealed class FunctionActivity(FunctionDescriptor function, IServiceProv
         var functionContext = new DefaultFunctionContext(function.Definition, invocationId, scope.ServiceProvider, cancellation.Token);
         var instance = function.CreateInstance(scope.ServiceProvider);
         var args = InvocationArguments.Bind(function, functionContext, input, context);
-        return await executor.ExecuteAsync(function, instance, args, invocationId, $"activity of orchestration {context.InstanceId}");
+        return await executor.ExecuteAsync(function, instance, args, invocationId, $"activity of orchestration {context.InstanceId}", cancellation);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class FunctionEntity(FunctionDescriptor function, IServiceProvid
         var dispatcher = new TaskEntityDispatcher(operation, scope.ServiceProvider);
         var instance = function.CreateInstance(scope.ServiceProvider);
         var args = InvocationArguments.Bind(function, functionContext, dispatcher);
-        await executor.ExecuteAsync(function, instance, args, invocationId, $"operation '{operation.Name}' on entity {operation.Context.Id}");
+        await executor.ExecuteAsync(function, instance, args, invocationId, $"operation '{operation.Name}' on entity {operation.Context.Id}", cancellation);
         if (!dispatcher.Dispatched)
         {
             throw new InvalidOperationException($"Entity function '{function.Name}' returned without calling TaskEntityDispatcher.DispatchAsync, so operation '{operation.Name}' did nothing.");

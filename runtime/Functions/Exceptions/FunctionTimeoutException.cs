@@ -4,8 +4,8 @@ namespace Serverless.Functions;
 public sealed class FunctionTimeoutException : FunctionsHostException
 {
     /// <summary>Initializes a new instance of the <see cref="FunctionTimeoutException"/> class.</summary>
-    public FunctionTimeoutException(string functionName, TimeSpan timeout)
-        : base($"Function '{functionName}' did not finish within the functionTimeout of {timeout:c} (host.json).")
+    public FunctionTimeoutException(string functionName, TimeSpan timeout, Exception? innerException = null)
+        : base($"Function '{functionName}' did not finish within the functionTimeout of {timeout:c} (host.json).", innerException)
     {
         FunctionName = functionName;
         Timeout = timeout;

@@ -39,7 +39,7 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
 
             var instance = function.CreateInstance(services);
             invoked = true;
-            var result = await executor.ExecuteAsync(function, instance, binding.Arguments, invocationId, $"HTTP {http.Request.Method} {http.Request.Path}");
+            var result = await executor.ExecuteAsync(function, instance, binding.Arguments, invocationId, $"HTTP {http.Request.Method} {http.Request.Path}", cancellation);
             await HttpResultWriter.WriteAsync(http, result, json);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Serverless.Functions.Security;
 
 /// <summary>Runs the authorization handlers for one request; returns null when allowed, else the problem response.</summary>
-internal sealed class FunctionsAuthorizer(IEnumerable<IFunctionsAuthorizationHandler> handlers)
+internal sealed class FunctionsAuthorizer(IEnumerable<IFunctionsAuthorizationHandler> handlers, HostKeys keys)
 {
     public async ValueTask<ProblemHttpResult?> AuthorizeAsync(HttpContext httpContext, AuthorizationLevel level, FunctionDefinition? function)
     {
         if (level == AuthorizationLevel.Anonymous)
         {
-            httpContext.Features.Set<IFunctionsAuthorizationFeature>(new FunctionsAuthorizationFeature(level, false));
+            // Nothing is checked, but a caller who sent the host key anyway gets management URLs that carry it.
+            httpContext.Features.Set<IFunctionsAuthorizationFeature>(new FunctionsAuthorizationFeature(level, keys.Matches(HostKeys.Presented(httpContext.Request))));
             return null;
         }
 

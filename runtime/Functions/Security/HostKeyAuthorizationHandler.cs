@@ -7,9 +7,7 @@ internal sealed class HostKeyAuthorizationHandler(HostKeys keys) : IFunctionsAut
 {
     public ValueTask<FunctionsAuthorizationResult> AuthorizeAsync(FunctionsAuthorizationContext context)
     {
-        var request = context.HttpContext.Request;
-        var presented = request.Headers[HostKeys.HeaderName].FirstOrDefault() ?? request.Query[HostKeys.QueryName].FirstOrDefault();
-        if (!keys.Matches(presented))
+        if (!keys.Matches(HostKeys.Presented(context.HttpContext.Request)))
         {
             return ValueTask.FromResult(FunctionsAuthorizationResult.NoResult);
         }

@@ -70,6 +70,13 @@ public sealed class HostKeys
         return new HostKeys(key, $"file {path} (generated)");
     }
 
+    /// <summary>Gets the key a request presents, from the <c>x-functions-key</c> header or else the <c>code</c> query parameter.</summary>
+    public static string? Presented(Microsoft.AspNetCore.Http.HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers[HeaderName].FirstOrDefault() ?? request.Query[QueryName].FirstOrDefault();
+    }
+
     /// <summary>Compares a presented key with the host key in constant time.</summary>
     public bool Matches(string? presented) =>
         !string.IsNullOrEmpty(presented) && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _keyBytes);

@@ -106,7 +106,7 @@ internal sealed class TimerScheduler(
         {
             var instance = function.CreateInstance(scope.ServiceProvider);
             var args = InvocationArguments.Bind(function, context, info);
-            await executor.ExecuteAsync(function, instance, args, invocationId, info.IsPastDue ? "Timer fired late (past due)" : "Timer fired");
+            await executor.ExecuteAsync(function, instance, args, invocationId, info.IsPastDue ? "Timer fired late (past due)" : "Timer fired", cancellation);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {

@@ -24,8 +24,11 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         }
         """;
 
-    private FunctionsTestHost(WebApplication app, string contentRoot, StringWriter banner)
+    private readonly bool _ownsDirectory;
+
+    private FunctionsTestHost(WebApplication app, string contentRoot, StringWriter banner, bool ownsDirectory)
     {
+        _ownsDirectory = ownsDirectory;
         App = app;
         ContentRoot = contentRoot;
         Banner = banner;
@@ -64,7 +67,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     {
         var app = Build(types, hostJson, localSettings, contentRoot, settings, configure, out var directory, out var banner, options);
         await app.StartAsync();
-        return new FunctionsTestHost(app, directory, banner);
+        return new FunctionsTestHost(app, directory, banner, ownsDirectory: contentRoot is null);
     }
 
     /// <summary>Builds (without starting) a host; throws what AddFunctionsHost throws.</summary>
@@ -146,6 +149,11 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(ContentRoot, recursive: true);

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Functions.Hosting;
+
+/// <summary>The functions host's log events, with stable event ids (300–399). Payloads, keys and tokens are never logged.</summary>
+internal static partial class Logs
+{
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Executing 'Functions.{FunctionName}' (Reason='{Reason}', Id={InvocationId})")]
+    public static partial void FunctionExecuting(this ILogger logger, string functionName, string reason, string invocationId);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Executed 'Functions.{FunctionName}' ({Status}, Id={InvocationId}, Duration={DurationMs:0}ms)")]
+    public static partial void FunctionExecuted(this ILogger logger, string functionName, string status, string invocationId, double durationMs);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}, Duration={DurationMs:0}ms)")]
+    public static partial void FunctionFailed(this ILogger logger, string functionName, string invocationId, double durationMs, Exception exception);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Functions host started: {FunctionCount} functions, task hub {HubName}, storage {Storage}")]
+    public static partial void HostStarted(this ILogger logger, int functionCount, string hubName, string storage);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Functions host stopping: no new work is taken; running activities get {GracePeriod} to finish")]
+    public static partial void HostStopping(this ILogger logger, TimeSpan gracePeriod);
+
+    [LoggerMessage(EventId = 320, Level = LogLevel.Debug, Message = "Timer {FunctionName}: next occurrence {Next:o}")]
+    public static partial void TimerScheduled(this ILogger logger, string functionName, DateTime next);
+
+    [LoggerMessage(EventId = 321, Level = LogLevel.Information, Message = "Timer {FunctionName} missed its occurrence {Occurrence:o} while the host was down; running it once now")]
+    public static partial void TimerPastDue(this ILogger logger, string functionName, DateTime occurrence);
+
+    [LoggerMessage(EventId = 322, Level = LogLevel.Error, Message = "Timer {FunctionName} could not read or write its schedule status; it keeps running on its schedule, but a restart may repeat or miss an occurrence")]
+    public static partial void TimerStatusFailed(this ILogger logger, string functionName, Exception exception);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "Timer {FunctionName} occurrence {Occurrence:o} failed; the schedule continues")]
+    public static partial void TimerOccurrenceFailed(this ILogger logger, string functionName, DateTime occurrence, Exception exception);
+
+    [LoggerMessage(EventId = 340, Level = LogLevel.Error, Message = "Durable management API request {Method} {Path} failed")]
+    public static partial void ManagementApiFailed(this ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 350, Level = LogLevel.Warning, Message = "Readiness check failed: the store did not answer")]
+    public static partial void ReadinessFailed(this ILogger logger, Exception exception);
+}

@@ -1,10 +1,38 @@
+using CompanyHub.Functions;
+using CompanyHub.Security;
+using Serverless.Functions;
 using Serverless.Functions.Hosting;
 
-// The Company Hub: the functions host runs the app's HTTP functions, orchestrations, activities and entities from
-// functions/, orchestrations/, activities/ and entities/. `dotnet run` listens on http://127.0.0.1:18789 and keeps its
-// state under ./.data/ (README, "Running the hub"). The host refuses to start, naming the function and the reason,
-// when a function is invalid.
-return await FunctionsHost.RunAsync(args, typeof(Program).Assembly);
+// The Company Hub: the functions host runs the app's HTTP functions, orchestrations, activities and entities.
+// `dotnet run` listens on http://127.0.0.1:18789, keeps its state under ./.data/ (DATA_DIR moves it) and prints the
+// admin dashboard URL. The host refuses to start, saying why, when a function or a setting is invalid.
+var builder = WebApplication.CreateBuilder(args);
+if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory)
+{
+    builder.Configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] = dataDirectory;
+}
+
+WebApplication app;
+try
+{
+    var functions = builder.AddFunctionsHost(typeof(Program).Assembly);
+    builder.AddCompanyHub(functions);
+    app = builder.Build();
+}
+catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException)
+{
+    await Console.Error.WriteLineAsync($"Company Hub refused to start.{Environment.NewLine}{ex.Message}");
+    return 1;
+}
+
+await using (app)
+{
+    app.UseCompanyHub();
+    app.MapFunctions();
+    await app.RunAsync();
+}
+
+return 0;
 
 /// <summary>The app's entry point; public so that tests can host the app.</summary>
 public partial class Program;

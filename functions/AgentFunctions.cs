@@ -1,0 +1,123 @@
+using System.Security.Claims;
+using CompanyHub.Entities;
+using CompanyHub.Orchestrations;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask.Client;
+using Serverless.Functions;
+
+namespace CompanyHub.Functions;
+
+/// <summary>Agents: list, read, offboard, inbox, audit.</summary>
+public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog audit)
+{
+    [Function("ListAgents")]
+    public static async Task<IResult> ListAgents(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "agents")] HttpRequest req,
+        ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var directory = (await client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken))?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+        var list = new List<object>();
+        foreach (var entry in directory.Agents.Values.Where(a => caller.CanAccess(a.AgentId)).OrderBy(a => a.AgentId, StringComparer.Ordinal))
+        {
+            var agent = (await client.Entities.GetEntityAsync(AgentEntity.Id(entry.AgentId), true, cancellationToken))?.ReadStateAs<AgentState>();
+            list.Add(new
+            {
+                agentId = entry.AgentId,
+                name = entry.Name,
+                email = entry.Email,
+                status = (agent?.Status ?? entry.Status).ToString().ToLowerInvariant(),
+                createdAt = agent?.CreatedAt ?? entry.CreatedAt,
+                lastActiveAt = agent?.LastActiveAt,
+                working = agent?.WorkingTurnId is not null,
+                pendingProposals = agent?.Proposals.Count(p => p.Status == ProposalStatus.Pending) ?? 0,
+            });
+        }
+
+        return Results.Ok(list);
+    }
+
+    [Function("GetAgent")]
+    public static async Task<IResult> GetAgent(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "agents/{agentId}")] HttpRequest req,
+        string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var agent = await AgentAccess.LoadAsync(client, Caller.From(user), agentId, cancellationToken);
+        return agent is null ? Problems.NotFound(AgentAccess.NotFoundMessage(agentId)) : Results.Ok(View(agent));
+    }
+
+    [Function("OffboardAgent")]
+    public async Task<IResult> OffboardAgent(
+        [HttpTrigger(AuthorizationLevel.Admin, "delete", Route = "agents/{agentId}")] HttpRequest req,
+        string agentId, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var agent = await AgentAccess.LoadAsync(client, Caller.Admin, agentId, cancellationToken);
+        if (agent is null)
+        {
+            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
+        }
+
+        if (agentId == Orchestrations.Agents.SystemPrompts.OrchestratorId)
+        {
+            return Problems.Conflict("The orchestrator agent cannot be offboarded.");
+        }
+
+        await EntityCalls.CallAsync(client, AgentEntity.Id(agentId), nameof(AgentEntity.Disable), null, cancellationToken);
+        await EntityCalls.CallAsync(client, DirectoryEntity.Id, nameof(DirectoryEntity.Disable), agentId, cancellationToken);
+        authenticator.Invalidate();
+        var cancelled = 0;
+        foreach (var proposal in agent.Proposals.Where(p => p.Status == ProposalStatus.Pending))
+        {
+            try
+            {
+                await client.RaiseEventAsync(proposal.ProposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Cancel, Reason: "the agent was offboarded", DecidedBy: "admin"), cancellationToken);
+                cancelled++;
+            }
+            catch (Serverless.DurableTask.DurableTaskException)
+            {
+                // Already finished or gone: nothing to cancel.
+            }
+        }
+
+        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "agent.offboarded", agentId, agentId, $"disabled; token revoked; {cancelled} pending proposals cancelled", TokenAuthenticator.AddressOf(req.HttpContext), "ok"), cancellationToken);
+        return Results.Ok(new { agentId, status = "disabled", cancelledProposals = cancelled });
+    }
+
+    [Function("GetInbox")]
+    public static async Task<IResult> GetInbox(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "agents/{agentId}/inbox")] HttpRequest req,
+        string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var agent = await AgentAccess.LoadAsync(client, Caller.From(user), agentId, cancellationToken);
+        return agent is null ? Problems.NotFound(AgentAccess.NotFoundMessage(agentId)) : Results.Ok(agent.Inbox.AsEnumerable().Reverse());
+    }
+
+    [Function("GetAgentAudit")]
+    public async Task<IResult> GetAgentAudit(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "agents/{agentId}/audit")] HttpRequest req,
+        string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken, int top = 100)
+    {
+        var agent = await AgentAccess.LoadAsync(client, Caller.From(user), agentId, cancellationToken);
+        return agent is null ? Problems.NotFound(AgentAccess.NotFoundMessage(agentId)) : Results.Ok(await audit.QueryAsync(new AuditQuery(AgentId: agentId, Top: top), cancellationToken));
+    }
+
+    internal static object View(AgentState agent) => new
+    {
+        agentId = agent.AgentId,
+        name = agent.Name,
+        email = agent.Email,
+        status = agent.Status.ToString().ToLowerInvariant(),
+        identity = agent.Identity,
+        allowAgents = agent.AllowAgents,
+        autonomy = agent.Autonomy,
+        workspace = agent.Workspace,
+        createdAt = agent.CreatedAt,
+        lastActiveAt = agent.LastActiveAt,
+        working = agent.WorkingTurnId is not null,
+        googleConnected = agent.SealedGoogleRefreshToken is not null,
+        pendingProposals = agent.Proposals.Count(p => p.Status == ProposalStatus.Pending),
+        inbox = agent.Inbox.Count,
+    };
+}

@@ -1,0 +1,110 @@
+using CompanyHub.Activities;
+using CompanyHub.Integrations;
+using CompanyHub.Integrations.Llm;
+using CompanyHub.Integrations.Storage;
+using CompanyHub.Orchestrations;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Functions.Hosting;
+
+namespace CompanyHub.Functions;
+
+/// <summary>Composes the app on the functions host: settings, security, stores, tools and the durable tasks.</summary>
+public static class CompanyHubApp
+{
+    /// <summary>The most a request body may carry.</summary>
+    public const long MaxRequestBody = 1024 * 1024;
+
+    public static void AddCompanyHub(this WebApplicationBuilder builder, IFunctionsHostBuilder functions)
+    {
+        var configuration = builder.Configuration;
+        var dataDirectory = Path.GetFullPath(configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] is { Length: > 0 } dir ? dir : ".data", builder.Environment.ContentRootPath);
+        using var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        var startupLog = loggerFactory.CreateLogger("CompanyHub.Startup");
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBody);
+        var hub = ReadHubOptions(configuration, dataDirectory);
+        builder.Services.Configure<HubOptions>(o =>
+        {
+            o.PublicBaseUrl = hub.PublicBaseUrl;
+            o.AllowedEmailDomains = hub.AllowedEmailDomains;
+            o.InviteExpiry = hub.InviteExpiry;
+            o.SelfServiceRequiresApproval = hub.SelfServiceRequiresApproval;
+            o.DataDirectory = hub.DataDirectory;
+            o.CompanyName = hub.CompanyName;
+        });
+        if (double.TryParse(configuration["Approvals:ExpiryDays"], System.Globalization.CultureInfo.InvariantCulture, out var days) && days > 0)
+        {
+            ApprovalDefaults.Expiry = TimeSpan.FromDays(days);
+        }
+
+        builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+        builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
+        builder.Services.Configure<LlmOptions>(o =>
+        {
+            o.ApiKey = configuration["REDPILL_API_KEY"] is { Length: > 0 } key ? key : configuration["LLM_API_KEY"];
+            if (configuration["LLM_BASE_URL"] is { Length: > 0 } baseUrl)
+            {
+                o.BaseUrl = baseUrl;
+            }
+
+            if (configuration["LLM_MODEL"] is { Length: > 0 } model)
+            {
+                o.Model = model;
+            }
+
+            if (double.TryParse(configuration["LLM_TIMEOUT_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+            {
+                o.Timeout = TimeSpan.FromSeconds(seconds);
+            }
+        });
+        builder.Services.AddSingleton<ILlmClient, OpenAiLlmClient>();
+        builder.Services.AddCompanyTools(configuration);
+        builder.Services.AddHostedService<OrchestratorBootstrap>();
+        functions.AddTasks(r => CompanyHubTasks.Register(r));
+    }
+
+    public static void UseCompanyHub(this WebApplication app)
+    {
+        app.UseHubSecurity();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+    }
+
+    private static HubOptions ReadHubOptions(IConfiguration configuration, string dataDirectory)
+    {
+        var options = new HubOptions { DataDirectory = dataDirectory };
+        if (configuration["PUBLIC_BASE_URL"] is { Length: > 0 } publicUrl)
+        {
+            if (!Uri.TryCreate(publicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new KeyConfigurationException($"PUBLIC_BASE_URL must be an absolute http(s) URL, e.g. https://hub.company.com (got '{publicUrl}').");
+            }
+
+            options.PublicBaseUrl = publicUrl.TrimEnd('/');
+        }
+        else if (configuration["urls"] is { Length: > 0 } urls && urls.Split(';')[0] is var first && first.StartsWith("http", StringComparison.Ordinal))
+        {
+            options.PublicBaseUrl = first.TrimEnd('/');
+        }
+
+        options.AllowedEmailDomains = (configuration["ALLOWED_EMAIL_DOMAINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (double.TryParse(configuration["Onboarding:InviteExpiryHours"], System.Globalization.CultureInfo.InvariantCulture, out var hours) && hours > 0)
+        {
+            options.InviteExpiry = TimeSpan.FromHours(hours);
+        }
+
+        options.SelfServiceRequiresApproval = string.Equals(configuration["Onboarding:SelfServiceRequiresApproval"], "true", StringComparison.OrdinalIgnoreCase);
+        if (configuration["COMPANY_NAME"] is { Length: > 0 } company)
+        {
+            options.CompanyName = company;
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using CompanyHub.Entities;
+using CompanyHub.Integrations.Storage;
+using CompanyHub.Orchestrations;
+using CompanyHub.Orchestrations.Agents;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask.Client;
+using Serverless.Functions;
+
+namespace CompanyHub.Functions;
+
+/// <summary>The body of <c>POST /api/agents/{agentId}/messages</c>.</summary>
+public sealed record ChatMessage(string? Text);
+
+/// <summary>Chat with an agent.</summary>
+public sealed class MessageFunctions(IConversationArchive archive)
+{
+    public const int MaxText = 20_000;
+
+    [Function("SendMessage")]
+    public async Task<IResult> SendMessage(
+        [HttpTrigger(AuthorizationLevel.User, "post", Route = "agents/{agentId}/messages")] HttpRequest req,
+        string agentId, ChatMessage body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var agent = await AgentAccess.LoadAsync(client, caller, agentId, cancellationToken);
+        if (agent is null)
+        {
+            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > MaxText)
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [$"text is required, at most {MaxText} characters."] });
+        }
+
+        if (agent.Status != AgentStatus.Active)
+        {
+            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" });
+        }
+
+        // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.
+        var pending = agent.Proposals.Where(p => p.Status == ProposalStatus.Pending).OrderByDescending(p => p.CreatedAt).FirstOrDefault();
+        if (pending is not null && DecisionParser.Parse(body.Text, pending.Type) is { } decision)
+        {
+            await client.RaiseEventAsync(pending.ProposalId, ApprovalDecision.EventName, decision with { DecidedBy = caller.Actor }, cancellationToken);
+            var recorded = await EntityCalls.CallAsync<List<ConversationMessage>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.AppendConversation), new List<ConversationMessage>
+            {
+                new(0, "user", body.Text.Trim(), DateTimeOffset.UtcNow),
+                new(0, "assistant", $"Applied \"{decision.Decision}\" to proposal {pending.ProposalId} ({pending.Title}).", DateTimeOffset.UtcNow),
+            }, cancellationToken);
+            await archive.AppendAsync(agentId, recorded ?? [], cancellationToken);
+            return Results.Accepted($"/api/proposals/{pending.ProposalId}", new { proposalId = pending.ProposalId, decision = decision.Decision });
+        }
+
+        var turnId = $"turn-{Guid.NewGuid():N}";
+        await AgentMailbox.SendAsync(client, new TurnRequest(turnId, agentId, body.Text.Trim(), TurnSource.User), cancellationToken);
+        return Results.Accepted($"/api/agents/{agentId}/messages", new { turnId });
+    }
+
+    [Function("ReadMessages")]
+    public async Task<IResult> ReadMessages(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "agents/{agentId}/messages")] HttpRequest req,
+        string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken, long after = 0, int top = 100)
+    {
+        var agent = await AgentAccess.LoadAsync(client, Caller.From(user), agentId, cancellationToken);
+        if (agent is null)
+        {
+            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
+        }
+
+        var messages = await archive.ReadAsync(agentId, after, Math.Clamp(top, 1, 500), cancellationToken);
+        return Results.Ok(new { messages, working = agent.WorkingTurnId is not null, next = messages.Count > 0 ? messages[^1].Seq : after });
+    }
+}

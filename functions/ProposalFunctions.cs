@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using CompanyHub.Entities;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask.Client;
+using Serverless.Functions;
+
+namespace CompanyHub.Functions;
+
+/// <summary>The body of <c>POST /api/agents/{agentId}/proposals</c>.</summary>
+public sealed record NewProposal(string? Type, JsonObject? Payload);
+
+/// <summary>The body of <c>POST /api/proposals/{proposalId}/decision</c>.</summary>
+public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason);
+
+/// <summary>Proposals: list, compose by hand, read, decide.</summary>
+public sealed class ProposalFunctions
+{
+    [Function("ListProposals")]
+    public static async Task<IResult> ListProposals(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "agents/{agentId}/proposals")] HttpRequest req,
+        string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken, string? status = null)
+    {
+        var agent = await AgentAccess.LoadAsync(client, Caller.From(user), agentId, cancellationToken);
+        if (agent is null)
+        {
+            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
+        }
+
+        return Results.Ok(agent.Proposals.Where(p => status is null || p.Status == status).OrderByDescending(p => p.CreatedAt));
+    }
+
+    [Function("CreateProposal")]
+    public static async Task<IResult> CreateProposal(
+        [HttpTrigger(AuthorizationLevel.User, "post", Route = "agents/{agentId}/proposals")] HttpRequest req,
+        string agentId, NewProposal body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var agent = await AgentAccess.LoadAsync(client, caller, agentId, cancellationToken);
+        if (agent is null)
+        {
+            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
+        }
+
+        if (agent.Status != AgentStatus.Active)
+        {
+            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" });
+        }
+
+        var errors = ProposalValidator.Validate(body.Type, body.Payload);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors, "The proposal is not valid.");
+        }
+
+        var proposalId = $"p-{Guid.NewGuid():N}";
+        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + ApprovalDefaults.Expiry);
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new StartOrchestrationOptions(proposalId), cancellationToken);
+        return Results.Accepted($"/api/proposals/{proposalId}", new
+        {
+            proposalId,
+            status = ProposalStatus.Pending,
+            card = ProposalCard.Render(body.Type!, body.Payload!, agent.Email, 1),
+            statusUrl = $"/api/proposals/{proposalId}",
+        });
+    }
+
+    [Function("GetProposal")]
+    public static async Task<IResult> GetProposal(
+        [HttpTrigger(AuthorizationLevel.User, "get", Route = "proposals/{proposalId}")] HttpRequest req,
+        string proposalId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var view = await LoadAsync(client, Caller.From(user), proposalId, cancellationToken);
+        return view is null ? Problems.NotFound($"No proposal '{proposalId}' is visible to you.") : Results.Ok(view);
+    }
+
+    [Function("DecideProposal")]
+    public static async Task<IResult> DecideProposal(
+        [HttpTrigger(AuthorizationLevel.User, "post", Route = "proposals/{proposalId}/decision")] HttpRequest req,
+        string proposalId, DecisionBody body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var view = await LoadAsync(client, caller, proposalId, cancellationToken);
+        if (view is null)
+        {
+            return Problems.NotFound($"No proposal '{proposalId}' is visible to you.");
+        }
+
+        var decision = body.Decision?.Trim().ToLowerInvariant();
+        if (decision is not (ApprovalDecision.Approve or ApprovalDecision.Edit or ApprovalDecision.Reject))
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { ["decision"] = ["decision must be approve, edit or reject."] });
+        }
+
+        if (view.Status != ProposalStatus.Pending)
+        {
+            return Problems.Conflict($"Proposal {proposalId} is no longer pending: it is {view.Status}.", new { proposalId, status = view.Status });
+        }
+
+        if (decision == ApprovalDecision.Edit)
+        {
+            if (body.Changes is not { Count: > 0 })
+            {
+                return Problems.Invalid(new Dictionary<string, string[]> { ["changes"] = ["an edit needs changes: an object of the fields to change."] });
+            }
+
+            var errors = ProposalValidator.Validate(view.Type, ProposalValidator.ApplyChanges(view.Payload, body.Changes));
+            if (errors.Count > 0)
+            {
+                return Problems.Invalid(errors.ToDictionary(e => e.Key.Replace("payload.", "changes.", StringComparison.Ordinal), e => e.Value), "The edited proposal would not be valid.");
+            }
+        }
+
+        await client.RaiseEventAsync(proposalId, ApprovalDecision.EventName, new ApprovalDecision(decision, body.Changes, body.Reason, caller.Actor), cancellationToken);
+        return Results.Accepted($"/api/proposals/{proposalId}", new { proposalId, decision });
+    }
+
+    /// <summary>The proposal as its orchestration shows it, or null when it does not exist or is not the caller's.</summary>
+    internal static async Task<ProposalView?> LoadAsync(DurableTaskClient client, Caller caller, string proposalId, CancellationToken cancellationToken)
+    {
+        if (!proposalId.StartsWith("p-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var instance = await client.GetInstanceAsync(proposalId, true, cancellationToken);
+        if (instance is null || instance.Name != nameof(ApprovalOrchestration))
+        {
+            return null;
+        }
+
+        var view = (instance.IsCompleted ? instance.ReadOutputAs<ProposalView>() : null) ?? instance.ReadCustomStatusAs<ProposalView>();
+        if (view is null)
+        {
+            // Scheduled but its first step has not run yet: show it from the request.
+            var request = instance.ReadInputAs<ProposalRequest>();
+            if (request is null)
+            {
+                return null;
+            }
+
+            view = new ProposalView
+            {
+                ProposalId = request.ProposalId, AgentId = request.AgentId, Type = request.Type, Status = ProposalStatus.Pending, Revision = 1,
+                Payload = request.Payload, Card = ProposalCard.Render(request.Type, request.Payload, request.AgentEmail, 1), ProposedBy = request.ProposedBy,
+                CreatedAt = instance.CreatedAt, ExpiresAt = request.ExpiresAt,
+            };
+        }
+
+        return caller.CanAccess(view.AgentId) ? view : null;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http;
+using Serverless.Functions;
+using Serverless.Functions.Security;
+
+namespace CompanyHub.Security;
+
+/// <summary>
+/// The hub's rules for every User-, Function- and Admin-level function and the management API: admin token or user
+/// token (bearer or cookie); a user token never reaches admin routes (404); cookie-authenticated writes must be
+/// same-origin (403); failed attempts are rate-limited per address (429).
+/// </summary>
+public sealed class HubAuthorizationHandler(TokenAuthenticator authenticator) : IFunctionsAuthorizationHandler
+{
+    public async ValueTask<FunctionsAuthorizationResult> AuthorizeAsync(FunctionsAuthorizationContext context)
+    {
+        var http = context.HttpContext;
+        var address = TokenAuthenticator.AddressOf(http);
+        if (authenticator.IsLockedOut(address))
+        {
+            http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return FunctionsAuthorizationResult.Deny(StatusCodes.Status429TooManyRequests, "Too many failed sign-in attempts from this address. Wait a few minutes and try again.");
+        }
+
+        var auth = await authenticator.AuthenticateAsync(http);
+        if (auth.Caller is null)
+        {
+            if (auth.Presented)
+            {
+                authenticator.RecordFailure(address);
+                return FunctionsAuthorizationResult.Deny(StatusCodes.Status401Unauthorized, "The token is wrong, revoked or replaced. Open the newest link you were sent, or ask your admin for a new one.");
+            }
+
+            return FunctionsAuthorizationResult.NoResult;
+        }
+
+        if (auth.Source == CredentialSource.Cookie && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method) && !IsSameOrigin(http.Request))
+        {
+            return FunctionsAuthorizationResult.Deny(StatusCodes.Status403Forbidden, "Cross-site request refused: this change must come from the hub's own pages.");
+        }
+
+        if ((context.Level == AuthorizationLevel.Admin || context.IsManagementApi) && !auth.Caller.IsAdmin)
+        {
+            return FunctionsAuthorizationResult.Deny(StatusCodes.Status404NotFound, "Not found.");
+        }
+
+        return FunctionsAuthorizationResult.Allow(auth.Caller.ToPrincipal());
+    }
+
+    /// <summary>Same-origin by <c>Sec-Fetch-Site</c> when the browser sends it, else by <c>Origin</c> against the request's host.</summary>
+    public static bool IsSameOrigin(HttpRequest request)
+    {
+        var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
+        if (fetchSite.Length > 0)
+        {
+            return fetchSite is "same-origin" or "none";
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+        {
+            return false;
+        }
+
+        return Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase);
+    }
+}

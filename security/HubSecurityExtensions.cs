@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Functions.Security;
+
+namespace CompanyHub.Security;
+
+/// <summary>Registers the key ring, sealed secrets, tokens, the audit log and the authorization rules.</summary>
+public static class HubSecurityExtensions
+{
+    /// <summary>Loads the key ring (MASTER_KEY, else the generated key file) and registers the security services. Throws <see cref="KeyConfigurationException"/> on a bad key.</summary>
+    public static KeyRing AddHubSecurity(this IServiceCollection services, IConfiguration configuration, string dataDirectory, ILogger startupLog)
+    {
+        IRootKeyProvider provider = configuration["MASTER_KEY"] is { Length: > 0 } configured
+            ? new ConfiguredRootKeyProvider(configured)
+            : new FileRootKeyProvider(dataDirectory);
+        var root = provider.GetRootKeyAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var keys = new KeyRing(root);
+        if (provider is FileRootKeyProvider { Created: true } file)
+        {
+            startupLog.LogWarning("MASTER_KEY is not set: generated a new master key in {Path} (mode 0600). Keep it safe: losing it loses every sealed secret (Google refresh tokens) and makes existing admin links invalid.", file.Path);
+        }
+        else if (provider is FileRootKeyProvider existing)
+        {
+            startupLog.LogInformation("Master key read from {Path} (key id {KeyId}).", existing.Path, keys.KeyId);
+        }
+        else
+        {
+            startupLog.LogInformation("Master key from MASTER_KEY (key id {KeyId}).", keys.KeyId);
+        }
+
+        services.AddSingleton(keys);
+        services.AddSingleton<SecretBox>();
+        services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<IFunctionsAuthorizationHandler, HubAuthorizationHandler>();
+        services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));
+        return keys;
+    }
+
+    /// <summary>Security headers on every response, and the token-link exchange.</summary>
+    public static WebApplication UseHubSecurity(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers["X-Content-Type-Options"] = "nosniff";
+            headers["X-Frame-Options"] = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' https://accounts.google.com";
+            await next(context);
+        });
+        app.UseMiddleware<TokenLinkMiddleware>();
+        return app;
+    }
+}

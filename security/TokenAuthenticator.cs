@@ -1,0 +1,149 @@
+using System.Threading.RateLimiting;
+using CompanyHub.Entities;
+using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask.Client;
+
+namespace CompanyHub.Security;
+
+/// <summary>Where a request's credential came from; cookie credentials need the same-origin check on writes.</summary>
+public enum CredentialSource
+{
+    None,
+    Bearer,
+    Cookie,
+    FunctionsKey,
+}
+
+/// <summary>The outcome of reading a request's credential.</summary>
+public sealed record Authentication(Caller? Caller, CredentialSource Source, bool Presented);
+
+/// <summary>
+/// Turns a bearer token, the session cookie or the functions key into a <see cref="Caller"/>. User tokens are looked
+/// up by their SHA-256 in the directory (cached for a second; rotation and offboarding invalidate it at once).
+/// Failed attempts count against the client address.
+/// </summary>
+public sealed class TokenAuthenticator : IDisposable
+{
+    public const string CookieName = "hub_token";
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(1);
+    private readonly KeyRing _keys;
+    private readonly DurableTaskClient _client;
+    private readonly PartitionedRateLimiter<string> _failures;
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private volatile DirectoryState? _directory;
+    private DateTime _directoryAt;
+
+    public TokenAuthenticator(KeyRing keys, DurableTaskClient client)
+    {
+        _keys = keys;
+        _client = client;
+        _failures = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetSlidingWindowLimiter(address, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = MaxFailures,
+            Window = FailureWindow,
+            SegmentsPerWindow = 5,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+    }
+
+    public static int MaxFailures { get; set; } = 20;
+
+    public static TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    public async Task<Authentication> AuthenticateAsync(HttpContext context)
+    {
+        var request = context.Request;
+        string? token = null;
+        var source = CredentialSource.None;
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+            source = CredentialSource.Bearer;
+        }
+        else if ((request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault()) is { Length: > 0 } key)
+        {
+            token = key;
+            source = CredentialSource.FunctionsKey;
+        }
+        else if (request.Cookies.TryGetValue(CookieName, out var cookie) && cookie.Length > 0)
+        {
+            token = cookie;
+            source = CredentialSource.Cookie;
+        }
+
+        if (token is null)
+        {
+            return new Authentication(null, CredentialSource.None, Presented: false);
+        }
+
+        var caller = await ResolveAsync(token, allowUser: source != CredentialSource.FunctionsKey, context.RequestAborted).ConfigureAwait(false);
+        return new Authentication(caller, source, Presented: true);
+    }
+
+    /// <summary>Resolves a token to its caller, or null.</summary>
+    public async Task<Caller?> ResolveAsync(string token, bool allowUser, CancellationToken cancellationToken)
+    {
+        if (UserTokens.FixedTimeEquals(token, _keys.AdminToken))
+        {
+            return Caller.Admin;
+        }
+
+        if (!allowUser || !UserTokens.LooksLikeToken(token))
+        {
+            return null;
+        }
+
+        var directory = await DirectoryAsync(cancellationToken).ConfigureAwait(false);
+        return directory.FindByTokenHash(UserTokens.Hash(token)) is { } agentId ? Caller.User(agentId) : null;
+    }
+
+    /// <summary>Whether the address has used up its failed attempts.</summary>
+    public bool IsLockedOut(string address) => _failures.GetStatistics(address)?.CurrentAvailablePermits <= 0;
+
+    /// <summary>Counts a failed attempt for the address.</summary>
+    public void RecordFailure(string address)
+    {
+        using var lease = _failures.AttemptAcquire(address);
+    }
+
+    /// <summary>Drops the cached directory, so that a rotation or an offboarding takes effect on the next request.</summary>
+    public void Invalidate() => _directory = null;
+
+    public void Dispose()
+    {
+        _failures.Dispose();
+        _refresh.Dispose();
+    }
+
+    public static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private async Task<DirectoryState> DirectoryAsync(CancellationToken cancellationToken)
+    {
+        var cached = _directory;
+        if (cached is not null && DateTime.UtcNow - _directoryAt < CacheLifetime)
+        {
+            return cached;
+        }
+
+        await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_directory is { } fresh && DateTime.UtcNow - _directoryAt < CacheLifetime)
+            {
+                return fresh;
+            }
+
+            var entity = await _client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken).ConfigureAwait(false);
+            var state = entity?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+            _directory = state;
+            _directoryAt = DateTime.UtcNow;
+            return state;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+}

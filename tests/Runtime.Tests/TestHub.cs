@@ -1,29 +1,43 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Entities;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
 
-/// <summary>A worker and client over a real SQLite file in a fresh temp directory.</summary>
-public sealed class TestHub : IAsyncDisposable
+/// <summary>A worker and client over a real SQLite file in a temp directory.</summary>
+internal sealed class TestHub : IAsyncDisposable
 {
-    private readonly IHost _host;
+    /// <summary>How long any single wait in a test may take before the test fails.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    private TestHub(IHost host, string directory)
+    private readonly IHost _host;
+    private readonly bool _ownsDirectory;
+    private bool _disposed;
+
+    private TestHub(IHost host, string directory, bool ownsDirectory)
     {
         _host = host;
         Directory = directory;
+        _ownsDirectory = ownsDirectory;
     }
 
     public string Directory { get; }
+
+    public string DatabasePath => DatabasePathIn(Directory);
 
     public IServiceProvider Services => _host.Services;
 
     public DurableTaskClient Client => _host.Services.GetRequiredService<DurableTaskClient>();
 
     public DurableTaskWorker Worker => _host.Services.GetRequiredService<DurableTaskWorker>();
+
+    /// <summary>Gets the store the worker and the client share (the engine's internal contract).</summary>
+    public IOrchestrationStore Store => _host.Services.GetRequiredService<IOrchestrationStore>();
 
     public static string NewDirectory()
     {
@@ -32,7 +46,18 @@ public sealed class TestHub : IAsyncDisposable
         return dir;
     }
 
+    public static string DatabasePathIn(string directory) => Path.Combine(directory, "test.db");
+
+    /// <summary>Builds and starts a hub. Pass <paramref name="directory"/> to reopen the database of an earlier hub.</summary>
     public static async Task<TestHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
+    {
+        var hub = Create(tasks, options, directory);
+        await hub.RunAsync();
+        return hub;
+    }
+
+    /// <summary>Builds a hub without starting its worker, so a test can drive the store first.</summary>
+    public static TestHub Create(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
     {
         var dir = directory ?? NewDirectory();
         var builder = Host.CreateApplicationBuilder();
@@ -45,17 +70,96 @@ public sealed class TestHub : IAsyncDisposable
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
                 options?.Invoke(o);
             })
-            .UseSqlite(s => s.DatabasePath = Path.Combine(dir, "test.db")));
-        var host = builder.Build();
-        await host.StartAsync();
-        return new TestHub(host, dir);
+            .UseSqlite(s => s.DatabasePath = DatabasePathIn(dir)));
+        return new TestHub(builder.Build(), dir, ownsDirectory: directory is null);
     }
 
-    public async Task StopAsync() => await _host.StopAsync();
+    /// <summary>Starts the host (and so the worker).</summary>
+    public Task RunAsync() => _host.StartAsync();
+
+    public Task StopAsync() => _host.StopAsync();
+
+    /// <summary>Waits for the instance to finish, with the default timeout, and returns it with inputs and outputs.</summary>
+    public async Task<OrchestrationMetadata> WaitForCompletionAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        return await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+    }
+
+    /// <summary>Waits until the instance (null when it does not exist) satisfies <paramref name="condition"/>.</summary>
+    public Task<OrchestrationMetadata?> WaitForInstanceAsync(string instanceId, Func<OrchestrationMetadata?, bool> condition, TimeSpan? timeout = null) =>
+        WaitForChangeAsync(instanceId, ct => Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, ct), condition, timeout);
+
+    /// <summary>Waits until the history of the instance's current execution satisfies <paramref name="condition"/>.</summary>
+    public Task<IReadOnlyList<HistoryEventInfo>> WaitForHistoryAsync(string instanceId, Func<IReadOnlyList<HistoryEventInfo>, bool> condition, TimeSpan? timeout = null) =>
+        WaitForChangeAsync(instanceId, ct => Client.GetInstanceHistoryAsync(instanceId, ct), condition, timeout);
+
+    /// <summary>Waits until the entity (null when it does not exist) satisfies <paramref name="condition"/>.</summary>
+    public Task<EntityMetadata?> WaitForEntityAsync(EntityInstanceId id, Func<EntityMetadata?, bool> condition, TimeSpan? timeout = null) =>
+        WaitForChangeAsync(id.ToString(), ct => Client.Entities.GetEntityAsync(id, includeState: true, ct), condition, timeout);
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _host.StopAsync();
-        _host.Dispose();
+        if (_host is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+        }
+        else
+        {
+            _host.Dispose();
+        }
+
+        if (_ownsDirectory)
+        {
+            TempDirectory.TryDelete(Directory);
+        }
     }
+
+    /// <summary>
+    /// Reads, checks, and if the check fails waits for the store to report a change of the instance row, then reads
+    /// again. No polling delay: every commit that touches the instance wakes the wait.
+    /// </summary>
+    private async Task<T> WaitForChangeAsync<T>(string instanceId, Func<CancellationToken, Task<T>> read, Func<T, bool> condition, TimeSpan? timeout)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        using var cts = new CancellationTokenSource(limit);
+        T value = default!;
+        try
+        {
+            while (true)
+            {
+                // Register before reading, so a change between the read and the wait is not missed.
+                using var change = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                var changed = Store.WaitForInstanceChangeAsync(instanceId, change.Token);
+                value = await read(cts.Token);
+                if (condition(value))
+                {
+                    await change.CancelAsync();
+                    return value;
+                }
+
+                await changed;
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new TimeoutException($"'{instanceId}' did not reach the expected state within {limit}; last read: {Describe(value)}.");
+        }
+    }
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "null",
+        OrchestrationMetadata m => $"{m.RuntimeStatus}, custom status {m.SerializedCustomStatus ?? "none"}, output {m.SerializedOutput ?? "none"}, failure {m.FailureDetails?.ToString() ?? "none"}",
+        EntityMetadata e => $"state {e.SerializedState ?? "none"}, backlog {e.BacklogQueueSize}",
+        IReadOnlyList<HistoryEventInfo> h => string.Join(", ", h.Select(e => e.EventType)),
+        _ => value.ToString() ?? "?",
+    };
 }

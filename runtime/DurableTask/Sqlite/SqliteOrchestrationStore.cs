@@ -37,6 +37,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     private FileStream? _lockFile;
     private SqliteConnection? _writer;
     private Dictionary<string, SqliteCommand>? _commands;
+    private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _writerThread;
     private Task? _delayLoop;
     private Timer? _sweeper;
@@ -95,7 +96,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         _commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
         LoadQueues(_writer);
 
-        _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = $"sqlite-writer-{HubName}" };
+        _writerThread = new Thread(RunWriter) { IsBackground = true, Name = $"sqlite-writer-{HubName}" };
         _writerThread.Start();
         _delayLoop = Task.Run(DelayLoopAsync, CancellationToken.None);
         var sweep = TimeSpan.FromMilliseconds(Math.Max(50, _lease.TotalMilliseconds / 4));
@@ -119,7 +120,12 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
             await _sweeper.DisposeAsync().ConfigureAwait(false);
         }
 
-        _writerThread?.Join();
+        if (_writerThread is not null)
+        {
+            // Awaited, not Join()ed: the writer wakes from its channel wait through a thread-pool continuation, so
+            // blocking a pool thread here can stall shutdown until the pool injects another thread.
+            await _writerExited.Task.ConfigureAwait(false);
+        }
         if (_delayLoop is not null)
         {
             await _delayLoop.ConfigureAwait(false);
@@ -152,6 +158,18 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
     internal static HistoryEvent DeserializeEvent(string json) =>
         JsonSerializer.Deserialize<HistoryEvent>(json, Json) ?? throw new InvalidDataException("A stored event is empty.");
+
+    private void RunWriter()
+    {
+        try
+        {
+            WriterLoop();
+        }
+        finally
+        {
+            _writerExited.TrySetResult();
+        }
+    }
 
     private static void ExecuteRaw(SqliteConnection connection, string sql)
     {

@@ -21,6 +21,8 @@ public sealed class DurableTaskWorker : BackgroundService
     private readonly SessionCache _sessions;
     private readonly EntityRunner _entityRunner;
     private readonly CancellationTokenSource _activityAbort = new();
+    private readonly SemaphoreSlim _pendingCommits;
+    private readonly int _pendingCommitCapacity;
     private int _runningActivities;
 
     internal DurableTaskWorker(IOrchestrationStore store, DurableTaskRegistry registry, IServiceProvider services, IOptions<DurableTaskWorkerOptions> options, ILoggerFactory loggerFactory)
@@ -33,6 +35,8 @@ public sealed class DurableTaskWorker : BackgroundService
         _logger = loggerFactory.CreateLogger("Serverless.DurableTask.Worker");
         _sessions = new SessionCache(_options.ExtendedSessionsEnabled ? _options.ExtendedSessionCacheSize : 0, _options.ExtendedSessionIdleTimeout);
         _entityRunner = new EntityRunner(_options.DataConverter);
+        _pendingCommitCapacity = Math.Max(64, _options.MaxConcurrentActivityFunctions * 16);
+        _pendingCommits = new SemaphoreSlim(_pendingCommitCapacity);
     }
 
     /// <summary>Gets how many instances are cached between steps.</summary>
@@ -52,6 +56,13 @@ public sealed class DurableTaskWorker : BackgroundService
         using var grace = new CancellationTokenSource(_options.ShutdownGracePeriod);
         using var registration = grace.Token.Register(() => _activityAbort.Cancel());
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Let results that finished before the stop reach the store.
+        while (_pendingCommits.CurrentCount < _pendingCommitCapacity && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(5, CancellationToken.None).ConfigureAwait(false);
+        }
+
         _logger.WorkerStopped(Volatile.Read(ref _runningActivities));
     }
 
@@ -59,6 +70,7 @@ public sealed class DurableTaskWorker : BackgroundService
     public override void Dispose()
     {
         _activityAbort.Dispose();
+        _pendingCommits.Dispose();
         base.Dispose();
     }
 
@@ -133,7 +145,9 @@ public sealed class DurableTaskWorker : BackgroundService
         var maxDequeues = _options.MaxDequeueCount;
         if (item.Messages.FirstOrDefault(m => m.DequeueCount >= maxDequeues) is { } poison)
         {
-            var reason = $"A message ({poison.Event.GetType().Name.Replace("Event", string.Empty, StringComparison.Ordinal)}) was delivered {poison.DequeueCount} times and never processed successfully.";
+            var kind = poison.Event.GetType().Name;
+            kind = kind.EndsWith("Event", StringComparison.Ordinal) ? kind[..^"Event".Length] : kind;
+            var reason = $"A message ({kind}) was delivered {poison.DequeueCount} times and never processed successfully.";
             _logger.DeadLettered(item.InstanceId, poison.DequeueCount, reason);
             _sessions.Evict(item.InstanceId);
             await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
@@ -187,6 +201,13 @@ public sealed class DurableTaskWorker : BackgroundService
             }
         }
 
+        // Pending lasts until the ExecutionStarted message is processed: with a scheduled start, events can arrive (and be
+        // recorded for replay) earlier, and they must not make the instance look started.
+        if (instance.Status == OrchestrationRuntimeStatus.Pending && status == OrchestrationRuntimeStatus.Running && !consumed.Any(m => m.Event is ExecutionStartedEvent))
+        {
+            status = OrchestrationRuntimeStatus.Pending;
+        }
+
         var newEvents = new List<HistoryEvent>(consumed.Count + 1) { new OrchestratorStartedEvent { Timestamp = now } };
         newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent));
 
@@ -194,7 +215,18 @@ public sealed class DurableTaskWorker : BackgroundService
         IReadOnlyList<HistoryEvent> past = [];
         if (executor is null)
         {
-            past = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                past = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                // Stored history that cannot be read stays unreadable: retrying only delays the failure and hides its cause.
+                var reason = $"The history of the instance cannot be replayed: {ex.Message}";
+                _logger.DeadLettered(item.InstanceId, item.Messages.Max(m => m.DequeueCount), reason);
+                await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
+                return;
+            }
             if (_registry.Orchestrators.TryGetValue(instance.Name, out var factory))
             {
                 executor = new OrchestrationExecutor(factory(_services), instance.InstanceId, _options.DataConverter, _loggerFactory);
@@ -453,7 +485,35 @@ public sealed class DurableTaskWorker : BackgroundService
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 
-        await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+        // The slot does not wait for the commit: results of many activities share one transaction (group commit),
+        // and the lease stays held until the commit lands. The number of uncommitted results is bounded.
+        await _pendingCommits.WaitAsync().ConfigureAwait(false);
+        _ = CommitActivityAsync(item, response);
+    }
+
+    private async Task CommitActivityAsync(ActivityWorkItem item, HistoryEvent response)
+    {
+        try
+        {
+            await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+        }
+        catch (LeaseLostException)
+        {
+            _logger.LeaseLost(item.Task.InstanceId);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The store closed during shutdown: the activity stays in the table and runs again after restart.
+        }
+        catch (Exception ex)
+        {
+            _logger.StepAbandoned(item.Task.InstanceId, ex);
+            await _store.AbandonActivityWorkItemAsync(item).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pendingCommits.Release();
+        }
     }
 
     private async Task RetentionLoopAsync(CancellationToken stoppingToken)

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using CompanyHub.Entities;
+using CompanyHub.Integrations.Llm;
+using CompanyHub.Integrations.Storage;
+using CompanyHub.Orchestrations.Agents;
+using CompanyHub.Orchestrations.Approvals;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+
+namespace CompanyHub.Activities;
+
+/// <summary>A transient model failure: the turn's retry policy tries again.</summary>
+public sealed class LlmTransientException(string message) : Exception(message);
+
+/// <summary>The input of <see cref="CallLlm"/>.</summary>
+public sealed record LlmCall(IReadOnlyList<LlmMessage> Messages, IReadOnlyList<LlmTool> Tools);
+
+/// <summary>One completion of the model.</summary>
+public sealed class CallLlm(ILlmClient llm) : TaskActivity<LlmCall, LlmResponse>
+{
+    public const string Name = nameof(CallLlm);
+
+    public override async Task<LlmResponse> RunAsync(TaskActivityContext context, LlmCall input)
+    {
+        try
+        {
+            return await llm.CompleteAsync(input.Messages, input.Tools, context.CancellationToken);
+        }
+        catch (LlmException ex) when (ex.IsTransient)
+        {
+            throw new LlmTransientException(ex.Message);
+        }
+    }
+}
+
+/// <summary>Runs a read tool for an agent and returns its result as text for the model.</summary>
+public interface IReadToolRunner
+{
+    Task<string> RunAsync(string agentId, string tool, JsonObject arguments, CancellationToken cancellationToken);
+}
+
+/// <summary>The input of <see cref="RunReadTool"/>.</summary>
+public sealed record ReadToolCall(string AgentId, string Tool, JsonObject Arguments);
+
+/// <summary>A read tool: free, runs at once. Failures are answered as text so that the model can react.</summary>
+public sealed class RunReadTool(IReadToolRunner runner) : TaskActivity<ReadToolCall, string>
+{
+    public const string Name = nameof(RunReadTool);
+
+    public override async Task<string> RunAsync(TaskActivityContext context, ReadToolCall input)
+    {
+        try
+        {
+            return AgentTools.Truncate(await runner.RunAsync(input.AgentId, input.Tool, input.Arguments, context.CancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return $"Error from {input.Tool}: {ex.Message}";
+        }
+    }
+}
+
+/// <summary>Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id).</summary>
+public sealed class CreateProposal(DurableTaskClient client) : TaskActivity<ProposalRequest, string>
+{
+    public const string Name = nameof(CreateProposal);
+
+    public override async Task<string> RunAsync(TaskActivityContext context, ProposalRequest input)
+    {
+        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken) is null)
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), input, new StartOrchestrationOptions(input.ProposalId), context.CancellationToken);
+        }
+
+        return input.ProposalId;
+    }
+}
+
+/// <summary>Makes sure an agent's mailbox orchestration runs, so that events sent to it are not dropped.</summary>
+public sealed class EnsureMailbox(DurableTaskClient client) : TaskActivity<string, string>
+{
+    public const string Name = nameof(EnsureMailbox);
+
+    public override Task<string> RunAsync(TaskActivityContext context, string input) => AgentMailbox.EnsureStartedAsync(client, input, context.CancellationToken);
+}
+
+/// <summary>Starts a background turn (sessions_spawn); it runs beside the agent's mailbox and reports into the conversation.</summary>
+public sealed class StartBackgroundTurn(DurableTaskClient client) : TaskActivity<TurnRequest, string>
+{
+    public const string Name = nameof(StartBackgroundTurn);
+
+    public override async Task<string> RunAsync(TaskActivityContext context, TurnRequest input)
+    {
+        if (await client.GetInstanceAsync(input.TurnId, cancellation: context.CancellationToken) is null)
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(AgentTurnOrchestration), input, new StartOrchestrationOptions(input.TurnId), context.CancellationToken);
+        }
+
+        return input.TurnId;
+    }
+}
+
+/// <summary>The input of <see cref="ArchiveConversation"/>.</summary>
+public sealed record ArchiveRequest(string AgentId, IReadOnlyList<ConversationMessage> Messages);
+
+/// <summary>Copies conversation messages to the archive that pages the whole conversation.</summary>
+public sealed class ArchiveConversation(IConversationArchive archive) : TaskActivity<ArchiveRequest, int>
+{
+    public const string Name = nameof(ArchiveConversation);
+
+    public override async Task<int> RunAsync(TaskActivityContext context, ArchiveRequest input)
+    {
+        await archive.AppendAsync(input.AgentId, input.Messages, context.CancellationToken);
+        return input.Messages.Count;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using CompanyHub.Entities;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Onboarding;
+using CompanyHub.Security;
+using Microsoft.Extensions.Options;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+
+namespace CompanyHub.Activities;
+
+/// <summary>Sends onboarding emails (the invite, and the dashboard link once the agent is ready).</summary>
+public interface IOnboardingMailer
+{
+    /// <summary>Sends the invite; returns null when sent, or why it could not be (for example no sender connected).</summary>
+    Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken);
+}
+
+/// <summary>Checks an onboarding request against the settings and the directory, and picks the agent id.</summary>
+public sealed class PlanOnboarding(DurableTaskClient client, IOptions<HubOptions> options) : TaskActivity<OnboardingRequest, OnboardingPlan>
+{
+    public const string Name = nameof(PlanOnboarding);
+
+    public override async Task<OnboardingPlan> RunAsync(TaskActivityContext context, OnboardingRequest input)
+    {
+        var hub = options.Value;
+        var expires = DateTimeOffset.UtcNow + hub.InviteExpiry;
+        var email = input.Email.Trim();
+        if (!ProposalValidator.IsEmail(email))
+        {
+            return new OnboardingPlan(null, $"'{email}' is not a valid email address.", expires);
+        }
+
+        if (!hub.IsAllowedDomain(email))
+        {
+            return new OnboardingPlan(null, $"{email} is not in an allowed domain ({string.Join(", ", hub.AllowedEmailDomains)}).", expires);
+        }
+
+        var directory = (await client.Entities.GetEntityAsync(DirectoryEntity.Id, true, context.CancellationToken))?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+        if (directory.FindActiveByEmail(email) is { } existing)
+        {
+            return new OnboardingPlan(null, $"{email} already has an active agent ({existing.AgentId}).", expires);
+        }
+
+        var agentId = AgentIds.Unique(AgentIds.FromEmail(email), id =>
+            id == "orchestrator" || (directory.Agents.TryGetValue(id, out var entry) && !string.Equals(entry.Email, email, StringComparison.OrdinalIgnoreCase)));
+        return new OnboardingPlan(agentId, null, expires);
+    }
+}
+
+/// <summary>Makes an invite code: 32 random bytes. History only ever holds it sealed.</summary>
+public sealed class CreateInvite(SecretBox box) : TaskActivity<string, InviteCreated>
+{
+    public const string Name = nameof(CreateInvite);
+
+    public const string Purpose = "invite-code";
+
+    public override Task<InviteCreated> RunAsync(TaskActivityContext context, string input)
+    {
+        var code = Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
+        return Task.FromResult(new InviteCreated(box.Seal(code, Purpose), UserTokens.Hash(code)));
+    }
+}
+
+/// <summary>The input of <see cref="SendInviteEmail"/>.</summary>
+public sealed record InviteEmail(string Email, string Name, string SealedCode, DateTimeOffset ExpiresAt);
+
+/// <summary>Emails the invite link; answers null when sent, or the reason it was not.</summary>
+public sealed class SendInviteEmail(IOnboardingMailer mailer, SecretBox box, IOptions<HubOptions> options) : TaskActivity<InviteEmail, string?>
+{
+    public const string Name = nameof(SendInviteEmail);
+
+    public override Task<string?> RunAsync(TaskActivityContext context, InviteEmail input)
+    {
+        var link = options.Value.Link("/invite/" + box.Open(input.SealedCode, CreateInvite.Purpose));
+        return mailer.SendInviteAsync(input.Email, input.Name, link, input.ExpiresAt, context.CancellationToken);
+    }
+}
+
+/// <summary>A minted user token: sealed (for the one-time display) and its hash (for the directory).</summary>
+public sealed record MintedToken(string SealedToken, string TokenHash);
+
+/// <summary>Mints a user token: 24 random bytes. Only the hash is stored in the clear.</summary>
+public sealed class MintUserToken(SecretBox box) : TaskActivity<string, MintedToken>
+{
+    public const string Name = nameof(MintUserToken);
+
+    public const string Purpose = "user-token";
+
+    public override Task<MintedToken> RunAsync(TaskActivityContext context, string input)
+    {
+        var token = UserTokens.Create();
+        return Task.FromResult(new MintedToken(box.Seal(token, Purpose + ":" + input), UserTokens.Hash(token)));
+    }
+}
+
+/// <summary>The input of <see cref="SendReadyEmail"/>.</summary>
+public sealed record ReadyEmail(string AgentId, string Email, string Name, string SealedToken);
+
+/// <summary>Emails the person their private dashboard link.</summary>
+public sealed class SendReadyEmail(IOnboardingMailer mailer, SecretBox box, IOptions<HubOptions> options) : TaskActivity<ReadyEmail, string?>
+{
+    public const string Name = nameof(SendReadyEmail);
+
+    public override Task<string?> RunAsync(TaskActivityContext context, ReadyEmail input)
+    {
+        var token = box.Open(input.SealedToken, MintUserToken.Purpose + ":" + input.AgentId);
+        return mailer.SendReadyAsync(input.Email, input.Name, options.Value.Link("/?token=" + token), context.CancellationToken);
+    }
+}

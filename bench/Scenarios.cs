@@ -1,0 +1,359 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Entities;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Bench;
+
+internal sealed record Result(string Scenario, double Value, string Unit, string Detail);
+
+internal static class Scenarios
+{
+    public static readonly string[] Names = ["sequential", "fan-out", "fan-in", "external-events", "entity-operations", "event-latency", "waiting"];
+
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
+    private static TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<List<Result>> RunAsync(string name, int? n, int waiting) => name switch
+    {
+        "sequential" => await SequentialAsync(n ?? 2000),
+        "fan-out" => await FanOutAsync(n ?? 20_000),
+        "fan-in" => await FanInAsync(n ?? 20_000),
+        "external-events" => await ExternalEventsAsync(n ?? 20_000),
+        "entity-operations" => await EntityOperationsAsync(n ?? 50_000),
+        "event-latency" => await EventLatencyAsync(n ?? 500),
+        "waiting" => await WaitingAsync(waiting),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static async Task<Bench> StartAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hub-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddDurableTaskWorker(b => b
+            .AddTasks(r => r
+                .AddActivityFunc<int, int>("Echo", (_, x) => x)
+                .AddActivity("Gated", _ => new GatedActivity())
+                .AddOrchestratorFunc<int, int>("Sequential", async (ctx, count) =>
+                {
+                    var sum = 0;
+                    for (var i = 0; i < count; i++)
+                    {
+                        sum += await ctx.CallActivityAsync<int>("Echo", 1);
+                    }
+
+                    return sum;
+                })
+                .AddOrchestratorFunc<int, int>("FanOut", async (ctx, count) =>
+                {
+                    var tasks = new Task<int>[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        tasks[i] = ctx.CallActivityAsync<int>("Echo", 1);
+                    }
+
+                    return (await Task.WhenAll(tasks)).Sum();
+                })
+                .AddOrchestratorFunc<int, int>("FanInGated", async (ctx, count) =>
+                {
+                    var tasks = new Task<int>[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        tasks[i] = ctx.CallActivityAsync<int>("Gated", 1);
+                    }
+
+                    ctx.SetCustomStatus("scheduled");
+                    return (await Task.WhenAll(tasks)).Sum();
+                })
+                .AddOrchestratorFunc<int, int>("Receiver", async (ctx, count) =>
+                {
+                    var sum = 0;
+                    for (var i = 0; i < count; i++)
+                    {
+                        sum += await ctx.WaitForExternalEvent<int>("Tick");
+                    }
+
+                    return sum;
+                })
+                .AddOrchestratorFunc<int, int>("WaitOne", async (ctx, _) => await ctx.WaitForExternalEvent<int>("Go"))
+                .AddEntity<Counter>())
+            .Configure(o => { o.HubName = "bench"; if (Environment.GetEnvironmentVariable("BENCH_ACT") is { } a) { o.MaxConcurrentActivityFunctions = int.Parse(a, System.Globalization.CultureInfo.InvariantCulture); } })
+            .UseSqlite(s => s.DatabasePath = Path.Combine(dir, "bench.db")));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new Bench(host, dir);
+    }
+
+    private static async Task<List<Result>> SequentialAsync(int n)
+    {
+        await using var bench = await StartAsync();
+        await bench.RunToCompletionAsync("Sequential", 10); // warm-up
+        var sw = Stopwatch.StartNew();
+        var output = await bench.RunToCompletionAsync("Sequential", n);
+        sw.Stop();
+        Check(output == n, $"sequential sum {output} != {n}");
+        return [new("sequential activities (1 instance)", n / sw.Elapsed.TotalSeconds, "activities/s", $"{n} activities in {sw.Elapsed.TotalSeconds:N2} s")];
+    }
+
+    private static async Task<List<Result>> FanOutAsync(int n)
+    {
+        await using var bench = await StartAsync();
+        await bench.RunToCompletionAsync("FanOut", 100);
+        var sw = Stopwatch.StartNew();
+        var output = await bench.RunToCompletionAsync("FanOut", n);
+        sw.Stop();
+        Check(output == n, $"fan-out sum {output} != {n}");
+        return [new("fan-out/fan-in activities (1 instance)", n / sw.Elapsed.TotalSeconds, "activities/s", $"{n} activities scheduled, run and gathered in {sw.Elapsed.TotalSeconds:N2} s")];
+    }
+
+    private static async Task<List<Result>> FanInAsync(int n)
+    {
+        await using var bench = await StartAsync();
+        _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = await bench.Client.ScheduleNewOrchestrationInstanceAsync("FanInGated", n);
+        using var cts = new CancellationTokenSource(Limit);
+        while ((await bench.Client.GetInstanceAsync(id, false, cts.Token))?.SerializedCustomStatus is null)
+        {
+            await Task.Delay(1, cts.Token);
+        }
+
+        // Hold the orchestration while all responses queue up, then measure how fast it takes them in.
+        await bench.Client.SuspendInstanceAsync(id, "fan-in", cts.Token);
+        await WaitForStatusAsync(bench.Client, id, OrchestrationRuntimeStatus.Suspended, cts.Token);
+        _gate.TrySetResult();
+        var store = bench.Store;
+        while ((await store.GetStatisticsAsync(cts.Token)).PendingActivities > 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+
+        var sw = Stopwatch.StartNew();
+        await bench.Client.ResumeInstanceAsync(id, null, cts.Token);
+        var done = await bench.Client.WaitForInstanceCompletionAsync(id, true, cts.Token);
+        sw.Stop();
+        Check(done.ReadOutputAs<int>() == n, "fan-in sum");
+        return [new("fan-in responses (1 instance)", n / sw.Elapsed.TotalSeconds, "responses/s", $"{n} queued results taken in {sw.Elapsed.TotalSeconds:N2} s")];
+    }
+
+    private static async Task<List<Result>> ExternalEventsAsync(int n)
+    {
+        await using var bench = await StartAsync();
+        using var cts = new CancellationTokenSource(Limit);
+        var id = await bench.Client.ScheduleNewOrchestrationInstanceAsync("Receiver", n);
+        await bench.Client.WaitForInstanceStartAsync(id, false, cts.Token);
+        var sw = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cts.Token }, async (_, ct) =>
+            await bench.Client.RaiseEventAsync(id, "Tick", 1, ct));
+        var done = await bench.Client.WaitForInstanceCompletionAsync(id, true, cts.Token);
+        sw.Stop();
+        Check(done.ReadOutputAs<int>() == n, "event sum");
+
+        var instances = Math.Min(n, 5000);
+        var ids = new string[instances];
+        for (var i = 0; i < instances; i++)
+        {
+            ids[i] = await bench.Client.ScheduleNewOrchestrationInstanceAsync("WaitOne", 0);
+        }
+
+        foreach (var one in ids)
+        {
+            await bench.Client.WaitForInstanceStartAsync(one, false, cts.Token);
+        }
+
+        var sw2 = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cts.Token }, async (one, ct) =>
+            await bench.Client.RaiseEventAsync(one, "Go", 1, ct));
+        foreach (var one in ids)
+        {
+            await bench.Client.WaitForInstanceCompletionAsync(one, false, cts.Token);
+        }
+
+        sw2.Stop();
+        return
+        [
+            new("external events (1 instance)", n / sw.Elapsed.TotalSeconds, "events/s", $"{n} events raised and consumed in {sw.Elapsed.TotalSeconds:N2} s"),
+            new("external events (1 per instance)", instances / sw2.Elapsed.TotalSeconds, "events/s", $"{instances} instances resumed by an event in {sw2.Elapsed.TotalSeconds:N2} s"),
+        ];
+    }
+
+    private static async Task<List<Result>> EntityOperationsAsync(int n)
+    {
+        await using var bench = await StartAsync();
+        using var cts = new CancellationTokenSource(Limit);
+        var id = new EntityInstanceId(nameof(Counter), "bench");
+        var sw = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cts.Token }, async (_, ct) =>
+            await bench.Client.Entities.SignalEntityAsync(id, "Add", 1, cancellation: ct));
+        while (true)
+        {
+            var entity = await bench.Client.Entities.GetEntityAsync(id, true, cts.Token);
+            if (entity?.ReadStateAs<int>() == n)
+            {
+                break;
+            }
+
+            await Task.Delay(2, cts.Token);
+        }
+
+        sw.Stop();
+        return [new("entity operations (1 entity)", n / sw.Elapsed.TotalSeconds, "operations/s", $"{n} signals applied in {sw.Elapsed.TotalSeconds:N2} s")];
+    }
+
+    private static async Task<List<Result>> EventLatencyAsync(int n)
+    {
+        await using var bench = await StartAsync();
+        var latencies = await MeasureLatencyAsync(bench, n);
+        return
+        [
+            new("event-to-completion latency p50", Percentile(latencies, 0.50), "ms", $"idle host, {n} sequential samples"),
+            new("event-to-completion latency p99", Percentile(latencies, 0.99), "ms", $"idle host, {n} sequential samples"),
+        ];
+    }
+
+    private static async Task<List<Result>> WaitingAsync(int count)
+    {
+        await using var bench = await StartAsync();
+        using var cts = new CancellationTokenSource(Limit);
+        var before = await MeasureLatencyAsync(bench, 200);
+        Collect();
+        var baseline = GC.GetTotalMemory(true);
+        var sw = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cts.Token }, async (i, ct) =>
+            await bench.Client.ScheduleNewOrchestrationInstanceAsync("WaitOne", 0, new StartOrchestrationOptions($"wait-{i}"), ct));
+
+        // All started and waiting: no message left to process.
+        while (true)
+        {
+            var stats = await bench.Store.GetStatisticsAsync(cts.Token);
+            if (stats.PendingMessages == 0 && stats.LockedInstances == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(100, cts.Token);
+        }
+
+        sw.Stop();
+        Collect();
+        var managed = GC.GetTotalMemory(true);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var after = await MeasureLatencyAsync(bench, 200);
+        var probe = await bench.Client.GetInstanceAsync($"wait-{count - 1}", false, cts.Token);
+        Check(probe?.RuntimeStatus == OrchestrationRuntimeStatus.Running, "waiting instance is running");
+        return
+        [
+            new($"{count:N0} waiting instances: managed heap", (managed - baseline) / 1024.0 / 1024.0, "MB", $"growth over the idle host; created and parked in {sw.Elapsed.TotalSeconds:N1} s"),
+            new($"{count:N0} waiting instances: process RSS", process.WorkingSet64 / 1024.0 / 1024.0, "MB", "whole process, including the runtime and SQLite page cache"),
+            new("event latency p99, idle host", Percentile(before, 0.99), "ms", "200 samples before"),
+            new($"event latency p99, {count:N0} waiting", Percentile(after, 0.99), "ms", "200 samples with the instances parked"),
+        ];
+    }
+
+    private static async Task<List<double>> MeasureLatencyAsync(Bench bench, int n)
+    {
+        using var cts = new CancellationTokenSource(Limit);
+        var latencies = new List<double>(n);
+        for (var i = 0; i < n + 10; i++)
+        {
+            var id = await bench.Client.ScheduleNewOrchestrationInstanceAsync("WaitOne", 0, null, cts.Token);
+            await WaitForStatusAsync(bench.Client, id, OrchestrationRuntimeStatus.Running, cts.Token);
+            var sw = Stopwatch.StartNew();
+            await bench.Client.RaiseEventAsync(id, "Go", 1, cts.Token);
+            await bench.Client.WaitForInstanceCompletionAsync(id, false, cts.Token);
+            sw.Stop();
+            if (i >= 10)
+            {
+                latencies.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return latencies;
+    }
+
+    private static async Task WaitForStatusAsync(DurableTaskClient client, string id, OrchestrationRuntimeStatus status, CancellationToken ct)
+    {
+        while ((await client.GetInstanceAsync(id, false, ct))?.RuntimeStatus != status)
+        {
+            await Task.Delay(1, ct);
+        }
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    private static void Collect()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+    }
+
+    private static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Benchmark result is wrong: {what}");
+        }
+    }
+
+    private sealed class GatedActivity : TaskActivity<int, int>
+    {
+        public override async Task<int> RunAsync(TaskActivityContext context, int input)
+        {
+            await _gate.Task;
+            return input;
+        }
+    }
+
+    private sealed class Counter : TaskEntity<int>
+    {
+        public void Add(int amount) => State += amount;
+
+        public int Get() => State;
+    }
+
+    private sealed class Bench(IHost host, string dir) : IAsyncDisposable
+    {
+        public DurableTaskClient Client => host.Services.GetRequiredService<DurableTaskClient>();
+
+        public IOrchestrationStore Store => host.Services.GetRequiredService<IOrchestrationStore>();
+
+        public async Task<int> RunToCompletionAsync(string name, int input)
+        {
+            using var cts = new CancellationTokenSource(Limit);
+            var id = await Client.ScheduleNewOrchestrationInstanceAsync(name, input, null, cts.Token);
+            var done = await Client.WaitForInstanceCompletionAsync(id, true, cts.Token);
+            if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
+            {
+                throw new InvalidOperationException($"{name} ended {done.RuntimeStatus}: {done.FailureDetails}");
+            }
+
+            return done.ReadOutputAs<int>();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync();
+            host.Dispose();
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

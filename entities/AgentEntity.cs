@@ -1,0 +1,143 @@
+using Serverless.DurableTask.Entities;
+
+namespace CompanyHub.Entities;
+
+/// <summary>
+/// One agent: its profile, its person's token hash, inbox, recent conversation and proposals. Operations run one at a
+/// time, so every change here is serial per agent. Lists are bounded: see <see cref="AgentState"/>.
+/// </summary>
+public sealed class AgentEntity : TaskEntity<AgentState?>
+{
+    public const string Name = "agent";
+
+    public static EntityInstanceId Id(string agentId) => new(Name, agentId);
+
+    public AgentState? Get() => State;
+
+    /// <summary>An agent exists only once created: operations on an unknown id see no state and create none.</summary>
+    protected override AgentState? InitializeState(TaskEntityOperation operation) => null;
+
+    public void Create(AgentProfile profile)
+    {
+        if (State is { Status: AgentStatus.Active })
+        {
+            throw new InvalidOperationException($"Agent '{profile.AgentId}' already exists.");
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        State = new AgentState
+        {
+            AgentId = profile.AgentId,
+            Email = profile.Email,
+            Name = profile.Name,
+            Identity = profile.Identity,
+            AllowAgents = [.. profile.AllowAgents],
+            Autonomy = profile.Autonomy,
+            Workspace = profile.Workspace,
+            Status = AgentStatus.Active,
+            CreatedAt = now,
+            LastActiveAt = now,
+        };
+    }
+
+    public void SetTokenHash(string? tokenHash) => Require().TokenHash = tokenHash;
+
+    public void SetGoogleCredential(string sealedRefreshToken) => Require().SealedGoogleRefreshToken = sealedRefreshToken;
+
+    public void Disable()
+    {
+        var state = Require();
+        state.Status = AgentStatus.Disabled;
+        state.TokenHash = null;
+    }
+
+    public void Touch(DateTimeOffset at)
+    {
+        var state = Require();
+        if (at > state.LastActiveAt)
+        {
+            state.LastActiveAt = at;
+        }
+    }
+
+    public void AddInbox(InboxMessage message)
+    {
+        var state = Require();
+        if (state.Inbox.Any(m => m.Id == message.Id))
+        {
+            return;
+        }
+
+        state.Inbox.Add(message);
+        if (state.Inbox.Count > AgentState.MaxInbox)
+        {
+            state.Inbox.RemoveRange(0, state.Inbox.Count - AgentState.MaxInbox);
+        }
+    }
+
+    /// <summary>Appends conversation messages; returns them with their sequence numbers. The oldest beyond the bound are dropped here (the archive keeps them).</summary>
+    public List<ConversationMessage> AppendConversation(List<ConversationMessage> messages)
+    {
+        var state = Require();
+        var added = new List<ConversationMessage>(messages.Count);
+        foreach (var m in messages)
+        {
+            var stored = m with { Seq = state.NextSeq++ };
+            state.Conversation.Add(stored);
+            added.Add(stored);
+        }
+
+        if (state.Conversation.Count > AgentState.MaxConversation)
+        {
+            state.Conversation.RemoveRange(0, state.Conversation.Count - AgentState.MaxConversation);
+        }
+
+        state.LastActiveAt = DateTimeOffset.UtcNow;
+        return added;
+    }
+
+    /// <summary>Marks a turn as running (the dashboard shows "working…") and appends its incoming message.</summary>
+    public List<ConversationMessage> BeginTurn(ConversationMessage message)
+    {
+        Require().WorkingTurnId = message.TurnId;
+        return AppendConversation([message]);
+    }
+
+    /// <summary>Appends a turn's reply and clears the running mark.</summary>
+    public List<ConversationMessage> EndTurn(ConversationMessage message)
+    {
+        var state = Require();
+        if (state.WorkingTurnId == message.TurnId)
+        {
+            state.WorkingTurnId = null;
+        }
+
+        return AppendConversation([message]);
+    }
+
+    public void UpsertProposal(ProposalSummary summary)
+    {
+        var state = Require();
+        var index = state.Proposals.FindIndex(p => p.ProposalId == summary.ProposalId);
+        if (index >= 0)
+        {
+            state.Proposals[index] = summary;
+        }
+        else
+        {
+            state.Proposals.Add(summary);
+        }
+
+        // Keep every pending proposal and the most recent decided ones.
+        var decided = state.Proposals.Where(p => p.Status != "pending").ToList();
+        if (decided.Count > AgentState.MaxDecidedProposals)
+        {
+            foreach (var old in decided.OrderBy(p => p.DecidedAt ?? p.CreatedAt).Take(decided.Count - AgentState.MaxDecidedProposals))
+            {
+                state.Proposals.Remove(old);
+            }
+        }
+    }
+
+    private AgentState Require() => State ?? throw new InvalidOperationException("The agent does not exist.");
+}

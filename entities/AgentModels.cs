@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+
+namespace CompanyHub.Entities;
+
+/// <summary>The persona an agent presents.</summary>
+public sealed record AgentIdentity(string Name, string Personality);
+
+/// <summary>How much an agent may do without asking. Level 1 ("always ask") is the only level in use.</summary>
+public sealed record AgentAutonomy(int Level, IReadOnlyList<string> Grants)
+{
+    public static AgentAutonomy AlwaysAsk { get; } = new(1, []);
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<AgentStatus>))]
+public enum AgentStatus
+{
+    Active,
+    Disabled,
+}
+
+/// <summary>What is needed to create an agent.</summary>
+public sealed record AgentProfile(string AgentId, string Email, string Name, AgentIdentity Identity, IReadOnlyList<string> AllowAgents, AgentAutonomy Autonomy, string Workspace);
+
+/// <summary>A message from another agent, waiting in an agent's inbox.</summary>
+public sealed record InboxMessage(string Id, string FromAgentId, string Text, DateTimeOffset At, string? InReplyTo = null);
+
+/// <summary>One turn of the conversation between a person and their agent.</summary>
+public sealed record ConversationMessage(long Seq, string Role, string Text, DateTimeOffset At, string? TurnId = null);
+
+/// <summary>The part of a proposal the agent keeps in its list.</summary>
+public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null);
+
+/// <summary>The durable state of an agent (entity <c>agent@&lt;agentId&gt;</c>).</summary>
+public sealed class AgentState
+{
+    /// <summary>Bounds that keep the entity state small; older items live in the conversation archive / audit log.</summary>
+    public const int MaxInbox = 200;
+    public const int MaxConversation = 100;
+    public const int MaxDecidedProposals = 200;
+
+    public string AgentId { get; set; } = "";
+
+    public string Email { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string Workspace { get; set; } = "";
+
+    public AgentIdentity Identity { get; set; } = new("", "");
+
+    public List<string> AllowAgents { get; set; } = [];
+
+    public AgentAutonomy Autonomy { get; set; } = AgentAutonomy.AlwaysAsk;
+
+    public AgentStatus Status { get; set; } = AgentStatus.Active;
+
+    /// <summary>Gets or sets the SHA-256 of the user's token; the token itself is never stored.</summary>
+    public string? TokenHash { get; set; }
+
+    /// <summary>Gets or sets the sealed Google refresh token (see SecretBox); never the plain token.</summary>
+    public string? SealedGoogleRefreshToken { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset LastActiveAt { get; set; }
+
+    /// <summary>Gets or sets the turn being thought about right now, if any.</summary>
+    public string? WorkingTurnId { get; set; }
+
+    public List<InboxMessage> Inbox { get; set; } = [];
+
+    public List<ConversationMessage> Conversation { get; set; } = [];
+
+    /// <summary>Gets or sets the sequence number of the next conversation message (counts archived ones too).</summary>
+    public long NextSeq { get; set; } = 1;
+
+    public List<ProposalSummary> Proposals { get; set; } = [];
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using CompanyHub.Integrations.Llm;
+using CompanyHub.Orchestrations.Approvals;
+
+namespace CompanyHub.Orchestrations.Agents;
+
+/// <summary>How a tool is gated: reads run at once; writes become proposals; spawn starts a background turn.</summary>
+public enum ToolClass
+{
+    Read,
+    Write,
+    Spawn,
+    Directory,
+}
+
+/// <summary>A tool the agents' model may call.</summary>
+public sealed record ToolSpec(string Name, string Description, string Schema, ToolClass Class, string? ProposalType = null, string? Requires = null)
+{
+    public LlmTool ToLlmTool() => new(Name, Description, Schema);
+}
+
+/// <summary>The tool catalog. Descriptions say precisely what each tool does and whether it needs approval.</summary>
+public static class AgentTools
+{
+    public const int ResultBudget = 6000;
+
+    public static IReadOnlyList<ToolSpec> All { get; } =
+    [
+        Read("gmail_search", "Search the person's Gmail (read-only, no approval). Uses Gmail search syntax, e.g. 'from:sarah@acme.com newer_than:7d'. Returns id, from, subject, date and snippet per message.",
+            Obj(("query", Str("Gmail search query")), ("maxResults", Int("How many messages, 1-25 (default 10)"))), ["query"], "google"),
+        Read("gmail_read", "Read one Gmail message in full by id (read-only, no approval).", Obj(("messageId", Str("The message id from gmail_search"))), ["messageId"], "google"),
+        Read("calendar_list_events", "List events on the person's primary Google Calendar between two times (read-only).",
+            Obj(("timeMin", Str("ISO 8601 start, default now")), ("timeMax", Str("ISO 8601 end, default in 7 days")), ("maxResults", Int("1-50, default 20"))), [], "calendar"),
+        Read("notion_search", "Search the company Notion workspace for pages and databases by title (read-only).", Obj(("query", Str("Words to search for"))), ["query"], "notion"),
+        Read("notion_query_database", "Query the rows of a Notion database (read-only).", Obj(("databaseId", Str("The database id")), ("filter", Any("Optional Notion filter object"))), ["databaseId"], "notion"),
+        Read("notion_read_page", "Read a Notion page's properties and text (read-only).", Obj(("pageId", Str("The page id"))), ["pageId"], "notion"),
+        Read("attio_query_records", "Query Attio CRM records of an object: people, companies or deals (read-only).",
+            Obj(("object", Str("people, companies or deals")), ("filter", Any("Optional Attio filter object")), ("limit", Int("1-50, default 10"))), ["object"], "attio"),
+        Read("attio_get_record", "Get one Attio record with its values (read-only).", Obj(("object", Str("people, companies or deals")), ("recordId", Str("The record id"))), ["object", "recordId"], "attio"),
+        new("list_agents", "List the company's agents (id, name, email, status): use it to find who to ask.", Schema(Obj(), []), ToolClass.Directory),
+        Write("send_email", ProposalTypes.SendEmail, "Propose an email from the person's Gmail. Needs the person's approval; it is sent only if they approve.",
+            Obj(("to", Str("Recipient address(es), comma-separated")), ("cc", Str("Optional Cc addresses")), ("subject", Str("Subject")), ("body", Str("Plain-text body"))), ["to", "subject", "body"]),
+        Write("create_calendar_event", ProposalTypes.CreateCalendarEvent, "Propose a Google Calendar event. Needs approval.",
+            Obj(("summary", Str("Title")), ("start", Str("ISO 8601 start")), ("end", Str("ISO 8601 end")), ("attendees", Str("Optional attendee emails, comma-separated")), ("description", Str("Optional")), ("location", Str("Optional"))), ["summary", "start", "end"]),
+        Write("create_notion_page", ProposalTypes.CreateNotionPage, "Propose a new Notion page under a page or database. Needs approval.",
+            Obj(("parentPageId", Str("Parent page id (or give parentDatabaseId)")), ("parentDatabaseId", Str("Parent database id")), ("title", Str("Title")), ("content", Str("Optional text content")), ("properties", Any("Optional database properties"))), ["title"]),
+        Write("update_notion_page", ProposalTypes.UpdateNotionPage, "Propose changes to a Notion page's properties and/or appended text. Needs approval.",
+            Obj(("pageId", Str("The page id")), ("properties", Any("Properties to set")), ("appendText", Str("Optional text to append"))), ["pageId"]),
+        Write("update_attio_record", ProposalTypes.UpdateAttioRecord, "Propose an update of an Attio record's attribute values. Needs approval.",
+            Obj(("object", Str("people, companies or deals")), ("recordId", Str("The record id")), ("values", Any("Attribute slug → new value"))), ["object", "recordId", "values"]),
+        Write("create_attio_note", ProposalTypes.CreateAttioNote, "Propose a note on an Attio record. Needs approval.",
+            Obj(("parentObject", Str("people, companies or deals")), ("parentRecordId", Str("The record id")), ("title", Str("Title")), ("content", Str("Text"))), ["parentObject", "parentRecordId", "title", "content"]),
+        Write("create_attio_task", ProposalTypes.CreateAttioTask, "Propose an Attio task. Needs approval.",
+            Obj(("content", Str("What to do")), ("deadlineAt", Str("Optional ISO 8601 deadline"))), ["content"]),
+        Write("sessions_send", ProposalTypes.MessageAgent, "Send a message to another agent (a colleague's agent, or 'orchestrator' to escalate). Needs the person's approval; the peer's answer arrives in the inbox.",
+            Obj(("agentId", Str("The agent id, e.g. bob-company-com or orchestrator")), ("message", Str("The message"))), ["agentId", "message"]),
+        new("sessions_spawn", "Start a background task for yourself (research, summarising); its result is posted to the conversation when done. Does not block.",
+            Schema(Obj(("task", Str("What to do, in full"))), ["task"]), ToolClass.Spawn),
+    ];
+
+    public static ToolSpec? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>Turns a write tool's arguments into the proposal payload of its type.</summary>
+    public static JsonObject ToPayload(ToolSpec tool, JsonObject arguments)
+    {
+        var payload = (JsonObject)arguments.DeepClone();
+        if (tool.Name == "sessions_send")
+        {
+            payload.Remove("message");
+            payload["text"] = arguments["message"]?.DeepClone();
+        }
+
+        return payload;
+    }
+
+    /// <summary>Cuts a tool result to the budget the model gets.</summary>
+    public static string Truncate(string text) =>
+        text.Length <= ResultBudget ? text : string.Concat(text.AsSpan(0, ResultBudget), $"\n…(truncated: {text.Length - ResultBudget} more characters)");
+
+    private static ToolSpec Read(string name, string description, JsonObject properties, string[] required, string requires) =>
+        new(name, description, Schema(properties, required), ToolClass.Read, Requires: requires);
+
+    private static ToolSpec Write(string name, string type, string description, JsonObject properties, string[] required) =>
+        new(name, description, Schema(properties, required), ToolClass.Write, type);
+
+    private static string Schema(JsonObject properties, string[] required) => new JsonObject
+    {
+        ["type"] = "object",
+        ["properties"] = properties,
+        ["required"] = new JsonArray([.. required.Select(r => (JsonNode)r)]),
+        ["additionalProperties"] = false,
+    }.ToJsonString();
+
+    private static JsonObject Obj(params (string Name, JsonObject Schema)[] properties)
+    {
+        var o = new JsonObject();
+        foreach (var (name, schema) in properties)
+        {
+            o[name] = schema;
+        }
+
+        return o;
+    }
+
+    private static JsonObject Str(string description) => new() { ["type"] = "string", ["description"] = description };
+
+    private static JsonObject Int(string description) => new() { ["type"] = "integer", ["description"] = description };
+
+    private static JsonObject Any(string description) => new() { ["type"] = "object", ["description"] = description };
+}

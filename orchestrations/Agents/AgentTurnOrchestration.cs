@@ -1,0 +1,208 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CompanyHub.Activities;
+using CompanyHub.Entities;
+using CompanyHub.Integrations.Llm;
+using CompanyHub.Orchestrations.Approvals;
+using Serverless.DurableTask;
+
+namespace CompanyHub.Orchestrations.Agents;
+
+/// <summary>
+/// One chat turn: the model is called (an activity, retried on transient errors); read tools run as activities and
+/// their results go back to the model; write tools become proposals and the model is told they await approval; the
+/// reply ends the turn and is appended to the conversation (and, for a peer's message, sent back to the peer).
+/// </summary>
+public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnResult>
+{
+    public const int MaxToolRounds = 8;
+    public const int MaxHops = 3;
+    public const int ContextMessages = 30;
+
+    private static readonly TaskOptions LlmRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), 2.0)
+    {
+        HandleFailure = f => f.IsCausedBy<LlmTransientException>(),
+    });
+
+    public override async Task<TurnResult> RunAsync(TaskOrchestrationContext context, TurnRequest input)
+    {
+        var agent = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.Get));
+        if (agent is null || agent.Status != AgentStatus.Active)
+        {
+            return new TurnResult(input.TurnId, "", 0, [], $"Agent '{input.AgentId}' is not active.");
+        }
+
+        var incoming = new ConversationMessage(0, RoleOf(input), Describe(input), Now(context), input.TurnId);
+        var begun = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.BeginTurn), incoming);
+        await context.CallActivityAsync(ArchiveConversation.Name, new ArchiveRequest(input.AgentId, begun));
+
+        var messages = new List<LlmMessage> { LlmMessage.System(SystemPrompts.For(agent, Now(context))) };
+        foreach (var m in agent.Conversation.TakeLast(ContextMessages))
+        {
+            messages.Add(m.Role == "assistant" ? LlmMessage.Assistant(m.Text) : LlmMessage.User(m.Role == "user" ? m.Text : $"[{m.Role}] {m.Text}"));
+        }
+
+        messages.Add(LlmMessage.User(incoming.Role == "user" ? input.Text : incoming.Text));
+        var tools = AgentTools.All.Select(t => t.ToLlmTool()).ToList();
+        var proposals = new List<string>();
+        string reply;
+        string? error = null;
+        var rounds = 0;
+        while (true)
+        {
+            LlmResponse response;
+            try
+            {
+                response = await context.CallActivityAsync<LlmResponse>(CallLlm.Name, new LlmCall(messages, tools), LlmRetry);
+            }
+            catch (TaskFailedException ex)
+            {
+                error = ex.FailureDetails.ErrorMessage;
+                reply = error.Contains("not configured", StringComparison.OrdinalIgnoreCase)
+                    ? $"LLM not configured: {error}"
+                    : $"I could not reach the language model, so I could not answer. ({error})";
+                break;
+            }
+
+            if (response.ToolCalls.Count == 0)
+            {
+                reply = string.IsNullOrWhiteSpace(response.Content) ? "(no answer)" : response.Content;
+                break;
+            }
+
+            if (rounds == MaxToolRounds)
+            {
+                reply = $"I stopped after {MaxToolRounds} rounds of tool calls without reaching an answer. Please narrow the request.";
+                break;
+            }
+
+            rounds++;
+            messages.Add(LlmMessage.Assistant(response.Content, response.ToolCalls));
+            foreach (var call in response.ToolCalls)
+            {
+                var result = await RunToolAsync(context, agent, input, call, proposals);
+                messages.Add(LlmMessage.Tool(call.Id, result));
+            }
+        }
+
+        var outgoing = new ConversationMessage(0, "assistant", reply, Now(context), input.TurnId);
+        var ended = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.EndTurn), outgoing);
+        await context.CallActivityAsync(ArchiveConversation.Name, new ArchiveRequest(input.AgentId, ended));
+
+        if (input.Source == TurnSource.Peer && input.FromAgentId is { } sender)
+        {
+            // The peer's answer goes back to the agent that asked: its inbox and its conversation.
+            await context.Entities.SignalEntityAsync(AgentEntity.Id(sender), nameof(AgentEntity.AddInbox),
+                new InboxMessage(context.NewGuid().ToString("N"), input.AgentId, reply, Now(context), input.ReplyTo));
+            var note = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(sender), nameof(AgentEntity.AppendConversation),
+                new List<ConversationMessage> { new(0, "peer", $"{input.AgentId} replied: {reply}", Now(context), input.TurnId) });
+            await context.CallActivityAsync(ArchiveConversation.Name, new ArchiveRequest(sender, note));
+        }
+
+        return new TurnResult(input.TurnId, reply, rounds, proposals, error);
+    }
+
+    private static async Task<string> RunToolAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, LlmToolCall call, List<string> proposals)
+    {
+        var tool = AgentTools.Find(call.Name);
+        if (tool is null)
+        {
+            return $"Error: there is no tool named '{call.Name}'.";
+        }
+
+        JsonObject arguments;
+        try
+        {
+            arguments = JsonNode.Parse(string.IsNullOrWhiteSpace(call.Arguments) ? "{}" : call.Arguments) as JsonObject ?? [];
+        }
+        catch (JsonException ex)
+        {
+            return $"Error: the arguments of {call.Name} are not valid JSON ({ex.Message}).";
+        }
+
+        switch (tool.Class)
+        {
+            case ToolClass.Read:
+                return await context.CallActivityAsync<string>(RunReadTool.Name, new ReadToolCall(agent.AgentId, tool.Name, arguments));
+            case ToolClass.Directory:
+                var directory = await context.Entities.CallEntityAsync<DirectoryState>(DirectoryEntity.Id, nameof(DirectoryEntity.Get));
+                return AgentTools.Truncate(JsonSerializer.Serialize(directory.Agents.Values.Select(a => new { a.AgentId, a.Name, a.Email, Status = a.Status.ToString() })));
+            case ToolClass.Spawn:
+                var task = arguments["task"]?.GetValue<string>();
+                if (string.IsNullOrWhiteSpace(task))
+                {
+                    return "Error: sessions_spawn needs a task.";
+                }
+
+                var spawnId = $"spawn-{context.NewGuid():N}";
+                await context.CallActivityAsync(StartBackgroundTurn.Name, new TurnRequest(spawnId, agent.AgentId, task, TurnSource.Spawn));
+                return $"Background task {spawnId} started; its result will be posted to the conversation when it is done.";
+            case ToolClass.Write:
+                return await ProposeAsync(context, agent, input, tool, arguments, proposals);
+            default:
+                return "Error: unsupported tool.";
+        }
+    }
+
+    private static async Task<string> ProposeAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, ToolSpec tool, JsonObject arguments, List<string> proposals)
+    {
+        var payload = AgentTools.ToPayload(tool, arguments);
+        var errors = ProposalValidator.Validate(tool.ProposalType, payload);
+        if (errors.Count > 0)
+        {
+            return "Error: the proposal is not valid: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+        }
+
+        if (tool.ProposalType == ProposalTypes.MessageAgent)
+        {
+            var target = ProposalValidator.Text(payload, "agentId")!;
+            if (!agent.AllowAgents.Contains("*") && !agent.AllowAgents.Contains(target))
+            {
+                return $"Error: this agent may not message '{target}' (allowAgents: {string.Join(", ", agent.AllowAgents)}).";
+            }
+
+            if (target == agent.AgentId)
+            {
+                return "Error: an agent cannot message itself.";
+            }
+
+            if (input.Hops >= MaxHops)
+            {
+                return $"Error: this conversation between agents has gone {input.Hops} hops; answer with what you have instead of messaging again.";
+            }
+
+            var peer = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(target), nameof(AgentEntity.Get));
+            if (peer is null || peer.Status != AgentStatus.Active)
+            {
+                return $"Error: there is no active agent '{target}'. Use list_agents.";
+            }
+
+            payload["hops"] = input.Hops + 1;
+        }
+
+        var proposalId = $"p-{context.NewGuid():N}";
+        var by = input.Source == TurnSource.Peer && input.FromAgentId is { } from ? ProposedBy.Peer(from) : ProposedBy.Agent(agent.AgentId);
+        var expires = Now(context) + ApprovalDefaults.Expiry;
+        await context.CallActivityAsync(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, expires));
+        proposals.Add(proposalId);
+        return $"Proposal {proposalId} ({ProposalCard.Title(tool.ProposalType!, payload)}) awaits {agent.Name}'s approval. Nothing has been done yet; it runs only if they approve.";
+    }
+
+    private static string RoleOf(TurnRequest input) => input.Source switch
+    {
+        TurnSource.Peer => "peer",
+        TurnSource.Spawn => "task",
+        TurnSource.Broadcast => "broadcast",
+        _ => "user",
+    };
+
+    private static string Describe(TurnRequest input) => input.Source switch
+    {
+        TurnSource.Peer => $"Message from {input.FromAgentId}: {input.Text}",
+        TurnSource.Spawn => $"Background task: {input.Text}",
+        TurnSource.Broadcast => $"Announcement from {input.FromAgentId ?? "the admin"}: {input.Text}",
+        _ => input.Text,
+    };
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using CompanyHub.Entities;
+
+namespace CompanyHub.Orchestrations.Agents;
+
+/// <summary>The system prompt of each agent: its identity, and for the orchestrator the Company Hub instructions.</summary>
+public static class SystemPrompts
+{
+    public const string OrchestratorId = "orchestrator";
+
+    public static string For(AgentState agent, DateTimeOffset now)
+    {
+        var prompt = new StringBuilder();
+        prompt.Append("You are ").Append(agent.Identity.Name).Append(". ").Append(agent.Identity.Personality).Append('\n');
+        prompt.Append("Today is ").Append(now.ToString("dddd yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture)).Append(".\n\n");
+        if (agent.AgentId == OrchestratorId)
+        {
+            prompt.Append(Orchestrator);
+        }
+        else
+        {
+            prompt.Append("You work for ").Append(agent.Name).Append(" <").Append(agent.Email).Append(">, one person at the company. ");
+            prompt.Append("You help them with their email, calendar, the company Notion workspace and the Attio CRM, and you can ask colleagues' agents for information.\n\n");
+        }
+
+        prompt.Append(Rules);
+        return prompt.ToString();
+    }
+
+    private const string Orchestrator = """
+        You are the Company Hub, the admin assistant that manages the company's worker agents. The person you talk to is the admin.
+
+        Your responsibilities:
+        1. Onboarding: people get their own agent by proving their identity with Google through an invite link. The admin invites people
+           from the dashboard's Onboarding section (email and name); the invitee receives the link by email and, after signing in with
+           Google, gets a private dashboard URL. If someone asks you for an agent, tell them to ask the admin for an invite.
+        2. Coordination: help agents find each other (list_agents), pass questions to the right agent (sessions_send), and escalate
+           what agents cannot resolve to the admin.
+        3. Shared resources: every agent, you included, can use Gmail and Calendar (each person's own account), the company Notion
+           workspace and the Attio CRM.
+
+        """;
+
+    private const string Rules = """
+        Rules:
+        - Reads are free: search and read tools run at once.
+        - Every write waits for a human: sending email, creating or editing Notion pages, updating Attio, scheduling events and
+          messaging another agent each become a proposal that your person approves, edits or rejects on their dashboard. After you
+          propose, say so plainly ("I've proposed ...; it will be sent once you approve") — never claim a write has happened.
+        - Keep answers short and concrete. Quote ids (messages, pages, records) when you refer to them.
+        - Do not invent data: if a tool fails or is not configured, say so.
+        """;
+}

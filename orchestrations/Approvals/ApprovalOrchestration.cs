@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using CompanyHub.Entities;
+using CompanyHub.Activities;
+using CompanyHub.Orchestrations.Agents;
+using Serverless.DurableTask;
+
+namespace CompanyHub.Orchestrations.Approvals;
+
+/// <summary>
+/// One proposal (instance id = proposal id): shows the card, waits for its person's decision (approve, edit → new
+/// revision, reject, or expiry), and on approval runs the action once, retrying transient failures on durable timers
+/// (honouring Retry-After). The agent entity and the audit log are told of every change.
+/// </summary>
+public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, ProposalView>
+{
+    public const int MaxAttempts = 5;
+
+    public override async Task<ProposalView> RunAsync(TaskOrchestrationContext context, ProposalRequest input)
+    {
+        var now = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
+        var view = new ProposalView
+        {
+            ProposalId = input.ProposalId,
+            AgentId = input.AgentId,
+            Type = input.Type,
+            Status = ProposalStatus.Pending,
+            Revision = 1,
+            Payload = input.Payload,
+            Card = ProposalCard.Render(input.Type, input.Payload, input.AgentEmail, 1),
+            ProposedBy = input.ProposedBy,
+            CreatedAt = now,
+            ExpiresAt = input.ExpiresAt,
+        };
+        view = await PublishAsync(context, view, $"proposal created ({input.Type})", "created");
+
+        while (view.Status == ProposalStatus.Pending)
+        {
+            var remaining = input.ExpiresAt - new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
+            ApprovalDecision decision;
+            try
+            {
+                decision = remaining <= TimeSpan.Zero
+                    ? throw new TimeoutException()
+                    : await context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.EventName, remaining);
+            }
+            catch (TimeoutException)
+            {
+                view = await PublishAsync(context, view with { Status = ProposalStatus.Expired, DecidedAt = Now(context) }, "proposal expired", "expired");
+                break;
+            }
+
+            switch (decision.Decision)
+            {
+                case ApprovalDecision.Approve:
+                    view = await ExecuteAsync(context, input, view with { DecidedAt = Now(context), DecidedBy = decision.DecidedBy });
+                    break;
+                case ApprovalDecision.Edit when decision.Changes is { Count: > 0 } changes:
+                    var edited = ProposalValidator.ApplyChanges(view.Payload, changes);
+                    if (ProposalValidator.Validate(view.Type, edited).Count > 0)
+                    {
+                        // The HTTP API validates edits before raising them; a bad edit from elsewhere is ignored, not applied.
+                        continue;
+                    }
+
+                    var revision = view.Revision + 1;
+                    view = await PublishAsync(context, view with
+                    {
+                        Payload = edited,
+                        Revision = revision,
+                        Card = ProposalCard.Render(view.Type, edited, input.AgentEmail, revision),
+                        Revisions = [.. view.Revisions, new ProposalRevision(view.Revision, view.Payload, decision.DecidedBy, Now(context))],
+                    }, $"proposal edited (revision {revision})", "edited");
+                    break;
+                case ApprovalDecision.Reject:
+                    view = await PublishAsync(context, view with { Status = ProposalStatus.Rejected, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason }, "proposal rejected", "rejected");
+                    break;
+                case ApprovalDecision.Cancel:
+                    view = await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason }, "proposal cancelled", "cancelled");
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return view;
+    }
+
+    private static async Task<ProposalView> ExecuteAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
+    {
+        view = await PublishAsync(context, view with { Status = ProposalStatus.Executing }, "proposal approved", "approved");
+        if (view.Type == ProposalTypes.MessageAgent)
+        {
+            var target = ProposalValidator.Text(view.Payload, "agentId")!;
+            var text = ProposalValidator.Text(view.Payload, "text")!;
+            await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
+                new InboxMessage(view.ProposalId, input.AgentId, text, Now(context)));
+
+            // The peer's agent thinks about the message with its own tools; its answer comes back to the sender.
+            var hops = view.Payload["hops"] is JsonValue h && h.TryGetValue<int>(out var n) ? n : 1;
+            var mailbox = await context.CallActivityAsync<string>(EnsureMailbox.Name, target);
+            context.SendEvent(mailbox, AgentMailboxOrchestration.TurnEvent,
+                new TurnRequest($"{view.ProposalId}-reply", target, text, TurnSource.Peer, input.AgentId, view.ProposalId, hops));
+            return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"delivered to {target}", Attempts = 1 }, $"message delivered to {target}", "succeeded");
+        }
+
+        var request = new ActionRequest(view.ProposalId, view.Revision, input.AgentId, input.AgentEmail, view.Type, view.Payload, $"{view.ProposalId}:{view.Revision}");
+        ActionResult result = new(false, Error: "not attempted");
+        var attempts = 0;
+        for (attempts = 1; attempts <= MaxAttempts; attempts++)
+        {
+            result = await context.CallActivityAsync<ActionResult>(ExecuteProposalAction.Name, request);
+            if (result.Succeeded || !result.Transient || attempts == MaxAttempts)
+            {
+                break;
+            }
+
+            var backoff = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts - 1)));
+            var retryAfter = result.RetryAfterSeconds is { } s ? TimeSpan.FromSeconds(Math.Min(s, 3600)) : TimeSpan.Zero;
+            await context.CreateTimer(retryAfter > backoff ? retryAfter : backoff, CancellationToken.None);
+        }
+
+        return result.Succeeded
+            ? await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = result.Result, Attempts = attempts }, $"action done: {result.Result}", "succeeded")
+            : await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = result.Error, Attempts = attempts }, $"action failed: {result.Error}", "failed");
+    }
+
+    private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome)
+    {
+        context.SetCustomStatus(view);
+        await context.Entities.SignalEntityAsync(AgentEntity.Id(view.AgentId), nameof(AgentEntity.UpsertProposal),
+            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error));
+        await context.CallActivityAsync(RecordAudit.Name, new Security.AuditRecord(
+            Now(context), view.DecidedBy ?? (view.Status == ProposalStatus.Pending ? Actor(view.ProposedBy, view.AgentId) : "system"),
+            $"proposal.{outcome}", view.AgentId, view.ProposalId, auditText, Address: null, Outcome: outcome));
+        return view;
+    }
+
+    private static string Actor(ProposedBy by, string agentId) => by.Kind switch
+    {
+        "user" => $"user:{agentId}",
+        "peer" => $"agent:{by.AgentId}",
+        _ => $"agent:{agentId}",
+    };
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
+}

@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace CompanyHub.Orchestrations.Approvals;
+
+/// <summary>Renders a proposal as the "Action Proposal" card people approve (Markdown, as in the original plan).</summary>
+public static class ProposalCard
+{
+    public static string Render(string type, JsonObject payload, string agentEmail, int revision)
+    {
+        var card = new StringBuilder();
+        card.Append("📋 **Action Proposal**");
+        if (revision > 1)
+        {
+            card.Append(" (revision ").Append(revision).Append(')');
+        }
+
+        card.Append("\n\n**Type:** ").Append(TypeName(type)).Append('\n');
+        card.Append("**Via:** ").Append(Via(type, agentEmail)).Append("\n\n");
+        switch (type)
+        {
+            case ProposalTypes.SendEmail:
+                Line(card, "To", string.Join(", ", ProposalValidator.Emails(payload, "to")));
+                if (ProposalValidator.Emails(payload, "cc") is { Count: > 0 } cc)
+                {
+                    Line(card, "Cc", string.Join(", ", cc));
+                }
+
+                Line(card, "Subject", Text(payload, "subject"));
+                card.Append("\n**Body:**\n");
+                Quote(card, Text(payload, "body"));
+                break;
+            case ProposalTypes.CreateCalendarEvent:
+                Line(card, "Title", Text(payload, "summary"));
+                Line(card, "Start", Text(payload, "start"));
+                Line(card, "End", Text(payload, "end"));
+                if (ProposalValidator.Emails(payload, "attendees") is { Count: > 0 } attendees)
+                {
+                    Line(card, "Attendees", string.Join(", ", attendees));
+                }
+
+                OptionalLine(card, "Location", payload, "location");
+                OptionalQuote(card, "Description", payload, "description");
+                break;
+            case ProposalTypes.CreateNotionPage:
+                Line(card, "Parent", Text(payload, "parentPageId") ?? Text(payload, "parentDatabaseId") ?? Text(payload, "parentDataSourceId"));
+                Line(card, "Title", Text(payload, "title"));
+                Properties(card, payload["properties"] as JsonObject);
+                OptionalQuote(card, "Content", payload, "content");
+                break;
+            case ProposalTypes.UpdateNotionPage:
+                Line(card, "Page", Text(payload, "pageId"));
+                Properties(card, payload["properties"] as JsonObject);
+                OptionalQuote(card, "Append", payload, "appendText");
+                break;
+            case ProposalTypes.UpdateAttioRecord:
+                Line(card, "Record", $"{Text(payload, "object")} / {Text(payload, "recordId")}");
+                Properties(card, payload["values"] as JsonObject);
+                break;
+            case ProposalTypes.CreateAttioNote:
+                Line(card, "Record", $"{Text(payload, "parentObject")} / {Text(payload, "parentRecordId")}");
+                Line(card, "Title", Text(payload, "title"));
+                card.Append("\n**Note:**\n");
+                Quote(card, Text(payload, "content"));
+                break;
+            case ProposalTypes.CreateAttioTask:
+                Line(card, "Task", Text(payload, "content"));
+                OptionalLine(card, "Deadline", payload, "deadlineAt");
+                break;
+            case ProposalTypes.MessageAgent:
+                Line(card, "To agent", Text(payload, "agentId"));
+                card.Append("\n**Message:**\n");
+                Quote(card, Text(payload, "text"));
+                break;
+            default:
+                break;
+        }
+
+        card.Append("\n---\nReply with:\n- \"approved\" or \"yes\" to ").Append(Verb(type)).Append("\n- \"edit: [your changes]\" to modify\n- \"no\" to cancel\n");
+        return card.ToString();
+    }
+
+    public static string Title(string type, JsonObject payload) => type switch
+    {
+        ProposalTypes.SendEmail => $"Email to {string.Join(", ", ProposalValidator.Emails(payload, "to"))}: {Text(payload, "subject")}",
+        ProposalTypes.CreateCalendarEvent => $"Event: {Text(payload, "summary")}",
+        ProposalTypes.CreateNotionPage => $"New Notion page: {Text(payload, "title")}",
+        ProposalTypes.UpdateNotionPage => $"Update Notion page {Text(payload, "pageId")}",
+        ProposalTypes.UpdateAttioRecord => $"Update Attio {Text(payload, "object")} {Text(payload, "recordId")}",
+        ProposalTypes.CreateAttioNote => $"Attio note: {Text(payload, "title")}",
+        ProposalTypes.CreateAttioTask => $"Attio task: {Text(payload, "content")}",
+        ProposalTypes.MessageAgent => $"Message to {Text(payload, "agentId")}",
+        _ => type,
+    };
+
+    public static string TypeName(string type) => type switch
+    {
+        ProposalTypes.SendEmail => "Send Email",
+        ProposalTypes.CreateCalendarEvent => "Schedule Calendar Event",
+        ProposalTypes.CreateNotionPage => "Create Notion Page",
+        ProposalTypes.UpdateNotionPage => "Edit Notion Page",
+        ProposalTypes.UpdateAttioRecord => "Update Attio Record",
+        ProposalTypes.CreateAttioNote => "Create Attio Note",
+        ProposalTypes.CreateAttioTask => "Create Attio Task",
+        ProposalTypes.MessageAgent => "Message Another Agent",
+        _ => type,
+    };
+
+    private static string Via(string type, string agentEmail) => type switch
+    {
+        ProposalTypes.SendEmail => $"Gmail ({agentEmail})",
+        ProposalTypes.CreateCalendarEvent => $"Google Calendar ({agentEmail})",
+        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage => "Notion (company workspace)",
+        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask => "Attio CRM (company workspace)",
+        ProposalTypes.MessageAgent => "Company Hub (agent to agent)",
+        _ => "Company Hub",
+    };
+
+    private static string Verb(string type) => type switch
+    {
+        ProposalTypes.SendEmail => "send",
+        ProposalTypes.MessageAgent => "send",
+        ProposalTypes.CreateCalendarEvent => "schedule",
+        ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord => "apply",
+        _ => "create",
+    };
+
+    private static string? Text(JsonObject payload, string field) => payload[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static void Line(StringBuilder card, string label, string? value) => card.Append("**").Append(label).Append(":** ").Append(value ?? "").Append('\n');
+
+    private static void OptionalLine(StringBuilder card, string label, JsonObject payload, string field)
+    {
+        if (Text(payload, field) is { Length: > 0 } value)
+        {
+            Line(card, label, value);
+        }
+    }
+
+    private static void OptionalQuote(StringBuilder card, string label, JsonObject payload, string field)
+    {
+        if (Text(payload, field) is { Length: > 0 } value)
+        {
+            card.Append("\n**").Append(label).Append(":**\n");
+            Quote(card, value);
+        }
+    }
+
+    private static void Quote(StringBuilder card, string? text)
+    {
+        foreach (var line in (text ?? "").Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+        {
+            card.Append("> ").Append(line).Append('\n');
+        }
+    }
+
+    private static void Properties(StringBuilder card, JsonObject? properties)
+    {
+        if (properties is null)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in properties)
+        {
+            Line(card, key, value?.ToJsonString());
+        }
+    }
+}

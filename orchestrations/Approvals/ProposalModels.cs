@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace CompanyHub.Orchestrations.Approvals;
+
+/// <summary>The action types a proposal can carry (the wire names of the HTTP contract).</summary>
+public static class ProposalTypes
+{
+    public const string SendEmail = "send_email";
+    public const string CreateCalendarEvent = "create_calendar_event";
+    public const string CreateNotionPage = "create_notion_page";
+    public const string UpdateNotionPage = "update_notion_page";
+    public const string UpdateAttioRecord = "update_attio_record";
+    public const string CreateAttioNote = "create_attio_note";
+    public const string CreateAttioTask = "create_attio_task";
+    public const string MessageAgent = "message_agent";
+
+    public static IReadOnlyList<string> All { get; } =
+        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent];
+}
+
+/// <summary>The states of a proposal. See docs/approvals.md for the diagram.</summary>
+public static class ProposalStatus
+{
+    public const string Pending = "pending";
+    public const string Executing = "executing";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Rejected = "rejected";
+    public const string Expired = "expired";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinal(string status) => status is Succeeded or Failed or Rejected or Expired or Cancelled;
+}
+
+/// <summary>Who proposed an action: the agent itself, its person, or a peer agent (by id).</summary>
+public sealed record ProposedBy(string Kind, string? AgentId = null)
+{
+    public static ProposedBy User { get; } = new("user");
+
+    public static ProposedBy Agent(string agentId) => new("agent", agentId);
+
+    public static ProposedBy Peer(string agentId) => new("peer", agentId);
+}
+
+/// <summary>What starts an approval orchestration.</summary>
+public sealed record ProposalRequest(string ProposalId, string AgentId, string AgentEmail, string Type, JsonObject Payload, ProposedBy ProposedBy, DateTimeOffset ExpiresAt);
+
+/// <summary>A decision on a pending proposal, raised as the <c>ApprovalDecision</c> event.</summary>
+public sealed record ApprovalDecision(string Decision, JsonObject? Changes = null, string? Reason = null, string? DecidedBy = null)
+{
+    public const string EventName = "ApprovalDecision";
+    public const string Approve = "approve";
+    public const string Edit = "edit";
+    public const string Reject = "reject";
+    public const string Cancel = "cancel";
+}
+
+/// <summary>One earlier revision of a proposal (kept when an edit makes a new one).</summary>
+public sealed record ProposalRevision(int Revision, JsonObject Payload, string? EditedBy, DateTimeOffset At);
+
+/// <summary>The whole visible state of a proposal: the approval orchestration's custom status and output.</summary>
+public sealed record ProposalView
+{
+    public required string ProposalId { get; init; }
+
+    public required string AgentId { get; init; }
+
+    public required string Type { get; init; }
+
+    public required string Status { get; init; }
+
+    public required int Revision { get; init; }
+
+    public required JsonObject Payload { get; init; }
+
+    public required string Card { get; init; }
+
+    public required ProposedBy ProposedBy { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    public string? DecidedBy { get; init; }
+
+    public string? Reason { get; init; }
+
+    /// <summary>Gets what the tool answered on success (for example the sent message id), for the person to see.</summary>
+    public string? Result { get; init; }
+
+    /// <summary>Gets the tool's error message when the action failed.</summary>
+    public string? Error { get; init; }
+
+    public int Attempts { get; init; }
+
+    public IReadOnlyList<ProposalRevision> Revisions { get; init; } = [];
+
+    [JsonIgnore]
+    public string Title => ProposalCard.Title(Type, Payload);
+}
+
+/// <summary>What the action activity reports.</summary>
+/// <param name="Succeeded">Whether the action took effect.</param>
+/// <param name="Result">A short description of the effect (message id, page url...).</param>
+/// <param name="Error">The tool's error message.</param>
+/// <param name="Transient">Whether trying again later may succeed (5xx, 429, timeout).</param>
+/// <param name="RetryAfterSeconds">How long the tool asked us to wait, when it did.</param>
+public sealed record ActionResult(bool Succeeded, string? Result = null, string? Error = null, bool Transient = false, double? RetryAfterSeconds = null);
+
+/// <summary>The input of the action activity.</summary>
+/// <param name="IdempotencyKey">Proposal id and revision: the same for every attempt of one approval.</param>
+public sealed record ActionRequest(string ProposalId, int Revision, string AgentId, string AgentEmail, string Type, JsonObject Payload, string IdempotencyKey);

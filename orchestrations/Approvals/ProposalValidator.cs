@@ -1,0 +1,200 @@
+using System.Net.Mail;
+using System.Text.Json.Nodes;
+
+namespace CompanyHub.Orchestrations.Approvals;
+
+/// <summary>Checks a proposal's payload for its type; every error names the field it is about.</summary>
+public static class ProposalValidator
+{
+    public static Dictionary<string, string[]> Validate(string? type, JsonObject? payload)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
+
+        if (string.IsNullOrWhiteSpace(type) || !ProposalTypes.All.Contains(type))
+        {
+            Add("type", $"type must be one of: {string.Join(", ", ProposalTypes.All)}.");
+            return errors;
+        }
+
+        if (payload is null)
+        {
+            Add("payload", "payload is required.");
+            return errors;
+        }
+
+        switch (type)
+        {
+            case ProposalTypes.SendEmail:
+                RequireEmails(payload, "to", required: true, Add);
+                RequireEmails(payload, "cc", required: false, Add);
+                RequireText(payload, "subject", Add, max: 998);
+                RequireText(payload, "body", Add, allowEmpty: true, max: 200_000);
+                if (Text(payload, "subject") is { } subject && (subject.Contains('\r', StringComparison.Ordinal) || subject.Contains('\n', StringComparison.Ordinal)))
+                {
+                    Add("payload.subject", "subject cannot contain line breaks.");
+                }
+
+                break;
+            case ProposalTypes.CreateCalendarEvent:
+                RequireText(payload, "summary", Add, max: 1024);
+                var start = RequireTime(payload, "start", Add);
+                var end = RequireTime(payload, "end", Add);
+                if (start is not null && end is not null && end <= start)
+                {
+                    Add("payload.end", "end must be after start.");
+                }
+
+                RequireEmails(payload, "attendees", required: false, Add);
+                break;
+            case ProposalTypes.CreateNotionPage:
+                if (Text(payload, "parentPageId") is null && Text(payload, "parentDatabaseId") is null && Text(payload, "parentDataSourceId") is null)
+                {
+                    Add("payload.parentPageId", "a Notion page needs a parent: parentPageId, parentDatabaseId or parentDataSourceId.");
+                }
+
+                RequireText(payload, "title", Add, max: 2000);
+                OptionalObject(payload, "properties", Add);
+                break;
+            case ProposalTypes.UpdateNotionPage:
+                RequireText(payload, "pageId", Add);
+                if (payload["properties"] is not JsonObject { Count: > 0 } && Text(payload, "appendText") is null)
+                {
+                    Add("payload.properties", "give the properties to change (a non-empty object) or appendText.");
+                }
+
+                break;
+            case ProposalTypes.UpdateAttioRecord:
+                RequireText(payload, "object", Add);
+                RequireText(payload, "recordId", Add);
+                if (payload["values"] is not JsonObject { Count: > 0 })
+                {
+                    Add("payload.values", "values must be a non-empty object of attribute → value.");
+                }
+
+                break;
+            case ProposalTypes.CreateAttioNote:
+                RequireText(payload, "parentObject", Add);
+                RequireText(payload, "parentRecordId", Add);
+                RequireText(payload, "title", Add, max: 1000);
+                RequireText(payload, "content", Add, allowEmpty: true);
+                break;
+            case ProposalTypes.CreateAttioTask:
+                RequireText(payload, "content", Add, max: 2000);
+                if (payload["deadlineAt"] is not null)
+                {
+                    RequireTime(payload, "deadlineAt", Add);
+                }
+
+                break;
+            case ProposalTypes.MessageAgent:
+                RequireText(payload, "agentId", Add, max: 200);
+                RequireText(payload, "text", Add, max: 20_000);
+                break;
+            default:
+                break;
+        }
+
+        return errors;
+    }
+
+    /// <summary>Applies an edit: top-level fields of <paramref name="changes"/> replace those of the payload.</summary>
+    public static JsonObject ApplyChanges(JsonObject payload, JsonObject changes)
+    {
+        var edited = (JsonObject)payload.DeepClone();
+        foreach (var (key, value) in changes)
+        {
+            edited[key] = value?.DeepClone();
+        }
+
+        return edited;
+    }
+
+    public static string? Text(JsonObject payload, string field) =>
+        payload[field] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : null;
+
+    public static List<string> Emails(JsonObject payload, string field) => payload[field] switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => s.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+        JsonArray a => a.Select(x => x is JsonValue xv && xv.TryGetValue<string>(out var s) ? s.Trim() : "").ToList(),
+        _ => [],
+    };
+
+    public static bool IsEmail(string text)
+    {
+        if (text.Length > 254 || text.Any(char.IsControl) || text.Contains(' ', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return MailAddress.TryCreate(text, out var address) && address.Address == text && text.Contains('.', StringComparison.Ordinal);
+    }
+
+    private static void RequireText(JsonObject payload, string field, Action<string, string> add, bool allowEmpty = false, int max = 10_000)
+    {
+        var node = payload[field];
+        if (node is not JsonValue v || !v.TryGetValue<string>(out var s))
+        {
+            add($"payload.{field}", $"{field} is required and must be a string.");
+            return;
+        }
+
+        if (!allowEmpty && string.IsNullOrWhiteSpace(s))
+        {
+            add($"payload.{field}", $"{field} cannot be empty.");
+        }
+        else if (s.Length > max)
+        {
+            add($"payload.{field}", $"{field} is longer than {max} characters.");
+        }
+    }
+
+    private static void RequireEmails(JsonObject payload, string field, bool required, Action<string, string> add)
+    {
+        if (payload[field] is null)
+        {
+            if (required)
+            {
+                add($"payload.{field}", $"{field} needs at least one email address.");
+            }
+
+            return;
+        }
+
+        if (payload[field] is not (JsonArray or JsonValue))
+        {
+            add($"payload.{field}", $"{field} must be an address, a comma-separated list or an array of addresses.");
+            return;
+        }
+
+        var emails = Emails(payload, field);
+        if (required && emails.Count == 0)
+        {
+            add($"payload.{field}", $"{field} needs at least one email address.");
+        }
+
+        foreach (var bad in emails.Where(e => !IsEmail(e)))
+        {
+            add($"payload.{field}", $"'{bad}' is not a valid email address.");
+        }
+    }
+
+    private static DateTimeOffset? RequireTime(JsonObject payload, string field, Action<string, string> add)
+    {
+        if (Text(payload, field) is { } s && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var t))
+        {
+            return t;
+        }
+
+        add($"payload.{field}", $"{field} must be an ISO 8601 date-time, e.g. 2026-11-23T15:00:00Z.");
+        return null;
+    }
+
+    private static void OptionalObject(JsonObject payload, string field, Action<string, string> add)
+    {
+        if (payload[field] is not null and not JsonObject)
+        {
+            add($"payload.{field}", $"{field} must be an object.");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using CompanyHub.Activities;
+using CompanyHub.Entities;
+using CompanyHub.Orchestrations.Agents;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Onboarding;
+using Serverless.DurableTask.Worker;
+
+namespace CompanyHub.Orchestrations;
+
+/// <summary>Every orchestrator, activity and entity of the app, by name.</summary>
+public static class CompanyHubTasks
+{
+    public static DurableTaskRegistry Register(DurableTaskRegistry registry) => registry
+        .AddOrchestrator<ApprovalOrchestration>()
+        .AddOrchestrator<AgentMailboxOrchestration>()
+        .AddOrchestrator<AgentTurnOrchestration>()
+        .AddOrchestrator<OnboardingOrchestration>()
+        .AddOrchestrator<EntityCallOrchestration>()
+        .AddActivity<ExecuteProposalAction>()
+        .AddActivity<RecordAudit>()
+        .AddActivity<CallLlm>()
+        .AddActivity<RunReadTool>()
+        .AddActivity<CreateProposal>()
+        .AddActivity<EnsureMailbox>()
+        .AddActivity<StartBackgroundTurn>()
+        .AddActivity<ArchiveConversation>()
+        .AddActivity<PlanOnboarding>()
+        .AddActivity<CreateInvite>()
+        .AddActivity<SendInviteEmail>()
+        .AddActivity<MintUserToken>()
+        .AddActivity<SendReadyEmail>()
+        .AddEntity<AgentEntity>(AgentEntity.Name)
+        .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
+        .AddEntity<InviteEntity>(InviteEntity.Name)
+        .AddEntity<OAuthStateEntity>(OAuthStateEntity.Name);
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace CompanyHub.Security;
+
+/// <summary>
+/// One audit entry: who (admin, <c>user:&lt;agentId&gt;</c>, <c>agent:&lt;agentId&gt;</c> or system), what, about which agent,
+/// when, from which address, and the outcome. Never carries a secret.
+/// </summary>
+public sealed record AuditRecord(DateTimeOffset At, string Actor, string Action, string? AgentId, string? Target, string? Detail, string? Address, string Outcome);
+
+/// <summary>A page of audit entries, newest first.</summary>
+public sealed record AuditQuery(string? AgentId = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Top = 100, string? Action = null);
+
+/// <summary>The append-only audit log.</summary>
+public interface IAuditLog
+{
+    Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The audit log in its own SQLite file (<c>audit.db</c> in the data directory). Rows are only ever inserted; there is
+/// no update or delete path in the code, and a trigger refuses both.
+/// </summary>
+public sealed class SqliteAuditLog : IAuditLog
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _init = new(1, 1);
+    private bool _ready;
+
+    public SqliteAuditLog(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+    }
+
+    public async Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO Audit (at, actor, action, agent_id, target, detail, address, outcome) VALUES ($at, $actor, $action, $agent, $target, $detail, $address, $outcome)";
+        command.Parameters.AddWithValue("$at", record.At.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$actor", record.Actor);
+        command.Parameters.AddWithValue("$action", record.Action);
+        command.Parameters.AddWithValue("$agent", (object?)record.AgentId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$target", (object?)record.Target ?? DBNull.Value);
+        command.Parameters.AddWithValue("$detail", (object?)record.Detail ?? DBNull.Value);
+        command.Parameters.AddWithValue("$address", (object?)record.Address ?? DBNull.Value);
+        command.Parameters.AddWithValue("$outcome", record.Outcome);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (query.AgentId is not null)
+        {
+            where.Add("agent_id = $agent");
+            command.Parameters.AddWithValue("$agent", query.AgentId);
+        }
+
+        if (query.From is { } from)
+        {
+            where.Add("at >= $from");
+            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        }
+
+        if (query.To is { } to)
+        {
+            where.Add("at <= $to");
+            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        }
+
+        if (query.Action is not null)
+        {
+            where.Add("action LIKE $action ESCAPE '\\'");
+            command.Parameters.AddWithValue("$action", query.Action.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+        }
+
+        command.CommandText = "SELECT at, actor, action, agent_id, target, detail, address, outcome FROM Audit"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY id DESC LIMIT $top";
+        command.Parameters.AddWithValue("$top", Math.Clamp(query.Top, 1, 1000));
+        var list = new List<AuditRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            list.Add(new AuditRecord(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), Text(3), Text(4), Text(5), Text(6), reader.GetString(7)));
+        }
+
+        return list;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (!_ready)
+        {
+            await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!_ready)
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = """
+                        PRAGMA journal_mode=WAL;
+                        CREATE TABLE IF NOT EXISTS Audit (
+                            id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                            agent_id TEXT, target TEXT, detail TEXT, address TEXT, outcome TEXT NOT NULL);
+                        CREATE INDEX IF NOT EXISTS ix_audit_agent ON Audit (agent_id, id);
+                        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON Audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON Audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                        """;
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    _ready = true;
+                }
+            }
+            finally
+            {
+                _init.Release();
+            }
+        }
+
+        return connection;
+    }
+}

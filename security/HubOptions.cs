@@ -1,0 +1,39 @@
+namespace CompanyHub.Security;
+
+/// <summary>The app's settings (environment / local.settings.json Values). See local.settings.sample.json.</summary>
+public sealed class HubOptions
+{
+    /// <summary>Gets or sets the public URL people open (PUBLIC_BASE_URL). Default is <c>http://127.0.0.1:18789</c>.</summary>
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:18789";
+
+    /// <summary>Gets or sets the email domains that may be onboarded (ALLOWED_EMAIL_DOMAINS, comma-separated). Empty: any.</summary>
+    public IReadOnlyList<string> AllowedEmailDomains { get; set; } = [];
+
+    /// <summary>Gets or sets how long an invite is valid (Onboarding:InviteExpiryHours). Default is 7 days.</summary>
+    public TimeSpan InviteExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Gets or sets whether a self-service request first needs the admin's approval (Onboarding:SelfServiceRequiresApproval). Default is false.</summary>
+    public bool SelfServiceRequiresApproval { get; set; }
+
+    /// <summary>Gets or sets the data directory (DATA_DIR). Default is <c>.data</c>.</summary>
+    public string DataDirectory { get; set; } = ".data";
+
+    /// <summary>Gets or sets the company name shown on invite pages (COMPANY_NAME). Default is "Company Hub".</summary>
+    public string CompanyName { get; set; } = "Company Hub";
+
+    public bool IsHttps => PublicBaseUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    public string Link(string pathAndQuery) => PublicBaseUrl.TrimEnd('/') + pathAndQuery;
+
+    public bool IsAllowedDomain(string email)
+    {
+        if (AllowedEmailDomains.Count == 0)
+        {
+            return true;
+        }
+
+        var at = email.LastIndexOf('@');
+        var domain = at < 0 ? "" : email[(at + 1)..];
+        return AllowedEmailDomains.Any(d => string.Equals(d.Trim().TrimStart('@'), domain, StringComparison.OrdinalIgnoreCase));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CompanyHub.Security;
+
+/// <summary>
+/// The keys of the hub, each derived from the root key with HKDF-SHA256 under its own label, so that one leaked
+/// derived key reveals nothing about the others or the root.
+/// </summary>
+public sealed class KeyRing
+{
+    public const string AdminTokenLabel = "gateway-admin-token";
+    public const string SealingLabel = "secret-sealing-key";
+    public const string BackupLabel = "backup-encryption-key";
+    public const string OAuthStateLabel = "oauth-state-signing-key";
+
+    public KeyRing(byte[] rootKey)
+    {
+        ArgumentNullException.ThrowIfNull(rootKey);
+        if (rootKey.Length < 32)
+        {
+            throw new KeyConfigurationException("The root key must be at least 32 bytes.");
+        }
+
+        AdminToken = Base64Url.Encode(Derive(rootKey, AdminTokenLabel, 24));
+        SealingKey = Derive(rootKey, SealingLabel, 32);
+        BackupKey = Derive(rootKey, BackupLabel, 32);
+        OAuthStateKey = Derive(rootKey, OAuthStateLabel, 32);
+
+        // Identifies which root sealed a value, without revealing anything about it.
+        KeyId = Convert.ToHexStringLower(Derive(rootKey, "key-id", 4));
+    }
+
+    /// <summary>Gets the admin token: 24 derived bytes as base64url without padding (32 characters).</summary>
+    public string AdminToken { get; }
+
+    public byte[] SealingKey { get; }
+
+    public byte[] BackupKey { get; }
+
+    public byte[] OAuthStateKey { get; }
+
+    /// <summary>Gets a short public fingerprint of the root key (8 hex digits).</summary>
+    public string KeyId { get; }
+
+    public static byte[] Derive(byte[] rootKey, string label, int length) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, length, salt: [], info: Encoding.UTF8.GetBytes(label));
+}
+
+/// <summary>base64url without padding (RFC 4648 §5).</summary>
+public static class Base64Url
+{
+    public static string Encode(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+
+    public static bool TryDecode(string text, out byte[] bytes)
+    {
+        try
+        {
+            bytes = System.Buffers.Text.Base64Url.DecodeFromChars(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+            return false;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using Serverless.DurableTask;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class ActivityTests
+{
+    [Fact]
+    public async Task CallActivity_Chain_PassesEachResultToTheNext()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, int>("Double", (_, x) => x * 2)
+            .AddOrchestratorFunc<int, int>("Chain", async (ctx, x) =>
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    x = await ctx.CallActivityAsync<int>("Double", x);
+                }
+
+                return x;
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 3);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(96, result.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task CallActivity_FanOutFanIn100_AllResultsAggregated()
+    {
+        // Arrange
+        var calls = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, int>("Square", (_, x) =>
+            {
+                calls.Increment();
+                return x * x;
+            })
+            .AddOrchestratorFunc<int, int>("FanOut", async (ctx, n) =>
+            {
+                var tasks = Enumerable.Range(1, n).Select(i => ctx.CallActivityAsync<int>("Square", i)).ToList();
+                var results = await Task.WhenAll(tasks);
+                return results.Sum();
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("FanOut", 100);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(Enumerable.Range(1, 100).Sum(i => i * i), result.ReadOutputAs<int>());
+        Assert.Equal(100, calls.Value);
+    }
+
+    [Fact]
+    public async Task CallActivity_ActivityThrows_OrchestratorCatchesTaskFailedExceptionWithDetails()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivity<ThrowingActivity>()
+            .AddOrchestratorFunc<object?, CaughtFailure>("Catcher", async (ctx, _) =>
+            {
+                try
+                {
+                    await ctx.CallActivityAsync<string>(nameof(ThrowingActivity), "disk full");
+                    return new CaughtFailure("none", "none", "none", -1);
+                }
+                catch (TaskFailedException ex)
+                {
+                    return new CaughtFailure(ex.TaskName, ex.FailureDetails.ErrorType, ex.FailureDetails.ErrorMessage, ex.TaskId);
+                }
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Catcher");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        var caught = result.ReadOutputAs<CaughtFailure>()!;
+        Assert.Equal(nameof(ThrowingActivity), caught.TaskName);
+        Assert.Equal(typeof(InvalidOperationException).FullName, caught.ErrorType);
+        Assert.Equal("disk full", caught.ErrorMessage);
+        Assert.Equal(0, caught.TaskId);
+    }
+
+    [Fact]
+    public async Task CallActivity_FailureUnhandled_InstanceFailedWithFailureDetails()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivity<ThrowingActivity>()
+            .AddOrchestratorFunc<string>("Unhandled", ctx => ctx.CallActivityAsync<string>(nameof(ThrowingActivity), "no route to host")));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Unhandled");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        var failure = result.FailureDetails!;
+        Assert.Equal(typeof(TaskFailedException).FullName, failure.ErrorType);
+        Assert.Contains(nameof(ThrowingActivity), failure.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("no route to host", failure.ErrorMessage, StringComparison.Ordinal);
+        Assert.NotNull(failure.InnerFailure);
+        Assert.Equal(typeof(InvalidOperationException).FullName, failure.InnerFailure!.ErrorType);
+        Assert.True(failure.IsCausedBy<TaskFailedException>());
+    }
+
+    [Fact]
+    public async Task CallActivity_UnregisteredActivity_TaskFailsWithTaskNotRegistered()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("CallsMissing", ctx => ctx.CallActivityAsync<string>("DoesNotExist")));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("CallsMissing");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(TaskNotRegisteredException).FullName, result.FailureDetails!.InnerFailure!.ErrorType);
+        Assert.Contains("DoesNotExist", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RetryPolicy_SucceedsOnThirdAttempt_RetriesThroughDurableTimers()
+    {
+        // Arrange
+        var attempts = new CallCounter();
+        var policy = new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromMilliseconds(50));
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Flaky", (_, _) =>
+            {
+                var attempt = attempts.Increment();
+                return attempt < 3 ? throw new TimeoutException($"attempt {attempt} timed out") : $"ok on attempt {attempt}";
+            })
+            .AddOrchestratorFunc<string>("Retrying", ctx => ctx.CallActivityAsync<string>("Flaky", null, TaskOptions.FromRetryPolicy(policy))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Retrying");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("ok on attempt 3", result.ReadOutputAs<string>());
+        Assert.Equal(3, attempts.Value);
+        var history = await hub.Client.GetInstanceHistoryAsync(id);
+        Assert.Equal(3, history.Count(e => e.EventType == "TaskScheduled"));
+        Assert.Equal(2, history.Count(e => e.EventType == "TaskFailed"));
+        Assert.Equal(2, history.Count(e => e.EventType == "TimerCreated"));
+        Assert.Equal(2, history.Count(e => e.EventType == "TimerFired"));
+    }
+
+    [Fact]
+    public async Task RetryPolicy_AlwaysFails_GivesUpAfterMaxAttempts()
+    {
+        // Arrange
+        var attempts = new CallCounter();
+        var policy = new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromMilliseconds(20), backoffCoefficient: 2);
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Broken", (_, _) =>
+            {
+                var attempt = attempts.Increment();
+                return attempt > 0 ? throw new InvalidOperationException($"attempt {attempt} failed") : "unreachable";
+            })
+            .AddOrchestratorFunc<string>("GivesUp", ctx => ctx.CallActivityAsync<string>("Broken", null, TaskOptions.FromRetryPolicy(policy))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("GivesUp");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(3, attempts.Value);
+        Assert.Equal(typeof(TaskFailedException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Equal("attempt 3 failed", result.FailureDetails.InnerFailure!.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task RetryPolicy_HandleFailureRejects_NoRetry()
+    {
+        // Arrange
+        var attempts = new CallCounter();
+        var policy = new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromMilliseconds(20))
+        {
+            HandleFailure = failure => !failure.IsCausedBy<ArgumentException>(),
+        };
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<string, string>("Validate", (_, kind) =>
+            {
+                var attempt = attempts.Increment();
+                return kind == "bad-input" ? throw new ArgumentException("input is invalid") : $"attempt {attempt}";
+            })
+            .AddOrchestratorFunc<string>("Selective", ctx => ctx.CallActivityAsync<string>("Validate", "bad-input", TaskOptions.FromRetryPolicy(policy))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Selective");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(1, attempts.Value);
+        Assert.Equal(typeof(ArgumentException).FullName, result.FailureDetails!.InnerFailure!.ErrorType);
+        var history = await hub.Client.GetInstanceHistoryAsync(id);
+        Assert.DoesNotContain(history, e => e.EventType == "TimerCreated");
+    }
+
+    [Fact]
+    public async Task ActivityContext_IdempotencyKey_StableForTaskAndDistinctAcrossTasks()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Key", (ctx, _) => ctx.IdempotencyKey)
+            .AddOrchestratorFunc<string[]>("Keys", async ctx =>
+                [await ctx.CallActivityAsync<string>("Key"), await ctx.CallActivityAsync<string>("Key")]));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Keys");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        var keys = result.ReadOutputAs<string[]>()!;
+        Assert.Equal(2, keys.Length);
+        Assert.NotEqual(keys[0], keys[1]);
+        Assert.All(keys, k => Assert.StartsWith(id + ":", k, StringComparison.Ordinal));
+        Assert.EndsWith(":0", keys[0], StringComparison.Ordinal);
+        Assert.EndsWith(":1", keys[1], StringComparison.Ordinal);
+    }
+
+    private sealed record CaughtFailure(string TaskName, string ErrorType, string ErrorMessage, int TaskId);
+
+    private sealed class ThrowingActivity : TaskActivity<string, string>
+    {
+        public override Task<string> RunAsync(TaskActivityContext context, string input) => throw new InvalidOperationException(input);
+    }
+}

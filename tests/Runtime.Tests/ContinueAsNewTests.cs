@@ -1,0 +1,166 @@
+using Serverless.DurableTask;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class ContinueAsNewTests
+{
+    [Fact]
+    public async Task ContinueAsNew_CounterLoop_CompletesWithFinalCount()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Loop);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 25));
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(25, result.ReadOutputAs<int>());
+        Assert.Equal(new LoopInput(25, 25), result.ReadInputAs<LoopInput>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_ManyGenerations_HistoryIsResetNotGrowing()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Loop);
+
+        // Act
+        var shortRun = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 2));
+        var longRun = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 40));
+        await hub.WaitForCompletionAsync(shortRun);
+        await hub.WaitForCompletionAsync(longRun);
+
+        // Assert: only the last generation's history is kept, so 40 generations leave as much as 2 do.
+        var shortHistory = await hub.Client.GetInstanceHistoryAsync(shortRun);
+        var longHistory = await hub.Client.GetInstanceHistoryAsync(longRun);
+        Assert.Equal(shortHistory.Count, longHistory.Count);
+        Assert.InRange(longHistory.Count, 1, 10);
+        Assert.Single(longHistory, e => e.EventType == "ExecutionStarted");
+        Assert.DoesNotContain(longHistory, e => e.EventType == "TaskScheduled");
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_EventsRaisedDuringExecution_CarriedOverToNextGeneration()
+    {
+        // Arrange: generation 0 is busy in an activity while two events arrive; it continues as new without reading them.
+        var gateEntered = new Signal();
+        var gate = new Signal();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Gate", async (_, _) =>
+            {
+                gateEntered.Set();
+                await gate.WaitAsync();
+                return "open";
+            })
+            .AddOrchestratorFunc<int, string>("Carrier", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await ctx.CallActivityAsync<string>("Gate");
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                var first = await ctx.WaitForExternalEvent<string>("Item");
+                var second = await ctx.WaitForExternalEvent<string>("Item");
+                return $"{first},{second}";
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Carrier", 0);
+        await gateEntered.WaitAsync();
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Item", "x");
+        await hub.Client.RaiseEventAsync(id, "Item", "y");
+        await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == "EventRaised") == 2);
+        gate.Set();
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("x,y", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_PreserveUnprocessedEventsFalse_EventsDropped()
+    {
+        // Arrange
+        var gateEntered = new Signal();
+        var gate = new Signal();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Gate", async (_, _) =>
+            {
+                gateEntered.Set();
+                await gate.WaitAsync();
+                return "open";
+            })
+            .AddOrchestratorFunc<int, string>("Dropper", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await ctx.CallActivityAsync<string>("Gate");
+                    ctx.ContinueAsNew(1, preserveUnprocessedEvents: false);
+                    return "continued";
+                }
+
+                try
+                {
+                    return await ctx.WaitForExternalEvent<string>("Item", TimeSpan.FromMilliseconds(200));
+                }
+                catch (TimeoutException)
+                {
+                    return "nothing carried over";
+                }
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Dropper", 0);
+        await gateEntered.WaitAsync();
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Item", "x");
+        await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "EventRaised"));
+        gate.Set();
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal("nothing carried over", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_HubRestartedMidLoop_ContinuesToFinalCount()
+    {
+        // Arrange
+        using var dir = new TempDirectory();
+        string id;
+        await using (var first = await TestHub.StartAsync(Loop, directory: dir.Path))
+        {
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 30));
+            await first.WaitForInstanceAsync(id, m => m?.ReadInputAs<LoopInput>() is { Count: >= 5 });
+        }
+
+        // Act
+        await using var second = await TestHub.StartAsync(Loop, directory: dir.Path);
+        var result = await second.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(30, result.ReadOutputAs<int>());
+    }
+
+    private static void Loop(DurableTaskRegistry r) => r
+        .AddActivityFunc<int, int>("Next", (_, x) => x + 1)
+        .AddOrchestratorFunc<LoopInput, int>("Loop", async (ctx, input) =>
+        {
+            if (input.Count >= input.Target)
+            {
+                return input.Count;
+            }
+
+            var next = await ctx.CallActivityAsync<int>("Next", input.Count);
+            ctx.ContinueAsNew(input with { Count = next });
+            return -1;
+        });
+
+    private sealed record LoopInput(int Count, int Target);
+}

@@ -1,0 +1,78 @@
+using Serverless.DurableTask;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class ExtendedSessionTests
+{
+    private const int Steps = 50;
+
+    [Fact]
+    public async Task ExtendedSessions_Enabled_LongChainDoesNotReplayFromStartAtEveryStep()
+    {
+        // Arrange
+        var starts = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => Chain(r, starts), o => o.ExtendedSessionsEnabled = true);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: the orchestrator body started once per cached executor, not once per step.
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(Steps, result.ReadOutputAs<int>());
+        Assert.InRange(starts.Value, 1, 3);
+    }
+
+    [Fact]
+    public async Task ExtendedSessions_Disabled_ReplaysEveryStepWithIdenticalResult()
+    {
+        // Arrange
+        var starts = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => Chain(r, starts), o => o.ExtendedSessionsEnabled = false);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: one start for the first step plus one replay per activity completion.
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(Steps, result.ReadOutputAs<int>());
+        Assert.Equal(Steps + 1, starts.Value);
+        Assert.Equal(0, hub.Worker.CachedSessions);
+    }
+
+    [Fact]
+    public async Task ExtendedSessions_Enabled_SameHistoryAsWithoutCache()
+    {
+        // Arrange
+        var cachedStarts = new CallCounter();
+        var replayStarts = new CallCounter();
+        await using var cached = await TestHub.StartAsync(r => Chain(r, cachedStarts), o => o.ExtendedSessionsEnabled = true);
+        await using var replaying = await TestHub.StartAsync(r => Chain(r, replayStarts), o => o.ExtendedSessionsEnabled = false);
+
+        // Act
+        var a = await cached.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
+        var b = await replaying.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
+        await cached.WaitForCompletionAsync(a);
+        await replaying.WaitForCompletionAsync(b);
+
+        // Assert: the recorded decisions (what was scheduled, with which input) do not depend on the cache.
+        static IEnumerable<string> Decisions(IEnumerable<Serverless.DurableTask.Client.HistoryEventInfo> h) =>
+            h.Where(e => e.EventType is "TaskScheduled" or "TaskCompleted" or "ExecutionCompleted").Select(e => $"{e.EventType}:{e.Name}:{e.Data}:{e.ScheduledId}");
+        Assert.Equal(Decisions(await replaying.Client.GetInstanceHistoryAsync(b)), Decisions(await cached.Client.GetInstanceHistoryAsync(a)));
+    }
+
+    private static void Chain(DurableTaskRegistry r, CallCounter starts) => r
+        .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)
+        .AddOrchestratorFunc<int, int>("Chain", async (ctx, x) =>
+        {
+            starts.Increment();
+            for (var i = 0; i < Steps; i++)
+            {
+                x = await ctx.CallActivityAsync<int>("Increment", x);
+            }
+
+            return x;
+        });
+}

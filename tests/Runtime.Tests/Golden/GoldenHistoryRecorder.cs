@@ -1,0 +1,45 @@
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+
+namespace Serverless.Runtime.Tests.Golden;
+
+/// <summary>
+/// Regenerates the golden fixtures by running each sample on the real engine (a hub over SQLite) and saving the
+/// instance's stored history. Run: <c>RECORD_GOLDEN_HISTORIES=1 dotnet test tests/Runtime.Tests --filter GoldenHistoryRecorder</c>.
+/// </summary>
+public sealed class GoldenHistoryRecorder
+{
+    [RecordGoldenFact]
+    public async Task Record_AllSamples_WritesFixturesIntoTheSourceTree()
+    {
+        var target = Path.Combine(ProjectDirectory(), "Golden");
+        await using var hub = await TestHub.StartAsync(GoldenSamples.Register);
+        foreach (var sample in GoldenSamples.All)
+        {
+            var instanceId = $"golden-{sample.Name}";
+            await hub.Client.ScheduleNewOrchestrationInstanceAsync(sample.OrchestratorName, sample.Input, new StartOrchestrationOptions(instanceId));
+            if (sample.DriveAsync is { } drive)
+            {
+                await drive(hub, instanceId);
+            }
+
+            var result = await hub.WaitForCompletionAsync(instanceId);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+            var history = await hub.Store.GetHistoryAsync(instanceId, CancellationToken.None);
+            GoldenFixture.FromHistory(sample.OrchestratorName, instanceId, result.SerializedOutput, history).Save(Path.Combine(target, sample.Name + ".json"));
+        }
+    }
+
+    private static string ProjectDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.Runtime.Tests.csproj")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("The test project directory was not found above " + AppContext.BaseDirectory);
+    }
+}

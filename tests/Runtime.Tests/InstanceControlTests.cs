@@ -1,0 +1,196 @@
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class InstanceControlTests
+{
+    [Fact]
+    public async Task Terminate_WaitingInstance_StatusTerminatedWithReasonAsOutput()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+
+        // Act
+        await hub.Client.TerminateInstanceAsync(id, "no longer needed");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Terminated, result.RuntimeStatus);
+        Assert.Equal("no longer needed", result.ReadOutputAs<string>());
+        await Assert.ThrowsAsync<OrchestrationStateConflictException>(() => hub.Client.RaiseEventAsync(id, "Decision", "late"));
+    }
+
+    [Fact]
+    public async Task Terminate_FinishedInstance_ThrowsStateConflict()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Done", _ => Task.FromResult("done")));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Done");
+        await hub.WaitForCompletionAsync(id);
+
+        // Act
+        var error = await Assert.ThrowsAsync<OrchestrationStateConflictException>(() => hub.Client.TerminateInstanceAsync(id, "too late"));
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, error.Status);
+        var after = await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+        Assert.Equal("done", after!.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task Suspend_EventRaisedWhileSuspended_NotProcessedUntilResume()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+
+        // Act 1: suspend, then raise the event the orchestration waits for.
+        await hub.Client.SuspendInstanceAsync(id, "maintenance");
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+        await hub.Client.RaiseEventAsync(id, "Decision", "approve");
+
+        // Assert 1: the event stays queued; the instance does not move while suspended.
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hub.Client.WaitForInstanceCompletionAsync(id, cancellation: shortWait.Token));
+        }
+
+        var suspended = await hub.Client.GetInstanceAsync(id);
+        Assert.Equal(OrchestrationRuntimeStatus.Suspended, suspended!.RuntimeStatus);
+        Assert.Equal("waiting", suspended.ReadCustomStatusAs<string>());
+        Assert.Equal(1, await hub.Store.GetBacklogAsync(id, CancellationToken.None));
+        Assert.DoesNotContain(await hub.Client.GetInstanceHistoryAsync(id), e => e.EventType == "EventRaised");
+
+        // Act 2
+        await hub.Client.ResumeInstanceAsync(id, "done");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert 2
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("approve", result.ReadOutputAs<string>());
+        Assert.Equal("got approve", result.ReadCustomStatusAs<string>());
+        var history = await hub.Client.GetInstanceHistoryAsync(id);
+        var types = history.Select(e => e.EventType).ToList();
+        Assert.True(types.IndexOf("ExecutionSuspended") < types.IndexOf("ExecutionResumed"));
+        Assert.True(types.IndexOf("ExecutionResumed") < types.IndexOf("EventRaised"));
+    }
+
+    [Fact]
+    public async Task Terminate_SuspendedInstance_Terminates()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+        await hub.Client.SuspendInstanceAsync(id);
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+
+        // Act
+        await hub.Client.TerminateInstanceAsync(id, "stop");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Terminated, result.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task Restart_SameInstanceId_RunsAgainWithOriginalInput()
+    {
+        // Arrange
+        var stamps = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => Stamped(r, stamps));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Stamped", "order-7");
+        var first = await hub.WaitForCompletionAsync(id);
+
+        // Act
+        var restartedId = await hub.Client.RestartAsync(id);
+        var second = await hub.WaitForCompletionAsync(restartedId);
+
+        // Assert
+        Assert.Equal(id, restartedId);
+        Assert.Equal("order-7#1", first.ReadOutputAs<string>());
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, second.RuntimeStatus);
+        Assert.Equal("order-7#2", second.ReadOutputAs<string>());
+        Assert.Single(await hub.Client.GetInstanceHistoryAsync(id), e => e.EventType == "ExecutionStarted");
+    }
+
+    [Fact]
+    public async Task Restart_NewInstanceId_StartsSeparateInstanceAndKeepsOriginal()
+    {
+        // Arrange
+        var stamps = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => Stamped(r, stamps));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Stamped", "order-8");
+        await hub.WaitForCompletionAsync(id);
+
+        // Act
+        var newId = await hub.Client.RestartAsync(id, restartWithNewInstanceId: true);
+        var restarted = await hub.WaitForCompletionAsync(newId);
+
+        // Assert
+        Assert.NotEqual(id, newId);
+        Assert.Equal("order-8#2", restarted.ReadOutputAs<string>());
+        var original = await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+        Assert.Equal("order-8#1", original!.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task Restart_RunningInstanceSameId_ThrowsAlreadyExists()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+
+        // Act
+        var error = await Assert.ThrowsAsync<OrchestrationAlreadyExistsException>(() => hub.Client.RestartAsync(id));
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Running, error.Status);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await hub.Client.GetInstanceAsync(id))!.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task ScheduleNew_IdOfRunningInstance_ThrowsAlreadyExists()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions("approval-1"));
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+
+        // Act + Assert
+        await Assert.ThrowsAsync<OrchestrationAlreadyExistsException>(() =>
+            hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions("approval-1")));
+    }
+
+    [Theory]
+    [InlineData("@counter@x")]
+    [InlineData("a/b")]
+    [InlineData(" ")]
+    public async Task ScheduleNew_InvalidInstanceId_ThrowsArgumentException(string instanceId)
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+
+        // Act + Assert
+        await Assert.ThrowsAsync<ArgumentException>(() => hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions(instanceId)));
+    }
+
+    private static void Approver(DurableTaskRegistry r) => r
+        .AddOrchestratorFunc<string>("Approver", async ctx =>
+        {
+            ctx.SetCustomStatus("waiting");
+            var decision = await ctx.WaitForExternalEvent<string>("Decision");
+            ctx.SetCustomStatus($"got {decision}");
+            return decision;
+        });
+
+    private static void Stamped(DurableTaskRegistry r, CallCounter stamps) => r
+        .AddActivityFunc<object?, int>("Stamp", (_, _) => stamps.Increment())
+        .AddOrchestratorFunc<string, string>("Stamped", async (ctx, input) => $"{input}#{await ctx.CallActivityAsync<int>("Stamp")}");
+}

@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Sqlite;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+/// <summary>
+/// Leases and poison handling. To act as a second (crashed or failing) worker, a test takes work items from the
+/// store itself: either before the hub's worker starts, or while the worker's only activity slot is held by a
+/// gated activity, so the test is the only reader of the ready queue.
+/// </summary>
+public sealed class LeaseAndDeadLetterTests
+{
+    private const int MaxDequeueCount = 3;
+
+    [Fact]
+    public async Task Activity_Throws_IsNormalFailureNotDeadLettered()
+    {
+        // Arrange
+        var attempts = new CallCounter();
+        await using var hub = await TestHub.StartAsync(
+            r => r
+                .AddActivityFunc<object?, string>("Throws", (_, _) => attempts.Increment() > 0 ? throw new InvalidOperationException("bad") : "unreachable")
+                .AddOrchestratorFunc<string>("CallsThrows", ctx => ctx.CallActivityAsync<string>("Throws")),
+            o => o.MaxDequeueCount = MaxDequeueCount);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("CallsThrows");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: one delivery, an ordinary task failure, nothing in the dead-letter table.
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(TaskFailedException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Equal(1, attempts.Value);
+        Assert.Empty(await hub.Store.GetDeadLettersAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OrchestrationWorkItem_AbandonedMaxDequeueCountTimes_DeadLetteredAndInstanceFailed()
+    {
+        // Arrange: the worker is not started yet; the test plays a worker that keeps failing the step.
+        var bodyRuns = new CallCounter();
+        await using var hub = TestHub.Create(
+            r => r.AddOrchestratorFunc<string>("Never", _ =>
+            {
+                bodyRuns.Increment();
+                return Task.FromResult("ran");
+            }),
+            o => o.MaxDequeueCount = MaxDequeueCount);
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await hub.Store.InitializeAsync(cts.Token);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Never");
+        for (var delivery = 0; delivery < MaxDequeueCount; delivery++)
+        {
+            var item = await hub.Store.LockNextOrchestrationWorkItemAsync(cts.Token);
+            Assert.Equal(id, item.InstanceId);
+            Assert.Equal(delivery, item.Messages.Single().DequeueCount);
+            await hub.Store.AbandonOrchestrationWorkItemAsync(item);
+        }
+
+        // Act
+        await hub.RunAsync();
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Serverless.DurableTask.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains($"{MaxDequeueCount} times", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("ExecutionStarted", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        var dead = Assert.Single(await hub.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal(("message", id, MaxDequeueCount), (dead.Kind, dead.InstanceId, dead.DequeueCount));
+        Assert.Equal(result.FailureDetails.ErrorMessage, dead.Reason);
+        Assert.Equal(0, bodyRuns.Value);
+    }
+
+    [Fact]
+    public async Task EventMessage_AbandonedMaxDequeueCountTimes_ReasonNamesTheEventMessage()
+    {
+        // Arrange: the instance waits for an event; after a restart the test plays a worker that keeps failing the event's step.
+        using var dir = new TempDirectory();
+        void Tasks(DurableTaskRegistry r) => r.AddOrchestratorFunc<string>("Waits", async ctx =>
+        {
+            ctx.SetCustomStatus("waiting");
+            return await ctx.WaitForExternalEvent<string>("Go");
+        });
+
+        string id;
+        await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
+        {
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Waits");
+            await first.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+        }
+
+        await using var second = TestHub.Create(Tasks, o => o.MaxDequeueCount = MaxDequeueCount, directory: dir.Path);
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await second.Store.InitializeAsync(cts.Token);
+        await second.Client.RaiseEventAsync(id, "Go", "now");
+        for (var delivery = 0; delivery < MaxDequeueCount; delivery++)
+        {
+            await second.Store.AbandonOrchestrationWorkItemAsync(await second.Store.LockNextOrchestrationWorkItemAsync(cts.Token));
+        }
+
+        // Act
+        await second.RunAsync();
+        var result = await second.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal($"A message (EventRaised) was delivered {MaxDequeueCount} times and never processed successfully.", result.FailureDetails!.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task ActivityWorkItem_AbandonedMaxDequeueCountTimes_DeadLetteredAndInstanceFailed()
+    {
+        // Arrange
+        var workRuns = new CallCounter();
+        var blockerRunning = new Signal();
+        var releaseBlocker = new Signal();
+        await using var hub = await TestHub.StartAsync(
+            r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns),
+            o =>
+            {
+                o.MaxDequeueCount = MaxDequeueCount;
+                o.MaxConcurrentActivityFunctions = 1;
+            });
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await hub.Client.ScheduleNewOrchestrationInstanceAsync("BlockerOrchestration");
+        await blockerRunning.WaitAsync();
+
+        // Act: with the worker's only activity slot busy, the test takes "Work" each time and gives it back.
+        var first = hub.Store.LockNextActivityWorkItemAsync(cts.Token);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("WorkOrchestration");
+        var item = await first;
+        for (var delivery = 0; delivery < MaxDequeueCount; delivery++)
+        {
+            Assert.Equal(("Work", id, delivery), (item.Task.Name, item.Task.InstanceId, item.Task.DequeueCount));
+            await hub.Store.AbandonActivityWorkItemAsync(item);
+            if (delivery < MaxDequeueCount - 1)
+            {
+                item = await hub.Store.LockNextActivityWorkItemAsync(cts.Token);
+            }
+        }
+
+        releaseBlocker.Set();
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Serverless.DurableTask.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains("'Work'", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains($"{MaxDequeueCount} times", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        var dead = Assert.Single(await hub.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal(("activity", id, MaxDequeueCount), (dead.Kind, dead.InstanceId, dead.DequeueCount));
+        Assert.Equal(0, workRuns.Value);
+    }
+
+    [Fact]
+    public async Task ActivityLease_HolderNeverCompletes_WorkerRunsItAfterLeaseExpires()
+    {
+        // Arrange
+        var lease = TimeSpan.FromSeconds(1);
+        var workRuns = new CallCounter();
+        var deliveries = new ConcurrentQueue<int>();
+        var blockerRunning = new Signal();
+        var releaseBlocker = new Signal();
+        await using var hub = await TestHub.StartAsync(
+            r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns, deliveries),
+            o =>
+            {
+                o.LeaseDuration = lease;
+                o.MaxConcurrentActivityFunctions = 1;
+            });
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await hub.Client.ScheduleNewOrchestrationInstanceAsync("BlockerOrchestration");
+        await blockerRunning.WaitAsync();
+
+        // Act: the test leases "Work" and then behaves like a crashed worker: no completion, no renewal.
+        var clock = Stopwatch.StartNew();
+        var stealing = hub.Store.LockNextActivityWorkItemAsync(cts.Token);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("WorkOrchestration");
+        var stolen = await stealing;
+        releaseBlocker.Set();
+        var result = await hub.WaitForCompletionAsync(id);
+        clock.Stop();
+
+        // Assert
+        Assert.Equal("Work", stolen.Task.Name);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("worked", result.ReadOutputAs<string>());
+        Assert.Equal([1], deliveries);
+        Assert.True(clock.Elapsed >= lease - TimeSpan.FromMilliseconds(50), $"the orchestration completed after {clock.Elapsed}, before the {lease} lease could expire");
+
+        // The crashed worker coming back cannot commit its stale result.
+        await Assert.ThrowsAsync<LeaseLostException>(() =>
+            hub.Store.CompleteActivityWorkItemAsync(stolen, new TaskCompletedEvent(stolen.Task.TaskId, "\"stale\"") { Timestamp = DateTime.UtcNow }));
+        Assert.Equal("worked", (await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true))!.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task OrchestrationLease_HolderNeverCompletes_WorkerRunsStepAfterLeaseExpires()
+    {
+        // Arrange: before the worker starts, the test leases the first step of the instance and never finishes it.
+        var lease = TimeSpan.FromSeconds(1);
+        await using var hub = TestHub.Create(
+            r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")),
+            o => o.LeaseDuration = lease);
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await hub.Store.InitializeAsync(cts.Token);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Simple");
+        var clock = Stopwatch.StartNew();
+        var stolen = await hub.Store.LockNextOrchestrationWorkItemAsync(cts.Token);
+
+        // Act
+        await hub.RunAsync();
+        var result = await hub.WaitForCompletionAsync(id);
+        clock.Stop();
+
+        // Assert
+        Assert.Equal(id, stolen.InstanceId);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("ran", result.ReadOutputAs<string>());
+        Assert.True(clock.Elapsed >= lease - TimeSpan.FromMilliseconds(50), $"the step ran after {clock.Elapsed}, before the {lease} lease could expire");
+        await Assert.ThrowsAsync<LeaseLostException>(() =>
+            hub.Store.CompleteOrchestrationWorkItemAsync(stolen, new OrchestrationCommit { Instance = null, ConsumedMessageIds = stolen.Messages.Select(m => m.Id).ToList() }));
+    }
+
+    [Fact]
+    public async Task ActivityLease_ActivityRunsLongerThanLease_LeaseRenewedAndNotRedelivered()
+    {
+        // Arrange
+        var lease = TimeSpan.FromMilliseconds(400);
+        var runs = new CallCounter();
+        await using var hub = await TestHub.StartAsync(
+            r => r
+                .AddActivityFunc<object?, string>("Long", async (_, _) =>
+                {
+                    runs.Increment();
+                    await Task.Delay(lease * 3);
+                    return "long done";
+                })
+                .AddOrchestratorFunc<string>("UsesLong", ctx => ctx.CallActivityAsync<string>("Long")),
+            o => o.LeaseDuration = lease);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("UsesLong");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: the running worker kept renewing, so nobody else was handed the activity.
+        Assert.Equal("long done", result.ReadOutputAs<string>());
+        Assert.Equal(1, runs.Value);
+    }
+
+    [Fact]
+    public async Task CrashLoop_ActivityLeasedAcrossRestartsNeverFinishing_DeadLetteredInsteadOfLoopingForever()
+    {
+        // Arrange 1: a process leases "Work" and dies with it (the hub is disposed while the test holds the lease).
+        using var dir = new TempDirectory();
+        var workRuns = new CallCounter();
+        var blockerRunning = new Signal();
+        var releaseBlocker = new Signal();
+        string id;
+        await using (var first = await TestHub.StartAsync(r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns), o => o.MaxConcurrentActivityFunctions = 1, directory: dir.Path))
+        {
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await first.Client.ScheduleNewOrchestrationInstanceAsync("BlockerOrchestration");
+            await blockerRunning.WaitAsync();
+            var stealing = first.Store.LockNextActivityWorkItemAsync(cts.Token);
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("WorkOrchestration");
+            Assert.Equal("Work", (await stealing).Task.Name);
+            releaseBlocker.Set();
+        }
+
+        // Arrange 2: each later process takes the recovered activity and dies before finishing it.
+        for (var crash = 0; crash < MaxDequeueCount; crash++)
+        {
+            await using var store = OpenStore(dir.Path);
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await store.InitializeAsync(cts.Token);
+            var item = await store.LockNextActivityWorkItemAsync(cts.Token);
+            Assert.Equal(("Work", crash), (item.Task.Name, item.Task.DequeueCount));
+        }
+
+        // Act
+        await using var last = await TestHub.StartAsync(r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns), o => o.MaxDequeueCount = MaxDequeueCount, directory: dir.Path);
+        var result = await last.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Serverless.DurableTask.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains("crashed", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        var dead = Assert.Single(await last.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal(("activity", id), (dead.Kind, dead.InstanceId));
+        Assert.Equal(0, workRuns.Value);
+    }
+
+    [Fact]
+    public async Task CrashLoop_MessageLeasedAcrossRestartsNeverCommitted_DeadLetteredInsteadOfLoopingForever()
+    {
+        // Arrange: the instance's start message is taken by one process after another, each dying before it commits.
+        using var dir = new TempDirectory();
+        string id;
+        await using (var first = TestHub.Create(r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")), directory: dir.Path))
+        {
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await first.Store.InitializeAsync(cts.Token);
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Simple");
+        }
+
+        for (var crash = 0; crash < MaxDequeueCount; crash++)
+        {
+            await using var store = OpenStore(dir.Path);
+            using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+            await store.InitializeAsync(cts.Token);
+            var item = await store.LockNextOrchestrationWorkItemAsync(cts.Token);
+            Assert.Equal(crash, item.Messages.Single().DequeueCount);
+        }
+
+        // Act
+        await using var last = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")), o => o.MaxDequeueCount = MaxDequeueCount, directory: dir.Path);
+        var result = await last.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("Serverless.DurableTask.PoisonMessage", result.FailureDetails!.ErrorType);
+        Assert.Contains($"{MaxDequeueCount} times", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        var dead = Assert.Single(await last.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal(("message", id), (dead.Kind, dead.InstanceId));
+    }
+
+    private static SqliteOrchestrationStore OpenStore(string directory) =>
+        new("test", new SqliteStoreOptions { DatabasePath = TestHub.DatabasePathIn(directory) }, TimeSpan.FromSeconds(30));
+
+    private static void BlockerAndWork(DurableTaskRegistry r, Signal blockerRunning, Signal releaseBlocker, CallCounter workRuns, ConcurrentQueue<int>? deliveries = null) => r
+        .AddActivityFunc<object?, string>("Blocker", async (_, _) =>
+        {
+            blockerRunning.Set();
+            await releaseBlocker.WaitAsync();
+            return "unblocked";
+        })
+        .AddActivityFunc<object?, string>("Work", (ctx, _) =>
+        {
+            workRuns.Increment();
+            deliveries?.Enqueue(ctx.DequeueCount);
+            return "worked";
+        })
+        .AddOrchestratorFunc<string>("BlockerOrchestration", ctx => ctx.CallActivityAsync<string>("Blocker"))
+        .AddOrchestratorFunc<string>("WorkOrchestration", ctx => ctx.CallActivityAsync<string>("Work"));
+}

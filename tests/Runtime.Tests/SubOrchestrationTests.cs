@@ -1,0 +1,165 @@
+using Serverless.DurableTask;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class SubOrchestrationTests
+{
+    [Fact]
+    public async Task CallSubOrchestrator_ChildCompletes_ParentReceivesResult()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<string, string>("Upper", (_, s) => s.ToUpperInvariant())
+            .AddOrchestratorFunc<string, string>("Child", async (ctx, s) => $"{await ctx.CallActivityAsync<string>("Upper", s)} (parent {ctx.Parent?.InstanceId})")
+            .AddOrchestratorFunc<string, string>("Parent", (ctx, s) => ctx.CallSubOrchestratorAsync<string>("Child", s)));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent", "hello");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal($"HELLO (parent {id})", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_FixedInstanceId_ChildVisibleWithParent()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, int>("Child", (_, x) => Task.FromResult(x + 1))
+            .AddOrchestratorFunc<int>("Parent", ctx => ctx.CallSubOrchestratorAsync<int>("Child", 41, new SubOrchestrationOptions(instanceId: "child-of-parent"))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(42, result.ReadOutputAs<int>());
+        var child = await hub.Client.GetInstanceAsync("child-of-parent", getInputsAndOutputs: true);
+        Assert.NotNull(child);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, child.RuntimeStatus);
+        Assert.Equal(id, child.ParentInstanceId);
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_ChildContinuesAsNew_ParentReceivesFinalResult()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, int>("Countdown", (ctx, n) =>
+            {
+                if (n > 0)
+                {
+                    ctx.ContinueAsNew(n - 1);
+                }
+
+                return Task.FromResult(n);
+            })
+            .AddOrchestratorFunc<int>("Parent", ctx => ctx.CallSubOrchestratorAsync<int>("Countdown", 5)));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(0, result.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_FanOut_AllChildResultsReturned()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, int>("Triple", (_, x) => x * 3)
+            .AddOrchestratorFunc<int, int>("Child", (ctx, x) => ctx.CallActivityAsync<int>("Triple", x))
+            .AddOrchestratorFunc<int[]>("Parent", ctx => Task.WhenAll(Enumerable.Range(1, 10).Select(i => ctx.CallSubOrchestratorAsync<int>("Child", i)))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => i * 3), result.ReadOutputAs<int[]>());
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_InstanceIdAlreadyRunning_ParentTaskFailsWithAlreadyExists()
+    {
+        // Arrange: two children with the same fixed id are started in the same step.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Child", ctx => ctx.WaitForExternalEvent<string>("Finish"))
+            .AddOrchestratorFunc<string>("Parent", async ctx =>
+            {
+                var first = ctx.CallSubOrchestratorAsync<string>("Child", null, new SubOrchestrationOptions(instanceId: "shared-child"));
+                var second = ctx.CallSubOrchestratorAsync<string>("Child", null, new SubOrchestrationOptions(instanceId: "shared-child"));
+                string conflict;
+                try
+                {
+                    await second;
+                    conflict = "no conflict";
+                }
+                catch (TaskFailedException ex)
+                {
+                    conflict = ex.FailureDetails.ErrorType;
+                }
+
+                return $"{conflict} / {await first}";
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        await hub.WaitForInstanceAsync("shared-child", m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
+        await hub.Client.RaiseEventAsync("shared-child", "Finish", "first child finished");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal($"{typeof(OrchestrationAlreadyExistsException).FullName} / first child finished", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_ChildFails_ParentCatchesTaskFailedException()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Child", _ => throw new InvalidOperationException("child broke"))
+            .AddOrchestratorFunc<string>("Parent", async ctx =>
+            {
+                try
+                {
+                    return await ctx.CallSubOrchestratorAsync<string>("Child");
+                }
+                catch (TaskFailedException ex)
+                {
+                    return $"{ex.TaskName}: {ex.FailureDetails.ErrorType}: {ex.FailureDetails.ErrorMessage}";
+                }
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("Child: System.InvalidOperationException: child broke", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task CallSubOrchestrator_ChildFailsUnhandled_ParentFailsWithChildFailureInside()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Child", _ => throw new InvalidOperationException("child broke"))
+            .AddOrchestratorFunc<string>("Parent", ctx => ctx.CallSubOrchestratorAsync<string>("Child")));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(TaskFailedException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Equal("child broke", result.FailureDetails.InnerFailure!.ErrorMessage);
+    }
+}

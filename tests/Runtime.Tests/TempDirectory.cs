@@ -1,0 +1,30 @@
+namespace Serverless.Runtime.Tests;
+
+/// <summary>A data directory shared by several hubs of one test (restarts); deleted at the end.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = TestHub.NewDirectory();
+    }
+
+    public string Path { get; }
+
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is harmless; never fail a test over cleanup.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same as above.
+        }
+    }
+
+    public void Dispose() => TryDelete(Path);
+}

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+public sealed class TimerTests
+{
+    [Fact]
+    public async Task CreateTimer_FiresAtDueTime_NotBefore()
+    {
+        // Arrange
+        var delay = TimeSpan.FromMilliseconds(400);
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<TimerResult>("Sleeper", async ctx =>
+            {
+                var due = ctx.CurrentUtcDateTime.Add(delay);
+                await ctx.CreateTimer(due, CancellationToken.None);
+                return new TimerResult(due, ctx.CurrentUtcDateTime);
+            }));
+
+        // Act
+        var clock = Stopwatch.StartNew();
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper");
+        var result = await hub.WaitForCompletionAsync(id);
+        clock.Stop();
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        var fired = result.ReadOutputAs<TimerResult>()!;
+        Assert.True(fired.ResumedAt >= fired.Due, $"resumed at {fired.ResumedAt:o}, before the due time {fired.Due:o}");
+        Assert.True(clock.Elapsed >= delay, $"completed after {clock.Elapsed}, less than the timer's {delay}");
+    }
+
+    [Fact]
+    public async Task CreateTimer_ManyTimersAcrossInstances_AllFire()
+    {
+        // Arrange: 20 instances, each with 10 timers due over 10..200 ms.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int>("ManyTimers", async ctx =>
+            {
+                var timers = Enumerable.Range(1, 10).Select(i => ctx.CreateTimer(TimeSpan.FromMilliseconds(20 * i), CancellationToken.None));
+                await Task.WhenAll(timers);
+                return 10;
+            }));
+
+        // Act
+        var ids = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await hub.Client.ScheduleNewOrchestrationInstanceAsync("ManyTimers"));
+        }
+
+        var results = await Task.WhenAll(ids.Select(id => hub.WaitForCompletionAsync(id)));
+
+        // Assert
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        Assert.All(results, r => Assert.Equal(10, r.ReadOutputAs<int>()));
+        var history = await hub.Client.GetInstanceHistoryAsync(ids[0]);
+        Assert.Equal(10, history.Count(e => e.EventType == "TimerFired"));
+    }
+
+    [Fact]
+    public async Task CreateTimer_CancelledBeforeDue_LateFiringIsIgnored()
+    {
+        // Arrange: the timer is cancelled; its message still fires later, while the orchestration waits on a second timer.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Cancels", async ctx =>
+            {
+                using var cts = new CancellationTokenSource();
+                var abandoned = ctx.CreateTimer(TimeSpan.FromMilliseconds(100), cts.Token);
+                cts.Cancel(); // CancelAsync would complete on another thread: not allowed in orchestrator code.
+                await ctx.CreateTimer(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+                return abandoned.IsCanceled ? "cancelled" : "not cancelled";
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Cancels");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("cancelled", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task CreateTimer_HubStoppedBeforeDue_FiresAfterRestart()
+    {
+        // Arrange
+        using var dir = new TempDirectory();
+        var delay = TimeSpan.FromMilliseconds(600);
+        void Tasks(DurableTaskRegistry r) => r
+            .AddOrchestratorFunc<TimerResult>("Sleeper", async ctx =>
+            {
+                var due = ctx.CurrentUtcDateTime.Add(delay);
+                await ctx.CreateTimer(due, CancellationToken.None);
+                return new TimerResult(due, ctx.CurrentUtcDateTime);
+            });
+
+        string id;
+        await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
+        {
+            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper");
+            await first.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "TimerCreated"));
+        }
+
+        // Act
+        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        var result = await second.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        var fired = result.ReadOutputAs<TimerResult>()!;
+        Assert.True(fired.ResumedAt >= fired.Due, $"resumed at {fired.ResumedAt:o}, before the due time {fired.Due:o}");
+    }
+
+    [Fact]
+    public async Task WaitForExternalEvent_TimeoutAndNoEvent_ThrowsTimeoutException()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Impatient", async ctx =>
+            {
+                try
+                {
+                    await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(200));
+                    return "received";
+                }
+                catch (TimeoutException ex)
+                {
+                    return ex.Message;
+                }
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Impatient");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Contains("Approval", result.ReadOutputAs<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WaitForExternalEvent_TimeoutUnhandled_InstanceFailedWithTimeoutException()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Impatient", ctx => ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(100))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Impatient");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(TimeoutException).FullName, result.FailureDetails!.ErrorType);
+    }
+
+    [Fact]
+    public async Task WaitForExternalEvent_EventBeforeTimeout_ReturnsEventAndStaleTimerIsIgnored()
+    {
+        // Arrange: the event wins; the timeout timer still fires while the orchestration waits on a later timer.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Patient", async ctx =>
+            {
+                var value = await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(300));
+                await ctx.CreateTimer(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+                return value;
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Patient");
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Approval", "yes");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal("yes", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ScheduleNew_StartAtInFuture_PendingUntilStartTime()
+    {
+        // Arrange
+        var started = new CallCounter();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<DateTime>("Scheduled", ctx =>
+            {
+                started.Increment();
+                return Task.FromResult(ctx.CurrentUtcDateTime);
+            }));
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(500);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));
+        var before = await hub.Client.GetInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, before!.RuntimeStatus);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.True(result.ReadOutputAs<DateTime>() >= startAt.UtcDateTime, $"started at {result.ReadOutputAs<DateTime>():o}, before {startAt:o}");
+        Assert.Equal(1, started.Value);
+    }
+
+    [Fact]
+    public async Task ScheduleNew_StartAtInFutureAndEventRaisedEarly_StaysPendingThenReceivesEvent()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<string>("Scheduled", ctx => ctx.WaitForExternalEvent<string>("Early")));
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(700);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));
+
+        // Act: the event is processed (recorded) before the orchestration starts.
+        await hub.Client.RaiseEventAsync(id, "Early", "buffered");
+        await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "EventRaised"));
+        var beforeStart = await hub.Client.GetInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, beforeStart!.RuntimeStatus);
+        Assert.Equal("buffered", result.ReadOutputAs<string>());
+    }
+
+    private sealed record TimerResult(DateTime Due, DateTime ResumedAt);
+}

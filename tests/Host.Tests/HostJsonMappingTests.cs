@@ -91,5 +91,6 @@ public sealed class HostBuilderTests
         var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, true, cts.Token);
 
         Assert.Equal("Hello BOB!", done.ReadOutputAs<string>());
+        Assert.Contains("        Shout: orchestrationTrigger (registered in code)", host.Banner.ToString(), StringComparison.Ordinal);
     }
 }

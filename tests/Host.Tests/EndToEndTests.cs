@@ -66,6 +66,17 @@ public sealed class EndToEndTests(SampleHostFixture fixture) : IClassFixture<Sam
     }
 
     [Fact]
+    public async Task EchoAndWait_FinishesWithinTimeout_Gives200WithTheOutput()
+    {
+        var response = await Host.SendAsync(HttpMethod.Post, "/api/echo", """{ "name": "zed", "count": 41 }""", admin: false);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var output = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("ZED", output.GetProperty("name").GetString());
+        Assert.Equal(42, output.GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public async Task Health_LiveAndReady_Answer200()
     {
         var live = await Host.Client.GetAsync("/healthz");

@@ -65,3 +65,32 @@ public sealed class HostJsonMappingTests
         Assert.True(File.Exists(Path.Combine(directory, "state", "host-admin.key")) || app.Services.GetRequiredService<Serverless.Functions.Security.HostKeys>().Source.StartsWith("setting", StringComparison.Ordinal));
     }
 }
+
+public sealed class HostBuilderTests
+{
+    [Fact]
+    public void AddFunctionsHost_LoggingLogLevel_BecomesLoggingConfigurationBelowEnvironment()
+    {
+        var app = FunctionsTestHost.Build([], """{ "version": "2.0", "logging": { "logLevel": { "default": "Warning", "Function.SayHello": "Debug" } } }""", null, null, null, null, out _, out _);
+
+        var configuration = app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+
+        Assert.Equal("Warning", configuration["Logging:LogLevel:Default"]);
+        Assert.Equal("Debug", configuration["Logging:LogLevel:Function.SayHello"]);
+    }
+
+    [Fact]
+    public async Task AddTasks_CodeRegisteredOrchestrator_RunsBesideDiscoveredFunctions()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(
+            [typeof(Sample.HelloSequence)],
+            functions: f => f.AddTasks(r => r.AddOrchestratorFunc<string, string>("Shout", async (ctx, input) => await ctx.CallActivityAsync<string>("SayHello", input.ToUpperInvariant()))));
+
+        var id = await host.DurableClient.ScheduleNewOrchestrationInstanceAsync("Shout", "bob");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, true, cts.Token);
+
+        Assert.Equal("Hello BOB!", done.ReadOutputAs<string>());
+        Assert.Contains("        Shout: orchestrationTrigger (registered in code)", host.Banner.ToString(), StringComparison.Ordinal);
+    }
+}

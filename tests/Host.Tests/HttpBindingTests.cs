@@ -249,3 +249,32 @@ public sealed class HttpBindingTests(SampleHostFixture fixture) : IClassFixture<
         Assert.Contains("requires a signed-in user", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }
+
+public sealed class RoutePrefixTests
+{
+    [Fact]
+    public async Task HttpFunction_CustomRoutePrefix_ServedUnderIt()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(
+            [typeof(Sample.HttpSamples)],
+            """{ "version": "2.0", "extensions": { "http": { "routePrefix": "v1" }, "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01" } } }""");
+
+        var prefixed = await host.Client.GetAsync("/v1/greet/Ada");
+        var old = await host.Client.GetAsync("/api/greet/Ada");
+
+        Assert.Equal("Hello, Ada.", await prefixed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, old.StatusCode);
+    }
+
+    [Fact]
+    public async Task HttpFunction_EmptyRoutePrefix_ServedAtTheRoot()
+    {
+        await using var host = await FunctionsTestHost.StartAsync(
+            [typeof(Sample.HttpSamples)],
+            """{ "version": "2.0", "extensions": { "http": { "routePrefix": "" }, "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01" } } }""");
+
+        var response = await host.Client.GetAsync("/greet/Ada");
+
+        Assert.Equal("Hello, Ada.", await response.Content.ReadAsStringAsync());
+    }
+}

@@ -4,6 +4,11 @@ namespace Serverless.Functions;
 /// Binds a function to HTTP requests. Put it on a <see cref="Microsoft.AspNetCore.Http.HttpRequest"/> parameter.
 /// The endpoint is <c>/{routePrefix}/{Route}</c>, where the route prefix comes from host.json
 /// (<c>extensions.http.routePrefix</c>, default <c>api</c>) and the route defaults to the function name.
+/// Other parameters bind by kind: <c>HttpContext</c>, <c>ClaimsPrincipal</c>, <see cref="FunctionContext"/>,
+/// <c>CancellationToken</c>, <c>ILogger</c>, <c>[DurableClient] DurableTaskClient</c>; a simple-typed parameter named like
+/// a route value takes it, any other simple-typed parameter a query value, and one parameter of a complex type (or with
+/// ASP.NET Core's <c>[FromBody]</c>) the JSON body. A value that does not bind gives 400 problem+json naming the field.
+/// The function may return <c>IResult</c>, <c>IActionResult</c>, a string (text/plain), any other value (JSON) or nothing (204).
 /// </summary>
 [AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
 public sealed class HttpTriggerAttribute : Attribute

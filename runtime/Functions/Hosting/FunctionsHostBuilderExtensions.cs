@@ -49,7 +49,7 @@ public static class FunctionsHostBuilderExtensions
         var local = LocalSettings.Load(localSettingsPath);
         if (local is not null)
         {
-            AddBelowEnvironment(configuration, local.ToConfiguration(), "local.settings.json");
+            AddBelowEnvironment(configuration, local.ToConfiguration());
             if (options.ExportLocalSettingsToEnvironment)
             {
                 foreach (var (name, value) in local.Values.Where(v => Environment.GetEnvironmentVariable(v.Key) is null))
@@ -61,7 +61,7 @@ public static class FunctionsHostBuilderExtensions
 
         var hostJsonPath = Path.GetFullPath(options.HostJsonPath ?? "host.json", contentRoot);
         var hostJson = HostJson.Load(hostJsonPath, name => configuration[name]);
-        AddBelowEnvironment(configuration, hostJson.LogLevels.Select(l => new KeyValuePair<string, string?>($"Logging:LogLevel:{l.Key}", l.Value.ToString())), "host.json");
+        AddBelowEnvironment(configuration, hostJson.LogLevels.Select(l => new KeyValuePair<string, string?>($"Logging:LogLevel:{l.Key}", l.Value.ToString())));
 
         var dataDirectory = Path.GetFullPath(configuration[DataDirectorySetting] is { Length: > 0 } dir ? dir : ".data", contentRoot);
         var environment = new FunctionsHostEnvironment(contentRoot, dataDirectory, hostJson, File.Exists(hostJsonPath) ? hostJsonPath : null, local is null ? null : localSettingsPath);
@@ -175,7 +175,7 @@ public static class FunctionsHostBuilderExtensions
     }
 
     /// <summary>Adds settings just below the environment variables, so environment variables and the command line override them.</summary>
-    private static void AddBelowEnvironment(IConfigurationBuilder configuration, IEnumerable<KeyValuePair<string, string?>> values, string name)
+    private static void AddBelowEnvironment(IConfigurationBuilder configuration, IEnumerable<KeyValuePair<string, string?>> values)
     {
         var data = values.ToList();
         if (data.Count == 0)
@@ -194,7 +194,6 @@ public static class FunctionsHostBuilderExtensions
         }
 
         var source = new MemoryConfigurationSource { InitialData = data };
-        _ = name;
         if (index < 0)
         {
             sources.Add(source);

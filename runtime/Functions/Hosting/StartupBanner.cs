@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.DurableTask.Worker;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Management;
 using Serverless.Functions.Security;
@@ -22,6 +23,7 @@ internal sealed class StartupBanner(
     IHostApplicationLifetime lifetime,
     IHostEnvironment hostEnvironment,
     FunctionsHostOptions options,
+    DurableTaskRegistry registry,
     ILogger<StartupBanner> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -31,7 +33,7 @@ internal sealed class StartupBanner(
             var writer = options.BannerWriter ?? Console.Out;
             writer.Write(Render(ListeningAddresses()));
             writer.Flush();
-            logger.HostStarted(catalog.Functions.Count + catalog.ClassTasks.Count, environment.HubName, environment.StorageDescription);
+            logger.HostStarted(catalog.Functions.Count(f => f.Trigger is FunctionTriggerType.Http or FunctionTriggerType.Timer) + registry.Orchestrators.Count + registry.Activities.Count + registry.Entities.Count, environment.HubName, environment.StorageDescription);
         });
         lifetime.ApplicationStopping.Register(() => logger.HostStopping(environment.HostJson.DurableTask.ShutdownGracePeriod ?? TimeSpan.FromSeconds(10)));
         return Task.CompletedTask;
@@ -51,8 +53,12 @@ internal sealed class StartupBanner(
         text.AppendLine();
         var entries = catalog.Functions.Select(f => (f.Name, Line: Describe(f, baseUrl)))
             .Concat(catalog.ClassTasks.Select(c => (c.Name, Line: $"{Trigger(c.Kind)} (class {c.Type.Name})")))
-            .OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
+        var listed = entries.Select(e => e.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        entries.AddRange(registry.Orchestrators.Keys.Select(k => k.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Orchestration)} (registered in code)")));
+        entries.AddRange(registry.Activities.Keys.Select(k => k.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Activity)} (registered in code)")));
+        entries.AddRange(registry.Entities.Keys.Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Entity)} (registered in code)")));
+        entries = entries.OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ToList();
         if (entries.Count == 0)
         {
             text.AppendLine("No job functions found. Add public methods marked [Function] (or [DurableTask] classes) to the app assembly.");

@@ -6,7 +6,7 @@ using Serverless.Functions.Timers;
 namespace Serverless.Functions.Indexing;
 
 /// <summary>A function found at start-up, with everything needed to invoke it.</summary>
-internal sealed class FunctionDescriptor
+internal sealed record FunctionDescriptor
 {
     private ObjectFactory? _factory;
 

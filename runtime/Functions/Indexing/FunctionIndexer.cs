@@ -299,17 +299,9 @@ internal sealed partial class FunctionIndexer
         }
 
         var bindings = BindOthers(method, trigger, ParameterKind.ActivityInput, FunctionTriggerType.Activity, reasons);
-        var descriptor = Descriptor(name, method, definition, FunctionTriggerType.Activity, bindings, reasons);
-        return descriptor is null ? null : new FunctionDescriptor
-        {
-            Name = descriptor.Name,
-            Method = method,
-            Trigger = descriptor.Trigger,
-            Definition = definition,
-            Parameters = descriptor.Parameters,
-            Return = descriptor.Return,
-            ActivityInputType = trigger.ParameterType,
-        };
+        return Descriptor(name, method, definition, FunctionTriggerType.Activity, bindings, reasons) is { } descriptor
+            ? descriptor with { ActivityInputType = trigger.ParameterType }
+            : null;
     }
 
     private FunctionDescriptor? IndexEntity(string name, MethodInfo method, FunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
@@ -365,18 +357,9 @@ internal sealed partial class FunctionIndexer
         }
 
         var bindings = BindOthers(method, trigger, ParameterKind.TimerInfo, FunctionTriggerType.Timer, reasons);
-        var descriptor = Descriptor(name, method, definition, FunctionTriggerType.Timer, bindings, reasons);
-        return descriptor is null ? null : new FunctionDescriptor
-        {
-            Name = name,
-            Method = method,
-            Trigger = FunctionTriggerType.Timer,
-            Definition = definition,
-            Parameters = descriptor.Parameters,
-            Return = descriptor.Return,
-            Timer = attribute,
-            Schedule = schedule,
-        };
+        return Descriptor(name, method, definition, FunctionTriggerType.Timer, bindings, reasons) is { } descriptor
+            ? descriptor with { Timer = attribute, Schedule = schedule }
+            : null;
     }
 
     private List<ParameterBinding> BindOthers(MethodInfo method, ParameterInfo trigger, ParameterKind triggerKind, FunctionTriggerType kind, List<string> reasons)

@@ -63,9 +63,10 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         string? contentRoot = null,
         IDictionary<string, string?>? settings = null,
         Action<WebApplicationBuilder>? configure = null,
-        Action<FunctionsHostOptions>? options = null)
+        Action<FunctionsHostOptions>? options = null,
+        Action<IFunctionsHostBuilder>? functions = null)
     {
-        var app = Build(types, hostJson, localSettings, contentRoot, settings, configure, out var directory, out var banner, options);
+        var app = Build(types, hostJson, localSettings, contentRoot, settings, configure, out var directory, out var banner, options, functions);
         await app.StartAsync();
         return new FunctionsTestHost(app, directory, banner, ownsDirectory: contentRoot is null);
     }
@@ -80,7 +81,8 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         Action<WebApplicationBuilder>? configure,
         out string directory,
         out StringWriter banner,
-        Action<FunctionsHostOptions>? options = null)
+        Action<FunctionsHostOptions>? options = null,
+        Action<IFunctionsHostBuilder>? functions = null)
     {
         directory = contentRoot ?? NewDirectory();
         if (hostJson is not null)
@@ -109,7 +111,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         builder.Services.AddSingleton<Greeter>();
         builder.Services.AddSingleton<TickLog>();
         var writer = new StringWriter();
-        builder.AddFunctionsHost(o =>
+        var host = builder.AddFunctionsHost(o =>
         {
             foreach (var type in types ?? SampleTypes)
             {
@@ -120,6 +122,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             o.ExportLocalSettingsToEnvironment = false;
             options?.Invoke(o);
         });
+        functions?.Invoke(host);
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapFunctions();

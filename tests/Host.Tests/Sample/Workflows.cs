@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http;
 using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Sample;
@@ -24,6 +26,16 @@ public static class Workflows
         var input = context.GetInput<EchoInput>() ?? new EchoInput("nobody", 0);
         var upper = await context.CallActivityAsync<string>(nameof(ToUpper), input.Name);
         return new EchoOutput(upper, input.Count + 1);
+    }
+
+    [Function(nameof(EchoAndWait))]
+    public static async Task<IResult> EchoAndWait(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "echo")] HttpRequest req,
+        EchoInput input,
+        [DurableClient] DurableTaskClient client)
+    {
+        var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(Echo), input);
+        return await client.WaitForCompletionOrCreateCheckStatusResponseAsync(req, id, TimeSpan.FromSeconds(10));
     }
 
     [Function(nameof(Counter))]

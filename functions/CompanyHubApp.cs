@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions.Hosting;
 
@@ -71,6 +72,18 @@ public static class CompanyHubApp
 
     public static void UseCompanyHub(this WebApplication app)
     {
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            // The admin's way in. Printed to the console only (never to a log sink), once, at start-up.
+            var keys = app.Services.GetRequiredService<KeyRing>();
+            var hub = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
+            Console.WriteLine();
+            Console.WriteLine($"Admin dashboard: {hub.Link("/?token=" + keys.AdminToken)}");
+            Console.WriteLine("(keep this link secret: it reaches everything; it is derived from the master key)");
+            Console.WriteLine();
+        });
+
         app.UseHubSecurity();
         app.UseDefaultFiles();
         app.UseStaticFiles();

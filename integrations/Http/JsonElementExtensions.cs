@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace CompanyHub.Integrations.Http;
 
 /// <summary>Lenient readers for the parts of service responses the clients use.</summary>
-internal static class JsonElementExtensions
+internal static partial class JsonElementExtensions
 {
     public static string? GetStringOrNull(this JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value.AsText() : null;
@@ -44,9 +45,23 @@ internal static class JsonElementExtensions
         };
     }
 
-    public static DateTimeOffset? GetDateTimeOffsetOrNull(this JsonElement element, string name) =>
-        element.GetStringOrNull(name) is { } text
-        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
-            ? value
-            : null;
+    public static DateTimeOffset? GetDateTimeOffsetOrNull(this JsonElement element, string name)
+    {
+        if (element.GetStringOrNull(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        {
+            return value;
+        }
+
+        // Attio writes nanoseconds ("2022-11-21T13:22:49.061281000Z"); .NET reads at most 7 fraction digits.
+        var trimmed = LongFractionPattern().Replace(text, "$1");
+        return DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value) ? value : null;
+    }
+
+    [GeneratedRegex(@"(\.\d{7})\d+")]
+    private static partial Regex LongFractionPattern();
 }

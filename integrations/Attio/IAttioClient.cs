@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+
+namespace CompanyHub.Integrations.Attio;
+
+/// <summary>
+/// The Attio REST API v2 with the company's key. Attribute values are written in Attio's own shape, for example
+/// <c>{"email_addresses": ["ada@example.com"], "name": [{"first_name": "Ada", "last_name": "Lovelace", "full_name": "Ada Lovelace"}]}</c>.
+/// </summary>
+public interface IAttioClient
+{
+    /// <summary>Gets a value indicating whether <c>ATTIO_API_KEY</c> is set.</summary>
+    bool IsConfigured { get; }
+
+    /// <summary>Lists records of an object, with Attio's filter (shorthand or verbose) and sorts JSON.</summary>
+    Task<IReadOnlyList<AttioRecord>> QueryRecordsAsync(
+        string objectSlug, JsonObject? filter = null, JsonArray? sorts = null, int limit = 25, int offset = 0,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one record.</summary>
+    Task<AttioRecord> GetRecordAsync(string objectSlug, string recordId, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a record.</summary>
+    Task<AttioRecord> CreateRecordAsync(string objectSlug, JsonObject values, CancellationToken cancellationToken = default);
+
+    /// <summary>Updates a record; values of multi-value attributes are added to the existing ones (PATCH semantics).</summary>
+    Task<AttioRecord> UpdateRecordAsync(string objectSlug, string recordId, JsonObject values, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the record, or updates the one whose unique <paramref name="matchingAttribute"/> has the given value.</summary>
+    Task<AttioRecord> AssertRecordAsync(string objectSlug, string matchingAttribute, JsonObject values, CancellationToken cancellationToken = default);
+
+    /// <summary>Attaches a note to a record.</summary>
+    Task<AttioNote> CreateNoteAsync(AttioNoteDraft note, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a task.</summary>
+    Task<AttioTask> CreateTaskAsync(AttioTaskDraft task, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,279 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CompanyHub.Integrations.Http;
+using CompanyHub.Integrations.Mail;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CompanyHub.Integrations.Google.Gmail;
+
+/// <summary>Gmail API v1 over plain HttpClient (the Google.Apis.Gmail package does not restore here).</summary>
+public sealed partial class GmailClient : IGmailClient
+{
+    internal const string ServiceName = "Gmail";
+    private const int MaxBodyChars = 20_000;
+    private const int MaxSearchResults = 50;
+    private const int ParallelReads = 4;
+    private static readonly string[] SummaryHeaders = ["From", "To", "Subject", "Date"];
+    private readonly GoogleOptions _options;
+    private readonly ServiceHttp _http;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public GmailClient(HttpClient http, IOptions<GoogleOptions> options, ILogger<GmailClient> logger, TimeProvider time)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _time = time;
+        _http = new ServiceHttp(http, ServiceName, ServiceErrorParsers.Google, logger, time);
+    }
+
+    public bool IsConfigured => _options.IsConfigured;
+
+    private string MessagesUrl => _options.GmailBaseUrl.TrimEnd('/') + "/gmail/v1/users/me/messages";
+
+    public async Task<GmailSearchResult> SearchAsync(string accessToken, string query, int maxResults = 10, string? pageToken = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxResults, 1);
+        EnsureConfigured();
+
+        var url = new StringBuilder(MessagesUrl).Append("?maxResults=").Append(Math.Min(maxResults, MaxSearchResults));
+        if (query.Length > 0)
+        {
+            url.Append("&q=").Append(Uri.EscapeDataString(query));
+        }
+
+        if (!string.IsNullOrEmpty(pageToken))
+        {
+            url.Append("&pageToken=").Append(Uri.EscapeDataString(pageToken));
+        }
+
+        var list = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url.ToString(), accessToken), "gmail.users.messages.list", cancellationToken);
+        var ids = list.GetArrayItems("messages").Select(m => m.GetStringOrNull("id")).OfType<string>().ToArray();
+
+        // The list answers ids only; the headers come from one metadata read per hit, a few at a time.
+        var summaries = new GmailMessageSummary[ids.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, ids.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var message = await GetMessageAsync(accessToken, ids[i], GmailMessageFormat.Metadata, ct);
+                summaries[i] = new GmailMessageSummary(message.Id, message.ThreadId, message.From, message.To, message.Subject, message.Date, message.Snippet, message.Labels);
+            });
+
+        var estimate = list.TryGetProperty("resultSizeEstimate", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : ids.Length;
+        return new GmailSearchResult(summaries, list.GetStringOrNull("nextPageToken"), estimate);
+    }
+
+    public async Task<GmailMessage> GetMessageAsync(string accessToken, string messageId, GmailMessageFormat format = GmailMessageFormat.Full, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        EnsureConfigured();
+
+        var url = new StringBuilder(MessagesUrl).Append('/').Append(Uri.EscapeDataString(messageId));
+        if (format == GmailMessageFormat.Metadata)
+        {
+            url.Append("?format=metadata");
+            foreach (var header in SummaryHeaders.Append("Cc").Append("Message-ID"))
+            {
+                url.Append("&metadataHeaders=").Append(header);
+            }
+        }
+        else
+        {
+            url.Append("?format=full");
+        }
+
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url.ToString(), accessToken), "gmail.users.messages.get", cancellationToken);
+        var payload = body.GetObjectOrNull("payload");
+        var headers = payload is { } p ? ReadHeaders(p) : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        string? text = null;
+        var truncated = false;
+        var attachments = new List<string>();
+        if (format == GmailMessageFormat.Full && payload is { } root)
+        {
+            text = ExtractText(root, attachments);
+            if (text is { Length: > MaxBodyChars })
+            {
+                text = text[..MaxBodyChars];
+                truncated = true;
+            }
+        }
+
+        return new GmailMessage(
+            body.GetStringOrNull("id") ?? messageId,
+            body.GetStringOrNull("threadId") ?? string.Empty,
+            headers.GetValueOrDefault("From"),
+            headers.GetValueOrDefault("To"),
+            headers.GetValueOrDefault("Cc"),
+            headers.GetValueOrDefault("Subject"),
+            ReadDate(body, headers),
+            WebUtility.HtmlDecode(body.GetStringOrNull("snippet") ?? string.Empty),
+            body.GetArrayItems("labelIds").Select(l => l.GetString()).OfType<string>().ToArray(),
+            headers.GetValueOrDefault("Message-ID") ?? headers.GetValueOrDefault("Message-Id"),
+            text,
+            truncated,
+            attachments);
+    }
+
+    public async Task<GmailSentMessage> SendAsync(string accessToken, EmailMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentNullException.ThrowIfNull(message);
+        EnsureConfigured();
+
+        var domain = message.From is { } from && from.LastIndexOf('@') is var at and > 0 ? from[(at + 1)..].TrimEnd('>', ' ') : "companyhub.local";
+        var messageId = MimeMessageBuilder.NewMessageId(domain);
+        var mime = MimeMessageBuilder.Build(message, _time.GetUtcNow(), messageId);
+        var request = new JsonObject { ["raw"] = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(mime)) };
+        if (!string.IsNullOrEmpty(message.ThreadId))
+        {
+            request["threadId"] = message.ThreadId;
+        }
+
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Post, MessagesUrl + "/send", accessToken, request), "gmail.users.messages.send", cancellationToken);
+        var id = body.GetStringOrNull("id")
+            ?? throw new IntegrationException(ServiceName, "Gmail accepted the message but answered without its id.", errorCode: "missing_id");
+        var threadId = body.GetStringOrNull("threadId") ?? id;
+        _logger.GmailMessageSent(id, threadId);
+        return new GmailSentMessage(id, threadId, messageId);
+    }
+
+    private static Dictionary<string, string> ReadHeaders(JsonElement part)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in part.GetArrayItems("headers"))
+        {
+            if (header.GetStringOrNull("name") is { } name && header.GetStringOrNull("value") is { } value)
+            {
+                headers.TryAdd(name, value);
+            }
+        }
+
+        return headers;
+    }
+
+    private static DateTimeOffset? ReadDate(JsonElement message, Dictionary<string, string> headers)
+    {
+        if (message.GetStringOrNull("internalDate") is { } ms && long.TryParse(ms, NumberStyles.Integer, CultureInfo.InvariantCulture, out var unixMs))
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
+        }
+
+        if (headers.GetValueOrDefault("Date") is { } date)
+        {
+            // RFC 5322 dates may end with a comment such as "(UTC)".
+            var cleaned = CommentPattern().Replace(date, string.Empty).Trim();
+            if (DateTimeOffset.TryParse(cleaned, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return parsed;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first text/plain part, or the first text/html part reduced to text; attachments are only named.</summary>
+    private static string? ExtractText(JsonElement root, List<string> attachments)
+    {
+        string? plain = null;
+        string? html = null;
+        Walk(root);
+        return plain ?? (html is null ? null : HtmlToText(html));
+
+        void Walk(JsonElement part)
+        {
+            var mimeType = part.GetStringOrNull("mimeType") ?? string.Empty;
+            var filename = part.GetStringOrNull("filename");
+            if (!string.IsNullOrEmpty(filename))
+            {
+                attachments.Add(filename);
+                return;
+            }
+
+            if (mimeType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var child in part.GetArrayItems("parts"))
+                {
+                    Walk(child);
+                }
+
+                return;
+            }
+
+            var data = part.GetObjectOrNull("body")?.GetStringOrNull("data");
+            if (data is null)
+            {
+                return;
+            }
+
+            var text = Decode(data, ReadHeaders(part).GetValueOrDefault("Content-Type"));
+            if (plain is null && mimeType.Equals("text/plain", StringComparison.OrdinalIgnoreCase))
+            {
+                plain = text;
+            }
+            else if (html is null && mimeType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                html = text;
+            }
+        }
+    }
+
+    private static string Decode(string base64Url, string? contentType)
+    {
+        // Gmail hands out base64url, sometimes with padding.
+        var bytes = Base64Url.DecodeFromChars(base64Url.TrimEnd('=').AsSpan());
+        var charset = contentType is null ? null : CharsetPattern().Match(contentType) is { Success: true } m ? m.Groups[1].Value : null;
+        var encoding = charset?.ToUpperInvariant() switch
+        {
+            "ISO-8859-1" or "LATIN1" => Encoding.Latin1,
+            "US-ASCII" or "ASCII" => Encoding.ASCII,
+            _ => Encoding.UTF8,
+        };
+        return encoding.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+
+    private static string HtmlToText(string html)
+    {
+        var withoutBlocks = ScriptOrStylePattern().Replace(html, string.Empty);
+        var withBreaks = BreakPattern().Replace(withoutBlocks, "\n");
+        var text = WebUtility.HtmlDecode(TagPattern().Replace(withBreaks, string.Empty));
+        return BlankLinesPattern().Replace(text, "\n\n").Trim();
+    }
+
+    private void EnsureConfigured()
+    {
+        if (!_options.IsConfigured)
+        {
+            throw new ToolNotConfiguredException(ServiceName, "Gmail is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET");
+        }
+    }
+
+    [GeneratedRegex(@"\([^)]*\)\s*$")]
+    private static partial Regex CommentPattern();
+
+    [GeneratedRegex(@"charset\s*=\s*""?([^"";\s]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex CharsetPattern();
+
+    [GeneratedRegex(@"<(script|style)[^>]*>.*?</\1>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex ScriptOrStylePattern();
+
+    [GeneratedRegex(@"<\s*(br|/p|/div|/li|/tr|/h[1-6])\s*/?>", RegexOptions.IgnoreCase)]
+    private static partial Regex BreakPattern();
+
+    [GeneratedRegex(@"<[^>]+>")]
+    private static partial Regex TagPattern();
+
+    [GeneratedRegex(@"\n\s*\n(\s*\n)+")]
+    private static partial Regex BlankLinesPattern();
+}

@@ -1,0 +1,85 @@
+using CompanyHub.Integrations.Attio;
+using CompanyHub.Integrations.Google;
+using CompanyHub.Integrations.Google.Calendar;
+using CompanyHub.Integrations.Google.Gmail;
+using CompanyHub.Integrations.Notion;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CompanyHub.Integrations;
+
+/// <summary>Registers the typed clients of the outside services.</summary>
+public static class IntegrationsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="GoogleOptions"/>, <see cref="NotionOptions"/> and <see cref="AttioOptions"/> from the sections
+    /// <c>Google</c>, <c>Notion</c> and <c>Attio</c> and from the deployment's flat names (<c>GOOGLE_CLIENT_ID</c>,
+    /// <c>GOOGLE_CLIENT_SECRET</c>, <c>GOOGLE_CALENDAR</c>, <c>NOTION_API_KEY</c>, <c>ATTIO_API_KEY</c>, which win), and
+    /// registers <see cref="IGoogleOAuthClient"/>, <see cref="IGmailClient"/>, <see cref="ICalendarClient"/>,
+    /// <see cref="INotionClient"/> and <see cref="IAttioClient"/> as typed HttpClients. A missing credential does not
+    /// fail start-up: that client's <c>IsConfigured</c> is false and its calls throw <see cref="ToolNotConfiguredException"/>.
+    /// </summary>
+    public static IServiceCollection AddIntegrations(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<GoogleOptions>().Configure(o => BindGoogle(configuration, o));
+        services.AddOptions<NotionOptions>().Configure(o => BindNotion(configuration, o));
+        services.AddOptions<AttioOptions>().Configure(o => BindAttio(configuration, o));
+
+        services.AddHttpClient<IGoogleOAuthClient, GoogleOAuthClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
+        services.AddHttpClient<IGmailClient, GmailClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
+        services.AddHttpClient<ICalendarClient, CalendarClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
+        services.AddHttpClient<INotionClient, NotionClient>((sp, http) =>
+            http.Timeout = sp.GetRequiredService<IOptions<NotionOptions>>().Value.RequestTimeout);
+        services.AddHttpClient<IAttioClient, AttioClient>((sp, http) =>
+            http.Timeout = sp.GetRequiredService<IOptions<AttioOptions>>().Value.RequestTimeout);
+        return services;
+
+        static GoogleOptions Google(IServiceProvider sp) => sp.GetRequiredService<IOptions<GoogleOptions>>().Value;
+    }
+
+    /// <summary>Fills <paramref name="options"/> from the <c>Google</c> section, then the flat <c>GOOGLE_*</c> names.</summary>
+    public static void BindGoogle(IConfiguration configuration, GoogleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        configuration.GetSection(GoogleOptions.SectionName).Bind(options);
+        options.ClientId = Flat(configuration, "GOOGLE_CLIENT_ID") ?? options.ClientId;
+        options.ClientSecret = Flat(configuration, "GOOGLE_CLIENT_SECRET") ?? options.ClientSecret;
+        if (Flat(configuration, "GOOGLE_CALENDAR") is { } calendar)
+        {
+            options.CalendarEnabled = calendar.ToLowerInvariant() switch
+            {
+                "true" or "1" or "yes" or "on" or "enabled" => true,
+                "false" or "0" or "no" or "off" or "disabled" => false,
+                _ => throw new InvalidOperationException($"GOOGLE_CALENDAR must be true or false, not '{calendar}'."),
+            };
+        }
+    }
+
+    /// <summary>Fills <paramref name="options"/> from the <c>Notion</c> section, then <c>NOTION_API_KEY</c>.</summary>
+    public static void BindNotion(IConfiguration configuration, NotionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        configuration.GetSection(NotionOptions.SectionName).Bind(options);
+        options.ApiKey = Flat(configuration, "NOTION_API_KEY") ?? options.ApiKey;
+    }
+
+    /// <summary>Fills <paramref name="options"/> from the <c>Attio</c> section, then <c>ATTIO_API_KEY</c>.</summary>
+    public static void BindAttio(IConfiguration configuration, AttioOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        configuration.GetSection(AttioOptions.SectionName).Bind(options);
+        options.ApiKey = Flat(configuration, "ATTIO_API_KEY") ?? options.ApiKey;
+    }
+
+    /// <summary>A flat setting; an empty value (as docker-compose passes for an unset <c>${X:-}</c>) counts as not set.</summary>
+    private static string? Flat(IConfiguration configuration, string name) =>
+        configuration[name] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace CompanyHub.Fakes.Google;
+
+/// <summary>A Google account of the fake: who signs in on the consent page, and their mailbox and calendar.</summary>
+public sealed class FakeGoogleAccount
+{
+    private readonly Lock _gate;
+    private readonly List<StoredGmailMessage> _messages = [];
+    private readonly List<StoredCalendarEvent> _events = [];
+
+    internal FakeGoogleAccount(Lock gate, string email, string? name, bool emailVerified)
+    {
+        _gate = gate;
+        Email = email;
+        Name = name;
+        EmailVerified = emailVerified;
+        Subject = ((uint)email.ToLowerInvariant().GetHashCode(StringComparison.Ordinal)).ToString(CultureInfo.InvariantCulture).PadLeft(21, '1');
+    }
+
+    /// <summary>Gets the email address.</summary>
+    public string Email { get; }
+
+    /// <summary>Gets the display name.</summary>
+    public string? Name { get; }
+
+    /// <summary>Gets the stable account id (<c>sub</c>).</summary>
+    public string Subject { get; }
+
+    /// <summary>Gets or sets a value indicating whether userinfo reports the email as verified.</summary>
+    public bool EmailVerified { get; set; }
+
+    /// <summary>Gets the number of messages in the mailbox (sent ones included).</summary>
+    public int MessageCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _messages.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets copies of the calendar's events as Google's JSON.</summary>
+    public IReadOnlyList<JsonObject> Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _events.Select(e => (JsonObject)e.Json.DeepClone()).ToArray();
+            }
+        }
+    }
+
+    /// <summary>Puts a message into the mailbox; returns its Gmail id.</summary>
+    public string AddMessage(FakeGmailMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var id = FakeGoogle.NewId(8);
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("From", message.From),
+            new("To", message.To ?? Email),
+            new("Subject", message.Subject),
+            new("Date", FakeGoogle.RfcDate(message.Date)),
+            new("Message-ID", message.MessageId ?? $"<{id}@mail.example.com>"),
+        };
+        if (message.Cc is not null)
+        {
+            headers.Add(new("Cc", message.Cc));
+        }
+
+        Add(new StoredGmailMessage
+        {
+            Id = id,
+            ThreadId = message.ThreadId ?? id,
+            Labels = [.. message.Labels],
+            Date = message.Date,
+            Headers = headers,
+            Body = message.Body,
+            HtmlBody = message.HtmlBody,
+            Attachments = message.Attachments,
+        });
+        return id;
+    }
+
+    /// <summary>Puts a timed event into the primary calendar; returns its id.</summary>
+    public string AddEvent(string summary, DateTimeOffset start, DateTimeOffset end, string? description = null, string? location = null)
+    {
+        var json = new JsonObject
+        {
+            ["summary"] = summary,
+            ["start"] = new JsonObject { ["dateTime"] = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) },
+            ["end"] = new JsonObject { ["dateTime"] = end.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) },
+        };
+        if (description is not null)
+        {
+            json["description"] = description;
+        }
+
+        if (location is not null)
+        {
+            json["location"] = location;
+        }
+
+        return AddEventJson(json, start, end);
+    }
+
+    /// <summary>Puts an all-day event into the primary calendar (<paramref name="endExclusive"/> is the day after); returns its id.</summary>
+    public string AddAllDayEvent(string summary, DateOnly start, DateOnly endExclusive)
+    {
+        var json = new JsonObject
+        {
+            ["summary"] = summary,
+            ["start"] = new JsonObject { ["date"] = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+            ["end"] = new JsonObject { ["date"] = endExclusive.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+        };
+        return AddEventJson(json, new DateTimeOffset(start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), new DateTimeOffset(endExclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+    }
+
+    internal string AddEventJson(JsonObject json, DateTimeOffset start, DateTimeOffset end)
+    {
+        var id = FakeGoogle.NewId(13);
+        var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        json["kind"] = "calendar#event";
+        json["etag"] = $"\"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}\"";
+        json["id"] = id;
+        json["status"] ??= "confirmed";
+        json["htmlLink"] = $"https://www.google.com/calendar/event?eid={id}";
+        json["created"] = now;
+        json["updated"] = now;
+        json["creator"] = new JsonObject { ["email"] = Email, ["self"] = true };
+        json["organizer"] = new JsonObject { ["email"] = Email, ["self"] = true };
+        json["iCalUID"] = id + "@google.com";
+        json["sequence"] = 0;
+        json["eventType"] = "default";
+        lock (_gate)
+        {
+            _events.Add(new StoredCalendarEvent("primary", json, start, end));
+        }
+
+        return id;
+    }
+
+    internal void Add(StoredGmailMessage message)
+    {
+        lock (_gate)
+        {
+            _messages.Add(message);
+        }
+    }
+
+    internal List<StoredGmailMessage> MessagesSnapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _messages];
+        }
+    }
+
+    internal List<StoredCalendarEvent> EventsSnapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _events];
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace CompanyHub.Fakes.Google;
+
+/// <summary>The endpoint names <see cref="FakeGoogle"/> records requests under (Google's own method ids where they exist).</summary>
+public static class GoogleEndpoints
+{
+    public const string Authorize = "oauth.authorize";
+    public const string Token = "oauth.token";
+    public const string UserInfo = "oauth.userinfo";
+    public const string GmailList = "gmail.users.messages.list";
+    public const string GmailGet = "gmail.users.messages.get";
+    public const string GmailSend = "gmail.users.messages.send";
+    public const string CalendarList = "calendar.events.list";
+    public const string CalendarInsert = "calendar.events.insert";
+}

@@ -44,6 +44,17 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
 
     public void SetGoogleCredential(string sealedRefreshToken) => Require().SealedGoogleRefreshToken = sealedRefreshToken;
 
+    /// <summary>Connects a Google account (the orchestrator's is the one that sends invites).</summary>
+    public void ConnectGoogle(GoogleConnection connection)
+    {
+        var state = Require();
+        state.SealedGoogleRefreshToken = connection.SealedRefreshToken;
+        if (string.IsNullOrEmpty(state.Email) || state.AgentId == "orchestrator")
+        {
+            state.Email = connection.Email;
+        }
+    }
+
     public void Disable()
     {
         var state = Require();

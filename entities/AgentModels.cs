@@ -76,3 +76,6 @@ public sealed class AgentState
 
     public List<ProposalSummary> Proposals { get; set; } = [];
 }
+
+/// <summary>A connected Google account: its email and the sealed refresh token.</summary>
+public sealed record GoogleConnection(string Email, string SealedRefreshToken);

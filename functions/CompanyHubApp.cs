@@ -87,6 +87,7 @@ public static class CompanyHubApp
         app.UseHubSecurity();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.MapOnboardingPages();
     }
 
     private static HubOptions ReadHubOptions(IConfiguration configuration, string dataDirectory)

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using CompanyHub.Activities;
-using CompanyHub.Orchestrations.Approvals;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,25 +10,11 @@ public static class CompanyTools
 {
     public static IServiceCollection AddCompanyTools(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
-        services.TryAddSingleton<IProposalActionRunner, UnavailableTools>();
-        services.TryAddSingleton<IReadToolRunner, UnavailableTools>();
-        services.TryAddSingleton<IOnboardingMailer, UnavailableTools>();
+        services.AddIntegrations(configuration);
+        services.TryAddTransient<GoogleCredentials>();
+        services.TryAddTransient<IProposalActionRunner, ProposalActionRunner>();
+        services.TryAddTransient<IReadToolRunner, ReadToolRunner>();
+        services.TryAddTransient<IOnboardingMailer, GmailOnboardingMailer>();
         return services;
-    }
-
-    private sealed class UnavailableTools : IProposalActionRunner, IReadToolRunner, IOnboardingMailer
-    {
-        public Task<ActionResult> RunAsync(ActionRequest request, CancellationToken cancellationToken) =>
-            Task.FromResult(new ActionResult(false, Error: $"{request.Type} is not available in this build."));
-
-        public Task<string> RunAsync(string agentId, string tool, JsonObject arguments, CancellationToken cancellationToken) =>
-            Task.FromResult($"{tool} is not available in this build.");
-
-        public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-            Task.FromResult<string?>("no email sender is available in this build");
-
-        public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken) =>
-            Task.FromResult<string?>("no email sender is available in this build");
     }
 }

@@ -1,0 +1,215 @@
+using System.Threading.RateLimiting;
+using CompanyHub.Activities;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Onboarding;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+using Serverless.Functions;
+
+namespace CompanyHub.Functions;
+
+/// <summary>The body of the onboarding requests.</summary>
+public sealed record OnboardingBody(string? Email, string? Name);
+
+/// <summary>Onboarding: the self-service request and the admin's invites.</summary>
+public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IAuditLog audit) : IDisposable
+{
+    private static readonly TimeSpan StepWait = TimeSpan.FromSeconds(10);
+    private readonly PartitionedRateLimiter<string> _requests = PartitionedRateLimiter.Create<string, string>(address =>
+        RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromHours(1), QueueLimit = 0 }));
+
+    public void Dispose() => _requests.Dispose();
+
+    [Function("RequestOnboarding")]
+    public async Task<IResult> RequestOnboarding(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "onboarding/requests")] HttpRequest req,
+        OnboardingBody body, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var address = TokenAuthenticator.AddressOf(req.HttpContext);
+        using var lease = _requests.AttemptAcquire(address);
+        if (!lease.IsAcquired)
+        {
+            req.HttpContext.Response.Headers.RetryAfter = "3600";
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", detail: "Too many onboarding requests from this address; try again in an hour or ask your admin for an invite.");
+        }
+
+        if (Validate(body) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var id = await StartAsync(client, body, InitiatedBy.User, $"anonymous:{address}", cancellationToken);
+        var status = await WaitForAsync(client, id, s => s.SealedInvite is not null || s.Step.StartsWith(OnboardingSteps.FailedPrefix, StringComparison.Ordinal), cancellationToken);
+        if (status is null)
+        {
+            return Results.Accepted($"/api/onboarding/requests/{id}", new { onboardingId = id, step = OnboardingSteps.Validating });
+        }
+
+        if (status.Step.StartsWith(OnboardingSteps.FailedPrefix, StringComparison.Ordinal))
+        {
+            return Problems.BadRequest(status.Message ?? status.Step);
+        }
+
+        return Results.Accepted((string?)null, new { onboardingId = id, inviteUrl = InviteUrl(status), expiresAt = status.ExpiresAt });
+    }
+
+    [Function("InviteSomeone")]
+    public async Task<IResult> InviteSomeone(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/onboardings")] HttpRequest req,
+        OnboardingBody body, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        if (Validate(body) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var id = await StartAsync(client, body, InitiatedBy.Admin, "admin", cancellationToken);
+        var status = await WaitForAsync(client, id, s => s.Step != OnboardingSteps.Validating, cancellationToken);
+        if (status?.Step.StartsWith(OnboardingSteps.FailedPrefix, StringComparison.Ordinal) == true)
+        {
+            return Problems.BadRequest(status.Message ?? status.Step);
+        }
+
+        return Results.Accepted((string?)null, new { onboardingId = id, step = status?.Step ?? OnboardingSteps.Validating, message = status?.Message });
+    }
+
+    [Function("ListOnboardings")]
+    public static async Task<IResult> ListOnboardings(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "admin/onboardings")] HttpRequest req,
+        [DurableClient] DurableTaskClient client, CancellationToken cancellationToken, string? status = null)
+    {
+        var list = new List<object>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { Name = nameof(OnboardingOrchestration), FetchInputsAndOutputs = true }).WithCancellation(cancellationToken))
+        {
+            var view = instance.ReadCustomStatusAs<OnboardingStatus>();
+            var input = instance.ReadInputAs<OnboardingRequest>();
+            var step = view?.Step ?? (instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending ? OnboardingSteps.Validating : instance.RuntimeStatus.ToString());
+            if (status is not null && !string.Equals(Bucket(step), status, StringComparison.OrdinalIgnoreCase) && !string.Equals(step, status, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            list.Add(new
+            {
+                onboardingId = instance.InstanceId,
+                email = view?.Email ?? input?.Email,
+                name = view?.Name ?? input?.Name,
+                step,
+                initiatedBy = view?.InitiatedBy ?? input?.InitiatedBy,
+                agentId = view?.AgentId,
+                createdAt = instance.CreatedAt,
+                updatedAt = view?.UpdatedAt ?? instance.LastUpdatedAt,
+                expiresAt = view?.ExpiresAt,
+                message = view?.Message,
+                runtimeStatus = instance.RuntimeStatus.ToString(),
+            });
+        }
+
+        list.Reverse();
+        return Results.Ok(list);
+    }
+
+    [Function("GetOnboardingInvite")]
+    public async Task<IResult> GetOnboardingInvite(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "admin/onboardings/{id}/invite")] HttpRequest req,
+        string id, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(id, false, cancellationToken);
+        var status = instance?.Name == nameof(OnboardingOrchestration) ? instance.ReadCustomStatusAs<OnboardingStatus>() : null;
+        if (status is null)
+        {
+            return Problems.NotFound($"No onboarding '{id}'.");
+        }
+
+        return status.SealedInvite is null
+            ? Problems.Conflict($"The onboarding is at step {status.Step}; it has no open invite.", new { step = status.Step })
+            : Results.Ok(new { inviteUrl = InviteUrl(status), expiresAt = status.ExpiresAt });
+    }
+
+    [Function("CancelOnboarding")]
+    public Task<IResult> CancelOnboarding(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/onboardings/{id}/cancel")] HttpRequest req,
+        string id, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        RaiseAsync(client, id, Orchestrations.Onboarding.CancelOnboarding.EventName, new CancelOnboarding("Cancelled by the admin."), new { onboardingId = id }, cancellationToken);
+
+    [Function("ResendOnboarding")]
+    public Task<IResult> ResendOnboarding(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/onboardings/{id}/resend")] HttpRequest req,
+        string id, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var expiresAt = DateTimeOffset.UtcNow + options.Value.InviteExpiry;
+        return RaiseAsync(client, id, ResendInvite.EventName, new ResendInvite(expiresAt), new { onboardingId = id, expiresAt }, cancellationToken);
+    }
+
+    internal static string Bucket(string step) => step.StartsWith(OnboardingSteps.FailedPrefix, StringComparison.Ordinal) ? "Failed" : step;
+
+    private static IResult? Validate(OnboardingBody body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body.Email) || !ProposalValidator.IsEmail(body.Email.Trim()))
+        {
+            errors["email"] = ["a valid email address is required."];
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 100 || body.Name.Any(char.IsControl))
+        {
+            errors["name"] = ["a name of at most 100 characters is required."];
+        }
+
+        return errors.Count > 0 ? Problems.Invalid(errors) : null;
+    }
+
+    private async Task<string> StartAsync(DurableTaskClient client, OnboardingBody body, string initiatedBy, string requestedBy, CancellationToken cancellationToken)
+    {
+        var id = $"onboarding-{Guid.NewGuid():N}";
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(body.Email!.Trim(), body.Name!.Trim(), initiatedBy, requestedBy), new StartOrchestrationOptions(id), cancellationToken);
+        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, requestedBy, "onboarding.requested", null, id, $"{body.Email!.Trim()} ({initiatedBy} path)", null, "accepted"), cancellationToken);
+        return id;
+    }
+
+    private static async Task<OnboardingStatus?> WaitForAsync(DurableTaskClient client, string id, Func<OnboardingStatus, bool> condition, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StepWait);
+        try
+        {
+            while (true)
+            {
+                var instance = await client.GetInstanceAsync(id, false, timeout.Token);
+                if (instance?.ReadCustomStatusAs<OnboardingStatus>() is { } status && condition(status))
+                {
+                    return status;
+                }
+
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<IResult> RaiseAsync(DurableTaskClient client, string id, string eventName, object payload, object answer, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(id, false, cancellationToken);
+        if (instance is null || instance.Name != nameof(OnboardingOrchestration))
+        {
+            return Problems.NotFound($"No onboarding '{id}'.");
+        }
+
+        if (instance.IsCompleted)
+        {
+            var step = instance.ReadCustomStatusAs<OnboardingStatus>()?.Step ?? instance.RuntimeStatus.ToString();
+            return Problems.Conflict($"The onboarding has ended ({step}).", new { step });
+        }
+
+        await client.RaiseEventAsync(id, eventName, payload, cancellationToken);
+        return Results.Accepted((string?)null, answer);
+    }
+
+    private string InviteUrl(OnboardingStatus status) => options.Value.Link("/invite/" + box.Open(status.SealedInvite!, CreateInvite.Purpose));
+}

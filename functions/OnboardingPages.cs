@@ -1,0 +1,334 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using CompanyHub.Activities;
+using CompanyHub.Entities;
+using CompanyHub.Integrations;
+using CompanyHub.Integrations.Google;
+using CompanyHub.Orchestrations;
+using CompanyHub.Orchestrations.Agents;
+using CompanyHub.Orchestrations.Onboarding;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+
+namespace CompanyHub.Functions;
+
+/// <summary>
+/// The pages people open from an invite: the invite page, Google sign-in (start and callback), the development sign-in,
+/// and the admin's connection of the invite-sending Google account. They live outside <c>/api</c> (the functions route
+/// prefix), as plain endpoints of the same host.
+/// </summary>
+public static class OnboardingPages
+{
+    public const string SenderAttempt = "sender";
+    public const string RefreshTokenPurpose = "google-refresh-token";
+    private static readonly TimeSpan AttemptLifetime = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan ResultWait = TimeSpan.FromSeconds(15);
+
+    public static IEndpointRouteBuilder MapOnboardingPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/invite/{code}", InvitePageAsync);
+        app.MapPost("/invite/{code}/dev-sign-in", DevSignInAsync).DisableAntiforgery();
+        app.MapGet("/oauth/google/start", StartAsync);
+        app.MapGet("/oauth/google/callback", CallbackAsync);
+        app.MapGet("/oauth/google/connect-sender", ConnectSenderAsync);
+        return app;
+    }
+
+    /// <summary>Whether the development sign-in is offered: only without Google credentials, and never when forced off.</summary>
+    public static bool DevSignInEnabled(IConfiguration configuration, IGoogleOAuthClient google) =>
+        !google.IsConfigured && !string.Equals(configuration["Auth:DevSignIn"], "false", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task InvitePageAsync(HttpContext http, string code, DurableTaskClient client, IGoogleOAuthClient google, IConfiguration configuration, IOptions<HubOptions> options)
+    {
+        NoStore(http);
+        var invite = await FindInviteAsync(client, code, http.RequestAborted);
+        if (await RefuseInviteAsync(http, invite))
+        {
+            return;
+        }
+
+        var company = WebUtility.HtmlEncode(options.Value.CompanyName);
+        var email = WebUtility.HtmlEncode(invite!.Email);
+        string action;
+        if (google.IsConfigured)
+        {
+            action = $"<p><a class=\"button\" href=\"/oauth/google/start?invite={WebUtility.UrlEncode(code)}\">Sign in with Google</a></p>";
+        }
+        else if (DevSignInEnabled(configuration, google))
+        {
+            action = $"""
+                <section class="dev-sign-in" aria-labelledby="dev-title">
+                <h2 id="dev-title">Development sign-in</h2>
+                <p class="warning">Google sign-in is not configured on this hub (GOOGLE_CLIENT_ID is not set). This development sign-in trusts the email you type; it is switched off as soon as Google credentials are configured.</p>
+                <form method="post" action="/invite/{WebUtility.UrlEncode(code)}/dev-sign-in">
+                <label for="email">Your email</label>
+                <input id="email" name="email" type="email" required autocomplete="email" value="">
+                <button type="submit">Continue</button>
+                </form>
+                </section>
+                """;
+        }
+        else
+        {
+            action = "<p class=\"warning\">Sign-in is not available: Google sign-in is not configured on this hub. Ask your admin.</p>";
+        }
+
+        await Pages.WriteAsync(http, StatusCodes.Status200OK, $"Join {options.Value.CompanyName}",
+            $"You are invited to get your own assistant at {options.Value.CompanyName}. Sign in with the Google account of {invite.Email} to prove it is you.",
+            extraHtml: $"<p>Invite for <strong>{email}</strong> at <strong>{company}</strong>, valid until {invite.ExpiresAt:yyyy-MM-dd HH:mm} UTC.</p>{action}");
+    }
+
+    private static async Task DevSignInAsync(HttpContext http, string code, DurableTaskClient client, IGoogleOAuthClient google, IConfiguration configuration, SecretBox box, IAuditLog audit)
+    {
+        NoStore(http);
+        if (!DevSignInEnabled(configuration, google))
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status404NotFound, "Not available", "The development sign-in is switched off on this hub. Use Sign in with Google.");
+            return;
+        }
+
+        var invite = await FindInviteAsync(client, code, http.RequestAborted);
+        if (await RefuseInviteAsync(http, invite))
+        {
+            return;
+        }
+
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(http.RequestAborted) : null;
+        var email = form?["email"].ToString().Trim() ?? "";
+        if (!string.Equals(email, invite!.Email, StringComparison.OrdinalIgnoreCase))
+        {
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "anonymous", "onboarding.sign-in-refused", null, invite.InstanceId, "development sign-in with another email", TokenAuthenticator.AddressOf(http), "refused"), http.RequestAborted);
+            await Pages.WriteAsync(http, StatusCodes.Status403Forbidden, "Wrong email", $"This invite is for another address. Type the email the invite was sent to.", $"/invite/{code}", "Try again");
+            return;
+        }
+
+        await CompleteAsync(http, client, box, invite, new OAuthCompleted(invite.Email, true, null, null, DevSignIn: true));
+    }
+
+    private static async Task StartAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, IOptions<HubOptions> options, IOptions<GoogleOptions> googleOptions)
+    {
+        NoStore(http);
+        var code = http.Request.Query["invite"].ToString();
+        if (!google.IsConfigured)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "Google sign-in is not configured", "This hub has no Google OAuth client (GOOGLE_CLIENT_ID). Ask your admin.");
+            return;
+        }
+
+        var invite = await FindInviteAsync(client, code, http.RequestAborted);
+        if (await RefuseInviteAsync(http, invite))
+        {
+            return;
+        }
+
+        var url = await BeginAttemptAsync(client, keys, box, google, options.Value, googleOptions.Value, UserTokens.Hash(code), invite!.Email, http.RequestAborted);
+        http.Response.Redirect(url.ToString());
+    }
+
+    private static async Task ConnectSenderAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, TokenAuthenticator authenticator, IOptions<HubOptions> options, IOptions<GoogleOptions> googleOptions)
+    {
+        NoStore(http);
+        var auth = await authenticator.AuthenticateAsync(http);
+        if (auth.Caller is not { IsAdmin: true })
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status404NotFound, "Not found", "This page is for the admin.");
+            return;
+        }
+
+        if (!google.IsConfigured)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "Google sign-in is not configured", "Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET first; invites can still be shared by hand meanwhile.");
+            return;
+        }
+
+        var url = await BeginAttemptAsync(client, keys, box, google, options.Value, googleOptions.Value, SenderAttempt, null, http.RequestAborted);
+        http.Response.Redirect(url.ToString());
+    }
+
+    private static async Task CallbackAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, IAuditLog audit, IOptions<HubOptions> options)
+    {
+        NoStore(http);
+        var query = http.Request.Query;
+        var stateId = VerifyState(keys, query["state"].ToString());
+        if (stateId is null)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in link not valid", "The sign-in response is missing its state or it was altered. Start again from your invite link.");
+            return;
+        }
+
+        var attempt = await EntityCalls.CallAsync<OAuthAttempt?>(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Use), null, http.RequestAborted);
+        if (attempt is null || attempt.Used || attempt.ExpiresAt < DateTimeOffset.UtcNow)
+        {
+            var why = attempt is null ? "is not known" : attempt.Used ? "was already used" : "has expired";
+            await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in link not valid", $"This sign-in attempt {why}. Start again from your invite link.");
+            return;
+        }
+
+        var invite = attempt.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync(InviteEntity.Id(attempt.InviteHash), true, http.RequestAborted))?.ReadStateAs<InviteState>();
+        if (query["error"].ToString() is { Length: > 0 } error)
+        {
+            var message = error == "access_denied"
+                ? "You declined the access the hub asked for at Google. Nothing was created; your invite still works, so you can try again."
+                : $"Google answered '{error}'. Nothing was created; your invite still works, so you can try again.";
+            await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in cancelled", message);
+            return;
+        }
+
+        if (attempt.InviteHash != SenderAttempt && await RefuseInviteAsync(http, invite))
+        {
+            return;
+        }
+
+        GoogleTokens tokens;
+        GoogleUserInfo user;
+        try
+        {
+            var verifier = box.Open(attempt.SealedVerifier, "pkce-verifier");
+            tokens = await google.ExchangeCodeAsync(query["code"].ToString(), verifier, options.Value.Link("/oauth/google/callback"), http.RequestAborted);
+            user = await google.GetUserInfoAsync(tokens.AccessToken, http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IntegrationException or SecretBoxException or ArgumentException)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status502BadGateway, "Google sign-in failed", $"Google did not complete the sign-in: {ex.Message} Start again from your invite link.");
+            return;
+        }
+
+        var sealedRefresh = tokens.RefreshToken is { } refresh ? box.Seal(refresh, RefreshTokenPurpose) : null;
+        if (attempt.InviteHash == SenderAttempt)
+        {
+            if (sealedRefresh is null || !user.EmailVerified)
+            {
+                await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Not connected", "Google did not return a verified account with offline access. Try again.");
+                return;
+            }
+
+            await EntityCalls.CallAsync(client, AgentEntity.Id(SystemPrompts.OrchestratorId), nameof(AgentEntity.ConnectGoogle), new GoogleConnection(user.Email, sealedRefresh), http.RequestAborted);
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "sender.connected", SystemPrompts.OrchestratorId, user.Email, "the invite sender account was connected", TokenAuthenticator.AddressOf(http), "ok"), http.RequestAborted);
+            await Pages.WriteAsync(http, StatusCodes.Status200OK, "Sender connected", $"Invites are now sent from {user.Email}.", "/", "Back to the dashboard");
+            return;
+        }
+
+        if (!user.EmailVerified || !string.Equals(user.Email, invite!.Email, StringComparison.OrdinalIgnoreCase))
+        {
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "anonymous", "onboarding.sign-in-refused", null, invite!.InstanceId, $"signed in as another or unverified account", TokenAuthenticator.AddressOf(http), "refused"), http.RequestAborted);
+            await Pages.WriteAsync(http, StatusCodes.Status403Forbidden, "Wrong Google account",
+                $"You signed in as {user.Email}{(user.EmailVerified ? "" : " (not verified)")}, but this invite is for {invite.Email}. Sign in with that account; the invite still works.");
+            return;
+        }
+
+        await CompleteAsync(http, client, box, invite, new OAuthCompleted(user.Email, true, sealedRefresh, user.Name));
+    }
+
+    private static async Task CompleteAsync(HttpContext http, DurableTaskClient client, SecretBox box, InviteState invite, OAuthCompleted completed)
+    {
+        try
+        {
+            await client.RaiseEventAsync(invite.InstanceId, OAuthCompleted.EventName, completed, http.RequestAborted);
+        }
+        catch (DurableTaskException)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status410Gone, "Invite no longer valid", "This onboarding has ended. Ask your admin for a new invite.");
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(ResultWait);
+        OnboardingStatus? status = null;
+        try
+        {
+            var done = await client.WaitForInstanceCompletionAsync(invite.InstanceId, true, timeout.Token);
+            status = done.ReadOutputAs<OnboardingStatus>();
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Still running: say so below.
+        }
+
+        if (status is { Step: OnboardingSteps.Active, SealedToken: { } sealedToken, AgentId: { } agentId })
+        {
+            var token = box.Open(sealedToken, MintUserToken.Purpose + ":" + agentId);
+            var options = http.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value;
+            var link = options.Link("/?token=" + token);
+            await Pages.WriteAsync(http, StatusCodes.Status200OK, "You're all set",
+                "Your assistant is ready. This is your private dashboard link: bookmark it and keep it to yourself — anyone with it reaches your agent. It was also emailed to you when email is configured.",
+                link, "Open my dashboard", $"<p class=\"secret-link\"><code>{WebUtility.HtmlEncode(link)}</code></p>");
+            return;
+        }
+
+        await Pages.WriteAsync(http, StatusCodes.Status202Accepted, "Almost done",
+            status?.Message ?? "Your sign-in was accepted and your assistant is being created. Your dashboard link will be emailed to you; if it does not arrive, ask your admin.");
+    }
+
+    private static async Task<Uri> BeginAttemptAsync(DurableTaskClient client, KeyRing keys, SecretBox box, IGoogleOAuthClient google, HubOptions options, GoogleOptions googleOptions, string inviteHash, string? loginHint, CancellationToken cancellationToken)
+    {
+        var stateId = Base64Url.Encode(RandomNumberGenerator.GetBytes(16));
+        var verifier = Pkce.CreateVerifier();
+        await EntityCalls.CallAsync(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Create),
+            new OAuthAttempt(inviteHash, box.Seal(verifier, "pkce-verifier"), DateTimeOffset.UtcNow + AttemptLifetime, false), cancellationToken);
+        var state = $"{stateId}.{Sign(keys, stateId)}";
+        return google.BuildAuthorizationUrl(state, Pkce.ComputeChallenge(verifier), options.Link("/oauth/google/callback"), GoogleScopes.ForHub(googleOptions.CalendarEnabled), loginHint);
+    }
+
+    private static string? VerifyState(KeyRing keys, string state)
+    {
+        var dot = state.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || dot == state.Length - 1)
+        {
+            return null;
+        }
+
+        var stateId = state[..dot];
+        return UserTokens.FixedTimeEquals(Sign(keys, stateId), state[(dot + 1)..]) ? stateId : null;
+    }
+
+    private static string Sign(KeyRing keys, string stateId) => Base64Url.Encode(HMACSHA256.HashData(keys.OAuthStateKey, Encoding.UTF8.GetBytes("oauth-state:" + stateId)));
+
+    private static async Task<InviteState?> FindInviteAsync(DurableTaskClient client, string code, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(code) || code.Length > 100)
+        {
+            return null;
+        }
+
+        return (await client.Entities.GetEntityAsync(InviteEntity.Id(UserTokens.Hash(code)), true, cancellationToken))?.ReadStateAs<InviteState>();
+    }
+
+    /// <summary>Writes the page for an unknown (404), used, cancelled or expired (410) invite; false when the invite is open.</summary>
+    private static async Task<bool> RefuseInviteAsync(HttpContext http, InviteState? invite)
+    {
+        if (invite is null)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status404NotFound, "Invite not found", "This invite link is not known. Check that you opened the whole link, or ask your admin for a new invite.");
+            return true;
+        }
+
+        var state = invite.Status == InviteState.Pending && invite.ExpiresAt < DateTimeOffset.UtcNow ? InviteState.Expired : invite.Status;
+        if (state == InviteState.Pending)
+        {
+            return false;
+        }
+
+        var message = state switch
+        {
+            InviteState.Used => "This invite was already used to create an assistant. Use the dashboard link you received; if you lost it, ask your admin to rotate your token.",
+            InviteState.Cancelled => "This invite was cancelled by the admin. Ask for a new one if you still need an assistant.",
+            _ => "This invite has expired. Ask your admin to resend it.",
+        };
+        await Pages.WriteAsync(http, StatusCodes.Status410Gone, "Invite no longer valid", message);
+        return true;
+    }
+
+    private static void NoStore(HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+}

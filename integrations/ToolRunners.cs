@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CompanyHub.Activities;
+using CompanyHub.Entities;
+using CompanyHub.Integrations.Attio;
+using CompanyHub.Integrations.Google.Calendar;
+using CompanyHub.Integrations.Google.Gmail;
+using CompanyHub.Integrations.Mail;
+using CompanyHub.Integrations.Notion;
+using CompanyHub.Orchestrations.Approvals;
+using Serverless.DurableTask.Client;
+
+namespace CompanyHub.Integrations;
+
+/// <summary>Runs approved proposals with the company tools. Tool errors become results (transient ones with their Retry-After).</summary>
+public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio) : IProposalActionRunner
+{
+    public async Task<ActionResult> RunAsync(ActionRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var p = request.Payload;
+            switch (request.Type)
+            {
+                case ProposalTypes.SendEmail:
+                {
+                    var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var sent = await gmail.SendAsync(token, new EmailMessage
+                    {
+                        From = email,
+                        To = ProposalValidator.Emails(p, "to"),
+                        Cc = ProposalValidator.Emails(p, "cc"),
+                        Subject = Text(p, "subject"),
+                        Body = Text(p, "body"),
+                    }, cancellationToken);
+                    return new ActionResult(true, $"sent (Gmail message {sent.Id})");
+                }
+
+                case ProposalTypes.CreateCalendarEvent:
+                {
+                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var created = await calendar.InsertEventAsync(token, new NewCalendarEvent
+                    {
+                        Summary = Text(p, "summary"),
+                        Start = Time(p, "start"),
+                        End = Time(p, "end"),
+                        Description = Optional(p, "description"),
+                        Location = Optional(p, "location"),
+                        Attendees = ProposalValidator.Emails(p, "attendees"),
+                    }, cancellationToken: cancellationToken);
+                    return new ActionResult(true, $"scheduled ({created.HtmlLink ?? created.Id})");
+                }
+
+                case ProposalTypes.CreateNotionPage:
+                {
+                    var page = await notion.CreatePageAsync(new NotionPageDraft
+                    {
+                        ParentPageId = Optional(p, "parentPageId"),
+                        ParentDatabaseId = Optional(p, "parentDatabaseId") ?? Optional(p, "parentDataSourceId"),
+                        Title = Text(p, "title"),
+                        RawProperties = p["properties"] as JsonObject is { } props ? (JsonObject)props.DeepClone() : null,
+                        Content = Optional(p, "content"),
+                    }, cancellationToken);
+                    return new ActionResult(true, $"created ({page.Url ?? page.Id})");
+                }
+
+                case ProposalTypes.UpdateNotionPage:
+                {
+                    var pageId = Text(p, "pageId");
+                    if (p["properties"] is JsonObject { Count: > 0 } props)
+                    {
+                        await notion.UpdatePageAsync(pageId, new NotionPageUpdate { RawProperties = (JsonObject)props.DeepClone() }, cancellationToken);
+                    }
+
+                    if (Optional(p, "appendText") is { } text)
+                    {
+                        await notion.AppendTextAsync(pageId, text, cancellationToken);
+                    }
+
+                    return new ActionResult(true, $"updated page {pageId}");
+                }
+
+                case ProposalTypes.UpdateAttioRecord:
+                {
+                    var record = await attio.UpdateRecordAsync(Text(p, "object"), Text(p, "recordId"), (JsonObject)p["values"]!.DeepClone(), cancellationToken);
+                    return new ActionResult(true, $"updated ({record.WebUrl ?? record.Id})");
+                }
+
+                case ProposalTypes.CreateAttioNote:
+                {
+                    var note = await attio.CreateNoteAsync(new AttioNoteDraft(new AttioRecordReference(Text(p, "parentObject"), Text(p, "parentRecordId")), Text(p, "title"), Text(p, "content")), cancellationToken);
+                    return new ActionResult(true, $"note created ({note.Id})");
+                }
+
+                case ProposalTypes.CreateAttioTask:
+                {
+                    var task = await attio.CreateTaskAsync(new AttioTaskDraft { Content = Text(p, "content"), DeadlineAt = Optional(p, "deadlineAt") is { } d ? Time(p, "deadlineAt") : null }, cancellationToken);
+                    return new ActionResult(true, $"task created ({task.Id})");
+                }
+
+                default:
+                    return new ActionResult(false, Error: $"The hub cannot run '{request.Type}' actions.");
+            }
+        }
+        catch (IntegrationException ex)
+        {
+            return new ActionResult(false, Error: $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}", Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
+        }
+        catch (Security.SecretBoxException ex)
+        {
+            return new ActionResult(false, Error: $"The stored Google credential cannot be opened: {ex.Message}");
+        }
+    }
+
+    private static string Text(JsonObject p, string field) => ProposalValidator.Text(p, field) ?? "";
+
+    private static string? Optional(JsonObject p, string field) => ProposalValidator.Text(p, field);
+
+    private static DateTimeOffset Time(JsonObject p, string field) => DateTimeOffset.Parse(Text(p, field), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
+
+/// <summary>Runs read tools (free) for an agent: Gmail and Calendar with the person's account, Notion and Attio with the company keys.</summary>
+public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio) : IReadToolRunner
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    public async Task<string> RunAsync(string agentId, string tool, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        object result = tool switch
+        {
+            "gmail_search" => await GmailSearchAsync(agentId, arguments, cancellationToken),
+            "gmail_read" => await GmailReadAsync(agentId, arguments, cancellationToken),
+            "calendar_list_events" => await CalendarAsync(agentId, arguments, cancellationToken),
+            "notion_search" => (await notion.SearchAsync(Required(arguments, "query"), cancellationToken: cancellationToken)).Items,
+            "notion_query_database" => (await notion.QueryDatabaseAsync(Required(arguments, "databaseId"), arguments["filter"] as JsonObject, cancellationToken: cancellationToken)).Items,
+            "notion_read_page" => await NotionPageAsync(arguments, cancellationToken),
+            "attio_query_records" => await attio.QueryRecordsAsync(Required(arguments, "object"), arguments["filter"] as JsonObject, limit: Int(arguments, "limit", 10, 50), cancellationToken: cancellationToken),
+            "attio_get_record" => await attio.GetRecordAsync(Required(arguments, "object"), Required(arguments, "recordId"), cancellationToken),
+            _ => throw new ArgumentException($"'{tool}' is not a read tool."),
+        };
+        return JsonSerializer.Serialize(result, Json);
+    }
+
+    private async Task<object> GmailSearchAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
+        return await gmail.SearchAsync(token, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken: cancellationToken);
+    }
+
+    private async Task<object> GmailReadAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
+        return await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
+    }
+
+    private async Task<object> CalendarAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
+        var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
+        var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(7);
+        return await calendar.ListEventsAsync(token, from, to, maxResults: Int(arguments, "maxResults", 20, 50), cancellationToken: cancellationToken);
+    }
+
+    private async Task<object> NotionPageAsync(JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var id = Required(arguments, "pageId");
+        var page = await notion.GetPageAsync(id, cancellationToken);
+        var text = await notion.GetPageTextAsync(id, cancellationToken: cancellationToken);
+        return new { page, text };
+    }
+
+    private static string Required(JsonObject arguments, string field) =>
+        ProposalValidator.Text(arguments, field) ?? throw new ArgumentException($"'{field}' is required.");
+
+    private static int Int(JsonObject arguments, string field, int fallback, int max) =>
+        arguments[field] is JsonValue v && v.TryGetValue<int>(out var n) ? Math.Clamp(n, 1, max) : fallback;
+}
+
+/// <summary>Sends onboarding emails from the admin's connected Google account (the orchestrator's).</summary>
+public sealed class GmailOnboardingMailer(GoogleCredentials google, IGmailClient gmail, Microsoft.Extensions.Options.IOptions<Security.HubOptions> options) : IOnboardingMailer
+{
+    public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        SendAsync(email, $"Your invitation to {options.Value.CompanyName}",
+            $"Hi {name},\r\n\r\nYou are invited to get your own assistant at {options.Value.CompanyName}. Open this link and sign in with your Google account ({email}) to set it up:\r\n\r\n{inviteLink}\r\n\r\nThe link works until {expiresAt:yyyy-MM-dd HH:mm} UTC.\r\n", cancellationToken);
+
+    public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken) =>
+        SendAsync(email, $"Your {options.Value.CompanyName} assistant is ready",
+            $"Hi {name},\r\n\r\nYour assistant is ready. This is your private dashboard link — keep it to yourself, anyone with it reaches your agent:\r\n\r\n{dashboardLink}\r\n", cancellationToken);
+
+    private async Task<string?> SendAsync(string to, string subject, string body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (token, from) = await google.AccessTokenAsync("orchestrator", cancellationToken);
+            await gmail.SendAsync(token, new EmailMessage { From = from, To = [to], Subject = subject, Body = body }, cancellationToken);
+            return null;
+        }
+        catch (ToolNotConfiguredException ex)
+        {
+            return ex.Message;
+        }
+    }
+}

@@ -16,6 +16,7 @@ public static class CompanyHubTasks
         .AddOrchestrator<AgentTurnOrchestration>()
         .AddOrchestrator<OnboardingOrchestration>()
         .AddOrchestrator<EntityCallOrchestration>()
+        .AddOrchestrator<BroadcastOrchestration>()
         .AddActivity<ExecuteProposalAction>()
         .AddActivity<RecordAudit>()
         .AddActivity<CallLlm>()

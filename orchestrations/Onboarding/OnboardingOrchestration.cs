@@ -31,8 +31,8 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingRequest
             new InviteState(context.InstanceId, status.Email, status.Name, expiresAt, InviteState.Pending));
         status = status with { AgentId = plan.AgentId, ExpiresAt = expiresAt, SealedInvite = invite.SealedCode };
 
-        var inviteMessage = await SendInviteAsync(context, input, status, invite, expiresAt);
-        Publish(context, ref status, status with { Step = input.InitiatedBy == InitiatedBy.Admin ? OnboardingSteps.InviteSent : OnboardingSteps.AwaitingOAuth, Message = inviteMessage });
+        var (sent, inviteMessage) = await SendInviteAsync(context, input, status, invite, expiresAt);
+        Publish(context, ref status, status with { Step = sent ? OnboardingSteps.InviteSent : OnboardingSteps.AwaitingOAuth, Message = inviteMessage });
         await AuditAsync(context, input, status, "onboarding.invited", inviteMessage, "invited");
 
         OAuthCompleted? signedIn = null;
@@ -66,7 +66,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingRequest
             {
                 expiresAt = resend.Result.ExpiresAt;
                 await context.Entities.CallEntityAsync(InviteEntity.Id(invite.CodeHash), nameof(InviteEntity.Extend), expiresAt);
-                var message = await SendInviteAsync(context, input, status, invite, expiresAt);
+                var (_, message) = await SendInviteAsync(context, input, status, invite, expiresAt);
                 Publish(context, ref status, status with { ExpiresAt = expiresAt, Message = message });
                 await AuditAsync(context, input, status, "onboarding.resent", message, "resent");
                 continue;
@@ -111,15 +111,18 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingRequest
         return status;
     }
 
-    private static async Task<string> SendInviteAsync(TaskOrchestrationContext context, OnboardingRequest input, OnboardingStatus status, InviteCreated invite, DateTimeOffset expiresAt)
+    /// <summary>Emails the invite on the admin path; says whether it went out and what the admin should know.</summary>
+    private static async Task<(bool Sent, string Message)> SendInviteAsync(TaskOrchestrationContext context, OnboardingRequest input, OnboardingStatus status, InviteCreated invite, DateTimeOffset expiresAt)
     {
         if (input.InitiatedBy != InitiatedBy.Admin)
         {
-            return "Invite link returned to the requester.";
+            return (false, "Invite link returned to the requester.");
         }
 
         var problem = await context.CallActivityAsync<string?>(SendInviteEmail.Name, new InviteEmail(status.Email, status.Name, invite.SealedCode, expiresAt));
-        return problem is null ? $"Invite sent to {status.Email}." : $"The invite email was not sent ({problem}); share the invite link from the dashboard instead.";
+        return problem is null
+            ? (true, $"Invite sent to {status.Email}.")
+            : (false, $"The invite email was not sent ({problem}); share the invite link from the dashboard instead.");
     }
 
     private static void Publish(TaskOrchestrationContext context, ref OnboardingStatus current, OnboardingStatus next)

@@ -47,6 +47,7 @@ public static class DurableTaskServiceCollectionExtensions
 
         services.TryAddSingleton<DurableTaskClient>(sp =>
             new StoreDurableTaskClient(sp.GetRequiredService<IOrchestrationStore>(), sp.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value.DataConverter));
+        services.TryAddSingleton(sp => new DurableStoreDiagnostics(sp.GetRequiredService<IOrchestrationStore>()));
         services.TryAddSingleton(sp => new DurableTaskWorker(
             sp.GetRequiredService<IOrchestrationStore>(),
             sp.GetRequiredService<DurableTaskRegistry>(),

@@ -1,23 +1,14 @@
 using CompanyHub.Functions;
 using CompanyHub.Security;
 using Serverless.Functions;
-using Serverless.Functions.Hosting;
 
 // The Company Hub: the functions host runs the app's HTTP functions, orchestrations, activities and entities.
 // `dotnet run` listens on http://127.0.0.1:18789, keeps its state under ./.data/ (DATA_DIR moves it) and prints the
-// admin dashboard URL. The host refuses to start, saying why, when a function or a setting is invalid.
-var builder = WebApplication.CreateBuilder(args);
-if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory)
-{
-    builder.Configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] = dataDirectory;
-}
-
+// admin dashboard URL. The hub refuses to start, saying why, when a function or a setting is invalid.
 WebApplication app;
 try
 {
-    var functions = builder.AddFunctionsHost(typeof(Program).Assembly);
-    builder.AddCompanyHub(functions);
-    app = builder.Build();
+    app = CompanyHubApp.Build(args);
 }
 catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException)
 {
@@ -27,8 +18,6 @@ catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationExcep
 
 await using (app)
 {
-    app.UseCompanyHub();
-    app.MapFunctions();
     await app.RunAsync();
 }
 

@@ -21,6 +21,27 @@ public static class CompanyHubApp
     /// <summary>The most a request body may carry.</summary>
     public const long MaxRequestBody = 1024 * 1024;
 
+    /// <summary>
+    /// Builds the hub: the functions host with the app's functions, services and pages. Throws
+    /// <see cref="Serverless.Functions.FunctionsHostException"/> or <see cref="KeyConfigurationException"/> when it cannot run.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory && builder.Configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] is null)
+        {
+            builder.Configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] = dataDirectory;
+        }
+
+        var functions = builder.AddFunctionsHost(typeof(CompanyHubApp).Assembly);
+        builder.AddCompanyHub(functions);
+        var app = builder.Build();
+        app.UseCompanyHub();
+        app.MapFunctions();
+        return app;
+    }
+
     public static void AddCompanyHub(this WebApplicationBuilder builder, IFunctionsHostBuilder functions)
     {
         var configuration = builder.Configuration;

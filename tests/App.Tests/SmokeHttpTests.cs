@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace CompanyHub.Tests;
+
+public sealed class SmokeHttpTests
+{
+    [Fact]
+    public async Task AdminInvite_DevSignIn_UserToken_ReachesOnlyItsAgent()
+    {
+        await using var hub = await HubServer.StartAsync();
+        using var admin = hub.Http(hub.AdminToken);
+
+        var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email = "alice@company.com", name = "Alice" });
+        Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
+        var id = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
+        var invite = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{id}/invite"))!["inviteUrl"]!.GetValue<string>();
+        var code = invite[(invite.LastIndexOf('/') + 1)..];
+
+        using var anonymous = hub.Http();
+        var page = await anonymous.PostAsync($"/invite/{code}/dev-sign-in", new FormUrlEncodedContent([new("email", "alice@company.com")]));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var token = System.Text.RegularExpressions.Regex.Match(html, "token=([A-Za-z0-9_-]{32})").Groups[1].Value;
+
+        using var alice = hub.Http(token);
+        var me = await alice.GetFromJsonAsync<JsonObject>("/api/me");
+        Assert.Equal("user", me!["role"]!.GetValue<string>());
+        Assert.Equal("alice-company-com", me["agentId"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/api/agents/orchestrator")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/api/admin/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/api/agents/alice-company-com")).StatusCode);
+    }
+}

@@ -56,7 +56,6 @@ public static class CompanyHubApp
             o.PublicBaseUrl = hub.PublicBaseUrl;
             o.AllowedEmailDomains = hub.AllowedEmailDomains;
             o.InviteExpiry = hub.InviteExpiry;
-            o.SelfServiceRequiresApproval = hub.SelfServiceRequiresApproval;
             o.DataDirectory = hub.DataDirectory;
             o.CompanyName = hub.CompanyName;
         });
@@ -134,7 +133,6 @@ public static class CompanyHubApp
             options.InviteExpiry = TimeSpan.FromHours(hours);
         }
 
-        options.SelfServiceRequiresApproval = string.Equals(configuration["Onboarding:SelfServiceRequiresApproval"], "true", StringComparison.OrdinalIgnoreCase);
         if (configuration["COMPANY_NAME"] is { Length: > 0 } company)
         {
             options.CompanyName = company;

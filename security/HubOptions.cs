@@ -12,9 +12,6 @@ public sealed class HubOptions
     /// <summary>Gets or sets how long an invite is valid (Onboarding:InviteExpiryHours). Default is 7 days.</summary>
     public TimeSpan InviteExpiry { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Gets or sets whether a self-service request first needs the admin's approval (Onboarding:SelfServiceRequiresApproval). Default is false.</summary>
-    public bool SelfServiceRequiresApproval { get; set; }
-
     /// <summary>Gets or sets the data directory (DATA_DIR). Default is <c>.data</c>.</summary>
     public string DataDirectory { get; set; } = ".data";
 

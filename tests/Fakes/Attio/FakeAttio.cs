@@ -169,9 +169,9 @@ public sealed partial class FakeAttio : FakeServer
         app.MapPost("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, CreateTask))).WithName(AttioEndpoints.TasksCreate);
     }
 
-    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message)
+    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)
     {
-        var (type, code) = statusCode switch
+        var (type, defaultCode) = statusCode switch
         {
             400 => ("invalid_request_error", "validation_type"),
             401 => ("auth_error", "unauthorized"),
@@ -181,7 +181,7 @@ public sealed partial class FakeAttio : FakeServer
             429 => ("rate_limit_error", "rate_limit_exceeded"),
             _ => ("api_error", "internal_server_error"),
         };
-        return AttioError(statusCode, type, code, message);
+        return AttioError(statusCode, type, code ?? defaultCode, message);
     }
 
     private static JsonObject AttioError(int status, string type, string code, string message) => new()

@@ -16,6 +16,7 @@ public sealed partial class FakeAttio
             throw AttioFakeException.Validation("limit must be between 1 and 500 and offset must not be negative.");
         }
 
+        AttioFilter.Validate(body["filter"], obj);
         IEnumerable<AttioRecordState> records = _records.Where(r => r.ObjectSlug == obj.Slug).Where(r => AttioFilter.Matches(body["filter"], r, obj)).ToList();
         if (body["sorts"] is JsonArray sorts)
         {

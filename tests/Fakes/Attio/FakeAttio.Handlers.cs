@@ -207,8 +207,6 @@ public sealed partial class FakeAttio
         return Json(new JsonObject { ["data"] = task.DeepClone() });
     }
 
-    private const string WorkspaceId = "14beef7a-99f7-4534-a87e-70b564330a4c";
-
     private static JsonObject Values(JsonObject body) =>
         body["data"]?["values"] as JsonObject ?? throw AttioFakeException.Validation("Body payload validation error: data.values is required.");
 

@@ -13,6 +13,7 @@ namespace CompanyHub.Fakes.Attio;
 public sealed partial class FakeAttio : FakeServer
 {
     internal const string TokenActorId = "7f2c1c4e-0d55-4b0c-9a51-3f3a9b5d8e01";
+    private const string WorkspaceId = "14beef7a-99f7-4534-a87e-70b564330a4c";
     private readonly Lock _gate = new();
     private readonly Dictionary<string, AttioObjectState> _objects = new(StringComparer.Ordinal);
     private readonly List<AttioRecordState> _records = [];

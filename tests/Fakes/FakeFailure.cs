@@ -8,6 +8,7 @@ namespace CompanyHub.Fakes;
 /// <param name="RetryAt">A <c>Retry-After</c> header as an HTTP date.</param>
 /// <param name="Delay">How long to hold the request first (timeouts).</param>
 /// <param name="Endpoint">Only requests to this endpoint name; all when null.</param>
+/// <param name="Code">The service's error code in the body (Google's <c>reason</c>, Notion's and Attio's <c>code</c>); a default per status when null.</param>
 public sealed record FakeFailure(
     int Count,
     int StatusCode,
@@ -15,4 +16,5 @@ public sealed record FakeFailure(
     int? RetryAfterSeconds = null,
     DateTimeOffset? RetryAt = null,
     TimeSpan? Delay = null,
-    string? Endpoint = null);
+    string? Endpoint = null,
+    string? Code = null);

@@ -151,16 +151,16 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Maps the service's routes (each with <c>WithName</c>, the endpoint name used in recordings).</summary>
     protected abstract void MapRoutes(WebApplication app);
 
-    /// <summary>The service's JSON error body for a status and message.</summary>
-    protected abstract JsonObject ErrorBody(string endpoint, int statusCode, string message);
+    /// <summary>The service's JSON error body for a status and message, with the service's error code when given.</summary>
+    protected abstract JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null);
 
     /// <summary>A JSON answer with the exact bytes of <paramref name="body"/>.</summary>
     protected static IResult Json(JsonNode body, int statusCode = StatusCodes.Status200OK) =>
         Results.Text(body.ToJsonString(), "application/json; charset=utf-8", Encoding.UTF8, statusCode);
 
     /// <summary>The service's error answer.</summary>
-    protected IResult Error(HttpContext context, int statusCode, string message) =>
-        Json(ErrorBody(EndpointName(context), statusCode, message), statusCode);
+    protected IResult Error(HttpContext context, int statusCode, string message, string? code = null) =>
+        Json(ErrorBody(EndpointName(context), statusCode, message, code), statusCode);
 
     protected static string EndpointName(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "unmatched";
@@ -237,7 +237,7 @@ public abstract class FakeServer : IAsyncDisposable
             context.Response.Headers.RetryAfter = at.ToUniversalTime().ToString("r", CultureInfo.InvariantCulture);
         }
 
-        await Error(context, failure.StatusCode, failure.Message ?? DefaultMessage(failure.StatusCode)).ExecuteAsync(context);
+        await Error(context, failure.StatusCode, failure.Message ?? DefaultMessage(failure.StatusCode), failure.Code).ExecuteAsync(context);
     }
 
     private sealed class FailureState(FakeFailure rule)

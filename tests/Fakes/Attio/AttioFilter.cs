@@ -11,6 +11,10 @@ namespace CompanyHub.Fakes.Attio;
 /// </summary>
 internal static class AttioFilter
 {
+    /// <summary>Checks a filter's attributes and operators even when there is no record to evaluate it on, as Attio does.</summary>
+    public static void Validate(JsonNode? filter, AttioObjectState obj) =>
+        Matches(filter, new AttioRecordState { Id = string.Empty, ObjectSlug = obj.Slug, CreatedAt = DateTimeOffset.UnixEpoch }, obj);
+
     public static bool Matches(JsonNode? filter, AttioRecordState record, AttioObjectState obj)
     {
         if (filter is null)
@@ -27,8 +31,8 @@ internal static class AttioFilter
         {
             var ok = key switch
             {
-                "$and" => (node as JsonArray ?? throw FilterError("$and takes an array.")).All(f => Matches(f, record, obj)),
-                "$or" => (node as JsonArray ?? throw FilterError("$or takes an array.")).Any(f => Matches(f, record, obj)),
+                "$and" => (node as JsonArray ?? throw FilterError("$and takes an array.")).Select(f => Matches(f, record, obj)).ToList().All(m => m),
+                "$or" => (node as JsonArray ?? throw FilterError("$or takes an array.")).Select(f => Matches(f, record, obj)).ToList().Any(m => m),
                 "$not" => !Matches(node, record, obj),
                 _ => AttributeMatches(key, node, record, obj),
             };
@@ -65,7 +69,13 @@ internal static class AttioFilter
             else
             {
                 // A value field: {"name": {"first_name": {"$eq": "Ada"}}} or {"email_addresses": {"email_domain": "x.com"}}.
-                var fields = values.Select(v => v[key] is { } f ? (f.GetValueKind() == JsonValueKind.String ? f.GetValue<string>() : f.ToJsonString()) : null).ToList();
+                var fields = values.Select(v => v[key] switch
+                {
+                    null => null,
+                    JsonObject titled when titled["title"] is { } title => title.GetValue<string>(), // option and status fields match by title
+                    var f when f.GetValueKind() == JsonValueKind.String => f.GetValue<string>(),
+                    var f => f.ToJsonString(),
+                }).ToList();
                 ok = operand is JsonObject ops
                     ? ops.All(op => Compare(op.Key, op.Value, fields))
                     : fields.Any(f => Equal(f, Scalar(operand)));

@@ -16,6 +16,7 @@ public sealed partial class FakeAttio
             throw AttioFakeException.Validation("limit must be between 1 and 500 and offset must not be negative.");
         }
 
+        AttioFilter.Validate(body["filter"], obj);
         IEnumerable<AttioRecordState> records = _records.Where(r => r.ObjectSlug == obj.Slug).Where(r => AttioFilter.Matches(body["filter"], r, obj)).ToList();
         if (body["sorts"] is JsonArray sorts)
         {
@@ -205,8 +206,6 @@ public sealed partial class FakeAttio
         _tasks.Add(task);
         return Json(new JsonObject { ["data"] = task.DeepClone() });
     }
-
-    private const string WorkspaceId = "14beef7a-99f7-4534-a87e-70b564330a4c";
 
     private static JsonObject Values(JsonObject body) =>
         body["data"]?["values"] as JsonObject ?? throw AttioFakeException.Validation("Body payload validation error: data.values is required.");

@@ -13,6 +13,7 @@ namespace CompanyHub.Fakes.Attio;
 public sealed partial class FakeAttio : FakeServer
 {
     internal const string TokenActorId = "7f2c1c4e-0d55-4b0c-9a51-3f3a9b5d8e01";
+    private const string WorkspaceId = "14beef7a-99f7-4534-a87e-70b564330a4c";
     private readonly Lock _gate = new();
     private readonly Dictionary<string, AttioObjectState> _objects = new(StringComparer.Ordinal);
     private readonly List<AttioRecordState> _records = [];
@@ -169,9 +170,9 @@ public sealed partial class FakeAttio : FakeServer
         app.MapPost("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, CreateTask))).WithName(AttioEndpoints.TasksCreate);
     }
 
-    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message)
+    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)
     {
-        var (type, code) = statusCode switch
+        var (type, defaultCode) = statusCode switch
         {
             400 => ("invalid_request_error", "validation_type"),
             401 => ("auth_error", "unauthorized"),
@@ -181,7 +182,7 @@ public sealed partial class FakeAttio : FakeServer
             429 => ("rate_limit_error", "rate_limit_exceeded"),
             _ => ("api_error", "internal_server_error"),
         };
-        return AttioError(statusCode, type, code, message);
+        return AttioError(statusCode, type, code ?? defaultCode, message);
     }
 
     private static JsonObject AttioError(int status, string type, string code, string message) => new()

@@ -247,11 +247,11 @@ public sealed partial class FakeGoogle : FakeServer
         MapCalendar(app);
     }
 
-    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message)
+    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)
     {
         if (endpoint is GoogleEndpoints.Token or GoogleEndpoints.Authorize or GoogleEndpoints.UserInfo)
         {
-            var code = statusCode switch
+            code ??= statusCode switch
             {
                 400 => "invalid_request",
                 401 => "invalid_client",
@@ -273,7 +273,7 @@ public sealed partial class FakeGoogle : FakeServer
             503 => ("UNAVAILABLE", "backendError"),
             _ => ("INTERNAL", "backendError"),
         };
-        return ApiError(statusCode, message, status, reason);
+        return ApiError(statusCode, message, status, code ?? reason);
     }
 
     private static JsonObject ApiError(int code, string message, string status, string reason) => new()

@@ -65,6 +65,7 @@ public sealed partial class FakeNotion
         }
 
         var database = FindDatabase(id, dataSource);
+        NotionFilter.Validate(body["filter"], database.Schema);
         var rows = _pages.Where(p => !p.InTrash && p.ParentType == "database_id" && p.ParentId == database.Id)
             .Where(p => NotionFilter.Matches(body["filter"], p, database.Schema));
         var sorted = NotionFilter.Sort(rows, body["sorts"], database.Schema).ToList();

@@ -150,8 +150,8 @@ public sealed partial class FakeNotion : FakeServer
         app.MapPatch("/v1/blocks/{id}/children", (HttpContext c, string id) => HandleAsync(c, b => AppendBlocks(c, id, b))).WithName(NotionEndpoints.BlocksChildrenAppend);
     }
 
-    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message) =>
-        NotionError(statusCode, statusCode switch
+    protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null) =>
+        NotionError(statusCode, code ?? statusCode switch
         {
             400 => "validation_error",
             401 => "unauthorized",

@@ -7,6 +7,19 @@ namespace CompanyHub.Fakes.Notion;
 /// <summary>Notion's query filter and sorts, for the property types the fake stores.</summary>
 internal static class NotionFilter
 {
+    /// <summary>Checks a filter against the schema even when there is no page to evaluate it on, as Notion does.</summary>
+    public static void Validate(JsonNode? filter, JsonObject schema)
+    {
+        var empty = new NotionPageState
+        {
+            Id = string.Empty,
+            ParentType = "database_id",
+            Properties = new JsonObject(schema.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)NotionValues.EmptyValue((JsonObject)p.Value!)))),
+            Created = DateTimeOffset.UnixEpoch,
+        };
+        Matches(filter, empty, schema);
+    }
+
     public static bool Matches(JsonNode? filter, NotionPageState page, JsonObject schema)
     {
         if (filter is null)
@@ -19,14 +32,15 @@ internal static class NotionFilter
             throw NotionFakeException.Validation("body.filter should be an object.");
         }
 
+        // Every branch is evaluated (no short-circuit), so a bad condition is reported even where it would not decide.
         if (condition["and"] is JsonArray all)
         {
-            return all.All(f => Matches(f, page, schema));
+            return all.Select(f => Matches(f, page, schema)).ToList().All(m => m);
         }
 
         if (condition["or"] is JsonArray any)
         {
-            return any.Any(f => Matches(f, page, schema));
+            return any.Select(f => Matches(f, page, schema)).ToList().Any(m => m);
         }
 
         if (condition["timestamp"]?.GetValue<string>() is { } timestamp)

@@ -110,3 +110,23 @@ public sealed class SendReadyEmail(IOnboardingMailer mailer, SecretBox box, IOpt
         return mailer.SendReadyAsync(input.Email, input.Name, options.Value.Link("/?token=" + token), context.CancellationToken);
     }
 }
+
+/// <summary>The input of <see cref="StartOnboardingFromProposal"/>.</summary>
+public sealed record OnboardingFromProposal(string ProposalId, string Email, string Name);
+
+/// <summary>Starts the admin-path onboarding the admin approved through the orchestrator (idempotent: one per proposal).</summary>
+public sealed class StartOnboardingFromProposal(DurableTaskClient client) : TaskActivity<OnboardingFromProposal, string>
+{
+    public const string Name = nameof(StartOnboardingFromProposal);
+
+    public override async Task<string> RunAsync(TaskActivityContext context, OnboardingFromProposal input)
+    {
+        var id = $"onboarding-{input.ProposalId}";
+        if (await client.GetInstanceAsync(id, cancellation: context.CancellationToken) is null)
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(input.Email, input.Name, InitiatedBy.Admin, "agent:orchestrator"), new StartOrchestrationOptions(id), context.CancellationToken);
+        }
+
+        return id;
+    }
+}

@@ -50,6 +50,11 @@ public sealed class ProposalFunctions
         }
 
         var errors = ProposalValidator.Validate(body.Type, body.Payload);
+        if (errors.Count == 0 && ProposalTypes.OrchestratorOnly.Contains(body.Type!) && agentId != Orchestrations.Agents.SystemPrompts.OrchestratorId)
+        {
+            errors["type"] = [$"{body.Type} proposals belong to the orchestrator agent."];
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors, "The proposal is not valid.");

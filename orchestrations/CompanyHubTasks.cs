@@ -30,6 +30,7 @@ public static class CompanyHubTasks
         .AddActivity<SendInviteEmail>()
         .AddActivity<MintUserToken>()
         .AddActivity<SendReadyEmail>()
+        .AddActivity<StartOnboardingFromProposal>()
         .AddEntity<AgentEntity>(AgentEntity.Name)
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
         .AddEntity<InviteEntity>(InviteEntity.Name)

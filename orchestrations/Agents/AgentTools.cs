@@ -54,11 +54,19 @@ public static class AgentTools
             Obj(("content", Str("What to do")), ("deadlineAt", Str("Optional ISO 8601 deadline"))), ["content"]),
         Write("sessions_send", ProposalTypes.MessageAgent, "Send a message to another agent (a colleague's agent, or 'orchestrator' to escalate). Needs the person's approval; the peer's answer arrives in the inbox.",
             Obj(("agentId", Str("The agent id, e.g. bob-company-com or orchestrator")), ("message", Str("The message"))), ["agentId", "message"]),
+        Write("start_onboarding", ProposalTypes.StartOnboarding, "Orchestrator only: propose inviting a person (their work email and name). The admin approves; then the invite is emailed and the onboarding runs.",
+            Obj(("email", Str("The person's work email")), ("name", Str("The person's name"))), ["email", "name"]),
+        Write("broadcast", ProposalTypes.Broadcast, "Orchestrator only: propose an announcement to every active agent. The admin approves.",
+            Obj(("text", Str("The announcement"))), ["text"]),
         new("sessions_spawn", "Start a background task for yourself (research, summarising); its result is posted to the conversation when done. Does not block.",
             Schema(Obj(("task", Str("What to do, in full"))), ["task"]), ToolClass.Spawn),
     ];
 
     public static ToolSpec? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>The tools an agent is offered: the orchestrator also gets onboarding and broadcast.</summary>
+    public static IReadOnlyList<ToolSpec> For(string agentId) =>
+        agentId == SystemPrompts.OrchestratorId ? All : All.Where(t => t.ProposalType is null || !ProposalTypes.OrchestratorOnly.Contains(t.ProposalType)).ToList();
 
     /// <summary>Turns a write tool's arguments into the proposal payload of its type.</summary>
     public static JsonObject ToPayload(ToolSpec tool, JsonObject arguments)

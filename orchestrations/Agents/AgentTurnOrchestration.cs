@@ -43,7 +43,8 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         }
 
         messages.Add(LlmMessage.User(incoming.Role == "user" ? input.Text : incoming.Text));
-        var tools = AgentTools.All.Select(t => t.ToLlmTool()).ToList();
+        var offered = AgentTools.For(agent.AgentId);
+        var tools = offered.Select(t => t.ToLlmTool()).ToList();
         var proposals = new List<string>();
         string reply;
         string? error = null;
@@ -80,7 +81,9 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
             messages.Add(LlmMessage.Assistant(response.Content, response.ToolCalls));
             foreach (var call in response.ToolCalls)
             {
-                var result = await RunToolAsync(context, agent, input, call, proposals);
+                var result = offered.Any(t => t.Name == call.Name)
+                    ? await RunToolAsync(context, agent, input, call, proposals)
+                    : $"Error: the tool '{call.Name}' is not available to this agent.";
                 messages.Add(LlmMessage.Tool(call.Id, result));
             }
         }

@@ -103,6 +103,18 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"delivered to {target}", Attempts = 1 }, $"message delivered to {target}", "succeeded");
         }
 
+        if (view.Type == ProposalTypes.StartOnboarding)
+        {
+            var started = await context.CallActivityAsync<string>(StartOnboardingFromProposal.Name, new OnboardingFromProposal(view.ProposalId, ProposalValidator.Text(view.Payload, "email")!, ProposalValidator.Text(view.Payload, "name")!));
+            return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"onboarding {started} started", Attempts = 1 }, $"onboarding {started} started", "succeeded");
+        }
+
+        if (view.Type == ProposalTypes.Broadcast)
+        {
+            var count = await context.CallSubOrchestratorAsync<int>(nameof(BroadcastOrchestration), new BroadcastRequest(ProposalValidator.Text(view.Payload, "text")!, input.AgentId), new SubOrchestrationOptions(instanceId: $"broadcast-{view.ProposalId}"));
+            return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"sent to {count} agents", Attempts = 1 }, $"broadcast sent to {count} agents", "succeeded");
+        }
+
         var request = new ActionRequest(view.ProposalId, view.Revision, input.AgentId, input.AgentEmail, view.Type, view.Payload, $"{view.ProposalId}:{view.Revision}");
         ActionResult result = new(false, Error: "not attempted");
         var attempts = 0;

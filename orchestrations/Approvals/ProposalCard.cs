@@ -72,6 +72,14 @@ public static class ProposalCard
                 card.Append("\n**Message:**\n");
                 Quote(card, Text(payload, "text"));
                 break;
+            case ProposalTypes.StartOnboarding:
+                Line(card, "Invite", $"{Text(payload, "name")} <{Text(payload, "email")}>");
+                break;
+            case ProposalTypes.Broadcast:
+                Line(card, "To", "every active agent");
+                card.Append("\n**Message:**\n");
+                Quote(card, Text(payload, "text"));
+                break;
             default:
                 break;
         }
@@ -90,6 +98,8 @@ public static class ProposalCard
         ProposalTypes.CreateAttioNote => $"Attio note: {Text(payload, "title")}",
         ProposalTypes.CreateAttioTask => $"Attio task: {Text(payload, "content")}",
         ProposalTypes.MessageAgent => $"Message to {Text(payload, "agentId")}",
+        ProposalTypes.StartOnboarding => $"Invite {Text(payload, "name")} <{Text(payload, "email")}>",
+        ProposalTypes.Broadcast => "Broadcast to every agent",
         _ => type,
     };
 
@@ -103,6 +113,8 @@ public static class ProposalCard
         ProposalTypes.CreateAttioNote => "Create Attio Note",
         ProposalTypes.CreateAttioTask => "Create Attio Task",
         ProposalTypes.MessageAgent => "Message Another Agent",
+        ProposalTypes.StartOnboarding => "Invite a Person",
+        ProposalTypes.Broadcast => "Broadcast",
         _ => type,
     };
 
@@ -113,13 +125,16 @@ public static class ProposalCard
         ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage => "Notion (company workspace)",
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask => "Attio CRM (company workspace)",
         ProposalTypes.MessageAgent => "Company Hub (agent to agent)",
+        ProposalTypes.StartOnboarding => "Company Hub onboarding (invite email from the connected sender account)",
+        ProposalTypes.Broadcast => "Company Hub (every agent's inbox)",
         _ => "Company Hub",
     };
 
     private static string Verb(string type) => type switch
     {
         ProposalTypes.SendEmail => "send",
-        ProposalTypes.MessageAgent => "send",
+        ProposalTypes.MessageAgent or ProposalTypes.Broadcast => "send",
+        ProposalTypes.StartOnboarding => "invite",
         ProposalTypes.CreateCalendarEvent => "schedule",
         ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord => "apply",
         _ => "create",

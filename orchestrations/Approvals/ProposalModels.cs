@@ -15,8 +15,17 @@ public static class ProposalTypes
     public const string CreateAttioTask = "create_attio_task";
     public const string MessageAgent = "message_agent";
 
+    /// <summary>The orchestrator's: invite a person (the admin approves).</summary>
+    public const string StartOnboarding = "start_onboarding";
+
+    /// <summary>The orchestrator's: a message to every active agent (the admin approves).</summary>
+    public const string Broadcast = "broadcast";
+
     public static IReadOnlyList<string> All { get; } =
-        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent];
+        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, StartOnboarding, Broadcast];
+
+    /// <summary>Types only the orchestrator agent may propose.</summary>
+    public static IReadOnlyList<string> OrchestratorOnly { get; } = [StartOnboarding, Broadcast];
 }
 
 /// <summary>The states of a proposal. See docs/approvals.md for the diagram.</summary>

@@ -91,6 +91,18 @@ public static class ProposalValidator
                 RequireText(payload, "agentId", Add, max: 200);
                 RequireText(payload, "text", Add, max: 20_000);
                 break;
+            case ProposalTypes.StartOnboarding:
+                RequireEmails(payload, "email", required: true, Add);
+                if (Emails(payload, "email").Count > 1)
+                {
+                    Add("payload.email", "one person at a time: give a single email address.");
+                }
+
+                RequireText(payload, "name", Add, max: 100);
+                break;
+            case ProposalTypes.Broadcast:
+                RequireText(payload, "text", Add, max: 20_000);
+                break;
             default:
                 break;
         }

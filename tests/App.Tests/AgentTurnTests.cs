@@ -185,6 +185,49 @@ public sealed class AgentTurnTests
         Assert.Equal("answered after restart", done.ReadOutputAs<TurnResult>()!.Reply);
     }
 
+    [Fact]
+    public async Task Orchestrator_ProposesAnOnboarding_AdminApproves_OnboardingStarts()
+    {
+        await using var llm = await FakeOpenAi.StartAsync();
+        llm.Then(request => request.ToJsonString().Contains("start_onboarding", StringComparison.Ordinal)
+                ? FakeOpenAi.Reply.Call("start_onboarding", new JsonObject { ["email"] = "dana@example.com", ["name"] = "Dana" })
+                : FakeOpenAi.Reply.Text("the orchestrator was not offered start_onboarding"))
+           .Then(FakeOpenAi.Reply.Text("I've proposed inviting Dana."));
+        await using var hub = await AppHub.StartAsync(new NoActions(), llmBaseUrl: llm.BaseUrl);
+        await hub.Client.Entities.SignalEntityAsync(AgentEntity.Id("orchestrator"), nameof(AgentEntity.Create),
+            new AgentProfile("orchestrator", "", "Company Hub", new AgentIdentity("Company Hub", "Helpful admin assistant."), ["*"], AgentAutonomy.AlwaysAsk, "/data/workspaces/orchestrator"));
+        await WaitForAgentAsync(hub, "orchestrator", _ => true);
+
+        var result = await TurnAsync(hub, "orchestrator", "Please onboard dana@example.com");
+        var proposalId = Assert.Single(result.Proposals);
+        await hub.Client.RaiseEventAsync(proposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Approve, DecidedBy: "admin"));
+        using var cts = new CancellationTokenSource(Wait);
+        var done = await hub.Client.WaitForInstanceCompletionAsync(proposalId, true, cts.Token);
+
+        Assert.Equal(ProposalStatus.Succeeded, done.ReadOutputAs<ProposalView>()!.Status);
+        var onboarding = await hub.Client.GetInstanceAsync($"onboarding-{proposalId}", true, cts.Token);
+        Assert.NotNull(onboarding);
+        Assert.Equal("dana@example.com", onboarding.ReadInputAs<CompanyHub.Orchestrations.Onboarding.OnboardingRequest>()!.Email);
+    }
+
+    [Fact]
+    public async Task WorkerAgent_IsNotOfferedOrchestratorTools()
+    {
+        await using var llm = await FakeOpenAi.StartAsync();
+        llm.Then(FakeOpenAi.Reply.Call("broadcast", new JsonObject { ["text"] = "hi all" })).Then(request => FakeOpenAi.Reply.Text(LastToolText(request)));
+        await using var hub = await AppHub.StartAsync(new NoActions(), llmBaseUrl: llm.BaseUrl);
+        await CreateAgentAsync(hub, "alice");
+
+        var result = await TurnAsync(hub, "alice-example-com", "broadcast something");
+
+        Assert.Empty(result.Proposals);
+        Assert.Contains("not available to this agent", result.Reply, StringComparison.Ordinal);
+        var offered = llm.Requests.First()["tools"]!.AsArray().Select(t => t!["function"]!["name"]!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("broadcast", offered);
+        Assert.DoesNotContain("start_onboarding", offered);
+        Assert.Contains("sessions_send", offered);
+    }
+
     internal static async Task CreateAgentAsync(AppHub hub, string name)
     {
         var id = $"{name}-example-com";

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
+using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using Serverless.DurableTask;
@@ -65,15 +66,8 @@ public sealed class CreateProposal(DurableTaskClient client) : TaskActivity<Prop
 {
     public const string Name = nameof(CreateProposal);
 
-    public override async Task<string> RunAsync(TaskActivityContext context, ProposalRequest input)
-    {
-        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken) is null)
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), input, new StartOrchestrationOptions(input.ProposalId), context.CancellationToken);
-        }
-
-        return input.ProposalId;
-    }
+    public override Task<string> RunAsync(TaskActivityContext context, ProposalRequest input) =>
+        client.StartOnceAsync(nameof(ApprovalOrchestration), input, input.ProposalId, restartIfFinished: false, context.CancellationToken);
 }
 
 /// <summary>Makes sure an agent's mailbox orchestration runs, so that events sent to it are not dropped.</summary>
@@ -89,15 +83,8 @@ public sealed class StartBackgroundTurn(DurableTaskClient client) : TaskActivity
 {
     public const string Name = nameof(StartBackgroundTurn);
 
-    public override async Task<string> RunAsync(TaskActivityContext context, TurnRequest input)
-    {
-        if (await client.GetInstanceAsync(input.TurnId, cancellation: context.CancellationToken) is null)
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(AgentTurnOrchestration), input, new StartOrchestrationOptions(input.TurnId), context.CancellationToken);
-        }
-
-        return input.TurnId;
-    }
+    public override Task<string> RunAsync(TaskActivityContext context, TurnRequest input) =>
+        client.StartOnceAsync(nameof(AgentTurnOrchestration), input, input.TurnId, restartIfFinished: false, context.CancellationToken);
 }
 
 /// <summary>The input of <see cref="ArchiveConversation"/>.</summary>

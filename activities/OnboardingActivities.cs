@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CompanyHub.Entities;
+using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Orchestrations.Onboarding;
 using CompanyHub.Security;
@@ -119,14 +120,7 @@ public sealed class StartOnboardingFromProposal(DurableTaskClient client) : Task
 {
     public const string Name = nameof(StartOnboardingFromProposal);
 
-    public override async Task<string> RunAsync(TaskActivityContext context, OnboardingFromProposal input)
-    {
-        var id = $"onboarding-{input.ProposalId}";
-        if (await client.GetInstanceAsync(id, cancellation: context.CancellationToken) is null)
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(input.Email, input.Name, InitiatedBy.Admin, "agent:orchestrator"), new StartOrchestrationOptions(id), context.CancellationToken);
-        }
-
-        return id;
-    }
+    public override Task<string> RunAsync(TaskActivityContext context, OnboardingFromProposal input) =>
+        client.StartOnceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(input.Email, input.Name, InitiatedBy.Admin, "agent:orchestrator"),
+            $"onboarding-{input.ProposalId}", restartIfFinished: false, context.CancellationToken);
 }

@@ -19,4 +19,16 @@ public static class AgentAccess
     }
 
     public static string NotFoundMessage(string agentId) => $"No agent '{agentId}' is visible to you.";
+
+    /// <summary>Loads an agent the caller may act for: a 404 problem when it is not visible, a 409 when it is disabled.</summary>
+    public static async Task<(AgentState? Agent, Microsoft.AspNetCore.Http.IResult? Problem)> LoadActiveAsync(DurableTaskClient client, Caller caller, string agentId, CancellationToken cancellationToken)
+    {
+        var agent = await LoadAsync(client, caller, agentId, cancellationToken);
+        if (agent is null)
+        {
+            return (null, Problems.NotFound(NotFoundMessage(agentId)));
+        }
+
+        return agent.Status == AgentStatus.Active ? (agent, null) : (null, Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" }));
+    }
 }

@@ -25,20 +25,15 @@ public sealed class MessageFunctions(IConversationArchive archive)
         string agentId, ChatMessage body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var caller = Caller.From(user);
-        var agent = await AgentAccess.LoadAsync(client, caller, agentId, cancellationToken);
+        var (agent, problem) = await AgentAccess.LoadActiveAsync(client, caller, agentId, cancellationToken);
         if (agent is null)
         {
-            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
+            return problem!;
         }
 
         if (string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > MaxText)
         {
             return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [$"text is required, at most {MaxText} characters."] });
-        }
-
-        if (agent.Status != AgentStatus.Active)
-        {
-            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" });
         }
 
         // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.

@@ -38,15 +38,10 @@ public sealed class ProposalFunctions
         string agentId, NewProposal body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var caller = Caller.From(user);
-        var agent = await AgentAccess.LoadAsync(client, caller, agentId, cancellationToken);
+        var (agent, problem) = await AgentAccess.LoadActiveAsync(client, caller, agentId, cancellationToken);
         if (agent is null)
         {
-            return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
-        }
-
-        if (agent.Status != AgentStatus.Active)
-        {
-            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" });
+            return problem!;
         }
 
         var errors = ProposalValidator.Validate(body.Type, body.Payload);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CompanyHub.Integrations.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace CompanyHub.Security;
@@ -26,14 +27,18 @@ public interface IAuditLog
 /// </summary>
 public sealed class SqliteAuditLog : IAuditLog
 {
-    private readonly string _connectionString;
-    private readonly SemaphoreSlim _init = new(1, 1);
-    private bool _ready;
+    private readonly AppDatabase _database;
 
     public SqliteAuditLog(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+        _database = new AppDatabase(path, """
+        CREATE TABLE IF NOT EXISTS Audit (
+        id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        agent_id TEXT, target TEXT, detail TEXT, address TEXT, outcome TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_audit_agent ON Audit (agent_id, id);
+        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON Audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON Audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """);
     }
 
     public async Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
@@ -98,37 +103,5 @@ public sealed class SqliteAuditLog : IAuditLog
         return list;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (!_ready)
-        {
-            await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (!_ready)
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = """
-                        PRAGMA journal_mode=WAL;
-                        CREATE TABLE IF NOT EXISTS Audit (
-                            id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-                            agent_id TEXT, target TEXT, detail TEXT, address TEXT, outcome TEXT NOT NULL);
-                        CREATE INDEX IF NOT EXISTS ix_audit_agent ON Audit (agent_id, id);
-                        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON Audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON Audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                        """;
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    _ready = true;
-                }
-            }
-            finally
-            {
-                _init.Release();
-            }
-        }
-
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 }

@@ -15,14 +15,15 @@ public interface IConversationArchive
 /// <summary>The archive in its own SQLite file (<c>conversations.db</c>). Appends are idempotent by (agent, sequence).</summary>
 public sealed class SqliteConversationArchive : IConversationArchive
 {
-    private readonly string _connectionString;
-    private readonly SemaphoreSlim _init = new(1, 1);
-    private bool _ready;
+    private readonly AppDatabase _database;
 
     public SqliteConversationArchive(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+        _database = new AppDatabase(path, """
+        CREATE TABLE IF NOT EXISTS Messages (
+        agent_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL, turn_id TEXT,
+        PRIMARY KEY (agent_id, seq)) WITHOUT ROWID;
+        """);
     }
 
     public async Task AppendAsync(string agentId, IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken = default)
@@ -64,34 +65,5 @@ public sealed class SqliteConversationArchive : IConversationArchive
         return list;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (!_ready)
-        {
-            await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (!_ready)
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = """
-                        PRAGMA journal_mode=WAL;
-                        CREATE TABLE IF NOT EXISTS Messages (
-                            agent_id TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL, turn_id TEXT,
-                            PRIMARY KEY (agent_id, seq)) WITHOUT ROWID;
-                        """;
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    _ready = true;
-                }
-            }
-            finally
-            {
-                _init.Release();
-            }
-        }
-
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 }

@@ -150,26 +150,41 @@ internal sealed partial class SqliteOrchestrationStore
             return command;
         }
 
-        public int Exec(string sql, params (string Name, object? Value)[] parameters)
+        /// <summary>Gets the cached command with its parameters bound; the parameter objects are reused across executions.</summary>
+        private SqliteCommand Bound(string sql, (string Name, object? Value)[] parameters)
         {
-            var command = Command(sql);
-            foreach (var (name, value) in parameters)
+            if (!store._commands!.TryGetValue(sql, out var command))
             {
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                store._commands[sql] = command;
             }
 
-            return command.ExecuteNonQuery();
+            command.Transaction = Transaction;
+            if (command.Parameters.Count != parameters.Length)
+            {
+                command.Parameters.Clear();
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                }
+            }
+            else
+            {
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
+                }
+            }
+
+            return command;
         }
+
+        public int Exec(string sql, params (string Name, object? Value)[] parameters) => Bound(sql, parameters).ExecuteNonQuery();
 
         public object? Scalar(string sql, params (string Name, object? Value)[] parameters)
         {
-            var command = Command(sql);
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            }
-
-            var result = command.ExecuteScalar();
+            var result = Bound(sql, parameters).ExecuteScalar();
             return result is DBNull ? null : result;
         }
     }

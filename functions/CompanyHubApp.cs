@@ -56,6 +56,7 @@ public static class CompanyHubApp
             o.PublicBaseUrl = hub.PublicBaseUrl;
             o.AllowedEmailDomains = hub.AllowedEmailDomains;
             o.InviteExpiry = hub.InviteExpiry;
+            o.SelfServiceRequiresApproval = hub.SelfServiceRequiresApproval;
             o.DataDirectory = hub.DataDirectory;
             o.CompanyName = hub.CompanyName;
         });
@@ -133,6 +134,12 @@ public static class CompanyHubApp
             options.InviteExpiry = TimeSpan.FromHours(hours);
         }
 
+        options.SelfServiceRequiresApproval = configuration["Onboarding:SelfServiceRequiresApproval"]?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "false" => false,
+            "true" => true,
+            var other => throw new KeyConfigurationException($"Onboarding:SelfServiceRequiresApproval must be true or false (got '{other}')."),
+        };
         if (configuration["COMPANY_NAME"] is { Length: > 0 } company)
         {
             options.CompanyName = company;

@@ -41,6 +41,18 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
             return invalid;
         }
 
+        if (options.Value.SelfServiceRequiresApproval)
+        {
+            // The admin decides first: the request is a proposal of the orchestrator; approving it emails the invite.
+            var proposalId = $"p-{Guid.NewGuid():N}";
+            var payload = new System.Text.Json.Nodes.JsonObject { ["email"] = body.Email!.Trim(), ["name"] = body.Name!.Trim() };
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration),
+                new ProposalRequest(proposalId, Orchestrations.Agents.SystemPrompts.OrchestratorId, "", ProposalTypes.StartOnboarding, payload, new ProposedBy("anonymous"), DateTimeOffset.UtcNow + ApprovalDefaults.Expiry),
+                new StartOrchestrationOptions(proposalId), cancellationToken);
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, $"anonymous:{address}", "onboarding.requested", null, proposalId, $"{body.Email!.Trim()} (self-service, awaiting the admin's approval)", address, "pending"), cancellationToken);
+            return Results.Accepted((string?)null, new { requestId = proposalId, status = "awaiting the admin's approval", message = "The admin will review your request; if approved, the invite arrives by email." });
+        }
+
         var id = await StartAsync(client, body, InitiatedBy.User, $"anonymous:{address}", cancellationToken);
         var status = await WaitForAsync(client, id, s => s.SealedInvite is not null || s.Step.StartsWith(OnboardingSteps.FailedPrefix, StringComparison.Ordinal), cancellationToken);
         if (status is null)

@@ -12,6 +12,13 @@ public sealed class HubOptions
     /// <summary>Gets or sets how long an invite is valid (Onboarding:InviteExpiryHours). Default is 7 days.</summary>
     public TimeSpan InviteExpiry { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Gets or sets whether a self-service request first needs the admin's approval (Onboarding:SelfServiceRequiresApproval).
+    /// When true the request becomes a <c>start_onboarding</c> proposal of the orchestrator, and the invite is emailed once
+    /// the admin approves. Default is false.
+    /// </summary>
+    public bool SelfServiceRequiresApproval { get; set; }
+
     /// <summary>Gets or sets the data directory (DATA_DIR). Default is <c>.data</c>.</summary>
     public string DataDirectory { get; set; } = ".data";
 

@@ -151,6 +151,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
     {
         "user" => $"user:{agentId}",
         "peer" => $"agent:{by.AgentId}",
+        "anonymous" => "anonymous",
         _ => $"agent:{agentId}",
     };
 

@@ -33,3 +33,36 @@ public sealed class SmokeHttpTests
         Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/api/agents/alice-company-com")).StatusCode);
     }
 }
+
+public sealed class SelfServiceApprovalTests
+{
+    [Fact]
+    public async Task SelfServiceRequest_WithApprovalRequired_WaitsForTheAdmin_ThenTheOnboardingStarts()
+    {
+        await using var hub = await HubServer.StartAsync([new("Onboarding:SelfServiceRequiresApproval", "true")]);
+        using var anonymous = hub.Http();
+        using var admin = hub.Http(hub.AdminToken);
+
+        var requested = await anonymous.PostAsJsonAsync("/api/onboarding/requests", new { email = "erin@company.com", name = "Erin" });
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        var body = (await requested.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Null(body["inviteUrl"]);
+        var proposalId = body["requestId"]!.GetValue<string>();
+        Assert.Empty((await admin.GetFromJsonAsync<JsonArray>("/api/admin/onboardings"))!);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((await admin.GetFromJsonAsync<JsonObject>($"/api/proposals/{proposalId}", cts.Token))!["status"]!.GetValue<string>() != "pending")
+        {
+            await Task.Delay(20, cts.Token);
+        }
+
+        var decided = await admin.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" }, cts.Token);
+        Assert.Equal(HttpStatusCode.Accepted, decided.StatusCode);
+        await hub.Client.WaitForInstanceCompletionAsync(proposalId, false, cts.Token);
+
+        var onboardings = (await admin.GetFromJsonAsync<JsonArray>("/api/admin/onboardings", cts.Token))!;
+        var onboarding = Assert.Single(onboardings)!;
+        Assert.Equal("erin@company.com", onboarding["email"]!.GetValue<string>());
+        Assert.Equal("admin", onboarding["initiatedBy"]!.GetValue<string>());
+    }
+}

@@ -39,6 +39,13 @@ internal abstract record HistoryEvent
     [JsonPropertyName("ts")]
     public DateTime Timestamp { get; init; }
 
+    /// <summary>
+    /// Gets the execution a completion message (timer firing, activity result) is addressed to, or null. Task ids restart
+    /// at 0 in every execution, so a completion for an earlier execution (before ContinueAsNew or a restart) is dropped.
+    /// </summary>
+    [JsonPropertyName("x")]
+    public string? TargetExecutionId { get; init; }
+
     /// <summary>Gets whether this is a control message (terminate, suspend, resume) that is delivered even to a suspended instance.</summary>
     [JsonIgnore]
     public virtual bool IsControl => false;

@@ -197,7 +197,9 @@ public sealed class DurableTaskWorker : BackgroundService
         }
 
         var newEvents = new List<HistoryEvent>(consumed.Count + 1) { new OrchestratorStartedEvent { Timestamp = now } };
-        newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent));
+        // Completions addressed to an earlier execution (work left running across ContinueAsNew or a restart) are
+        // consumed but not applied: task ids restart at 0, so they would complete the wrong task.
+        newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent && (e.TargetExecutionId ?? instance.ExecutionId) == instance.ExecutionId));
 
         var executor = _sessions.Take(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
         IReadOnlyList<HistoryEvent> past = [];
@@ -284,7 +286,7 @@ public sealed class DurableTaskWorker : BackgroundService
                         new ExecutionStartedEvent(s.Name, s.Input, Guid.NewGuid().ToString("N"), instance.InstanceId, instance.Name, s.TaskId) { Timestamp = now }, now, s.TaskId));
                     break;
                 case CreateTimerAction t:
-                    messages.Add(new OutgoingMessage(instance.InstanceId, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt }, t.FireAt));
+                    messages.Add(new OutgoingMessage(instance.InstanceId, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt, TargetExecutionId = instance.ExecutionId }, t.FireAt));
                     break;
                 case SendEventAction s:
                     messages.Add(new OutgoingMessage(s.InstanceId, new EventRaisedEvent(s.Name, s.Input) { Timestamp = now }, now));
@@ -457,7 +459,7 @@ public sealed class DurableTaskWorker : BackgroundService
             var input = _options.DataConverter.Deserialize(task.Input, activity.InputType);
             var context = new ActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
-            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = DateTime.UtcNow };
+            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFinished(task.Name, task.TaskId, task.InstanceId, "completed");
         }
         catch (OperationCanceledException) when (_activityAbort.IsCancellationRequested)
@@ -469,7 +471,7 @@ public sealed class DurableTaskWorker : BackgroundService
         catch (Exception ex)
         {
             var failure = TaskFailureDetails.FromException(ex);
-            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = DateTime.UtcNow };
+            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 

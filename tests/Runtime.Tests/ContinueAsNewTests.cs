@@ -148,6 +148,72 @@ public sealed class ContinueAsNewTests
         Assert.Equal(30, result.ReadOutputAs<int>());
     }
 
+    [Fact]
+    public async Task ContinueAsNew_TimeoutTimerOfPreviousGenerationFiresLater_IgnoredByNextGeneration()
+    {
+        // Arrange: generation 0 waits with a 300 ms timeout (timer #0), gets the event at once and continues as new;
+        // generation 1's task #0 is a 900 ms activity. The old timer fires while that activity runs.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Slow", async (_, _) =>
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(900));
+                return "slow result";
+            })
+            .AddOrchestratorFunc<int, string>("Monitor", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await ctx.WaitForExternalEvent<string>("Go", TimeSpan.FromMilliseconds(300));
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                return await ctx.CallActivityAsync<string>("Slow");
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Monitor", 0);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Go", "now");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("slow result", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_ActivityOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration()
+    {
+        // Arrange: generation 0 races an activity (task #0) against an event; the event wins and it continues as new.
+        // Generation 1's task #0 is another activity; the old one finishes first.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, string>("Sleep", async (_, ms) =>
+            {
+                await Task.Delay(ms);
+                return $"slept {ms} ms";
+            })
+            .AddOrchestratorFunc<int, string>("Racer", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await Task.WhenAny(ctx.CallActivityAsync<string>("Sleep", 300), ctx.WaitForExternalEvent<string>("Go"));
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                return await ctx.CallActivityAsync<string>("Sleep", 900);
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Racer", 0);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Go", "now");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("slept 900 ms", result.ReadOutputAs<string>());
+    }
+
     private static void Loop(DurableTaskRegistry r) => r
         .AddActivityFunc<int, int>("Next", (_, x) => x + 1)
         .AddOrchestratorFunc<LoopInput, int>("Loop", async (ctx, input) =>

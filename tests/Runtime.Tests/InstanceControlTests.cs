@@ -140,6 +140,39 @@ public sealed class InstanceControlTests
     }
 
     [Fact]
+    public async Task Restart_ActivityOfTerminatedRunCompletesLater_ResultNotDeliveredToNewRun()
+    {
+        // Arrange: run 1's activity (task #0) is still running when run 1 is terminated and restarted under the same id.
+        var invocations = new CallCounter();
+        var firstRunning = new Signal();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Sleep", async (_, _) =>
+            {
+                var invocation = invocations.Increment();
+                if (invocation == 1)
+                {
+                    firstRunning.Set();
+                }
+
+                await Task.Delay(invocation == 1 ? 300 : 900);
+                return $"invocation {invocation}";
+            })
+            .AddOrchestratorFunc<string>("Sleeper", ctx => ctx.CallActivityAsync<string>("Sleep")));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper");
+        await firstRunning.WaitAsync();
+        await hub.Client.TerminateInstanceAsync(id, "restart it");
+        await hub.WaitForCompletionAsync(id);
+
+        // Act
+        await hub.Client.RestartAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("invocation 2", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task Restart_RunningInstanceSameId_ThrowsAlreadyExists()
     {
         // Arrange

@@ -236,5 +236,25 @@ public sealed class EntityTests
         Assert.Equal(3, entity!.ReadStateAs<int>());
     }
 
+    [Fact]
+    public async Task SignalEntity_ScheduledSignalTime_AppliedNotBeforeThatTime()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Tasks);
+        var id = new EntityInstanceId(nameof(Counter), "later");
+        var signalTime = DateTimeOffset.UtcNow.AddMilliseconds(400);
+
+        // Act
+        await hub.Client.Entities.SignalEntityAsync(id, "Add", 4, new SignalEntityOptions { SignalTime = signalTime });
+        var before = await hub.Client.Entities.GetEntityAsync(id);
+        var entity = await hub.WaitForEntityAsync(id, e => e is not null);
+
+        // Assert: the store keeps times in whole milliseconds, so compare at that precision.
+        Assert.True(before is null, $"the signal was applied at {before?.LastModifiedTime:o}, before its time {signalTime:o}");
+        var due = signalTime.AddTicks(-(signalTime.Ticks % TimeSpan.TicksPerMillisecond));
+        Assert.True(entity!.LastModifiedTime >= due, $"applied at {entity.LastModifiedTime:o}, before {signalTime:o}");
+        Assert.Equal(4, entity.ReadStateAs<int>());
+    }
+
     private static void Tasks(DurableTaskRegistry r) => r.AddEntity<Counter>();
 }

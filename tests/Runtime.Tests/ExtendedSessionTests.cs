@@ -63,6 +63,36 @@ public sealed class ExtendedSessionTests
         Assert.Equal(Decisions(await replaying.Client.GetInstanceHistoryAsync(b)), Decisions(await cached.Client.GetInstanceHistoryAsync(a)));
     }
 
+    [Fact]
+    public async Task ExtendedSessions_IdleLongerThanTimeout_EvictedAndReplayedCorrectly()
+    {
+        // Arrange: the orchestration idles on a 300 ms timer, longer than the 50 ms idle timeout.
+        var starts = new CallCounter();
+        await using var hub = await TestHub.StartAsync(
+            r => r
+                .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)
+                .AddOrchestratorFunc<int, int>("Idler", async (ctx, x) =>
+                {
+                    starts.Increment();
+                    x = await ctx.CallActivityAsync<int>("Increment", x);
+                    await ctx.CreateTimer(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+                    return await ctx.CallActivityAsync<int>("Increment", x);
+                }),
+            o =>
+            {
+                o.ExtendedSessionsEnabled = true;
+                o.ExtendedSessionIdleTimeout = TimeSpan.FromMilliseconds(50);
+            });
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Idler", 0);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: the cached executor was dropped while idle and the instance replayed from history to the same result.
+        Assert.Equal(2, result.ReadOutputAs<int>());
+        Assert.True(starts.Value >= 2, $"the orchestrator started {starts.Value} time(s); the idle session was not evicted");
+    }
+
     private static void Chain(DurableTaskRegistry r, CallCounter starts) => r
         .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)
         .AddOrchestratorFunc<int, int>("Chain", async (ctx, x) =>

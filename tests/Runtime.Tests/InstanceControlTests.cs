@@ -214,6 +214,52 @@ public sealed class InstanceControlTests
         await Assert.ThrowsAsync<ArgumentException>(() => hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions(instanceId)));
     }
 
+    [Fact]
+    public async Task ScheduleNew_UnregisteredOrchestrator_FailsWithTaskNotRegistered()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("NoSuchOrchestrator");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(TaskNotRegisteredException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Contains("NoSuchOrchestrator", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Suspend_TimerDueWhileSuspended_FiresOnlyAfterResume()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Napper", async ctx =>
+        {
+            ctx.SetCustomStatus("napping");
+            await ctx.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            return "woke";
+        }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Napper");
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "napping");
+        await hub.Client.SuspendInstanceAsync(id);
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+
+        // Act: wait well past the timer's due time, then resume.
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hub.Client.WaitForInstanceCompletionAsync(id, cancellation: shortWait.Token));
+        }
+
+        var resumedAt = DateTimeOffset.UtcNow;
+        await hub.Client.ResumeInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal("woke", result.ReadOutputAs<string>());
+        Assert.True(result.LastUpdatedAt >= resumedAt.AddMilliseconds(-1), "completed before it was resumed");
+    }
+
     private static void Approver(DurableTaskRegistry r) => r
         .AddOrchestratorFunc<string>("Approver", async ctx =>
         {

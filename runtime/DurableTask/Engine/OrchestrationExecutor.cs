@@ -58,7 +58,14 @@ internal sealed class OrchestrationExecutor
             {
                 if (_outcome is not null)
                 {
-                    break;
+                    // The step consumes every message it was given: an event that arrived after the message that made the
+                    // orchestration continue as new belongs to the next execution, like the events already buffered.
+                    if (_outcome.ContinuedAsNew && _context.ContinueAsNewInput is { Preserve: true } && e is EventRaisedEvent raised)
+                    {
+                        _outcome = _outcome with { CarryoverEvents = [.. _outcome.CarryoverEvents ?? [], raised] };
+                    }
+
+                    continue;
                 }
 
                 applied.Add(e);

@@ -84,6 +84,47 @@ public sealed class ContinueAsNewTests
     }
 
     [Fact]
+    public async Task ContinueAsNew_EventArrivesInSameStepAfterTrigger_CarriedOverToNextGeneration()
+    {
+        // Arrange: generation 0 continues as new when its timer fires. While it is suspended the timer comes due and
+        // an event arrives, so after the resume the timer firing and the event are delivered in one step, in that order.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, string>("Relay", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    ctx.SetCustomStatus("timer set");
+                    await ctx.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                try
+                {
+                    return await ctx.WaitForExternalEvent<string>("Item", TimeSpan.FromSeconds(1));
+                }
+                catch (TimeoutException)
+                {
+                    return "the event was lost";
+                }
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Relay", 0);
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "timer set");
+        await hub.Client.SuspendInstanceAsync(id);
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+        var timer = (await hub.Client.GetInstanceHistoryAsync(id)).Single(e => e.EventType == "TimerCreated");
+        await hub.Client.RaiseEventAsync(id, "Item", "carried");
+        await Clock.WaitPastAsync(DateTimeOffset.Parse(timer.Data!, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Act
+        await hub.Client.ResumeInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal("carried", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task ContinueAsNew_PreserveUnprocessedEventsFalse_EventsDropped()
     {
         // Arrange

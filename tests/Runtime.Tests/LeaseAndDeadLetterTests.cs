@@ -330,6 +330,20 @@ public sealed class LeaseAndDeadLetterTests
         Assert.Equal(("message", id), (dead.Kind, dead.InstanceId));
     }
 
+    [Fact]
+    public async Task SecondHost_SameDatabaseWhileFirstRuns_RefusesToStart()
+    {
+        // Arrange: the in-memory queues and leases assume one owner per database file.
+        await using var first = await TestHub.StartAsync(_ => { });
+
+        // Act
+        await using var second = TestHub.Create(_ => { }, directory: first.Directory);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(second.RunAsync);
+
+        // Assert
+        Assert.Contains("in use by another host", error.Message, StringComparison.Ordinal);
+    }
+
     private static SqliteOrchestrationStore OpenStore(string directory) =>
         new("test", new SqliteStoreOptions { DatabasePath = TestHub.DatabasePathIn(directory) }, TimeSpan.FromSeconds(30));
 

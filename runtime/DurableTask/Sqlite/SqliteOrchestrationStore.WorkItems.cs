@@ -387,7 +387,8 @@ internal sealed partial class SqliteOrchestrationStore
     private InstanceMessage InsertMessage(WriteContext ctx, OutgoingMessage message)
     {
         var id = ++_nextMessageId;
-        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMs(message.VisibleAt)), ("$e", SerializeEvent(message.Event)));
+        // Rounded up: a message reloaded after a restart must not become visible before its due time (a timer fires not before it is due).
+        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMsRoundedUp(message.VisibleAt)), ("$e", SerializeEvent(message.Event)));
         return new InstanceMessage(id, message.InstanceId, message.VisibleAt, message.Event);
     }
 

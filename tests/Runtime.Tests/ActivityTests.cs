@@ -233,9 +233,9 @@ public sealed class ActivityTests
     [Fact]
     public async Task RetryPolicy_RetryTimeoutElapsed_StopsBeforeMaxAttempts()
     {
-        // Arrange: up to 20 attempts 100 ms apart, but no retries once 250 ms have passed.
+        // Arrange: up to 20 attempts 100 ms apart, but no retries once 350 ms have passed.
         var attempts = new CallCounter();
-        var policy = new RetryPolicy(maxNumberOfAttempts: 20, firstRetryInterval: TimeSpan.FromMilliseconds(100), retryTimeout: TimeSpan.FromMilliseconds(250));
+        var policy = new RetryPolicy(maxNumberOfAttempts: 20, firstRetryInterval: TimeSpan.FromMilliseconds(100), retryTimeout: TimeSpan.FromMilliseconds(350));
         await using var hub = await TestHub.StartAsync(r => r
             .AddActivityFunc<object?, string>("AlwaysFails", (_, _) => Fail.Always(attempts, "no"))
             .AddOrchestratorFunc<string>("Bounded", ctx => ctx.CallActivityAsync<string>("AlwaysFails", null, TaskOptions.FromRetryPolicy(policy))));
@@ -244,9 +244,9 @@ public sealed class ActivityTests
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Bounded");
         var result = await hub.WaitForCompletionAsync(id);
 
-        // Assert: at least one retry, and far fewer than 20 attempts (each retry waits 100 ms).
+        // Assert: at least one retry, and no more than fit into 350 ms when each retry waits 100 ms.
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.InRange(attempts.Value, 2, 4);
+        Assert.InRange(attempts.Value, 2, 5);
     }
 
     [Fact]

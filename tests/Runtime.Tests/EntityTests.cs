@@ -242,7 +242,7 @@ public sealed class EntityTests
         // Arrange
         await using var hub = await TestHub.StartAsync(Tasks);
         var id = new EntityInstanceId(nameof(Counter), "later");
-        var signalTime = DateTimeOffset.UtcNow.AddMilliseconds(400);
+        var signalTime = DateTimeOffset.UtcNow.AddMilliseconds(600);
 
         // Act
         await hub.Client.Entities.SignalEntityAsync(id, "Add", 4, new SignalEntityOptions { SignalTime = signalTime });

@@ -237,16 +237,18 @@ public sealed class InstanceControlTests
         await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Napper", async ctx =>
         {
             ctx.SetCustomStatus("napping");
-            await ctx.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            await ctx.CreateTimer(TimeSpan.FromMilliseconds(400), CancellationToken.None);
             return "woke";
         }));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Napper");
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "napping");
         await hub.Client.SuspendInstanceAsync(id);
         await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+        var timer = (await hub.Client.GetInstanceHistoryAsync(id)).Single(e => e.EventType == "TimerCreated");
 
-        // Act: wait well past the timer's due time, then resume.
-        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
+        // Act: wait past the timer's due time, then resume.
+        await Clock.WaitPastAsync(DateTimeOffset.Parse(timer.Data!, System.Globalization.CultureInfo.InvariantCulture));
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hub.Client.WaitForInstanceCompletionAsync(id, cancellation: shortWait.Token));
         }

@@ -172,8 +172,8 @@ public sealed class TimerTests
         await using var hub = await TestHub.StartAsync(r => r
             .AddOrchestratorFunc<string>("Patient", async ctx =>
             {
-                var value = await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(300));
-                await ctx.CreateTimer(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+                var value = await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(800));
+                await ctx.CreateTimer(TimeSpan.FromMilliseconds(1000), CancellationToken.None);
                 return value;
             }));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Patient");
@@ -219,7 +219,7 @@ public sealed class TimerTests
         // Arrange
         await using var hub = await TestHub.StartAsync(r => r
             .AddOrchestratorFunc<string>("Scheduled", ctx => ctx.WaitForExternalEvent<string>("Early")));
-        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(700);
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(1200);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));
 
         // Act: the event is processed (recorded) before the orchestration starts.

@@ -231,14 +231,14 @@ public sealed class LeaseAndDeadLetterTests
     public async Task ActivityLease_ActivityRunsLongerThanLease_LeaseRenewedAndNotRedelivered()
     {
         // Arrange
-        var lease = TimeSpan.FromMilliseconds(400);
+        var lease = TimeSpan.FromSeconds(1);
         var runs = new CallCounter();
         await using var hub = await TestHub.StartAsync(
             r => r
                 .AddActivityFunc<object?, string>("Long", async (_, _) =>
                 {
                     runs.Increment();
-                    await Task.Delay(lease * 3);
+                    await Task.Delay(lease * 1.6);
                     return "long done";
                 })
                 .AddOrchestratorFunc<string>("UsesLong", ctx => ctx.CallActivityAsync<string>("Long")),

@@ -54,7 +54,8 @@ internal abstract record HistoryEvent
 /// <summary>Marks the start of a step; its timestamp is the orchestration's current time for the step.</summary>
 internal sealed record OrchestratorStartedEvent : HistoryEvent;
 
-internal sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, string? ParentInstanceId = null, string? ParentName = null, int ParentTaskId = -1) : HistoryEvent;
+/// <summary>Starts an execution. A sub-orchestration records its parent's execution, so its result reaches only that execution.</summary>
+internal sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, string? ParentInstanceId = null, string? ParentName = null, int ParentTaskId = -1, string? ParentExecutionId = null) : HistoryEvent;
 
 internal sealed record ExecutionCompletedEvent(OrchestrationRuntimeStatus Status, string? Result, TaskFailureDetails? Failure) : HistoryEvent;
 

@@ -27,6 +27,9 @@ internal sealed class OrchestrationExecutor
 
     public bool IsCompleted => _outcome is not null;
 
+    /// <summary>Gets the event that started the execution, once it has been applied.</summary>
+    public ExecutionStartedEvent? Started => _context.Started;
+
     /// <summary>Runs one step. <paramref name="past"/> is replayed; <paramref name="newEvents"/> are applied for the first time.</summary>
     public ExecutionStepResult Execute(IReadOnlyList<HistoryEvent> past, IReadOnlyList<HistoryEvent> newEvents)
     {

@@ -240,7 +240,7 @@ public sealed class DurableTaskWorker : BackgroundService
             result = executor.Execute(past, newEvents);
         }
 
-        var commit = BuildCommit(instance, consumed, result, status, now);
+        var commit = BuildCommit(instance, consumed, result, status, now, executor?.Started?.ParentExecutionId);
         _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, result.NewActions.Count, commit.Instance!.Status);
         try
         {
@@ -269,7 +269,7 @@ public sealed class DurableTaskWorker : BackgroundService
         }
     }
 
-    private static OrchestrationCommit BuildCommit(InstanceRecord instance, List<InstanceMessage> consumed, ExecutionStepResult result, OrchestrationRuntimeStatus status, DateTime now)
+    private static OrchestrationCommit BuildCommit(InstanceRecord instance, List<InstanceMessage> consumed, ExecutionStepResult result, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId)
     {
         var tasks = new List<ActivityTask>();
         var messages = new List<OutgoingMessage>();
@@ -283,7 +283,7 @@ public sealed class DurableTaskWorker : BackgroundService
                     break;
                 case CreateSubOrchestrationAction s:
                     instances.Add(new NewInstance(s.InstanceId, s.Name, s.Input, instance.InstanceId,
-                        new ExecutionStartedEvent(s.Name, s.Input, Guid.NewGuid().ToString("N"), instance.InstanceId, instance.Name, s.TaskId) { Timestamp = now }, now, s.TaskId));
+                        new ExecutionStartedEvent(s.Name, s.Input, Guid.NewGuid().ToString("N"), instance.InstanceId, instance.Name, s.TaskId, instance.ExecutionId) { Timestamp = now }, now, s.TaskId));
                     break;
                 case CreateTimerAction t:
                     messages.Add(new OutgoingMessage(instance.InstanceId, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt, TargetExecutionId = instance.ExecutionId }, t.FireAt));
@@ -315,7 +315,7 @@ public sealed class DurableTaskWorker : BackgroundService
         {
             if (outcome.ContinuedAsNew)
             {
-                var started = new ExecutionStartedEvent(instance.Name, outcome.NewInput, Guid.NewGuid().ToString("N"), instance.ParentInstanceId, null, instance.ParentTaskId) { Timestamp = now };
+                var started = new ExecutionStartedEvent(instance.Name, outcome.NewInput, Guid.NewGuid().ToString("N"), instance.ParentInstanceId, null, instance.ParentTaskId, parentExecutionId) { Timestamp = now };
                 history = [new OrchestratorStartedEvent { Timestamp = now }, started, .. outcome.CarryoverEvents ?? []];
                 replace = true;
                 record = record with
@@ -332,7 +332,7 @@ public sealed class DurableTaskWorker : BackgroundService
                 record = record with { Status = outcome.Status, Output = outcome.Output, Failure = outcome.Failure, CompletedAt = now };
                 if (instance.ParentInstanceId is not null)
                 {
-                    messages.Add(ParentNotification(instance, outcome, now));
+                    messages.Add(ParentNotification(instance, outcome, now, parentExecutionId));
                 }
             }
         }
@@ -349,13 +349,13 @@ public sealed class DurableTaskWorker : BackgroundService
         };
     }
 
-    private static OutgoingMessage ParentNotification(InstanceRecord instance, ExecutionOutcome outcome, DateTime now)
+    private static OutgoingMessage ParentNotification(InstanceRecord instance, ExecutionOutcome outcome, DateTime now, string? parentExecutionId)
     {
         var parentTaskId = instance.ParentTaskId;
         HistoryEvent e = outcome.Status == OrchestrationRuntimeStatus.Completed
-            ? new SubOrchestrationInstanceCompletedEvent(parentTaskId, outcome.Output) { Timestamp = now }
+            ? new SubOrchestrationInstanceCompletedEvent(parentTaskId, outcome.Output) { Timestamp = now, TargetExecutionId = parentExecutionId }
             : new SubOrchestrationInstanceFailedEvent(parentTaskId, outcome.Failure ?? new TaskFailureDetails(
-                "Serverless.DurableTask.OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' ended as {outcome.Status}: {outcome.Output}")) { Timestamp = now };
+                "Serverless.DurableTask.OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' ended as {outcome.Status}: {outcome.Output}")) { Timestamp = now, TargetExecutionId = parentExecutionId };
         return new OutgoingMessage(instance.ParentInstanceId!, e, now);
     }
 

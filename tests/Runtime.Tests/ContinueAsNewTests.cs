@@ -84,6 +84,64 @@ public sealed class ContinueAsNewTests
     }
 
     [Fact]
+    public async Task ContinueAsNew_SubOrchestrationOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration()
+    {
+        // Arrange: generation 0 races a sub-orchestration (task #0) against an event; the event wins and it continues
+        // as new. Generation 1's task #0 is an activity; the old child finishes first.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, string>("Sleep", async (_, ms) =>
+            {
+                await Task.Delay(ms);
+                return $"slept {ms} ms";
+            })
+            .AddOrchestratorFunc<string>("Child", ctx => ctx.CallActivityAsync<string>("Sleep", 300))
+            .AddOrchestratorFunc<int, string>("Parent", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await Task.WhenAny(ctx.CallSubOrchestratorAsync<string>("Child"), ctx.WaitForExternalEvent<string>("Go"));
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                return await ctx.CallActivityAsync<string>("Sleep", 900);
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent", 0);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Go", "now");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("slept 900 ms", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_InsideSubOrchestration_ParentStillReceivesResult()
+    {
+        // Arrange: the child continues as new twice; its final result must still reach the parent's waiting task.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, int>("Countdown", (ctx, n) =>
+            {
+                if (n > 0)
+                {
+                    ctx.ContinueAsNew(n - 1);
+                }
+
+                return Task.FromResult(n + 100);
+            })
+            .AddOrchestratorFunc<int>("Parent", ctx => ctx.CallSubOrchestratorAsync<int>("Countdown", 2)));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(100, result.ReadOutputAs<int>());
+    }
+
+    [Fact]
     public async Task ContinueAsNew_EventArrivesInSameStepAfterTrigger_CarriedOverToNextGeneration()
     {
         // Arrange: generation 0 continues as new when its timer fires. While it is suspended the timer comes due and

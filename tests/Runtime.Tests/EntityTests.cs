@@ -49,6 +49,25 @@ public sealed class EntityTests
     }
 
     [Fact]
+    public async Task CallEntity_AsyncOperation_ReturnsAwaitedResultAndKeepsState()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => Tasks(r
+            .AddOrchestratorFunc<int[]>("AsyncCalls", async ctx =>
+            {
+                var counter = new EntityInstanceId(nameof(Counter), "async");
+                return [await ctx.Entities.CallEntityAsync<int>(counter, "AddAndGetAsync", 2), await ctx.Entities.CallEntityAsync<int>(counter, "AddAndGetAsync", 3)];
+            })));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("AsyncCalls");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal([2, 5], result.ReadOutputAs<int[]>()!);
+    }
+
+    [Fact]
     public async Task SignalEntity_FromOrchestration_Delivered()
     {
         // Arrange

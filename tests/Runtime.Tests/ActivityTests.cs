@@ -166,11 +166,7 @@ public sealed class ActivityTests
         var attempts = new CallCounter();
         var policy = new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromMilliseconds(20), backoffCoefficient: 2);
         await using var hub = await TestHub.StartAsync(r => r
-            .AddActivityFunc<object?, string>("Broken", (_, _) =>
-            {
-                var attempt = attempts.Increment();
-                return attempt > 0 ? throw new InvalidOperationException($"attempt {attempt} failed") : "unreachable";
-            })
+            .AddActivityFunc<object?, string>("Broken", (_, _) => Fail.Always(attempts, "broken"))
             .AddOrchestratorFunc<string>("GivesUp", ctx => ctx.CallActivityAsync<string>("Broken", null, TaskOptions.FromRetryPolicy(policy))));
 
         // Act
@@ -181,7 +177,7 @@ public sealed class ActivityTests
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         Assert.Equal(3, attempts.Value);
         Assert.Equal(typeof(TaskFailedException).FullName, result.FailureDetails!.ErrorType);
-        Assert.Equal("attempt 3 failed", result.FailureDetails.InnerFailure!.ErrorMessage);
+        Assert.Equal("broken (attempt 3)", result.FailureDetails.InnerFailure!.ErrorMessage);
     }
 
     [Fact]
@@ -211,6 +207,46 @@ public sealed class ActivityTests
         Assert.Equal(typeof(ArgumentException).FullName, result.FailureDetails!.InnerFailure!.ErrorType);
         var history = await hub.Client.GetInstanceHistoryAsync(id);
         Assert.DoesNotContain(history, e => e.EventType == "TimerCreated");
+    }
+
+    [Fact]
+    public async Task RetryPolicy_BackoffCoefficientAndMaxInterval_TimerDelaysGrowThenCap()
+    {
+        // Arrange: 50 ms, doubled each retry, capped at 120 ms: 50, 100, 120.
+        var attempts = new CallCounter();
+        var policy = new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromMilliseconds(50), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMilliseconds(120));
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("AlwaysFails", (_, _) => Fail.Always(attempts, "no"))
+            .AddOrchestratorFunc<string>("Backoff", ctx => ctx.CallActivityAsync<string>("AlwaysFails", null, TaskOptions.FromRetryPolicy(policy))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Backoff");
+        await hub.WaitForCompletionAsync(id);
+
+        // Assert: each retry timer's due time minus the time it was created is the policy's delay.
+        var timers = (await hub.Client.GetInstanceHistoryAsync(id)).Where(e => e.EventType == "TimerCreated").ToList();
+        var delays = timers.Select(t => DateTimeOffset.Parse(t.Data!, System.Globalization.CultureInfo.InvariantCulture) - t.Timestamp).ToList();
+        Assert.Equal([TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(120)], delays);
+        Assert.Equal(4, attempts.Value);
+    }
+
+    [Fact]
+    public async Task RetryPolicy_RetryTimeoutElapsed_StopsBeforeMaxAttempts()
+    {
+        // Arrange: up to 20 attempts 100 ms apart, but no retries once 350 ms have passed.
+        var attempts = new CallCounter();
+        var policy = new RetryPolicy(maxNumberOfAttempts: 20, firstRetryInterval: TimeSpan.FromMilliseconds(100), retryTimeout: TimeSpan.FromMilliseconds(350));
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("AlwaysFails", (_, _) => Fail.Always(attempts, "no"))
+            .AddOrchestratorFunc<string>("Bounded", ctx => ctx.CallActivityAsync<string>("AlwaysFails", null, TaskOptions.FromRetryPolicy(policy))));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Bounded");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: at least one retry, and no more than fit into 350 ms when each retry waits 100 ms.
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.InRange(attempts.Value, 2, 5);
     }
 
     [Fact]

@@ -84,6 +84,105 @@ public sealed class ContinueAsNewTests
     }
 
     [Fact]
+    public async Task ContinueAsNew_SubOrchestrationOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration()
+    {
+        // Arrange: generation 0 races a sub-orchestration (task #0) against an event; the event wins and it continues
+        // as new. Generation 1's task #0 is an activity; the old child finishes first.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, string>("Sleep", async (_, ms) =>
+            {
+                await Task.Delay(ms);
+                return $"slept {ms} ms";
+            })
+            .AddOrchestratorFunc<string>("Child", ctx => ctx.CallActivityAsync<string>("Sleep", 300))
+            .AddOrchestratorFunc<int, string>("Parent", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await Task.WhenAny(ctx.CallSubOrchestratorAsync<string>("Child"), ctx.WaitForExternalEvent<string>("Go"));
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                return await ctx.CallActivityAsync<string>("Sleep", 900);
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent", 0);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Go", "now");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("slept 900 ms", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_InsideSubOrchestration_ParentStillReceivesResult()
+    {
+        // Arrange: the child continues as new twice; its final result must still reach the parent's waiting task.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, int>("Countdown", (ctx, n) =>
+            {
+                if (n > 0)
+                {
+                    ctx.ContinueAsNew(n - 1);
+                }
+
+                return Task.FromResult(n + 100);
+            })
+            .AddOrchestratorFunc<int>("Parent", ctx => ctx.CallSubOrchestratorAsync<int>("Countdown", 2)));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(100, result.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_EventArrivesInSameStepAfterTrigger_CarriedOverToNextGeneration()
+    {
+        // Arrange: generation 0 continues as new when its timer fires. While it is suspended the timer comes due and
+        // an event arrives, so after the resume the timer firing and the event are delivered in one step, in that order.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int, string>("Relay", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    ctx.SetCustomStatus("timer set");
+                    await ctx.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                try
+                {
+                    return await ctx.WaitForExternalEvent<string>("Item", TimeSpan.FromSeconds(1));
+                }
+                catch (TimeoutException)
+                {
+                    return "the event was lost";
+                }
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Relay", 0);
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "timer set");
+        await hub.Client.SuspendInstanceAsync(id);
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+        var timer = (await hub.Client.GetInstanceHistoryAsync(id)).Single(e => e.EventType == "TimerCreated");
+        await hub.Client.RaiseEventAsync(id, "Item", "carried");
+        await Clock.WaitPastAsync(DateTimeOffset.Parse(timer.Data!, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Act
+        await hub.Client.ResumeInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal("carried", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task ContinueAsNew_PreserveUnprocessedEventsFalse_EventsDropped()
     {
         // Arrange
@@ -146,6 +245,80 @@ public sealed class ContinueAsNewTests
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal(30, result.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_TimeoutTimerOfPreviousGenerationFiresLater_IgnoredByNextGeneration()
+    {
+        // Arrange: generation 0 waits with a 300 ms timeout (timer #0), gets the event at once and continues as new;
+        // generation 1's task #0 is a 900 ms activity. The old timer fires while that activity runs.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Slow", async (_, _) =>
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(900));
+                return "slow result";
+            })
+            .AddOrchestratorFunc<int, string>("Monitor", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    try
+                    {
+                        await ctx.WaitForExternalEvent<string>("Go", TimeSpan.FromMilliseconds(300));
+                    }
+                    catch (TimeoutException)
+                    {
+                        // Only on a very slow machine; then no stale timer is left and the test proves nothing more.
+                    }
+
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                return await ctx.CallActivityAsync<string>("Slow");
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Monitor", 0);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Go", "now");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("slow result", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_ActivityOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration()
+    {
+        // Arrange: generation 0 races an activity (task #0) against an event; the event wins and it continues as new.
+        // Generation 1's task #0 is another activity; the old one finishes first.
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<int, string>("Sleep", async (_, ms) =>
+            {
+                await Task.Delay(ms);
+                return $"slept {ms} ms";
+            })
+            .AddOrchestratorFunc<int, string>("Racer", async (ctx, generation) =>
+            {
+                if (generation == 0)
+                {
+                    await Task.WhenAny(ctx.CallActivityAsync<string>("Sleep", 300), ctx.WaitForExternalEvent<string>("Go"));
+                    ctx.ContinueAsNew(1);
+                    return "continued";
+                }
+
+                return await ctx.CallActivityAsync<string>("Sleep", 900);
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Racer", 0);
+
+        // Act
+        await hub.Client.RaiseEventAsync(id, "Go", "now");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("slept 900 ms", result.ReadOutputAs<string>());
     }
 
     private static void Loop(DurableTaskRegistry r) => r

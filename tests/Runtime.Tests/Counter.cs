@@ -13,6 +13,14 @@ public sealed class Counter : TaskEntity<int>
 
     public int Get() => State;
 
+    /// <summary>An asynchronous operation: its awaited result is the operation's result.</summary>
+    public async Task<int> AddAndGetAsync(int amount)
+    {
+        await Task.Yield();
+        State += amount;
+        return State;
+    }
+
     public void Reset() => State = 0;
 
     /// <summary>Changes the state and then throws: the change must not be kept.</summary>

@@ -49,6 +49,25 @@ public sealed class EntityTests
     }
 
     [Fact]
+    public async Task CallEntity_AsyncOperation_ReturnsAwaitedResultAndKeepsState()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => Tasks(r
+            .AddOrchestratorFunc<int[]>("AsyncCalls", async ctx =>
+            {
+                var counter = new EntityInstanceId(nameof(Counter), "async");
+                return [await ctx.Entities.CallEntityAsync<int>(counter, "AddAndGetAsync", 2), await ctx.Entities.CallEntityAsync<int>(counter, "AddAndGetAsync", 3)];
+            })));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("AsyncCalls");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal([2, 5], result.ReadOutputAs<int[]>()!);
+    }
+
+    [Fact]
     public async Task SignalEntity_FromOrchestration_Delivered()
     {
         // Arrange
@@ -234,6 +253,26 @@ public sealed class EntityTests
 
         // Assert
         Assert.Equal(3, entity!.ReadStateAs<int>());
+    }
+
+    [Fact]
+    public async Task SignalEntity_ScheduledSignalTime_AppliedNotBeforeThatTime()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Tasks);
+        var id = new EntityInstanceId(nameof(Counter), "later");
+        var signalTime = DateTimeOffset.UtcNow.AddMilliseconds(600);
+
+        // Act
+        await hub.Client.Entities.SignalEntityAsync(id, "Add", 4, new SignalEntityOptions { SignalTime = signalTime });
+        var before = await hub.Client.Entities.GetEntityAsync(id);
+        var entity = await hub.WaitForEntityAsync(id, e => e is not null);
+
+        // Assert: the store keeps times in whole milliseconds, so compare at that precision.
+        Assert.True(before is null, $"the signal was applied at {before?.LastModifiedTime:o}, before its time {signalTime:o}");
+        var due = signalTime.AddTicks(-(signalTime.Ticks % TimeSpan.TicksPerMillisecond));
+        Assert.True(entity!.LastModifiedTime >= due, $"applied at {entity.LastModifiedTime:o}, before {signalTime:o}");
+        Assert.Equal(4, entity.ReadStateAs<int>());
     }
 
     private static void Tasks(DurableTaskRegistry r) => r.AddEntity<Counter>();

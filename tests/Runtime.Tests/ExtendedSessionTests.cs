@@ -63,6 +63,77 @@ public sealed class ExtendedSessionTests
         Assert.Equal(Decisions(await replaying.Client.GetInstanceHistoryAsync(b)), Decisions(await cached.Client.GetInstanceHistoryAsync(a)));
     }
 
+    [Fact]
+    public async Task ExtendedSessions_IdleLongerThanTimeout_EvictedAndReplayedCorrectly()
+    {
+        // Arrange: the orchestration idles on a 300 ms timer, longer than the 50 ms idle timeout.
+        var starts = new CallCounter();
+        await using var hub = await TestHub.StartAsync(
+            r => r
+                .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)
+                .AddOrchestratorFunc<int, int>("Idler", async (ctx, x) =>
+                {
+                    starts.Increment();
+                    x = await ctx.CallActivityAsync<int>("Increment", x);
+                    await ctx.CreateTimer(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+                    return await ctx.CallActivityAsync<int>("Increment", x);
+                }),
+            o =>
+            {
+                o.ExtendedSessionsEnabled = true;
+                o.ExtendedSessionIdleTimeout = TimeSpan.FromMilliseconds(50);
+            });
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Idler", 0);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert: the cached executor was dropped while idle and the instance replayed from history to the same result.
+        Assert.Equal(2, result.ReadOutputAs<int>());
+        Assert.True(starts.Value >= 2, $"the orchestrator started {starts.Value} time(s); the idle session was not evicted");
+    }
+
+    [Fact]
+    public async Task ExtendedSessions_ManyWaitingInstances_CacheBoundedByCacheSize()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(
+            r => r.AddOrchestratorFunc<string>("Waiter", async ctx =>
+            {
+                ctx.SetCustomStatus("waiting");
+                return await ctx.WaitForExternalEvent<string>("Go");
+            }),
+            o =>
+            {
+                o.ExtendedSessionsEnabled = true;
+                o.ExtendedSessionCacheSize = 5;
+            });
+
+        // Act
+        var ids = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            ids.Add(await hub.Client.ScheduleNewOrchestrationInstanceAsync("Waiter"));
+        }
+
+        foreach (var id in ids)
+        {
+            await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
+        }
+
+        var cached = hub.Worker.CachedSessions;
+        foreach (var id in ids)
+        {
+            await hub.Client.RaiseEventAsync(id, "Go", id);
+        }
+
+        var results = await Task.WhenAll(ids.Select(id => hub.WaitForCompletionAsync(id)));
+
+        // Assert: at most 5 waiting instances stay in memory; the evicted ones replay from their rows when the event comes.
+        Assert.InRange(cached, 1, 5);
+        Assert.All(results, r => Assert.Equal(r.InstanceId, r.ReadOutputAs<string>()));
+    }
+
     private static void Chain(DurableTaskRegistry r, CallCounter starts) => r
         .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)
         .AddOrchestratorFunc<int, int>("Chain", async (ctx, x) =>

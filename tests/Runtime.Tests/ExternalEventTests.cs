@@ -48,6 +48,33 @@ public sealed class ExternalEventTests
     }
 
     [Fact]
+    public async Task RaiseEvent_100Concurrent_EachDeliveredExactlyOnce()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddOrchestratorFunc<int>("Summer", async ctx =>
+            {
+                var sum = 0;
+                for (var i = 0; i < 100; i++)
+                {
+                    sum += await ctx.WaitForExternalEvent<int>("Number");
+                }
+
+                return sum;
+            }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Summer");
+
+        // Act
+        await Task.WhenAll(Enumerable.Range(1, 100).Select(i => hub.Client.RaiseEventAsync(id, "Number", i)));
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(5050, result.ReadOutputAs<int>());
+        Assert.Equal(100, (await hub.Client.GetInstanceHistoryAsync(id)).Count(e => e.EventType == "EventRaised"));
+    }
+
+    [Fact]
     public async Task RaiseEvent_TwoNames_EachWaitGetsItsOwnEvent()
     {
         // Arrange

@@ -89,9 +89,11 @@ public sealed class GracefulStopTests
         var runs = new CallCounter();
         var cancelled = new CallCounter();
         var started = new Signal();
+        var keys = new System.Collections.Concurrent.ConcurrentQueue<string>();
         void Tasks(DurableTaskRegistry r) => r
             .AddActivityFunc<object?, string>("Endless", async (ctx, _) =>
             {
+                keys.Enqueue(ctx.IdempotencyKey);
                 if (runs.Increment() == 1)
                 {
                     started.Set();
@@ -119,10 +121,12 @@ public sealed class GracefulStopTests
         await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
         var result = await second.WaitForCompletionAsync(id);
 
-        // Assert: the cancelled run was not recorded as a failure; the activity ran again after the restart.
+        // Assert: the cancelled run was not recorded as a failure; the activity ran again after the restart, with the same idempotency key.
         Assert.Equal(1, cancelled.Value);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal("run 2", result.ReadOutputAs<string>());
         Assert.DoesNotContain(await second.Client.GetInstanceHistoryAsync(id), e => e.EventType == "TaskFailed");
+        Assert.Equal(2, keys.Count);
+        Assert.Single(keys.Distinct());
     }
 }

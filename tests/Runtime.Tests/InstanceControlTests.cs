@@ -140,6 +140,39 @@ public sealed class InstanceControlTests
     }
 
     [Fact]
+    public async Task Restart_ActivityOfTerminatedRunCompletesLater_ResultNotDeliveredToNewRun()
+    {
+        // Arrange: run 1's activity (task #0) is still running when run 1 is terminated and restarted under the same id.
+        var invocations = new CallCounter();
+        var firstRunning = new Signal();
+        await using var hub = await TestHub.StartAsync(r => r
+            .AddActivityFunc<object?, string>("Sleep", async (_, _) =>
+            {
+                var invocation = invocations.Increment();
+                if (invocation == 1)
+                {
+                    firstRunning.Set();
+                }
+
+                await Task.Delay(invocation == 1 ? 300 : 900);
+                return $"invocation {invocation}";
+            })
+            .AddOrchestratorFunc<string>("Sleeper", ctx => ctx.CallActivityAsync<string>("Sleep")));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper");
+        await firstRunning.WaitAsync();
+        await hub.Client.TerminateInstanceAsync(id, "restart it");
+        await hub.WaitForCompletionAsync(id);
+
+        // Act
+        await hub.Client.RestartAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.True(result.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{result.RuntimeStatus}: {result.FailureDetails}");
+        Assert.Equal("invocation 2", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task Restart_RunningInstanceSameId_ThrowsAlreadyExists()
     {
         // Arrange
@@ -179,6 +212,54 @@ public sealed class InstanceControlTests
 
         // Act + Assert
         await Assert.ThrowsAsync<ArgumentException>(() => hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions(instanceId)));
+    }
+
+    [Fact]
+    public async Task ScheduleNew_UnregisteredOrchestrator_FailsWithTaskNotRegistered()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(Approver);
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("NoSuchOrchestrator");
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal(typeof(TaskNotRegisteredException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Contains("NoSuchOrchestrator", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Suspend_TimerDueWhileSuspended_FiresOnlyAfterResume()
+    {
+        // Arrange
+        await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Napper", async ctx =>
+        {
+            ctx.SetCustomStatus("napping");
+            await ctx.CreateTimer(TimeSpan.FromMilliseconds(400), CancellationToken.None);
+            return "woke";
+        }));
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Napper");
+        await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "napping");
+        await hub.Client.SuspendInstanceAsync(id);
+        await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
+        var timer = (await hub.Client.GetInstanceHistoryAsync(id)).Single(e => e.EventType == "TimerCreated");
+
+        // Act: wait past the timer's due time, then resume.
+        await Clock.WaitPastAsync(DateTimeOffset.Parse(timer.Data!, System.Globalization.CultureInfo.InvariantCulture));
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hub.Client.WaitForInstanceCompletionAsync(id, cancellation: shortWait.Token));
+        }
+
+        var resumedAt = DateTimeOffset.UtcNow;
+        await hub.Client.ResumeInstanceAsync(id);
+        var result = await hub.WaitForCompletionAsync(id);
+
+        // Assert
+        Assert.Equal("woke", result.ReadOutputAs<string>());
+        Assert.True(result.LastUpdatedAt >= resumedAt.AddMilliseconds(-1), "completed before it was resumed");
     }
 
     private static void Approver(DurableTaskRegistry r) => r

@@ -23,7 +23,7 @@ public sealed class LeaseAndDeadLetterTests
         var attempts = new CallCounter();
         await using var hub = await TestHub.StartAsync(
             r => r
-                .AddActivityFunc<object?, string>("Throws", (_, _) => attempts.Increment() > 0 ? throw new InvalidOperationException("bad") : "unreachable")
+                .AddActivityFunc<object?, string>("Throws", (_, _) => Fail.Always(attempts, "bad"))
                 .AddOrchestratorFunc<string>("CallsThrows", ctx => ctx.CallActivityAsync<string>("Throws")),
             o => o.MaxDequeueCount = MaxDequeueCount);
 
@@ -158,6 +158,56 @@ public sealed class LeaseAndDeadLetterTests
     }
 
     [Fact]
+    public async Task SubOrchestration_DeadLettered_ParentSeesTaskFailedException()
+    {
+        // Arrange: the child's activity is poisoned (taken and given back until MaxDequeueCount), so the child is dead-lettered.
+        var workRuns = new CallCounter();
+        var blockerRunning = new Signal();
+        var releaseBlocker = new Signal();
+        await using var hub = await TestHub.StartAsync(
+            r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns)
+                .AddOrchestratorFunc<string>("Parent", async ctx =>
+                {
+                    try
+                    {
+                        return await ctx.CallSubOrchestratorAsync<string>("WorkOrchestration", null, new SubOrchestrationOptions(instanceId: "poisoned-child"));
+                    }
+                    catch (TaskFailedException ex)
+                    {
+                        return $"child failed: {ex.FailureDetails.ErrorType}";
+                    }
+                }),
+            o =>
+            {
+                o.MaxDequeueCount = MaxDequeueCount;
+                o.MaxConcurrentActivityFunctions = 1;
+            });
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await hub.Client.ScheduleNewOrchestrationInstanceAsync("BlockerOrchestration");
+        await blockerRunning.WaitAsync();
+        var first = hub.Store.LockNextActivityWorkItemAsync(cts.Token);
+        var parent = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var item = await first;
+        for (var delivery = 0; delivery < MaxDequeueCount; delivery++)
+        {
+            await hub.Store.AbandonActivityWorkItemAsync(item);
+            if (delivery < MaxDequeueCount - 1)
+            {
+                item = await hub.Store.LockNextActivityWorkItemAsync(cts.Token);
+            }
+        }
+
+        // Act
+        releaseBlocker.Set();
+        var child = await hub.WaitForCompletionAsync("poisoned-child");
+        var result = await hub.WaitForCompletionAsync(parent);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, child.RuntimeStatus);
+        Assert.Equal("child failed: Serverless.DurableTask.PoisonMessage", result.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task ActivityLease_HolderNeverCompletes_WorkerRunsItAfterLeaseExpires()
     {
         // Arrange
@@ -231,14 +281,14 @@ public sealed class LeaseAndDeadLetterTests
     public async Task ActivityLease_ActivityRunsLongerThanLease_LeaseRenewedAndNotRedelivered()
     {
         // Arrange
-        var lease = TimeSpan.FromMilliseconds(400);
+        var lease = TimeSpan.FromSeconds(1);
         var runs = new CallCounter();
         await using var hub = await TestHub.StartAsync(
             r => r
                 .AddActivityFunc<object?, string>("Long", async (_, _) =>
                 {
                     runs.Increment();
-                    await Task.Delay(lease * 3);
+                    await Task.Delay(lease * 1.6);
                     return "long done";
                 })
                 .AddOrchestratorFunc<string>("UsesLong", ctx => ctx.CallActivityAsync<string>("Long")),
@@ -330,10 +380,24 @@ public sealed class LeaseAndDeadLetterTests
         Assert.Equal(("message", id), (dead.Kind, dead.InstanceId));
     }
 
+    [Fact]
+    public async Task SecondHost_SameDatabaseWhileFirstRuns_RefusesToStart()
+    {
+        // Arrange: the in-memory queues and leases assume one owner per database file.
+        await using var first = await TestHub.StartAsync(_ => { });
+
+        // Act
+        await using var second = TestHub.Create(_ => { }, directory: first.Directory);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(second.RunAsync);
+
+        // Assert
+        Assert.Contains("in use by another host", error.Message, StringComparison.Ordinal);
+    }
+
     private static SqliteOrchestrationStore OpenStore(string directory) =>
         new("test", new SqliteStoreOptions { DatabasePath = TestHub.DatabasePathIn(directory) }, TimeSpan.FromSeconds(30));
 
-    private static void BlockerAndWork(DurableTaskRegistry r, Signal blockerRunning, Signal releaseBlocker, CallCounter workRuns, ConcurrentQueue<int>? deliveries = null) => r
+    private static DurableTaskRegistry BlockerAndWork(DurableTaskRegistry r, Signal blockerRunning, Signal releaseBlocker, CallCounter workRuns, ConcurrentQueue<int>? deliveries = null) => r
         .AddActivityFunc<object?, string>("Blocker", async (_, _) =>
         {
             blockerRunning.Set();

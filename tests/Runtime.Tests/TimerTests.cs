@@ -85,11 +85,11 @@ public sealed class TimerTests
     }
 
     [Fact]
-    public async Task CreateTimer_HubStoppedBeforeDue_FiresAfterRestart()
+    public async Task CreateTimer_HubStoppedBeforeDue_FiresAfterRestartNotBeforeDueTime()
     {
-        // Arrange
+        // Arrange: 30 instances with timers due after the restart; the reloaded due times must stay exact.
         using var dir = new TempDirectory();
-        var delay = TimeSpan.FromMilliseconds(600);
+        var delay = TimeSpan.FromMilliseconds(500);
         void Tasks(DurableTaskRegistry r) => r
             .AddOrchestratorFunc<TimerResult>("Sleeper", async ctx =>
             {
@@ -98,21 +98,28 @@ public sealed class TimerTests
                 return new TimerResult(due, ctx.CurrentUtcDateTime);
             });
 
-        string id;
+        var ids = new List<string>();
         await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
         {
-            id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper");
-            await first.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "TimerCreated"));
+            for (var i = 0; i < 30; i++)
+            {
+                ids.Add(await first.Client.ScheduleNewOrchestrationInstanceAsync("Sleeper"));
+            }
+
+            foreach (var id in ids)
+            {
+                await first.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "TimerCreated"));
+            }
         }
 
         // Act
         await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
-        var result = await second.WaitForCompletionAsync(id);
+        var results = await Task.WhenAll(ids.Select(id => second.WaitForCompletionAsync(id)));
 
         // Assert
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
-        var fired = result.ReadOutputAs<TimerResult>()!;
-        Assert.True(fired.ResumedAt >= fired.Due, $"resumed at {fired.ResumedAt:o}, before the due time {fired.Due:o}");
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        Assert.All(results.Select(r => r.ReadOutputAs<TimerResult>()!), fired =>
+            Assert.True(fired.ResumedAt >= fired.Due, $"resumed at {fired.ResumedAt:o}, before the due time {fired.Due:o}"));
     }
 
     [Fact]
@@ -165,8 +172,8 @@ public sealed class TimerTests
         await using var hub = await TestHub.StartAsync(r => r
             .AddOrchestratorFunc<string>("Patient", async ctx =>
             {
-                var value = await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(300));
-                await ctx.CreateTimer(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+                var value = await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(800));
+                await ctx.CreateTimer(TimeSpan.FromMilliseconds(1000), CancellationToken.None);
                 return value;
             }));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Patient");
@@ -212,7 +219,7 @@ public sealed class TimerTests
         // Arrange
         await using var hub = await TestHub.StartAsync(r => r
             .AddOrchestratorFunc<string>("Scheduled", ctx => ctx.WaitForExternalEvent<string>("Early")));
-        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(700);
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(1200);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));
 
         // Act: the event is processed (recorded) before the orchestration starts.

@@ -39,6 +39,13 @@ internal abstract record HistoryEvent
     [JsonPropertyName("ts")]
     public DateTime Timestamp { get; init; }
 
+    /// <summary>
+    /// Gets the execution a completion message (timer firing, activity result) is addressed to, or null. Task ids restart
+    /// at 0 in every execution, so a completion for an earlier execution (before ContinueAsNew or a restart) is dropped.
+    /// </summary>
+    [JsonPropertyName("x")]
+    public string? TargetExecutionId { get; init; }
+
     /// <summary>Gets whether this is a control message (terminate, suspend, resume) that is delivered even to a suspended instance.</summary>
     [JsonIgnore]
     public virtual bool IsControl => false;
@@ -47,7 +54,8 @@ internal abstract record HistoryEvent
 /// <summary>Marks the start of a step; its timestamp is the orchestration's current time for the step.</summary>
 internal sealed record OrchestratorStartedEvent : HistoryEvent;
 
-internal sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, string? ParentInstanceId = null, string? ParentName = null, int ParentTaskId = -1) : HistoryEvent;
+/// <summary>Starts an execution. A sub-orchestration records its parent's execution, so its result reaches only that execution.</summary>
+internal sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, string? ParentInstanceId = null, string? ParentName = null, int ParentTaskId = -1, string? ParentExecutionId = null) : HistoryEvent;
 
 internal sealed record ExecutionCompletedEvent(OrchestrationRuntimeStatus Status, string? Result, TaskFailureDetails? Failure) : HistoryEvent;
 

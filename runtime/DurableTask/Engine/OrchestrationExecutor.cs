@@ -27,6 +27,9 @@ internal sealed class OrchestrationExecutor
 
     public bool IsCompleted => _outcome is not null;
 
+    /// <summary>Gets the event that started the execution, once it has been applied.</summary>
+    public ExecutionStartedEvent? Started => _context.Started;
+
     /// <summary>Runs one step. <paramref name="past"/> is replayed; <paramref name="newEvents"/> are applied for the first time.</summary>
     public ExecutionStepResult Execute(IReadOnlyList<HistoryEvent> past, IReadOnlyList<HistoryEvent> newEvents)
     {
@@ -58,7 +61,14 @@ internal sealed class OrchestrationExecutor
             {
                 if (_outcome is not null)
                 {
-                    break;
+                    // The step consumes every message it was given: an event that arrived after the message that made the
+                    // orchestration continue as new belongs to the next execution, like the events already buffered.
+                    if (_outcome.ContinuedAsNew && _context.ContinueAsNewInput is { Preserve: true } && e is EventRaisedEvent raised)
+                    {
+                        _outcome = _outcome with { CarryoverEvents = [.. _outcome.CarryoverEvents ?? [], raised] };
+                    }
+
+                    continue;
                 }
 
                 applied.Add(e);

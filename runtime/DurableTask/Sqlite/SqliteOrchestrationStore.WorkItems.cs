@@ -220,6 +220,7 @@ internal sealed partial class SqliteOrchestrationStore
     public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
     {
         var now = DateTime.UtcNow;
+        InstanceMessage? parentNotice = null;
         return WriteAsync(
             ctx =>
             {
@@ -231,12 +232,17 @@ internal sealed partial class SqliteOrchestrationStore
                     ctx.Exec("DELETE FROM Messages WHERE id = $id", ("$id", message.Id));
                 }
 
-                FailInstance(ctx, workItem.InstanceId, reason, now);
+                parentNotice = FailInstance(ctx, workItem.InstanceId, reason, now);
                 return 0;
             },
             validate: () => _queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken,
             afterCommit: _ =>
             {
+                if (parentNotice is not null)
+                {
+                    AddMessages([parentNotice], now);
+                }
+
                 if (_queues.TryGetValue(workItem.InstanceId, out var q))
                 {
                     var ids = workItem.Messages.Select(m => m.Id).ToHashSet();
@@ -336,6 +342,7 @@ internal sealed partial class SqliteOrchestrationStore
     public Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason)
     {
         var now = DateTime.UtcNow;
+        InstanceMessage? parentNotice = null;
         return WriteAsync(
             ctx =>
             {
@@ -343,12 +350,17 @@ internal sealed partial class SqliteOrchestrationStore
                     "INSERT INTO DeadLetters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('activity', $i, $p, $r, $d, $t)",
                     ("$i", workItem.Task.InstanceId), ("$p", JsonSerializer.Serialize(workItem.Task, Json)), ("$r", reason), ("$d", workItem.Task.DequeueCount), ("$t", ToMs(now)));
                 ctx.Exec("DELETE FROM Tasks WHERE id = $id", ("$id", workItem.Task.Id));
-                FailInstance(ctx, workItem.Task.InstanceId, reason, now);
+                parentNotice = FailInstance(ctx, workItem.Task.InstanceId, reason, now);
                 return 0;
             },
             validate: () => _activities.TryGetValue(workItem.Task.Id, out var entry) && entry.LockToken == workItem.LockToken,
             afterCommit: _ =>
             {
+                if (parentNotice is not null)
+                {
+                    AddMessages([parentNotice], now);
+                }
+
                 _activities.Remove(workItem.Task.Id);
                 NotifyWatchers(workItem.Task.InstanceId);
             });
@@ -376,18 +388,29 @@ internal sealed partial class SqliteOrchestrationStore
             ("$es", r.EntityState), ("$c", ToMs(r.CreatedAt)), ("$u", ToMs(r.LastUpdatedAt)), ("$done", r.CompletedAt is { } d ? ToMs(d) : null),
             ("$p", r.ParentInstanceId), ("$pt", r.ParentTaskId), ("$h", r.HistoryCount));
 
-    private static void FailInstance(WriteContext ctx, string instanceId, string reason, DateTime now)
+    /// <summary>Marks the instance failed; when that fails a sub-orchestration, returns the message that tells its parent.</summary>
+    private InstanceMessage? FailInstance(WriteContext ctx, string instanceId, string reason, DateTime now)
     {
-        var failure = JsonSerializer.Serialize(new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason), Json);
-        ctx.Exec(
+        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason);
+        var failed = ctx.Exec(
             "UPDATE Instances SET runtime_status = 3, failure = $f, last_updated_at = $t, completed_at = $t WHERE instance_id = $id AND is_entity = 0 AND runtime_status NOT IN (1, 3, 5)",
-            ("$f", failure), ("$t", ToMs(now)), ("$id", instanceId));
+            ("$f", JsonSerializer.Serialize(details, Json)), ("$t", ToMs(now)), ("$id", instanceId));
+
+        // Without this message a parent waiting for a dead-lettered sub-orchestration would wait forever.
+        if (failed == 0 || ctx.Scalar("SELECT parent_instance_id FROM Instances WHERE instance_id = $id", ("$id", instanceId)) is not string parent)
+        {
+            return null;
+        }
+
+        var parentTaskId = Convert.ToInt32(ctx.Scalar("SELECT parent_task_id FROM Instances WHERE instance_id = $id", ("$id", instanceId)), System.Globalization.CultureInfo.InvariantCulture);
+        return InsertMessage(ctx, new OutgoingMessage(parent, new SubOrchestrationInstanceFailedEvent(parentTaskId, details) { Timestamp = now }, now));
     }
 
     private InstanceMessage InsertMessage(WriteContext ctx, OutgoingMessage message)
     {
         var id = ++_nextMessageId;
-        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMs(message.VisibleAt)), ("$e", SerializeEvent(message.Event)));
+        // Rounded up: a message reloaded after a restart must not become visible before its due time (a timer fires not before it is due).
+        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMsRoundedUp(message.VisibleAt)), ("$e", SerializeEvent(message.Event)));
         return new InstanceMessage(id, message.InstanceId, message.VisibleAt, message.Event);
     }
 

@@ -152,6 +152,12 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
     internal static long ToMs(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
 
+    internal static long ToMsRoundedUp(DateTime time)
+    {
+        var ms = ToMs(time);
+        return FromMs(ms) < DateTime.SpecifyKind(time, DateTimeKind.Utc) ? ms + 1 : ms;
+    }
+
     internal static DateTime FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
 
     internal static string SerializeEvent(HistoryEvent e) => JsonSerializer.Serialize(e, Json);

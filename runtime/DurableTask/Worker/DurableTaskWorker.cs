@@ -209,7 +209,9 @@ public sealed class DurableTaskWorker : BackgroundService
         }
 
         var newEvents = new List<HistoryEvent>(consumed.Count + 1) { new OrchestratorStartedEvent { Timestamp = now } };
-        newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent));
+        // Completions addressed to an earlier execution (work left running across ContinueAsNew or a restart) are
+        // consumed but not applied: task ids restart at 0, so they would complete the wrong task.
+        newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent && (e.TargetExecutionId ?? instance.ExecutionId) == instance.ExecutionId));
 
         var executor = _sessions.Take(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
         IReadOnlyList<HistoryEvent> past = [];
@@ -250,7 +252,7 @@ public sealed class DurableTaskWorker : BackgroundService
             result = executor.Execute(past, newEvents);
         }
 
-        var commit = BuildCommit(instance, consumed, result, status, now);
+        var commit = BuildCommit(instance, consumed, result, status, now, executor?.Started?.ParentExecutionId);
         _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, result.NewActions.Count, commit.Instance!.Status);
         try
         {
@@ -279,7 +281,7 @@ public sealed class DurableTaskWorker : BackgroundService
         }
     }
 
-    private static OrchestrationCommit BuildCommit(InstanceRecord instance, List<InstanceMessage> consumed, ExecutionStepResult result, OrchestrationRuntimeStatus status, DateTime now)
+    private static OrchestrationCommit BuildCommit(InstanceRecord instance, List<InstanceMessage> consumed, ExecutionStepResult result, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId)
     {
         var tasks = new List<ActivityTask>();
         var messages = new List<OutgoingMessage>();
@@ -293,10 +295,10 @@ public sealed class DurableTaskWorker : BackgroundService
                     break;
                 case CreateSubOrchestrationAction s:
                     instances.Add(new NewInstance(s.InstanceId, s.Name, s.Input, instance.InstanceId,
-                        new ExecutionStartedEvent(s.Name, s.Input, Guid.NewGuid().ToString("N"), instance.InstanceId, instance.Name, s.TaskId) { Timestamp = now }, now, s.TaskId));
+                        new ExecutionStartedEvent(s.Name, s.Input, Guid.NewGuid().ToString("N"), instance.InstanceId, instance.Name, s.TaskId, instance.ExecutionId) { Timestamp = now }, now, s.TaskId));
                     break;
                 case CreateTimerAction t:
-                    messages.Add(new OutgoingMessage(instance.InstanceId, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt }, t.FireAt));
+                    messages.Add(new OutgoingMessage(instance.InstanceId, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt, TargetExecutionId = instance.ExecutionId }, t.FireAt));
                     break;
                 case SendEventAction s:
                     messages.Add(new OutgoingMessage(s.InstanceId, new EventRaisedEvent(s.Name, s.Input) { Timestamp = now }, now));
@@ -325,7 +327,7 @@ public sealed class DurableTaskWorker : BackgroundService
         {
             if (outcome.ContinuedAsNew)
             {
-                var started = new ExecutionStartedEvent(instance.Name, outcome.NewInput, Guid.NewGuid().ToString("N"), instance.ParentInstanceId, null, instance.ParentTaskId) { Timestamp = now };
+                var started = new ExecutionStartedEvent(instance.Name, outcome.NewInput, Guid.NewGuid().ToString("N"), instance.ParentInstanceId, null, instance.ParentTaskId, parentExecutionId) { Timestamp = now };
                 history = [new OrchestratorStartedEvent { Timestamp = now }, started, .. outcome.CarryoverEvents ?? []];
                 replace = true;
                 record = record with
@@ -342,7 +344,7 @@ public sealed class DurableTaskWorker : BackgroundService
                 record = record with { Status = outcome.Status, Output = outcome.Output, Failure = outcome.Failure, CompletedAt = now };
                 if (instance.ParentInstanceId is not null)
                 {
-                    messages.Add(ParentNotification(instance, outcome, now));
+                    messages.Add(ParentNotification(instance, outcome, now, parentExecutionId));
                 }
             }
         }
@@ -359,13 +361,13 @@ public sealed class DurableTaskWorker : BackgroundService
         };
     }
 
-    private static OutgoingMessage ParentNotification(InstanceRecord instance, ExecutionOutcome outcome, DateTime now)
+    private static OutgoingMessage ParentNotification(InstanceRecord instance, ExecutionOutcome outcome, DateTime now, string? parentExecutionId)
     {
         var parentTaskId = instance.ParentTaskId;
         HistoryEvent e = outcome.Status == OrchestrationRuntimeStatus.Completed
-            ? new SubOrchestrationInstanceCompletedEvent(parentTaskId, outcome.Output) { Timestamp = now }
+            ? new SubOrchestrationInstanceCompletedEvent(parentTaskId, outcome.Output) { Timestamp = now, TargetExecutionId = parentExecutionId }
             : new SubOrchestrationInstanceFailedEvent(parentTaskId, outcome.Failure ?? new TaskFailureDetails(
-                "Serverless.DurableTask.OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' ended as {outcome.Status}: {outcome.Output}")) { Timestamp = now };
+                "Serverless.DurableTask.OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' ended as {outcome.Status}: {outcome.Output}")) { Timestamp = now, TargetExecutionId = parentExecutionId };
         return new OutgoingMessage(instance.ParentInstanceId!, e, now);
     }
 
@@ -469,7 +471,7 @@ public sealed class DurableTaskWorker : BackgroundService
             var input = _options.DataConverter.Deserialize(task.Input, activity.InputType);
             var context = new ActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
-            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = DateTime.UtcNow };
+            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFinished(task.Name, task.TaskId, task.InstanceId, "completed");
         }
         catch (OperationCanceledException) when (_activityAbort.IsCancellationRequested)
@@ -481,7 +483,7 @@ public sealed class DurableTaskWorker : BackgroundService
         catch (Exception ex)
         {
             var failure = TaskFailureDetails.FromException(ex);
-            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = DateTime.UtcNow };
+            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 

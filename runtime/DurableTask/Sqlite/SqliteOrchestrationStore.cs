@@ -31,7 +31,8 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     private readonly Dictionary<long, ActivityEntry> _activities = [];
     private readonly Channel<long> _readyActivities = Channel.CreateUnbounded<long>();
     private readonly Dictionary<string, List<TaskCompletionSource>> _watchers = new(StringComparer.Ordinal);
-    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: a write wakes the blocked writer thread directly, without a thread-pool hop.
+    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _shutdown = new();
     private FileStream? _lockFile;

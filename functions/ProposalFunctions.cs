@@ -4,6 +4,7 @@ using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Client;
 using Serverless.Functions;
 
@@ -16,7 +17,7 @@ public sealed record NewProposal(string? Type, JsonObject? Payload);
 public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason);
 
 /// <summary>Proposals: list, compose by hand, read, decide.</summary>
-public sealed class ProposalFunctions
+public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals)
 {
     [Function("ListProposals")]
     public static async Task<IResult> ListProposals(
@@ -33,7 +34,7 @@ public sealed class ProposalFunctions
     }
 
     [Function("CreateProposal")]
-    public static async Task<IResult> CreateProposal(
+    public async Task<IResult> CreateProposal(
         [HttpTrigger(AuthorizationLevel.User, "post", Route = "agents/{agentId}/proposals")] HttpRequest req,
         string agentId, NewProposal body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
@@ -56,7 +57,7 @@ public sealed class ProposalFunctions
         }
 
         var proposalId = $"p-{Guid.NewGuid():N}";
-        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + ApprovalDefaults.Expiry);
+        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + approvals.Value.Expiry);
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new StartOrchestrationOptions(proposalId), cancellationToken);
         return Results.Accepted($"/api/proposals/{proposalId}", new
         {

@@ -253,7 +253,9 @@ internal static partial class ProposalCases
                 Assert.NotNull(page);
                 Assert.Equal(f.WikiPageId.Replace("-", "", StringComparison.Ordinal), page["parent"]!["page_id"]!.GetValue<string>().Replace("-", "", StringComparison.Ordinal));
                 Assert.Equal(Text(p, "title"), PlainText(page["properties"]!["title"]!["title"]!));
-                Assert.Equal(Text(p, "content").Split('\n'), tools.Notion.GetBlocks(pageId).Select(BlockText));
+                // Light markdown: "- " lines become bullets, the others paragraphs.
+                var expected = Text(p, "content").Split('\n').Select(l => l.StartsWith("- ", StringComparison.Ordinal) ? ("bulleted_list_item", l[2..]) : ("paragraph", l));
+                Assert.Equal(expected, tools.Notion.GetBlocks(pageId).Select(b => (b["type"]!.GetValue<string>(), BlockText(b))));
                 break;
             }
 

@@ -38,7 +38,7 @@ public sealed class MessageFunctions(IConversationArchive archive)
 
         if (agent.Status != AgentStatus.Active)
         {
-            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" });
+            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { agentStatus = "disabled" });
         }
 
         // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.

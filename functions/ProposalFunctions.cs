@@ -49,7 +49,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
 
         if (agent.Status != AgentStatus.Active)
         {
-            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" });
+            return Problems.Conflict($"Agent '{agentId}' is disabled.", new { agentStatus = "disabled" });
         }
 
         var errors = ProposalValidator.Validate(body.Type, body.Payload);
@@ -66,7 +66,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
 
         if (ToolAvailability.NeedsGoogleAccount(body.Type!) && agent.SealedGoogleRefreshToken is null)
         {
-            return Problems.Conflict($"{agent.Name} has not connected a Google account (signed in without Google), so Gmail and Calendar are not available.", new { status = "not_connected" });
+            return Problems.Conflict($"{agent.Name} has not connected a Google account (signed in without Google), so Gmail and Calendar are not available.", new { google = "not_connected" });
         }
 
         if (body.Type == ProposalTypes.MessageAgent && await MessageTargetErrorAsync(client, agent, ProposalValidator.Text(body.Payload!, "agentId")!, cancellationToken) is { } targetError)
@@ -135,7 +135,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         if (decision != ApprovalDecision.Reject
             && (await AgentAccess.LoadAsync(client, caller, view.AgentId, cancellationToken)) is not { Status: AgentStatus.Active })
         {
-            return Problems.Conflict($"Agent '{view.AgentId}' is disabled: its proposals cannot run.", new { proposalId, status = view.Status });
+            return Problems.Conflict($"Agent '{view.AgentId}' is disabled: its proposals cannot run.", new { proposalId, proposalStatus = view.Status, agentStatus = "disabled" });
         }
 
         // The orchestration applies the first decision on a revision and ignores the others; this request waits to
@@ -195,7 +195,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
     }
 
     private static IResult NoLongerPending(ProposalView view, string? detail = null) =>
-        Problems.Conflict(detail ?? $"Proposal {view.ProposalId} is no longer pending: it is {Describe(view)}.", new { proposalId = view.ProposalId, status = view.Status, revision = view.Revision });
+        Problems.Conflict(detail ?? $"Proposal {view.ProposalId} is no longer pending: it is {Describe(view)}.", new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision });
 
     private static string Describe(ProposalView view) => view.Status == ProposalStatus.Pending ? $"at revision {view.Revision}" : view.Status;
 

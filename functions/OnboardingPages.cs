@@ -254,8 +254,6 @@ public static class OnboardingPages
 
         if (status is { Step: OnboardingSteps.Active, SealedToken: { } sealedToken, AgentId: { } agentId })
         {
-            // The link shown below must work at once, not after the directory cache's next refresh.
-            http.RequestServices.GetRequiredService<TokenAuthenticator>().Invalidate();
             var token = box.Open(sealedToken, MintUserToken.Purpose + ":" + agentId);
             var options = http.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value;
             var link = options.Link("/?token=" + token);

@@ -66,7 +66,9 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
 
         if (ToolAvailability.NeedsGoogleAccount(body.Type!) && agent.SealedGoogleRefreshToken is null)
         {
-            return Problems.Conflict($"{agent.Name} has not connected a Google account (signed in without Google), so Gmail and Calendar are not available.", new { google = "not_connected" });
+            return Problems.Conflict(agentId == Orchestrations.Agents.SystemPrompts.OrchestratorId
+                ? "No Google account is connected for the hub: the admin connects one at /oauth/google/connect-sender."
+                : $"{agent.Name} has not connected a Google account (signed in without Google), so Gmail and Calendar are not available.", new { google = "not_connected" });
         }
 
         if (body.Type == ProposalTypes.MessageAgent && await MessageTargetErrorAsync(client, agent, ProposalValidator.Text(body.Payload!, "agentId")!, cancellationToken) is { } targetError)

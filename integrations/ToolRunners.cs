@@ -103,6 +103,10 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     return new ActionResult(false, Error: $"The hub cannot run '{request.Type}' actions.");
             }
         }
+        catch (ToolNotConfiguredException ex)
+        {
+            return new ActionResult(false, Error: ex.Message);
+        }
         catch (IntegrationException ex)
         {
             return new ActionResult(false, Error: $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}", Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);

@@ -12,7 +12,7 @@ namespace CompanyHub.Tests;
 /// One hub with every company tool pointed at the fakes, Alice and Bob onboarded through the real Google sign-in, and
 /// some data in Notion and Attio for the proposals to act on. Shared by the tests of a class (they run one at a time).
 /// </summary>
-public sealed class ToolHubFixture : IAsyncLifetime
+public class ToolHubFixture : IAsyncLifetime
 {
     public ToolHub Tools { get; private set; } = null!;
 
@@ -28,7 +28,7 @@ public sealed class ToolHubFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Tools = await ToolHub.StartAsync();
+        Tools = await ToolHub.StartAsync(settings: Settings);
         Alice = await Tools.OnboardWithGoogleAsync("alice@company.com", "Alice Example");
         Bob = await Tools.OnboardWithGoogleAsync("bob@company.com", "Bob Example");
         WikiPageId = Tools.Notion.AddPage(null, "Team Wiki", "Welcome.");
@@ -46,6 +46,9 @@ public sealed class ToolHubFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Tools.DisposeAsync();
+
+    /// <summary>Gets extra hub settings.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
     /// <summary>How many write calls reached any fake, plus Bob's inbox size: unchanged means nothing was written.</summary>
     public async Task<int> WritesAsync()

@@ -115,6 +115,27 @@ public sealed partial class ToolHub : IAsyncDisposable
         return agentId;
     }
 
+    /// <summary>Onboards through the development sign-in (a hub without Google credentials); returns the agent id.</summary>
+    public async Task<string> OnboardWithDevSignInAsync(string email, string name)
+    {
+        using var admin = Admin();
+        var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
+        Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
+        var onboardingId = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
+        var inviteUrl = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{onboardingId}/invite"))!["inviteUrl"]!.GetValue<string>();
+        var code = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..];
+
+        using var browser = Hub.Http();
+        var page = await browser.PostAsync($"/invite/{code}/dev-sign-in", new FormUrlEncodedContent([new("email", email)]));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"The development sign-in answered {(int)page.StatusCode}: {html}");
+        var token = TokenInLink().Match(html).Groups[1].Value;
+        using var user = Hub.Http(token);
+        var agentId = (await user.GetFromJsonAsync<JsonObject>("/api/me"))!["agentId"]!.GetValue<string>();
+        _tokens[agentId] = token;
+        return agentId;
+    }
+
     /// <summary>Proposes by hand (the path the agent's tools use) and returns the proposal id.</summary>
     public static async Task<string> ProposeAsync(HttpClient http, string agentId, string type, JsonObject payload)
     {

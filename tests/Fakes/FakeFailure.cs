@@ -8,6 +8,8 @@ namespace CompanyHub.Fakes;
 /// <param name="RetryAt">A <c>Retry-After</c> header as an HTTP date.</param>
 /// <param name="Delay">How long to hold the request first (timeouts).</param>
 /// <param name="Endpoint">Only requests to this endpoint name; all when null.</param>
+/// <param name="DelayResponse">Process the request normally, then hold the answer this long (with status 0): the effect
+/// happens but the answer is late, or lost when the client gives up first.</param>
 public sealed record FakeFailure(
     int Count,
     int StatusCode,
@@ -15,4 +17,5 @@ public sealed record FakeFailure(
     int? RetryAfterSeconds = null,
     DateTimeOffset? RetryAt = null,
     TimeSpan? Delay = null,
-    string? Endpoint = null);
+    string? Endpoint = null,
+    TimeSpan? DelayResponse = null);

@@ -55,11 +55,13 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         }
     }
 
-    public void Disable()
+    /// <summary>Disables the agent and drops its token; returns its pending proposals, read in the same operation, for the caller to cancel.</summary>
+    public List<string> Disable()
     {
         var state = Require();
         state.Status = AgentStatus.Disabled;
         state.TokenHash = null;
+        return state.Proposals.Where(p => p.Status == "pending").Select(p => p.ProposalId).ToList();
     }
 
     public void Touch(DateTimeOffset at)

@@ -29,6 +29,6 @@ public static class AgentAccess
             return (null, Problems.NotFound(NotFoundMessage(agentId)));
         }
 
-        return agent.Status == AgentStatus.Active ? (agent, null) : (null, Problems.Conflict($"Agent '{agentId}' is disabled.", new { status = "disabled" }));
+        return agent.Status == AgentStatus.Active ? (agent, null) : (null, Problems.Conflict($"Agent '{agentId}' is disabled.", new { agentStatus = "disabled" }));
     }
 }

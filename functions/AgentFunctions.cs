@@ -64,15 +64,17 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
             return Problems.Conflict("The orchestrator agent cannot be offboarded.");
         }
 
-        await EntityCalls.CallAsync(client, AgentEntity.Id(agentId), nameof(AgentEntity.Disable), null, cancellationToken);
+        // The pending list comes from the disabling operation itself: a proposal that reaches the agent later finds
+        // it disabled and is cancelled by its own orchestration when approved.
+        var pending = await EntityCalls.CallAsync<List<string>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.Disable), null, cancellationToken) ?? [];
         await EntityCalls.CallAsync(client, DirectoryEntity.Id, nameof(DirectoryEntity.Disable), agentId, cancellationToken);
         authenticator.Invalidate();
         var cancelled = 0;
-        foreach (var proposal in agent.Proposals.Where(p => p.Status == ProposalStatus.Pending))
+        foreach (var proposalId in pending)
         {
             try
             {
-                await client.RaiseEventAsync(proposal.ProposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Cancel, Reason: "the agent was offboarded", DecidedBy: "admin"), cancellationToken);
+                await client.RaiseEventAsync(proposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Cancel, Reason: "the agent was offboarded", DecidedBy: "admin"), cancellationToken);
                 cancelled++;
             }
             catch (Serverless.DurableTask.DurableTaskException)

@@ -60,10 +60,14 @@ public static class CompanyHubApp
             o.DataDirectory = hub.DataDirectory;
             o.CompanyName = hub.CompanyName;
         });
-        if (double.TryParse(configuration["Approvals:ExpiryDays"], System.Globalization.CultureInfo.InvariantCulture, out var days) && days > 0)
+        builder.Services.Configure<ApprovalOptions>(o =>
         {
-            ApprovalDefaults.Expiry = TimeSpan.FromDays(days);
-        }
+            // Per hub, not process-wide: two hubs in one process (tests) keep their own expiry.
+            if (double.TryParse(configuration["Approvals:ExpiryDays"], System.Globalization.CultureInfo.InvariantCulture, out var days) && days > 0)
+            {
+                o.Expiry = TimeSpan.FromDays(days);
+            }
+        });
 
         builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
         builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));

@@ -33,7 +33,7 @@ public sealed class IdentityFunctions(TokenAuthenticator authenticator, IAuditLo
 
         if (agent.Status != AgentStatus.Active)
         {
-            return Problems.Conflict($"Agent '{agentId}' is {agent.Status.ToString().ToLowerInvariant()}; its token cannot be rotated.", new { status = agent.Status.ToString().ToLowerInvariant() });
+            return Problems.Conflict($"Agent '{agentId}' is {agent.Status.ToString().ToLowerInvariant()}; its token cannot be rotated.", new { agentStatus = agent.Status.ToString().ToLowerInvariant() });
         }
 
         var token = UserTokens.Create();

@@ -15,7 +15,7 @@ namespace CompanyHub.Functions;
 public sealed record OnboardingBody(string? Email, string? Name);
 
 /// <summary>Onboarding: the self-service request and the admin's invites.</summary>
-public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IAuditLog audit) : IDisposable
+public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IOptions<ApprovalOptions> approvals, IAuditLog audit) : IDisposable
 {
     private static readonly TimeSpan StepWait = TimeSpan.FromSeconds(10);
     private readonly PartitionedRateLimiter<string> _requests = PartitionedRateLimiter.Create<string, string>(address =>
@@ -47,7 +47,7 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
             var proposalId = $"p-{Guid.NewGuid():N}";
             var payload = new System.Text.Json.Nodes.JsonObject { ["email"] = body.Email!.Trim(), ["name"] = body.Name!.Trim() };
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration),
-                new ProposalRequest(proposalId, Orchestrations.Agents.SystemPrompts.OrchestratorId, "", ProposalTypes.StartOnboarding, payload, new ProposedBy("anonymous"), DateTimeOffset.UtcNow + ApprovalDefaults.Expiry),
+                new ProposalRequest(proposalId, Orchestrations.Agents.SystemPrompts.OrchestratorId, "", ProposalTypes.StartOnboarding, payload, new ProposedBy("anonymous"), DateTimeOffset.UtcNow + approvals.Value.Expiry),
                 new StartOrchestrationOptions(proposalId), cancellationToken);
             await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, $"anonymous:{address}", "onboarding.requested", null, proposalId, $"{body.Email!.Trim()} (self-service, awaiting the admin's approval)", address, "pending"), cancellationToken);
             return Results.Accepted((string?)null, new { requestId = proposalId, status = "awaiting the admin's approval", message = "The admin will review your request; if approved, the invite arrives by email." });

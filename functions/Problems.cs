@@ -19,7 +19,15 @@ public static class Problems
         {
             foreach (var p in extensions.GetType().GetProperties())
             {
-                ext[char.ToLowerInvariant(p.Name[0]) + p.Name[1..]] = p.GetValue(extensions);
+                var name = char.ToLowerInvariant(p.Name[0]) + p.Name[1..];
+
+                // An extension named like a standard member would write that JSON member twice (invalid for most parsers).
+                if (name is "type" or "title" or "status" or "detail" or "instance")
+                {
+                    throw new ArgumentException($"'{name}' is a standard problem details member, not an extension.", nameof(extensions));
+                }
+
+                ext[name] = p.GetValue(extensions);
             }
         }
 

@@ -1,9 +1,12 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using CompanyHub.Entities;
+using CompanyHub.Integrations;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
 using Serverless.Functions;
 
@@ -16,7 +19,7 @@ public sealed record NewProposal(string? Type, JsonObject? Payload);
 public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason);
 
 /// <summary>Proposals: list, compose by hand, read, decide.</summary>
-public sealed class ProposalFunctions
+public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolAvailability tools)
 {
     [Function("ListProposals")]
     public static async Task<IResult> ListProposals(
@@ -33,7 +36,7 @@ public sealed class ProposalFunctions
     }
 
     [Function("CreateProposal")]
-    public static async Task<IResult> CreateProposal(
+    public async Task<IResult> CreateProposal(
         [HttpTrigger(AuthorizationLevel.User, "post", Route = "agents/{agentId}/proposals")] HttpRequest req,
         string agentId, NewProposal body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
@@ -55,8 +58,26 @@ public sealed class ProposalFunctions
             return Problems.Invalid(errors, "The proposal is not valid.");
         }
 
+        // Refuse now what could only fail after the person approved it.
+        if (tools.WhyNot(body.Type!) is { } notConfigured)
+        {
+            return Problems.Unavailable(notConfigured);
+        }
+
+        if (ToolAvailability.NeedsGoogleAccount(body.Type!) && agent.SealedGoogleRefreshToken is null)
+        {
+            return Problems.Conflict(agentId == Orchestrations.Agents.SystemPrompts.OrchestratorId
+                ? "No Google account is connected for the hub: the admin connects one at /oauth/google/connect-sender."
+                : $"{agent.Name} has not connected a Google account (signed in without Google), so Gmail and Calendar are not available.", new { google = "not_connected" });
+        }
+
+        if (body.Type == ProposalTypes.MessageAgent && await MessageTargetErrorAsync(client, agent, ProposalValidator.Text(body.Payload!, "agentId")!, cancellationToken) is { } targetError)
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { ["payload.agentId"] = [targetError] }, "The proposal is not valid.");
+        }
+
         var proposalId = $"p-{Guid.NewGuid():N}";
-        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + ApprovalDefaults.Expiry);
+        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + approvals.Value.Expiry);
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new StartOrchestrationOptions(proposalId), cancellationToken);
         return Results.Accepted($"/api/proposals/{proposalId}", new
         {
@@ -77,7 +98,7 @@ public sealed class ProposalFunctions
     }
 
     [Function("DecideProposal")]
-    public static async Task<IResult> DecideProposal(
+    public async Task<IResult> DecideProposal(
         [HttpTrigger(AuthorizationLevel.User, "post", Route = "proposals/{proposalId}/decision")] HttpRequest req,
         string proposalId, DecisionBody body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
@@ -96,7 +117,7 @@ public sealed class ProposalFunctions
 
         if (view.Status != ProposalStatus.Pending)
         {
-            return Problems.Conflict($"Proposal {proposalId} is no longer pending: it is {view.Status}.", new { proposalId, status = view.Status });
+            return NoLongerPending(view);
         }
 
         if (decision == ApprovalDecision.Edit)
@@ -113,9 +134,72 @@ public sealed class ProposalFunctions
             }
         }
 
-        await client.RaiseEventAsync(proposalId, ApprovalDecision.EventName, new ApprovalDecision(decision, body.Changes, body.Reason, caller.Actor), cancellationToken);
-        return Results.Accepted($"/api/proposals/{proposalId}", new { proposalId, decision });
+        if (decision != ApprovalDecision.Reject
+            && (await AgentAccess.LoadAsync(client, caller, view.AgentId, cancellationToken)) is not { Status: AgentStatus.Active })
+        {
+            return Problems.Conflict($"Agent '{view.AgentId}' is disabled: its proposals cannot run.", new { proposalId, proposalStatus = view.Status, agentStatus = "disabled" });
+        }
+
+        // The orchestration applies the first decision on a revision and ignores the others; this request waits to
+        // learn whether it was the first, so that two racing decisions get one 202 and one 409.
+        var decisionId = Guid.NewGuid().ToString("N");
+        try
+        {
+            await client.RaiseEventAsync(proposalId, ApprovalDecision.EventName,
+                new ApprovalDecision(decision, body.Changes, body.Reason, caller.Actor, view.Revision, decisionId), cancellationToken);
+        }
+        catch (DurableTaskException)
+        {
+            // It finished (expired, cancelled) since it was read.
+            return NoLongerPending(await LoadAsync(client, caller, proposalId, cancellationToken) ?? view);
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(approvals.Value.DecisionWait);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(20, wait.Token);
+                var now = await LoadAsync(client, caller, proposalId, wait.Token);
+                if (now is null)
+                {
+                    continue;
+                }
+
+                if (now.DecisionId == decisionId)
+                {
+                    return Results.Accepted($"/api/proposals/{proposalId}", new { proposalId, decision, status = now.Status, revision = now.Revision });
+                }
+
+                if (now.Revision != view.Revision || now.Status != ProposalStatus.Pending)
+                {
+                    return NoLongerPending(now, $"Proposal {proposalId} was decided by another request first: it is now {Describe(now)}. Your {decision} was not applied.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The orchestration is busy: the decision is queued and will be applied unless another one came first.
+            return Results.Accepted($"/api/proposals/{proposalId}", new { proposalId, decision, status = ProposalStatus.Pending, revision = view.Revision, queued = true });
+        }
     }
+
+    private static async Task<string?> MessageTargetErrorAsync(DurableTaskClient client, AgentState sender, string target, CancellationToken cancellationToken)
+    {
+        if (target == sender.AgentId)
+        {
+            return "an agent cannot message itself.";
+        }
+
+        var peer = (await client.Entities.GetEntityAsync(AgentEntity.Id(target), true, cancellationToken))?.ReadStateAs<AgentState>();
+        return peer is { Status: AgentStatus.Active } ? null : $"there is no active agent '{target}'.";
+    }
+
+    private static IResult NoLongerPending(ProposalView view, string? detail = null) =>
+        Problems.Conflict(detail ?? $"Proposal {view.ProposalId} is no longer pending: it is {Describe(view)}.", new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision });
+
+    private static string Describe(ProposalView view) => view.Status == ProposalStatus.Pending ? $"at revision {view.Revision}" : view.Status;
 
     /// <summary>The proposal as its orchestration shows it, or null when it does not exist or is not the caller's.</summary>
     internal static async Task<ProposalView?> LoadAsync(DurableTaskClient client, Caller caller, string proposalId, CancellationToken cancellationToken)

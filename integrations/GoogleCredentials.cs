@@ -12,6 +12,11 @@ public sealed class GoogleCredentials(DurableTaskClient client, IGoogleOAuthClie
 
     public async Task<(string AccessToken, string Email)> AccessTokenAsync(string agentId, CancellationToken cancellationToken)
     {
+        if (!oauth.IsConfigured)
+        {
+            throw new ToolNotConfiguredException("Google", "Gmail and Calendar are not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.");
+        }
+
         var agent = (await client.Entities.GetEntityAsync(AgentEntity.Id(agentId), true, cancellationToken))?.ReadStateAs<AgentState>();
         if (agent?.SealedGoogleRefreshToken is not { } sealedToken)
         {

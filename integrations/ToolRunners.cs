@@ -26,6 +26,16 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 case ProposalTypes.SendEmail:
                 {
                     var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+
+                    // Every attempt of this approval sends the same Message-ID. An earlier attempt may have reached
+                    // Gmail and lost its answer (a timeout, or the host died mid-call): then Gmail already has it.
+                    var messageId = MimeMessageBuilder.MessageIdFor(request.IdempotencyKey, MimeMessageBuilder.DomainOf(email));
+                    var earlier = await gmail.SearchAsync(token, $"rfc822msgid:{messageId.Trim('<', '>')} in:anywhere", 1, cancellationToken: cancellationToken);
+                    if (earlier.Messages.Count > 0)
+                    {
+                        return new ActionResult(true, $"sent (Gmail message {earlier.Messages[0].Id}; an earlier attempt had already sent it)");
+                    }
+
                     var sent = await gmail.SendAsync(token, new EmailMessage
                     {
                         From = email,
@@ -33,6 +43,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         Cc = ProposalValidator.Emails(p, "cc"),
                         Subject = Text(p, "subject"),
                         Body = Text(p, "body"),
+                        MessageId = messageId,
                     }, cancellationToken);
                     return new ActionResult(true, $"sent (Gmail message {sent.Id})");
                 }
@@ -102,6 +113,10 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 default:
                     return new ActionResult(false, Error: $"The hub cannot run '{request.Type}' actions.");
             }
+        }
+        catch (ToolNotConfiguredException ex)
+        {
+            return new ActionResult(false, Error: ex.Message);
         }
         catch (IntegrationException ex)
         {

@@ -32,4 +32,11 @@ public sealed record EmailMessage
 
     /// <summary>Gets the Gmail thread to file the message in, for replies.</summary>
     public string? ThreadId { get; init; }
+
+    /// <summary>
+    /// Gets the <c>Message-ID</c> to send with (<c>&lt;id@domain&gt;</c>); a new random one when <c>null</c>. A
+    /// deterministic id (<see cref="MimeMessageBuilder.MessageIdFor"/>) lets a sender ask Gmail whether an earlier
+    /// attempt of the same send already went out.
+    /// </summary>
+    public string? MessageId { get; init; }
 }

@@ -71,6 +71,22 @@ public static class MimeMessageBuilder
         return text.ToString();
     }
 
+    /// <summary>
+    /// The <c>Message-ID</c> of the send identified by <paramref name="idempotencyKey"/>: the same key gives the same
+    /// id, so every attempt of one approved send carries it and Gmail can be searched for it (<c>rfc822msgid:</c>).
+    /// </summary>
+    public static string MessageIdFor(string idempotencyKey, string domain)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
+        return $"<{hash[..40]}.hub@{domain}>";
+    }
+
+    /// <summary>The domain of an address (for the right-hand side of a <c>Message-ID</c>).</summary>
+    public static string DomainOf(string? address) =>
+        address is { } a && a.LastIndexOf('@') is var at and > 0 && a[(at + 1)..].TrimEnd('>', ' ') is { Length: > 0 } domain ? domain : "companyhub.local";
+
     /// <summary>A new globally unique <c>Message-ID</c>, <c>&lt;random@domain&gt;</c>.</summary>
     public static string NewMessageId(string domain) =>
         $"<{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}@{domain}>";

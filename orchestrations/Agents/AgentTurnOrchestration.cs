@@ -4,6 +4,7 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Orchestrations.Approvals;
+using Microsoft.Extensions.Options;
 using Serverless.DurableTask;
 
 namespace CompanyHub.Orchestrations.Agents;
@@ -13,7 +14,7 @@ namespace CompanyHub.Orchestrations.Agents;
 /// their results go back to the model; write tools become proposals and the model is told they await approval; the
 /// reply ends the turn and is appended to the conversation (and, for a peer's message, sent back to the peer).
 /// </summary>
-public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnResult>
+public sealed class AgentTurnOrchestration(IOptions<ApprovalOptions> approvals) : TaskOrchestrator<TurnRequest, TurnResult>
 {
     public const int MaxToolRounds = 8;
     public const int MaxHops = 3;
@@ -105,7 +106,7 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         return new TurnResult(input.TurnId, reply, rounds, proposals, error);
     }
 
-    private static async Task<string> RunToolAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, LlmToolCall call, List<string> proposals)
+    private async Task<string> RunToolAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, LlmToolCall call, List<string> proposals)
     {
         var tool = AgentTools.Find(call.Name);
         if (tool is null)
@@ -147,7 +148,7 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         }
     }
 
-    private static async Task<string> ProposeAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, ToolSpec tool, JsonObject arguments, List<string> proposals)
+    private async Task<string> ProposeAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, ToolSpec tool, JsonObject arguments, List<string> proposals)
     {
         var payload = AgentTools.ToPayload(tool, arguments);
         var errors = ProposalValidator.Validate(tool.ProposalType, payload);
@@ -185,7 +186,7 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
 
         var proposalId = $"p-{context.NewGuid():N}";
         var by = input.Source == TurnSource.Peer && input.FromAgentId is { } from ? ProposedBy.Peer(from) : ProposedBy.Agent(agent.AgentId);
-        var expires = Now(context) + ApprovalDefaults.Expiry;
+        var expires = Now(context) + approvals.Value.Expiry;
         await context.CallActivityAsync(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, expires));
         proposals.Add(proposalId);
         return $"Proposal {proposalId} ({ProposalCard.Title(tool.ProposalType!, payload)}) awaits {agent.Name}'s approval. Nothing has been done yet; it runs only if they approve.";

@@ -49,10 +49,16 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
                 break;
             }
 
+            if (decision.Revision is { } seen && seen != view.Revision)
+            {
+                // Decided on a revision that an edit has replaced: nobody has approved what the proposal says now.
+                continue;
+            }
+
             switch (decision.Decision)
             {
                 case ApprovalDecision.Approve:
-                    view = await ExecuteAsync(context, input, view with { DecidedAt = Now(context), DecidedBy = decision.DecidedBy });
+                    view = await ExecuteAsync(context, input, view with { DecidedAt = Now(context), DecidedBy = decision.DecidedBy, DecisionId = decision.DecisionId });
                     break;
                 case ApprovalDecision.Edit when decision.Changes is { Count: > 0 } changes:
                     var edited = ProposalValidator.ApplyChanges(view.Payload, changes);
@@ -69,13 +75,14 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
                         Revision = revision,
                         Card = ProposalCard.Render(view.Type, edited, input.AgentEmail, revision),
                         Revisions = [.. view.Revisions, new ProposalRevision(view.Revision, view.Payload, decision.DecidedBy, Now(context))],
+                        DecisionId = decision.DecisionId,
                     }, $"proposal edited (revision {revision})", "edited");
                     break;
                 case ApprovalDecision.Reject:
-                    view = await PublishAsync(context, view with { Status = ProposalStatus.Rejected, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason }, "proposal rejected", "rejected");
+                    view = await PublishAsync(context, view with { Status = ProposalStatus.Rejected, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason, DecisionId = decision.DecisionId }, "proposal rejected", "rejected");
                     break;
                 case ApprovalDecision.Cancel:
-                    view = await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason }, "proposal cancelled", "cancelled");
+                    view = await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason, DecisionId = decision.DecisionId }, "proposal cancelled", "cancelled");
                     break;
                 default:
                     break;
@@ -87,20 +94,17 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
     private static async Task<ProposalView> ExecuteAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
     {
+        // An offboarded agent's proposals never run, even when a decision raced with the offboarding.
+        var agent = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.Get));
+        if (agent is { Status: AgentStatus.Disabled })
+        {
+            return await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, Reason = "the agent was offboarded" }, "proposal cancelled: the agent was offboarded", "cancelled");
+        }
+
         view = await PublishAsync(context, view with { Status = ProposalStatus.Executing }, "proposal approved", "approved");
         if (view.Type == ProposalTypes.MessageAgent)
         {
-            var target = ProposalValidator.Text(view.Payload, "agentId")!;
-            var text = ProposalValidator.Text(view.Payload, "text")!;
-            await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
-                new InboxMessage(view.ProposalId, input.AgentId, text, Now(context)));
-
-            // The peer's agent thinks about the message with its own tools; its answer comes back to the sender.
-            var hops = view.Payload["hops"] is JsonValue h && h.TryGetValue<int>(out var n) ? n : 1;
-            var mailbox = await context.CallActivityAsync<string>(EnsureMailbox.Name, target);
-            context.SendEvent(mailbox, AgentMailboxOrchestration.TurnEvent,
-                new TurnRequest($"{view.ProposalId}-reply", target, text, TurnSource.Peer, input.AgentId, view.ProposalId, hops));
-            return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"delivered to {target}", Attempts = 1 }, $"message delivered to {target}", "succeeded");
+            return await DeliverAsync(context, input, view);
         }
 
         if (view.Type == ProposalTypes.StartOnboarding)
@@ -120,7 +124,16 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         var attempts = 0;
         for (attempts = 1; attempts <= MaxAttempts; attempts++)
         {
-            result = await context.CallActivityAsync<ActionResult>(ExecuteProposalAction.Name, request);
+            try
+            {
+                result = await context.CallActivityAsync<ActionResult>(ExecuteProposalAction.Name, request);
+            }
+            catch (TaskFailedException ex)
+            {
+                // A bug or an input the tool's client refuses: not worth retrying, and the proposal must not stay "executing".
+                result = new ActionResult(false, Error: ex.FailureDetails.ErrorMessage);
+            }
+
             if (result.Succeeded || !result.Transient || attempts == MaxAttempts)
             {
                 break;
@@ -134,6 +147,28 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         return result.Succeeded
             ? await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = result.Result, Attempts = attempts }, $"action done: {result.Result}", "succeeded")
             : await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = result.Error, Attempts = attempts }, $"action failed: {result.Error}", "failed");
+    }
+
+    private static async Task<ProposalView> DeliverAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
+    {
+        var target = ProposalValidator.Text(view.Payload, "agentId")!;
+        var text = ProposalValidator.Text(view.Payload, "text")!;
+        var peer = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(target), nameof(AgentEntity.Get));
+        if (peer is not { Status: AgentStatus.Active })
+        {
+            var error = $"There is no active agent '{target}' to deliver the message to.";
+            return await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = error, Attempts = 1 }, $"action failed: {error}", "failed");
+        }
+
+        await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
+            new InboxMessage(view.ProposalId, input.AgentId, text, Now(context)));
+
+        // The peer's agent thinks about the message with its own tools; its answer comes back to the sender.
+        var hops = view.Payload["hops"] is JsonValue h && h.TryGetValue<int>(out var n) ? n : 1;
+        var mailbox = await context.CallActivityAsync<string>(EnsureMailbox.Name, target);
+        context.SendEvent(mailbox, AgentMailboxOrchestration.TurnEvent,
+            new TurnRequest($"{view.ProposalId}-reply", target, text, TurnSource.Peer, input.AgentId, view.ProposalId, hops));
+        return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"delivered to {target}", Attempts = 1 }, $"message delivered to {target}", "succeeded");
     }
 
     private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome)

@@ -56,7 +56,13 @@ public sealed record ProposedBy(string Kind, string? AgentId = null)
 public sealed record ProposalRequest(string ProposalId, string AgentId, string AgentEmail, string Type, JsonObject Payload, ProposedBy ProposedBy, DateTimeOffset ExpiresAt);
 
 /// <summary>A decision on a pending proposal, raised as the <c>ApprovalDecision</c> event.</summary>
-public sealed record ApprovalDecision(string Decision, JsonObject? Changes = null, string? Reason = null, string? DecidedBy = null)
+/// <param name="Decision">approve, edit, reject (or cancel, from offboarding).</param>
+/// <param name="Changes">The fields an edit changes.</param>
+/// <param name="Reason">Why, for a reject or cancel.</param>
+/// <param name="DecidedBy">The actor, such as <c>user:alice-company-com</c> or <c>admin</c>.</param>
+/// <param name="Revision">The revision the decider saw; a decision on a revision that an edit has since replaced is ignored. Null applies to the current one (chat).</param>
+/// <param name="DecisionId">Set by the decision request so that it can tell whether its decision was the one applied.</param>
+public sealed record ApprovalDecision(string Decision, JsonObject? Changes = null, string? Reason = null, string? DecidedBy = null, int? Revision = null, string? DecisionId = null)
 {
     public const string EventName = "ApprovalDecision";
     public const string Approve = "approve";
@@ -96,6 +102,9 @@ public sealed record ProposalView
     public string? DecidedBy { get; init; }
 
     public string? Reason { get; init; }
+
+    /// <summary>Gets the id of the last decision applied (see <see cref="ApprovalDecision.DecisionId"/>).</summary>
+    public string? DecisionId { get; init; }
 
     /// <summary>Gets what the tool answered on success (for example the sent message id), for the person to see.</summary>
     public string? Result { get; init; }

@@ -9,6 +9,8 @@ namespace CompanyHub.Fakes;
 /// <param name="Delay">How long to hold the request first (timeouts).</param>
 /// <param name="Endpoint">Only requests to this endpoint name; all when null.</param>
 /// <param name="Code">The service's error code in the body (Google's <c>reason</c>, Notion's and Attio's <c>code</c>); a default per status when null.</param>
+/// <param name="DelayResponse">Process the request normally, then hold the answer this long (with status 0): the effect
+/// happens but the answer is late, or lost when the client gives up first.</param>
 public sealed record FakeFailure(
     int Count,
     int StatusCode,
@@ -17,4 +19,5 @@ public sealed record FakeFailure(
     DateTimeOffset? RetryAt = null,
     TimeSpan? Delay = null,
     string? Endpoint = null,
-    string? Code = null);
+    string? Code = null,
+    TimeSpan? DelayResponse = null);

@@ -88,6 +88,13 @@ public abstract class FakeServer : IAsyncDisposable
     public void DelayNext(int count, TimeSpan delay, string? endpoint = null) =>
         Inject(new FakeFailure(count, 0, Delay: delay, Endpoint: endpoint));
 
+    /// <summary>
+    /// Processes the next requests normally but holds their answers for <paramref name="delay"/>: the effect happens
+    /// (an email is sent, a page created) while the client times out or its process dies before it learns so.
+    /// </summary>
+    public void DelayResponseNext(int count, TimeSpan delay, string? endpoint = null) =>
+        Inject(new FakeFailure(count, 0, Endpoint: endpoint, DelayResponse: delay));
+
     /// <summary>Adds an injected failure; rules apply in the order they were added.</summary>
     public void Inject(FakeFailure failure)
     {
@@ -222,6 +229,12 @@ public abstract class FakeServer : IAsyncDisposable
             }
         }
 
+        if (failure is { StatusCode: 0, DelayResponse: { } hold })
+        {
+            await ProcessThenHoldAsync(context, next, hold);
+            return;
+        }
+
         if (failure is not { StatusCode: > 0 })
         {
             await next(context);
@@ -238,6 +251,32 @@ public abstract class FakeServer : IAsyncDisposable
         }
 
         await Error(context, failure.StatusCode, failure.Message ?? DefaultMessage(failure.StatusCode), failure.Code).ExecuteAsync(context);
+    }
+
+    private static async Task ProcessThenHoldAsync(HttpContext context, RequestDelegate next, TimeSpan hold)
+    {
+        var original = context.Response.Body;
+        using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+
+        try
+        {
+            await Task.Delay(hold, context.RequestAborted);
+            buffer.Position = 0;
+            await buffer.CopyToAsync(original, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up: the request took effect, its answer is lost.
+        }
     }
 
     private sealed class FailureState(FakeFailure rule)

@@ -132,8 +132,7 @@ public sealed partial class GmailClient : IGmailClient
         ArgumentNullException.ThrowIfNull(message);
         EnsureConfigured();
 
-        var domain = message.From is { } from && from.LastIndexOf('@') is var at and > 0 ? from[(at + 1)..].TrimEnd('>', ' ') : "companyhub.local";
-        var messageId = MimeMessageBuilder.NewMessageId(domain);
+        var messageId = message.MessageId ?? MimeMessageBuilder.NewMessageId(MimeMessageBuilder.DomainOf(message.From));
         var mime = MimeMessageBuilder.Build(message, _time.GetUtcNow(), messageId);
         var request = new JsonObject { ["raw"] = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(mime)) };
         if (!string.IsNullOrEmpty(message.ThreadId))

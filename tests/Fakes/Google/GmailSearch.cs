@@ -5,7 +5,7 @@ namespace CompanyHub.Fakes.Google;
 
 /// <summary>
 /// The part of Gmail's search language the fake understands: words and "quoted phrases" (subject, body, from, to),
-/// <c>from:</c>, <c>to:</c>, <c>cc:</c>, <c>subject:</c>, <c>is:unread|read|starred</c>, <c>in:inbox|sent|anywhere</c>,
+/// <c>from:</c>, <c>to:</c>, <c>cc:</c>, <c>subject:</c>, <c>rfc822msgid:</c> (the Message-ID header, exact), <c>is:unread|read|starred</c>, <c>in:inbox|sent|anywhere</c>,
 /// <c>label:</c>, <c>after:</c>/<c>before:</c> (yyyy/mm/dd), <c>newer_than:</c>/<c>older_than:</c> (Nd, Nm, Ny), and a
 /// leading <c>-</c> to negate a term.
 /// </summary>
@@ -36,6 +36,7 @@ internal static partial class GmailSearch
             "to" => Has(message.Header("To")),
             "cc" => Has(message.Header("Cc")),
             "subject" => Has(message.Header("Subject")),
+            "rfc822msgid" => string.Equals(message.Header("Message-ID")?.Trim().Trim('<', '>'), value.Trim('<', '>'), StringComparison.OrdinalIgnoreCase),
             "is" => value.ToLowerInvariant() switch
             {
                 "unread" => message.Labels.Contains("UNREAD"),
@@ -76,6 +77,6 @@ internal static partial class GmailSearch
         return age > TimeSpan.Zero;
     }
 
-    [GeneratedRegex(@"(?<neg>-)?(?:(?<key>[a-zA-Z_]+):)?(?:""(?<quoted>[^""]*)""|(?<word>[^\s]+))")]
+    [GeneratedRegex(@"(?<neg>-)?(?:(?<key>[a-zA-Z][a-zA-Z0-9_]*):)?(?:""(?<quoted>[^""]*)""|(?<word>[^\s]+))")]
     private static partial Regex TokenPattern();
 }

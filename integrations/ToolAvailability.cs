@@ -1,0 +1,25 @@
+using CompanyHub.Integrations.Attio;
+using CompanyHub.Integrations.Google;
+using CompanyHub.Integrations.Notion;
+using CompanyHub.Orchestrations.Approvals;
+using Microsoft.Extensions.Options;
+
+namespace CompanyHub.Integrations;
+
+/// <summary>Which company tools this hub has credentials for, by proposal type.</summary>
+public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<NotionOptions> notion, IOptions<AttioOptions> attio)
+{
+    /// <summary>Why the tool behind <paramref name="type"/> cannot run on this hub, or null when it can.</summary>
+    public string? WhyNot(string type) => type switch
+    {
+        ProposalTypes.SendEmail when !google.Value.IsConfigured => "Gmail is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
+        ProposalTypes.CreateCalendarEvent when !google.Value.IsConfigured => "Google Calendar is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
+        ProposalTypes.CreateCalendarEvent when !google.Value.CalendarEnabled => "Google Calendar is not enabled: set GOOGLE_CALENDAR=true.",
+        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage when !notion.Value.IsConfigured => "Notion is not configured: set NOTION_API_KEY.",
+        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask when !attio.Value.IsConfigured => "Attio is not configured: set ATTIO_API_KEY.",
+        _ => null,
+    };
+
+    /// <summary>Whether the tool acts with the person's own Google account (so the agent needs a connected one).</summary>
+    public static bool NeedsGoogleAccount(string type) => type is ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent;
+}

@@ -1,0 +1,11 @@
+namespace CompanyHub.Orchestrations.Approvals;
+
+/// <summary>Settings of the approval flow, per hub (section <c>Approvals</c>).</summary>
+public sealed class ApprovalOptions
+{
+    /// <summary>Gets or sets how long a proposal waits for a decision. Default is 7 days (setting <c>Approvals:ExpiryDays</c>).</summary>
+    public TimeSpan Expiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Gets or sets how long a decision request waits to learn whether its decision was the one applied. Default is 10 seconds.</summary>
+    public TimeSpan DecisionWait { get; set; } = TimeSpan.FromSeconds(10);
+}

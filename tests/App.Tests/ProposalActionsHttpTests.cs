@@ -71,7 +71,7 @@ public class ToolHubFixture : IAsyncLifetime
 /// </summary>
 public sealed class ProposalActionsHttpTests(ToolHubFixture fixture) : IClassFixture<ToolHubFixture>
 {
-    public static TheoryData<string> Types => [.. ProposalTypes.All];
+    public static TheoryData<string> Types => [.. ProposalTypes.All.Except(ProposalTypes.OrchestratorOnly)];
 
     [Theory]
     [MemberData(nameof(Types))]

@@ -20,7 +20,7 @@ export class ApiError extends Error {
 
 function defaultMessage(status, method, path, missing) {
   if (missing) {
-    return `This hub does not offer ${method} ${path} yet (404). This part of the hub is still being built.`;
+    return `This hub does not offer ${method} ${path.split('?')[0]} yet (404). This part of the hub is still being built.`;
   }
 
   switch (status) {

@@ -69,7 +69,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
   const chat = chatPanel(scope, agentId, agent, () => proposals.refresh());
   replace(body,
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
-    h('div', { class: 'grid-2' },
+    h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
       h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), linkPanel(agent, asAdmin), activityPanel(agentId))));
 }

@@ -8,6 +8,7 @@ export function renderBroadcast(main) {
   const text = h('textarea', { name: 'text', rows: 5, required: true, maxlength: 20000 });
   const fields = { text: field('Message', text, 'Every active agent receives it and tells its person.') };
   const status = statusLine();
+  status.id = 'broadcast-status';
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send to all agents');
   const form = h('form', { 'aria-label': 'Broadcast a message' }, fields.text, h('div', { class: 'actions' }, send), status);
   form.addEventListener('submit', async (event) => {

@@ -62,7 +62,9 @@ export function renderAdmin(main, scope, hash) {
     section.render(main, scope, route.params);
   }
 
-  if (previous !== section.id || route.id) {
+  // Moving between sections moves the focus to the new content (as a page load would); the first view keeps it at
+  // the top of the page, so that the skip link comes first.
+  if (previous && (previous !== section.id || route.id)) {
     main.focus({ preventScroll: true });
   }
 

@@ -25,7 +25,8 @@ export function renderOnboarding(main, scope) {
   const name = h('input', { type: 'text', name: 'name', required: true, autocomplete: 'off', placeholder: 'Alice Example' });
   const fields = { email: field('Email', email), name: field('Name', name) };
   const status = statusLine();
-  const linkOut = h('div');
+  status.id = 'invite-status';
+  const linkOut = h('div', { id: 'invite-link' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Send invite');
   const form = h('form', { class: 'inline-form', 'aria-label': 'Invite someone' }, fields.email, fields.name, h('div', { class: 'field' }, submit));
   const pipeline = h('div', { id: 'pipeline' });

@@ -86,6 +86,51 @@ public sealed partial class AdminDashboardTests(HubFixture fixture) : IAsyncLife
     }
 
     [Fact]
+    public async Task Admin_InstanceActions_SuspendResumeRaiseEventRestartPurge()
+    {
+        var person = await fixture.Api.OnboardAsync("nina@company.com", "Nina Simone");
+        var proposal = await fixture.Api.ProposeAsync(person, "create_attio_task", new { content = "Follow up with Acme" });
+        await fixture.Api.WaitForInstanceAsync(proposal, i => i["runtimeStatus"]?.GetValue<string>() == "Running");
+        var page = await OpenAdminAsync("#/orchestrations/" + proposal);
+        var errors = PageErrors.Watch(page);
+        var actions = page.Locator("#instance-actions");
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(page.Locator("#instance-status")).ToContainTextAsync("Running");
+
+        await actions.GetByRole(AriaRole.Button, new() { Name = "Suspend" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Suspend" }).ClickAsync();
+        await Expect(page.Locator("#instance-status")).ToContainTextAsync("Suspended");
+        await actions.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Expect(page.Locator("#instance-status")).ToContainTextAsync("Running");
+
+        // Raise the decision event by hand: the approval orchestration takes it like a click on Reject.
+        var raise = page.GetByRole(AriaRole.Form, new() { Name = "Raise an event" });
+        await raise.Locator("summary").ClickAsync();
+        await raise.GetByLabel("Event name").FillAsync("ApprovalDecision");
+        await raise.GetByLabel("Event data (JSON, optional)").FillAsync("""{ "decision": "reject", "reason": "raised from the monitor", "decidedBy": "admin" }""");
+        await raise.GetByRole(AriaRole.Button, new() { Name = "Raise event" }).ClickAsync();
+        await Expect(page.Locator("#instance-status")).ToContainTextAsync("Completed");
+        await Expect(page.Locator("pre[aria-label='Output']")).ToContainTextAsync("raised from the monitor");
+        await Expect(page.Locator("#timeline-table tr[data-event='EventRaised']")).ToContainTextAsync("ApprovalDecision");
+
+        await actions.GetByRole(AriaRole.Button, new() { Name = "Restart" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Restart" }).ClickAsync();
+        await Expect(page.Locator("#instance-id")).Not.ToHaveTextAsync(proposal);
+        var restarted = await page.Locator("#instance-id").InnerTextAsync();
+        await Expect(page.Locator("pre[aria-label='Input']")).ToContainTextAsync("Follow up with Acme");
+
+        await page.GotoAsync("/#/orchestrations/" + proposal);
+        await Expect(page.Locator("#instance-status")).ToContainTextAsync("Completed");
+        await actions.GetByRole(AriaRole.Button, new() { Name = "Purge" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Purge" }).ClickAsync();
+        await Expect(page.Locator("main")).ToContainTextAsync($"1 instance deleted: {proposal}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, await fixture.Api.StatusAsync(HttpMethod.Get, $"/runtime/webhooks/durabletask/instances/{proposal}", fixture.Api.AdminToken));
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, await fixture.Api.StatusAsync(HttpMethod.Get, $"/runtime/webhooks/durabletask/instances/{restarted}", fixture.Api.AdminToken));
+        errors.AssertNone();
+    }
+
+    [Fact]
     public async Task Admin_AgentsList_OpensAgentPage_Offboards()
     {
         var person = await fixture.Api.OnboardAsync("holt@company.com", "Raymond Holt");

@@ -9,7 +9,7 @@ namespace CompanyHub.Browser.Tests;
 /// checks that its page says so clearly and is reported as skipped (never as passed).
 /// </summary>
 [Collection(HubCollection.Name)]
-public sealed class AdminOperationsTests(HubFixture fixture) : IAsyncLifetime
+public sealed partial class AdminOperationsTests(HubFixture fixture) : IAsyncLifetime
 {
     private IBrowserContext? _context;
 
@@ -69,6 +69,7 @@ public sealed class AdminOperationsTests(HubFixture fixture) : IAsyncLifetime
         var errors = PageErrors.Watch(page);
         await Expect(page.Locator("#probes")).ToContainTextAsync("/healthz");
         await Expect(page.Locator("#probes .badge.ok")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#probes [data-status='Running'] .value")).ToHaveTextAsync(CountText());
         var report = page.Locator("#health");
         await Expect(report).Not.ToBeEmptyAsync();
         await SkipIfMissingAsync(page, report, "GET /api/admin/health", "admin-health-not-available");
@@ -97,4 +98,7 @@ public sealed class AdminOperationsTests(HubFixture fixture) : IAsyncLifetime
             throw new NotOnThisHubException($"{endpoint} answered 404: it is not on this hub yet. The page says so clearly (tests/artifacts/{screenshot}.png); the rest of this test did not run.");
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d+\+?$")]
+    private static partial System.Text.RegularExpressions.Regex CountText();
 }

@@ -448,7 +448,7 @@ function proposalCard(initial, agent, refresh, asAdmin) {
     card.justActed = card.justActed && OPEN.has(view.status);
     render();
     if (wasOpen && !OPEN.has(view.status)) {
-      status.show(view.status === 'succeeded' ? 'ok' : 'warn', `Result: ${view.status}${view.result ? ` — ${view.result}` : ''}${view.error ? ` — ${view.error}` : ''}`);
+      status.announce(`${TYPE_NAMES[view.type] ?? view.type}: ${view.status}${view.result ? `, ${view.result}` : ''}${view.error ? `, ${view.error}` : ''}`);
     }
   };
 

@@ -118,6 +118,11 @@ export function statusLine() {
     el.className = `small notice ${kind}`;
     el.textContent = text;
   };
+  /** Tells screen readers only (the page already shows the same thing). */
+  el.announce = (text) => {
+    el.className = 'visually-hidden';
+    el.textContent = text;
+  };
   el.clear = () => {
     el.className = 'small';
     el.textContent = '';

@@ -33,18 +33,27 @@ export function renderEntities(main, scope, params) {
   let page = 0;
   const open = new Set();
   const poller = scope.poll(async () => {
-    let result;
+    const needle = search.toLowerCase();
+    const items = [];
     try {
-      result = await api(`${MANAGEMENT}/entities${name ? `/${encodeURIComponent(name)}` : ''}${query({ fetchState: true, top: 50 })}`,
-        { headers: tokens[page] ? { 'x-ms-continuation-token': tokens[page] } : {} });
+      // A key search reads every page (the API filters by name only); otherwise one page of 50 at a time.
+      let token = tokens[page];
+      for (let read = 0; read < (needle ? 40 : 1); read++) {
+        const result = await api(`${MANAGEMENT}/entities${name ? `/${encodeURIComponent(name)}` : ''}${query({ fetchState: true, top: 50 })}`,
+          { headers: token ? { 'x-ms-continuation-token': token } : {} });
+        items.push(...(result.data ?? []).filter((e) => !needle || e.entityId.key.toLowerCase().includes(needle)));
+        token = result.headers.get('x-ms-continuation-token');
+        if (!token) {
+          break;
+        }
+      }
+
+      tokens[page + 1] = needle ? null : token;
     } catch (error) {
       replace(list, errorState(error, 'Entities'));
       return;
     }
 
-    tokens[page + 1] = result.headers.get('x-ms-continuation-token');
-    const needle = search.toLowerCase();
-    const items = (result.data ?? []).filter((e) => !needle || e.entityId.key.toLowerCase().includes(needle));
     replace(list, items.length === 0 ? h('p', { class: 'empty' }, 'No entity matches.') : h('ul', { class: 'history' }, items.map((e) => {
       const id = `@${e.entityId.name}@${e.entityId.key}`;
       const details = h('details', { open: open.has(id) },

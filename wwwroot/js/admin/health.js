@@ -1,6 +1,6 @@
 // Admin › Health: the store, queue depths, failed and dead-lettered work, which credentials are configured.
 
-import { api, query } from '../api.js';
+import { api, query, MANAGEMENT } from '../api.js';
 import { h, replace, time, json, badge } from '../dom.js';
 import { errorState } from '../ui.js';
 
@@ -17,7 +17,8 @@ export function renderHealth(main, scope) {
     h('section', { class: 'panel', 'aria-labelledby': 'dead-h' }, h('h2', { id: 'dead-h' }, 'Dead-lettered work'), dead));
 
   scope.poll(async () => {
-    replace(probes, await probe('/healthz', 'Process'), await probe('/readyz', 'Store ready'));
+    replace(probes, await probe('/healthz', 'Process'), await probe('/readyz', 'Store ready'),
+      ...await Promise.all(['Failed', 'Running', 'Suspended'].map((st) => countTile(st))));
     document.getElementById('health-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     try {
       const { data } = await api('/api/admin/health');
@@ -51,6 +52,21 @@ async function probe(path, label) {
   }
 
   return h('div', { class: 'tile' }, h('span', { class: 'label' }, `${label} (${path})`), h('span', { class: 'value' }, badge(ok ? 'ok' : 'bad', text)));
+}
+
+/** Orchestrations in one runtime status (from the management API), linking to the monitor. */
+async function countTile(status) {
+  let text;
+  try {
+    const { data, headers } = await api(`${MANAGEMENT}/instances${query({ runtimeStatus: status, top: 500 })}`);
+    text = `${data.length}${headers.get('x-ms-continuation-token') ? '+' : ''}`;
+  } catch (error) {
+    text = error.missing ? 'n/a' : '?';
+  }
+
+  return h('div', { class: 'tile', dataset: { status } },
+    h('span', { class: 'label' }, h('a', { href: `#/orchestrations?status=${status}&range=all` }, `${status} orchestrations`)),
+    h('span', { class: 'value' }, text));
 }
 
 function tile(label, value) {

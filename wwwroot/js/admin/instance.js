@@ -139,13 +139,18 @@ export function renderInstance(main, scope, instanceId, params) {
 
 function renderProps(container, i) {
   const app = i.customStatus && typeof i.customStatus === 'object' ? i.customStatus : null;
+  const events = i.historyEvents ?? [];
+  const active = ACTIVE.has(i.runtimeStatus);
+  // The history has millisecond times; the status has whole seconds.
+  const first = events.length ? new Date(events[0].Timestamp) : new Date(i.createdTime);
+  const last = active ? new Date() : events.length ? new Date(events[events.length - 1].Timestamp) : new Date(i.lastUpdatedTime);
   const agentId = app?.agentId;
   replace(container, h('dl', { class: 'props' },
     h('dt', {}, 'Type'), h('dd', {}, i.name),
     h('dt', {}, 'Status'), h('dd', { id: 'instance-status' }, badge(i.runtimeStatus)),
     h('dt', {}, 'Created'), h('dd', {}, time(i.createdTime)),
     h('dt', {}, 'Last updated'), h('dd', {}, time(i.lastUpdatedTime), ' ',
-      h('span', { class: 'muted small' }, `(${ACTIVE.has(i.runtimeStatus) ? 'running for' : 'ran'} ${duration((ACTIVE.has(i.runtimeStatus) ? Date.now() : new Date(i.lastUpdatedTime)) - new Date(i.createdTime))})`)),
+      h('span', { class: 'muted small' }, `(${active ? 'running for' : 'ran'} ${duration(last - first)})`)),
     agentId ? [h('dt', {}, 'Agent'), h('dd', {}, h('a', { href: `/?agent=${enc(agentId)}` }, agentId))] : null,
     app?.step ? [h('dt', {}, 'Step'), h('dd', {}, app.step)] : null,
     app?.status && typeof app.status === 'string' ? [h('dt', {}, 'App status'), h('dd', {}, app.status)] : null));

@@ -216,6 +216,11 @@ export function renderOrchestrations(main, scope, params) {
   scope.poll(load, f.refresh === '0' ? 2 ** 31 - 1 : Number(f.refresh) * 1000);
 }
 
+/** The list's times have whole seconds (as in Durable Functions), so its durations do too. */
+function seconds(ms) {
+  return ms < 1000 ? '< 1 s' : duration(Math.round(ms / 1000) * 1000);
+}
+
 function customStatusText(value) {
   if (value === null || value === undefined) {
     return '';
@@ -253,7 +258,7 @@ function instanceTable(items) {
         h('td', {}, i.name),
         h('td', {}, badge(i.runtimeStatus)),
         h('td', { class: 'nowrap' }, time(i.createdTime)),
-        h('td', { class: 'nowrap hide-narrow' }, running ? `${duration(Date.now() - created)} so far` : duration(updated - created)),
+        h('td', { class: 'nowrap hide-narrow' }, running ? `${seconds(Date.now() - created)} so far` : seconds(updated - created)),
         h('td', { class: 'wrap small hide-narrow', title: text }, text.length > 90 ? `${text.slice(0, 90)}…` : text));
     })));
 }
@@ -278,8 +283,13 @@ function drawHistogram(figure, items, f) {
   const now = new Date();
   const w = timeWindow(f, now);
   const times = items.map((i) => new Date(i.createdTime).getTime()).filter(Number.isFinite);
-  let start = w.from?.getTime() ?? (times.length ? Math.min(...times) : now.getTime() - 3600e3);
   let end = w.to?.getTime() ?? now.getTime();
+  let start = w.from?.getTime() ?? (times.length ? Math.min(...times) : end - 3600e3);
+  if (times.length && f.range !== 'custom') {
+    // Zoom to the data (at least the last 10 minutes), within the chosen range.
+    start = Math.max(start, Math.min(Math.min(...times), end - 10 * 60e3));
+  }
+
   if (end <= start) {
     end = start + 60e3;
   }
@@ -357,6 +367,6 @@ function drawHistogram(figure, items, f) {
 
   replace(figure,
     svg,
-    h('figcaption', {}, `Instances created per ${sizeText} (${items.length} in all), by runtime status. Select a bar to filter to its time.`),
+    h('figcaption', {}, `Instances created per ${sizeText} (${items.length} in all), by runtime status, from ${new Date(start).toLocaleString()} to ${new Date(end).toLocaleString()}. Select a bar to filter to its time.`),
     h('ul', { class: 'legend', 'aria-label': 'Totals by status' }, STATUSES.filter((st) => totals[st] || ['Running', 'Completed', 'Failed'].includes(st)).map((st) => h('li', {}, h('span', { class: `swatch ${st}`, 'aria-hidden': 'true' }), `${st}: ${totals[st]}`))));
 }

@@ -66,22 +66,22 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
   }, 10000);
 
   const proposals = proposalsPanel(scope, agentId, agent, asAdmin);
-  const chat = chatPanel(scope, agentId, agent, () => proposals.refresh());
+  const chat = chatPanel(scope, agentId, agent, () => proposals.refresh(), asAdmin);
   replace(body,
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
 
-function chatPanel(scope, agentId, agent, onDecision) {
+function chatPanel(scope, agentId, agent, onDecision, asAdmin) {
   const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', tabindex: '0' });
   const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite' });
   const working = h('p', { class: 'working', role: 'status', hidden: true }, 'Working…');
   const textarea = h('textarea', { name: 'text', rows: 3, maxlength: 20000, required: true, autocomplete: 'off' });
-  const textField = field('Message to your agent', textarea, 'Enter sends, Shift+Enter starts a new line. "approved", "yes", "no" or "edit: ..." decide the newest proposal.');
+  const textField = field(asAdmin ? 'Message to the agent' : 'Message to your agent', textarea, 'Enter sends, Shift+Enter starts a new line. "approved", "yes", "no" or "edit: ..." decide the newest proposal.');
   const sendButton = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const status = statusLine();
   const form = h('form', { class: 'chat-form', 'aria-label': 'Send a message' }, textField, h('div', { class: 'actions' }, sendButton), status);
@@ -198,7 +198,7 @@ function chatPanel(scope, agentId, agent, onDecision) {
 
 function proposalsPanel(scope, agentId, agent, asAdmin) {
   const openList = h('div', { id: 'open-proposals' });
-  const openCount = h('span', { class: 'badge', 'aria-label': 'number waiting' }, '0');
+  const openCount = h('span', { class: 'badge' }, '0');
   const openSection = h('section', { class: 'panel', 'aria-labelledby': 'open-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'open-h' }, asAdmin ? 'Waiting for a decision ' : 'Waiting for your decision ', openCount)),
     openList);
@@ -277,7 +277,7 @@ function renderHistory(listEl, decided) {
     return;
   }
 
-  replace(listEl, decided.slice(0, 50).map((p) => h('li', { dataset: { proposalId: p.proposalId } },
+  replace(listEl, decided.length > 50 ? h('li', { class: 'small muted' }, `The latest 50 of ${decided.length}.`) : null, decided.slice(0, 50).map((p) => h('li', { dataset: { proposalId: p.proposalId } },
     h('span', {}, h('strong', {}, p.title || p.type), ' ', h('span', { class: 'muted small' }, TYPE_NAMES[p.type] ?? p.type)),
     h('span', { class: 'nowrap' }, badge(p.status), ' ', time(p.decidedAt ?? p.createdAt)),
     p.outcome ? h('span', { class: 'outcome' }, p.outcome) : null)));

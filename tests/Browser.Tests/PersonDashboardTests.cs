@@ -5,14 +5,14 @@ using static Microsoft.Playwright.Assertions;
 
 namespace CompanyHub.Browser.Tests;
 
-/// <summary>A person's dashboard, opened through their token link: chat, proposals (approve, edit, reject), the link.</summary>
+/// <summary>A person's dashboard, opened through their token link: chat, proposals (approve, edit, reject), inbox, the link.</summary>
 [Collection(HubCollection.Name)]
 public sealed partial class PersonDashboardTests(HubFixture fixture)
 {
     static PersonDashboardTests() => SetDefaultExpectTimeout(15_000);
 
     [Fact]
-    public async Task Person_OpensTokenLink_SendsMessage_ApprovesEditedProposal_SeesResultWithoutReload()
+    public async Task Person_OpensTokenLink_ChatsWithAgent_ApprovesEditedProposal_SeesResultWithoutReload()
     {
         var person = await fixture.Api.OnboardAsync("bob@company.com", "Bob Builder");
         await using var context = await fixture.NewContextAsync();
@@ -28,38 +28,44 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Bob Builder");
 
-        // Chat: the message shows, the reply arrives (no LLM key here, so it says so), "working…" goes away.
+        // Chat: the message shows, "working…" while the agent thinks, then its reply.
         var box = page.GetByLabel("Message to your agent");
         await box.FillAsync("Hello! What can you do?");
         await box.PressAsync("Enter");
         var log = page.GetByRole(AriaRole.List, new() { Name = "Conversation" });
         await Expect(log.Locator("li.msg.user")).ToContainTextAsync("Hello! What can you do?");
-        await Expect(log.Locator("li.msg.assistant")).ToContainTextAsync("LLM not configured");
-        await Expect(page.Locator("p.working")).ToBeHiddenAsync();
         await Expect(box).ToHaveValueAsync("");
+        await Expect(page.Locator("p.working")).ToBeVisibleAsync();
+        await Expect(page.Locator("p.working")).ToHaveTextAsync("Working…");
+        await Expect(log.Locator("li.msg.assistant").Last).ToContainTextAsync(FakeModel.Greeting);
+        await Expect(page.Locator("p.working")).ToBeHiddenAsync();
 
-        // From here on the page must not reload: results arrive by polling.
+        // From here on the page must not reload: everything arrives by polling.
         await page.EvaluateAsync("() => { window.__sameDocument = true; }");
 
-        // A proposal arrives as the Action Proposal card; untrusted text is shown as text.
-        var proposalId = await fixture.Api.ProposeAsync(person, "message_agent", new { agentId = "orchestrator", text = "Please book the <b>room</b>" });
-        var card = page.Locator($"article.proposal[data-proposal-id='{proposalId}']");
+        // The agent proposes a write (a message to another agent): the Action Proposal card, waiting for a decision.
+        await box.FillAsync("Please ask the orchestrator to book the big room for Friday.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        var card = page.Locator("article.proposal", new() { HasText = "Message Another Agent" });
         await Expect(card).ToContainTextAsync("Action Proposal");
-        await Expect(card).ToContainTextAsync("Message Another Agent");
-        await Expect(card.Locator("blockquote")).ToHaveTextAsync("Please book the <b>room</b>");
-        await Expect(card.Locator("blockquote b")).ToHaveCountAsync(0);
+        await Expect(card).ToContainTextAsync("To agent: orchestrator");
+        await Expect(card.Locator("blockquote")).ToHaveTextAsync(FakeModel.PeerRequest);
+        await Expect(card).ToContainTextAsync("Proposed by the agent");
+        await Expect(log.Locator("li.msg.assistant").Last).ToContainTextAsync(FakeModel.AfterProposal);
+        var proposalId = await card.GetAttributeAsync("data-proposal-id");
+        Assert.NotNull(proposalId);
         await Artifacts.ScreenshotAsync(page, "person-dashboard-pending");
 
-        // Edit in place, from the payload's fields: a new revision of the card.
+        // Edit in place, from the payload's fields: a new revision; untrusted text stays text.
         await card.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
         var text = card.GetByLabel("Text", new() { Exact = true });
-        await Expect(text).ToHaveValueAsync("Please book the <b>room</b>");
-        const string edited = "Please book the big room for Friday <img src=x onerror=alert(1)>";
+        await Expect(text).ToHaveValueAsync(FakeModel.PeerRequest);
+        const string edited = "Could you book the big room for Friday at 10? <img src=x onerror=alert(1)>";
         await text.FillAsync(edited);
         await card.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(card).ToContainTextAsync("revision 2");
         await Expect(card.Locator("blockquote")).ToHaveTextAsync(edited);
-        await Expect(page.Locator("article.proposal img")).ToHaveCountAsync(0);
+        await Expect(page.Locator("main img")).ToHaveCountAsync(0);
 
         // Approve: the result shows on the card without a reload, and the proposal moves to the history.
         await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
@@ -67,6 +73,11 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
         await Expect(card).ToHaveClassAsync(SucceededClass());
         await Expect(page.Locator("#decided-proposals")).ToContainTextAsync("Message to orchestrator");
         await Expect(page.Locator("#decided-proposals")).ToContainTextAsync("succeeded");
+
+        // The orchestrator's agent answers in a turn of its own; the answer lands in the inbox.
+        await Expect(page.Locator("#inbox")).ToContainTextAsync("From orchestrator", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#inbox")).ToContainTextAsync(FakeModel.Greeting);
+        await Expect(page.Locator("main img")).ToHaveCountAsync(0);
         Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "The page reloaded.");
         await Artifacts.ScreenshotAsync(page, "person-dashboard", docImage: "person-dashboard");
 
@@ -75,6 +86,7 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
         Assert.Equal("succeeded", view["status"]!.GetValue<string>());
         Assert.Equal(2, view["revision"]!.GetValue<int>());
         Assert.Equal(edited, view["payload"]!["text"]!.GetValue<string>());
+        Assert.Equal("agent", view["proposedBy"]!["kind"]!.GetValue<string>());
         Assert.Equal($"user:{person.AgentId}", view["decidedBy"]!.GetValue<string>());
         errors.AssertNone();
     }

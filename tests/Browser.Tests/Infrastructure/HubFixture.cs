@@ -3,14 +3,15 @@ using Microsoft.Playwright;
 namespace CompanyHub.Browser.Tests.Infrastructure;
 
 /// <summary>
-/// One real hub and one headless Chromium for the whole suite (starting them is the slow part); every test opens its
-/// own browser contexts, so cookies never leak between people.
+/// One real hub (its LLM is <see cref="FakeModel"/>) and one headless Chromium for the whole suite (starting them is
+/// the slow part); every test opens its own browser contexts, so cookies never leak between people.
 /// </summary>
 public sealed class HubFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private HubProcess? _hub;
+    private FakeModel? _model;
 
     public HubProcess Hub => _hub ?? throw new InvalidOperationException("The hub is not started.");
 
@@ -22,7 +23,13 @@ public sealed class HubFixture : IAsyncLifetime
     {
         // Chromium first: without it nothing here can run, and the message says how to fix that.
         var chromium = Chromium.ExecutablePath();
-        _hub = await HubProcess.StartAsync();
+        _model = await FakeModel.StartAsync();
+        _hub = await HubProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["LLM_API_KEY"] = "fake-model-key",
+            ["LLM_BASE_URL"] = _model.BaseUrl,
+            ["LLM_MODEL"] = "fake-model",
+        });
         Api = new HubApi(_hub.BaseUrl, _hub.AdminToken);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -60,6 +67,11 @@ public sealed class HubFixture : IAsyncLifetime
         if (_hub is not null)
         {
             await _hub.DisposeAsync();
+        }
+
+        if (_model is not null)
+        {
+            await _model.DisposeAsync();
         }
     }
 }

@@ -11,8 +11,9 @@ namespace CompanyHub.Browser.Tests.Infrastructure;
 
 /// <summary>
 /// The real hub as a child process: <c>dotnet CompanyHub.dll --urls http://127.0.0.1:&lt;free port&gt;</c> from its build
-/// output, with its own data directory and a known <c>MASTER_KEY</c>, so that the admin token is known. No LLM or Google
-/// credentials reach it: chat answers "LLM not configured" and the development sign-in is available.
+/// output, with its own data directory and a known <c>MASTER_KEY</c>, so that the admin token is known. No credentials
+/// of the machine reach it (no Google: the development sign-in is available); the test passes the settings it wants,
+/// such as the fake LLM's address.
 /// </summary>
 public sealed partial class HubProcess : IAsyncDisposable
 {
@@ -48,7 +49,7 @@ public sealed partial class HubProcess : IAsyncDisposable
     /// <summary>Gets the hub's build output folder (holds CompanyHub.dll, wwwroot/ and host.json).</summary>
     public static string HubDirectory => Path.Combine(RepositoryRoot, "bin", Metadata("HubConfiguration"), Metadata("HubTargetFramework"));
 
-    public static async Task<HubProcess> StartAsync()
+    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = Path.Combine(HubDirectory, "CompanyHub.dll");
         if (!File.Exists(dll))
@@ -84,6 +85,10 @@ public sealed partial class HubProcess : IAsyncDisposable
         start.Environment["COMPANY_NAME"] = "Acme Browser Tests";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var hub = new HubProcess(process, dataDirectory, baseUrl, adminToken);

@@ -336,9 +336,9 @@ function proposalCard(initial, agent, refresh, asAdmin) {
     el.className = `proposal ${v.status}`;
     el.setAttribute('aria-labelledby', titleId);
     const actions = v.status === 'pending' ? h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'primary', onclick: () => decide({ decision: 'approve' }, 'Approved. Running…').catch(() => {}) }, 'Approve'),
-      h('button', { type: 'button', onclick: openEditor }, 'Edit'),
-      h('button', { type: 'button', onclick: openReject }, 'Reject')) : null;
+      h('button', { type: 'button', class: 'primary', 'aria-describedby': titleId, onclick: () => decide({ decision: 'approve' }, 'Approved. Running…').catch(() => {}) }, 'Approve'),
+      h('button', { type: 'button', 'aria-describedby': titleId, onclick: openEditor }, 'Edit'),
+      h('button', { type: 'button', 'aria-describedby': titleId, onclick: openReject }, 'Reject')) : null;
     const proposedBy = v.proposedBy?.kind === 'peer' ? `agent ${v.proposedBy.agentId}` : v.proposedBy?.kind === 'user' ? (asAdmin ? 'the person' : 'you') : 'the agent';
     replace(el,
       h('h3', { id: titleId }, TYPE_NAMES[v.type] ?? v.type, ' ', badge(v.status), v.revision > 1 ? h('span', { class: 'muted small' }, ` revision ${v.revision}`) : null),

@@ -18,14 +18,18 @@ export function confirmDialog({ title, message, confirmText = 'Confirm', danger 
       inputField = field(input.label, textInput, input.hint);
     }
 
+    // The confirm button is the form's only submit button, so that Enter in the text field confirms; Cancel and Esc
+    // close the dialog without a return value.
+    const cancel = h('button', { type: 'button' }, 'Cancel');
     const form = h('form', { method: 'dialog' },
       h('h2', { id: titleId }, title),
       message ? h('p', {}, message) : null,
       inputField,
       h('div', { class: 'actions' },
-        h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+        cancel,
         h('button', { type: 'submit', value: 'ok', class: danger ? 'danger' : 'primary' }, confirmText)));
     const dialog = h('dialog', { 'aria-labelledby': titleId }, form);
+    cancel.addEventListener('click', () => dialog.close(''));
     dialog.addEventListener('close', () => {
       const ok = dialog.returnValue === 'ok';
       dialog.remove();

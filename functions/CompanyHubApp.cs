@@ -111,7 +111,10 @@ public static class CompanyHubApp
 
         app.UseHubSecurity();
         app.UseDefaultFiles();
-        app.UseStaticFiles();
+
+        // The dashboard's modules import each other: a browser must revalidate them (cheap, by ETag) so that after an
+        // upgrade it never mixes old and new files.
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache" });
         app.MapOnboardingPages();
     }
 

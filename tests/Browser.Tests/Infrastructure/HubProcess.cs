@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace CompanyHub.Browser.Tests.Infrastructure;
+
+/// <summary>
+/// The real hub as a child process: <c>dotnet CompanyHub.dll --urls http://127.0.0.1:&lt;free port&gt;</c> from its build
+/// output, with its own data directory and a known <c>MASTER_KEY</c>, so that the admin token is known. No credentials
+/// of the machine reach it (no Google: the development sign-in is available); the test passes the settings it wants,
+/// such as the fake LLM's address.
+/// </summary>
+public sealed partial class HubProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource<string> _adminLink = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private HubProcess(Process process, string dataDirectory, Uri baseUrl, string adminToken)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        BaseUrl = baseUrl;
+        AdminToken = adminToken;
+    }
+
+    /// <summary>Gets the hub's address, e.g. http://127.0.0.1:41234.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>Gets the admin token, derived from the master key exactly as the hub derives it (HKDF-SHA256, "gateway-admin-token").</summary>
+    public string AdminToken { get; }
+
+    /// <summary>Gets the admin dashboard link the hub printed at start-up.</summary>
+    public string PrintedAdminLink { get; private set; } = "";
+
+    public string DataDirectory { get; }
+
+    /// <summary>Gets what the hub wrote to stdout and stderr so far (for failure messages).</summary>
+    public string Output => string.Join(Environment.NewLine, _output);
+
+    public static string RepositoryRoot => Metadata("RepositoryRoot");
+
+    /// <summary>Gets the hub's build output folder (holds CompanyHub.dll, wwwroot/ and host.json).</summary>
+    public static string HubDirectory => Path.Combine(RepositoryRoot, "bin", Metadata("HubConfiguration"), Metadata("HubTargetFramework"));
+
+    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var dll = Path.Combine(HubDirectory, "CompanyHub.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"The hub is not built: {dll} is missing. Build the solution first (scripts/test does).");
+        }
+
+        var masterKey = RandomNumberGenerator.GetBytes(32);
+        var adminToken = Convert.ToBase64String(HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, 24, salt: [], info: Encoding.UTF8.GetBytes("gateway-admin-token")))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var port = FreePort();
+        var baseUrl = new Uri($"http://127.0.0.1:{port}");
+        var dataDirectory = Directory.CreateTempSubdirectory("hub-browser-").FullName;
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = HubDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(baseUrl.ToString().TrimEnd('/'));
+        foreach (var name in new[] { "REDPILL_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "NOTION_API_KEY", "ATTIO_API_KEY", "S3_BUCKET", "ASPNETCORE_URLS", "Host__AdminKey" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["DATA_DIR"] = dataDirectory;
+        start.Environment["MASTER_KEY"] = Convert.ToBase64String(masterKey);
+        start.Environment["PUBLIC_BASE_URL"] = baseUrl.ToString().TrimEnd('/');
+        start.Environment["COMPANY_NAME"] = "Acme Browser Tests";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var hub = new HubProcess(process, dataDirectory, baseUrl, adminToken);
+        process.OutputDataReceived += (_, e) => hub.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => hub.OnLine(e.Data);
+        process.Exited += (_, _) => hub._adminLink.TrySetException(new InvalidOperationException($"The hub exited with code {SafeExitCode(process)} before it was ready:{Environment.NewLine}{hub.Output}"));
+        if (!process.Start())
+        {
+            throw new InvalidOperationException("Could not start `dotnet` for the hub.");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            hub.PrintedAdminLink = await hub._adminLink.Task.WaitAsync(StartTimeout);
+            await hub.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            await hub.DisposeAsync();
+            throw;
+        }
+
+        return hub;
+    }
+
+    /// <summary>A dashboard link for a token: what people are sent.</summary>
+    public string Link(string token, string pathAndQuery = "/") => new Uri(BaseUrl, pathAndQuery + (pathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "token=" + token).ToString();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+        catch (TimeoutException)
+        {
+            // Leave it: the OS reaps it with the test host.
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open; the temp folder is cleaned up by the OS.
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 400)
+        {
+            _output.TryDequeue(out _);
+        }
+
+        if (AdminLinkLine().Match(line) is { Success: true } match)
+        {
+            _adminLink.TrySetResult(match.Groups[1].Value);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The hub exited with code {_process.ExitCode}:{Environment.NewLine}{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow answer; try again.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The hub did not become ready within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{Output}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string SafeExitCode(Process process)
+    {
+        try
+        {
+            return process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+
+    private static string Metadata(string key) =>
+        typeof(HubProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value
+        ?? throw new InvalidOperationException($"Assembly metadata '{key}' is missing (see CompanyHub.Browser.Tests.csproj).");
+
+    [GeneratedRegex(@"Admin dashboard: (\S+)")]
+    private static partial Regex AdminLinkLine();
+}

@@ -1,0 +1,579 @@
+// A person's dashboard: their agent, the conversation, the proposals waiting for a decision (the Action Proposal
+// card with Approve / Edit / Reject), decided proposals, the inbox of peer messages and "get a new link".
+// The admin sees the same page for any agent at /?agent=<id>.
+
+import { api, enc, ApiError } from './api.js';
+import { h, append, replace, field, badge, time, notice, secretLink } from './dom.js';
+import { markdown } from './markdown.js';
+import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js';
+
+const OPEN = new Set(['pending', 'executing']);
+const LONG_FIELDS = new Set(['body', 'text', 'content', 'description', 'appendText']);
+const INTERNAL_FIELDS = new Set(['hops']);
+
+const ROLE_LABELS = {
+  user: 'You',
+  assistant: 'Agent',
+  peer: 'Another agent',
+  task: 'Background task',
+  broadcast: 'Broadcast',
+};
+
+const TYPE_NAMES = {
+  send_email: 'Send Email',
+  create_calendar_event: 'Schedule Calendar Event',
+  create_notion_page: 'Create Notion Page',
+  update_notion_page: 'Edit Notion Page',
+  update_attio_record: 'Update Attio Record',
+  create_attio_note: 'Create Attio Note',
+  create_attio_task: 'Create Attio Task',
+  message_agent: 'Message Another Agent',
+};
+
+/** Renders the dashboard of one agent into `main`. */
+export async function renderPerson(main, scope, agentId, { asAdmin }) {
+  const head = h('div', { class: 'page-head' });
+  const body = h('div');
+  replace(main, asAdmin ? h('p', {}, h('a', { href: '/#/agents' }, '← All agents')) : null, head, body);
+  append(head, h('h1', { id: 'agent-title' }, 'Loading…'));
+
+  let agent;
+  try {
+    agent = (await api(`/api/agents/${enc(agentId)}`)).data;
+  } catch (error) {
+    replace(head, h('h1', {}, 'Agent not found'));
+    replace(body, error.status === 404 && !error.missing
+      ? notice('error', `No agent '${agentId}' is visible to you.`, h('p', {}, asAdmin ? 'Check the id in the agents list.' : 'Open the newest dashboard link you were sent.'))
+      : errorState(error, 'The agent'));
+    return;
+  }
+
+  document.title = `${agent.name} · Company Hub`;
+  const summary = h('p', { class: 'muted', id: 'agent-summary' });
+  const renderHead = (a) => {
+    replace(head,
+      h('div', {},
+        h('h1', { id: 'agent-title' }, a.name || a.agentId, ' ', badge(a.status), a.working ? [' ', badge('working', 'working…')] : null),
+        replace(summary,
+          a.email ? `${a.email} · ` : '',
+          `agent id ${a.agentId} · Google ${a.googleConnected ? 'connected' : 'not connected'} · last active `,
+          time(a.lastActiveAt, { relative: true }))));
+  };
+  renderHead(agent);
+  scope.poll(async () => {
+    agent = (await api(`/api/agents/${enc(agentId)}`)).data;
+    renderHead(agent);
+  }, 10000);
+
+  const proposals = proposalsPanel(scope, agentId, agent, asAdmin);
+  const chat = chatPanel(scope, agentId, agent, () => proposals.refresh(), asAdmin);
+  replace(body,
+    agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
+    h('div', { class: 'grid-2 person' },
+      h('div', { class: 'stack' }, chat, proposals.historySection),
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+}
+
+// ---------- Conversation ----------
+
+function chatPanel(scope, agentId, agent, onDecision, asAdmin) {
+  const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', tabindex: '0' });
+  const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite' });
+  const working = h('p', { class: 'working', role: 'status', hidden: true }, 'Working…');
+  const textarea = h('textarea', { name: 'text', rows: 3, maxlength: 20000, required: true, autocomplete: 'off' });
+  const textField = field(asAdmin ? 'Message to the agent' : 'Message to your agent', textarea, 'Enter sends, Shift+Enter starts a new line. "approved", "yes", "no" or "edit: ..." decide the newest proposal.');
+  const sendButton = h('button', { type: 'submit', class: 'primary' }, 'Send');
+  const status = statusLine();
+  const form = h('form', { class: 'chat-form', 'aria-label': 'Send a message' }, textField, h('div', { class: 'actions' }, sendButton), status);
+
+  let next = 0;
+  let serverWorking = false;
+  let loaded = false;
+  const pendingTurns = new Map();
+
+  const updateWorking = () => {
+    const now = Date.now();
+    for (const [turnId, sentAt] of pendingTurns) {
+      if (now - sentAt > 180000) {
+        pendingTurns.delete(turnId);
+      }
+    }
+
+    working.hidden = !(serverWorking || pendingTurns.size > 0);
+  };
+
+  const add = (message) => {
+    log.querySelector('.empty')?.remove();
+    const role = message.role in ROLE_LABELS ? message.role : 'assistant';
+    const who = role === 'assistant' ? (agent.identity?.name || agent.name || 'Agent') : ROLE_LABELS[role];
+    log.append(h('li', { class: `msg ${role}`, dataset: { seq: String(message.seq), role } },
+      h('span', { class: 'meta' }, who, ' · ', time(message.at)),
+      role === 'user' ? h('div', { class: 'text' }, message.text) : h('div', { class: 'text' }, markdown(message.text))));
+    if (message.role !== 'user') {
+      pendingTurns.delete(message.turnId);
+      live.textContent = `${who}: ${message.text.slice(0, 200)}`;
+    }
+  };
+
+  const poller = scope.poll(async () => {
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    let added = 0;
+    for (let page = 0; page < 20; page++) {
+      const { data } = await api(`/api/agents/${enc(agentId)}/messages?after=${next}&top=100`);
+      serverWorking = !!data.working;
+      for (const message of data.messages) {
+        add(message);
+        added++;
+      }
+
+      next = data.next ?? next;
+      if (data.messages.length < 100) {
+        break;
+      }
+    }
+
+    if (!loaded) {
+      loaded = true;
+      if (log.children.length === 0) {
+        log.append(h('li', { class: 'empty' }, 'No messages yet. Say hello to your agent.'));
+      }
+    }
+
+    updateWorking();
+    if (added > 0 && (nearBottom || !loaded)) {
+      log.scrollTop = log.scrollHeight;
+    }
+  }, () => (working.hidden ? 4000 : 1000));
+
+  textarea.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = textarea.value.trim();
+    if (!text) {
+      textField.setError('Write a message first.');
+      return;
+    }
+
+    textField.setError(null);
+    sendButton.disabled = true;
+    status.clear();
+    try {
+      const { data } = await api(`/api/agents/${enc(agentId)}/messages`, { method: 'POST', body: { text } });
+      textarea.value = '';
+      if (data?.turnId) {
+        pendingTurns.set(data.turnId, Date.now());
+      }
+
+      if (data?.proposalId) {
+        status.show('ok', `Applied "${data.decision}" to the newest proposal.`);
+        onDecision();
+      }
+
+      updateWorking();
+      poller.refresh();
+    } catch (error) {
+      if (error.errors?.text) {
+        textField.setError([error.errors.text].flat().join(' '));
+      } else {
+        status.show('error', error.message);
+      }
+    } finally {
+      sendButton.disabled = false;
+      textarea.focus();
+    }
+  });
+
+  return h('section', { class: 'panel', 'aria-labelledby': 'chat-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'chat-h' }, 'Conversation')),
+    log, live, working, agent.status === 'active' ? form : h('p', { class: 'muted' }, 'This agent is disabled and takes no messages.'));
+}
+
+// ---------- Proposals ----------
+
+function proposalsPanel(scope, agentId, agent, asAdmin) {
+  const openList = h('div', { id: 'open-proposals' });
+  const openCount = h('span', { class: 'badge' }, '0');
+  const openSection = h('section', { class: 'panel', 'aria-labelledby': 'open-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'open-h' }, asAdmin ? 'Waiting for a decision ' : 'Waiting for your decision ', openCount)),
+    openList);
+  const historyList = h('ol', { class: 'history', id: 'decided-proposals' });
+  const historySection = h('section', { class: 'panel', 'aria-labelledby': 'history-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'history-h' }, 'Decided proposals')),
+    historyList);
+
+  /** proposalId → { el, view, editing, dismissed } for the cards on screen. */
+  const cards = new Map();
+  let fast = false;
+
+  const poller = scope.poll(async () => {
+    let list;
+    try {
+      list = (await api(`/api/agents/${enc(agentId)}/proposals`)).data ?? [];
+    } catch (error) {
+      replace(openList, errorState(error, 'Proposals'));
+      return;
+    }
+
+    fast = false;
+    for (const summary of list) {
+      const existing = cards.get(summary.proposalId);
+      const isOpen = OPEN.has(summary.status);
+      if (!isOpen && !existing) {
+        continue;
+      }
+
+      if (existing && (existing.editing || existing.dismissed)) {
+        continue;
+      }
+
+      if (existing && existing.view.status === summary.status && !isOpen) {
+        continue;
+      }
+
+      try {
+        const view = (await api(`/api/proposals/${enc(summary.proposalId)}`)).data;
+        if (!existing) {
+          const card = proposalCard(view, agent, () => poller.refresh(), asAdmin);
+          cards.set(view.proposalId, card);
+        } else if (existing.view.status !== view.status || existing.view.revision !== view.revision) {
+          existing.update(view);
+        }
+
+        if (view.status === 'executing' || cards.get(view.proposalId).justActed) {
+          fast = true;
+        }
+      } catch (error) {
+        if (!(error instanceof ApiError)) {
+          throw error;
+        }
+      }
+    }
+
+    // Show open cards newest first, then cards that finished while on screen (until dismissed).
+    const order = list.map((p) => p.proposalId).filter((id) => cards.has(id) && !cards.get(id).dismissed);
+    const els = order.map((id) => cards.get(id).el);
+    if (els.length === 0) {
+      replace(openList, h('p', { class: 'empty' }, 'Nothing is waiting for a decision.'));
+    } else if (els.some((el, i) => openList.children[i] !== el) || openList.children.length !== els.length) {
+      replace(openList, els);
+    }
+
+    openCount.textContent = String(list.filter((p) => p.status === 'pending').length);
+    renderHistory(historyList, list.filter((p) => !OPEN.has(p.status)));
+  }, () => (fast ? 1000 : 3000));
+
+  return { openSection, historySection, refresh: () => poller.refresh() };
+}
+
+function renderHistory(listEl, decided) {
+  if (decided.length === 0) {
+    replace(listEl, h('li', { class: 'empty' }, 'No decided proposals yet.'));
+    return;
+  }
+
+  replace(listEl, decided.length > 50 ? h('li', { class: 'small muted' }, `The latest 50 of ${decided.length}.`) : null, decided.slice(0, 50).map((p) => h('li', { dataset: { proposalId: p.proposalId } },
+    h('span', {}, h('strong', {}, p.title || p.type), ' ', h('span', { class: 'muted small' }, TYPE_NAMES[p.type] ?? p.type)),
+    h('span', { class: 'nowrap' }, badge(p.status), ' ', time(p.decidedAt ?? p.createdAt)),
+    p.outcome ? h('span', { class: 'outcome' }, p.outcome) : null)));
+}
+
+function outcomeNotice(view) {
+  switch (view.status) {
+    case 'succeeded':
+      return notice('ok', 'Done', h('p', {}, view.result || 'The action was carried out.'));
+    case 'failed':
+      return notice('error', 'Failed', h('p', {}, view.error || 'The action failed.'), view.attempts > 1 ? h('p', { class: 'small' }, `after ${view.attempts} attempts`) : null);
+    case 'executing':
+      return notice('info', 'Approved: running…', h('p', {}, 'The action is being carried out.'));
+    case 'rejected':
+      return notice('warn', 'Rejected', view.reason ? h('p', {}, `Reason: ${view.reason}`) : null);
+    case 'expired':
+      return notice('warn', 'Expired', h('p', {}, 'No decision came before it expired.'));
+    case 'cancelled':
+      return notice('warn', 'Cancelled', view.reason ? h('p', {}, view.reason) : null);
+    default:
+      return null;
+  }
+}
+
+function proposalCard(initial, agent, refresh, asAdmin) {
+  const card = { view: initial, editing: false, dismissed: false, justActed: false };
+  const el = h('article', { class: 'proposal', dataset: { proposalId: initial.proposalId } });
+  card.el = el;
+  const status = statusLine();
+
+  const decide = async (body, doneText) => {
+    status.clear();
+    el.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    try {
+      await api(`/api/proposals/${enc(card.view.proposalId)}/decision`, { method: 'POST', body });
+      card.justActed = true;
+      status.show('ok', doneText);
+      return true;
+    } catch (error) {
+      if (error.status === 409) {
+        status.show('warn', error.message);
+      } else if (error.status !== 400) {
+        status.show('error', error.message);
+      }
+
+      throw error;
+    } finally {
+      el.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+      refresh();
+    }
+  };
+
+  const render = () => {
+    const v = card.view;
+    const titleId = `p-title-${v.proposalId}`;
+    el.className = `proposal ${v.status}`;
+    el.setAttribute('aria-labelledby', titleId);
+    const actions = v.status === 'pending' ? h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', 'aria-describedby': titleId, onclick: () => decide({ decision: 'approve' }, 'Approved. Running…').catch(() => {}) }, 'Approve'),
+      h('button', { type: 'button', 'aria-describedby': titleId, onclick: openEditor }, 'Edit'),
+      h('button', { type: 'button', 'aria-describedby': titleId, onclick: openReject }, 'Reject')) : null;
+    const proposedBy = v.proposedBy?.kind === 'peer' ? `agent ${v.proposedBy.agentId}` : v.proposedBy?.kind === 'user' ? (asAdmin ? 'the person' : 'you') : 'the agent';
+    replace(el,
+      h('h3', { id: titleId }, TYPE_NAMES[v.type] ?? v.type, ' ', badge(v.status), v.revision > 1 ? h('span', { class: 'muted small' }, ` revision ${v.revision}`) : null),
+      markdown(v.card),
+      h('p', { class: 'small muted' }, `Proposed by ${proposedBy} · `, time(v.createdAt), v.status === 'pending' ? [' · expires ', time(v.expiresAt)] : null,
+        v.decidedAt ? [' · decided ', time(v.decidedAt), v.decidedBy ? ` by ${v.decidedBy}` : ''] : null),
+      h('div', { class: 'result' }, outcomeNotice(v)),
+      actions,
+      !OPEN.has(v.status) ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small', onclick: () => { card.dismissed = true; el.remove(); } }, 'Dismiss')) : null,
+      status);
+  };
+
+  const openEditor = () => {
+    card.editing = true;
+    const fields = {};
+    const v = card.view;
+    for (const [key, value] of Object.entries(v.payload ?? {})) {
+      if (INTERNAL_FIELDS.has(key)) {
+        continue;
+      }
+
+      fields[key] = editorField(key, value);
+    }
+
+    const save = h('button', { type: 'submit', class: 'primary' }, 'Save changes');
+    const form = h('form', { 'aria-label': 'Edit the proposal', novalidate: true },
+      h('h4', {}, 'Edit the proposal'),
+      Object.values(fields),
+      h('div', { class: 'actions' }, save, h('button', { type: 'button', onclick: close }, 'Cancel')));
+    function close() {
+      card.editing = false;
+      render();
+    }
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const changes = {};
+      let invalid = false;
+      for (const [key, f] of Object.entries(fields)) {
+        f.setError(null);
+        try {
+          const value = f.read();
+          if (JSON.stringify(value) !== JSON.stringify(v.payload[key])) {
+            changes[key] = value;
+          }
+        } catch (error) {
+          f.setError(error.message);
+          invalid = true;
+        }
+      }
+
+      if (invalid) {
+        return;
+      }
+
+      if (Object.keys(changes).length === 0) {
+        status.show('warn', 'Nothing was changed.');
+        return;
+      }
+
+      try {
+        await decide({ decision: 'edit', changes }, 'Saved as a new revision. Check it, then approve.');
+        card.editing = false;
+        const fresh = (await api(`/api/proposals/${enc(v.proposalId)}`)).data;
+        if (fresh.revision > card.view.revision) {
+          card.view = fresh;
+        }
+
+        render();
+        status.show('ok', `Saved as revision ${Math.max(fresh.revision, v.revision + 1)}. Check it, then approve.`);
+        el.querySelector('button.primary')?.focus();
+      } catch (error) {
+        if (error.status === 400) {
+          const rest = showFieldErrors(error, fields, ['changes.', 'payload.']);
+          status.show('error', rest.length ? rest.join(' ') : error.message);
+        }
+      }
+    });
+    el.querySelector('.actions')?.replaceWith(form);
+    form.querySelector('input, textarea')?.focus();
+  };
+
+  const openReject = () => {
+    card.editing = true;
+    const reason = h('input', { type: 'text', name: 'reason', maxlength: 500 });
+    const form = h('form', { 'aria-label': 'Reject the proposal' },
+      field('Reason (optional)', reason, 'Your agent sees the reason.'),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'danger' }, 'Reject proposal'),
+        h('button', { type: 'button', onclick: () => { card.editing = false; render(); } }, 'Cancel')));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      card.editing = false;
+      try {
+        await decide({ decision: 'reject', reason: reason.value.trim() || undefined }, 'Rejected.');
+      } catch {
+        // shown in the status line
+      }
+    });
+    el.querySelector('.actions')?.replaceWith(form);
+    reason.focus();
+  };
+
+  card.update = (view) => {
+    const wasOpen = OPEN.has(card.view.status);
+    card.view = view;
+    card.justActed = card.justActed && OPEN.has(view.status);
+    render();
+    if (wasOpen && !OPEN.has(view.status)) {
+      status.announce(`${TYPE_NAMES[view.type] ?? view.type}: ${view.status}${view.result ? `, ${view.result}` : ''}${view.error ? `, ${view.error}` : ''}`);
+    }
+  };
+
+  render();
+  return card;
+}
+
+/** One field of the edit form, made from the payload value's type; `read()` returns the edited value. */
+function editorField(key, value) {
+  const label = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
+  let input;
+  let read;
+  let hint;
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) {
+    input = h('input', { type: 'text', name: key, value: value.join(', ') });
+    hint = 'Comma-separated.';
+    read = () => input.value.split(',').map((x) => x.trim()).filter(Boolean);
+  } else if (value !== null && typeof value === 'object') {
+    input = h('textarea', { name: key, class: 'mono', rows: 5, value: JSON.stringify(value, null, 2) });
+    hint = 'JSON.';
+    read = () => {
+      try {
+        return JSON.parse(input.value);
+      } catch {
+        throw new Error('This is not valid JSON.');
+      }
+    };
+  } else if (typeof value === 'number') {
+    input = h('input', { type: 'number', name: key, value: String(value) });
+    read = () => Number(input.value);
+  } else if (typeof value === 'boolean') {
+    input = h('input', { type: 'checkbox', name: key, checked: value });
+    read = () => input.checked;
+  } else {
+    const text = value === null || value === undefined ? '' : String(value);
+    input = LONG_FIELDS.has(key) || text.includes('\n') || text.length > 80
+      ? h('textarea', { name: key, rows: Math.min(12, Math.max(3, text.split('\n').length + 1)), value: text })
+      : h('input', { type: 'text', name: key, value: text });
+    read = () => input.value;
+  }
+
+  const f = field(label, input, hint);
+  f.read = read;
+  return f;
+}
+
+// ---------- Inbox, link, activity ----------
+
+function inboxPanel(scope, agentId) {
+  const list = h('ol', { class: 'history', id: 'inbox' });
+  scope.poll(async () => {
+    try {
+      const items = (await api(`/api/agents/${enc(agentId)}/inbox`)).data ?? [];
+      if (items.length === 0) {
+        replace(list, h('li', { class: 'empty' }, 'No messages from other agents.'));
+        return;
+      }
+
+      replace(list, items.slice(0, 50).map((m) => h('li', {},
+        h('span', {}, h('strong', {}, `From ${m.fromAgentId}`), m.inReplyTo ? h('span', { class: 'muted small' }, ` (reply to ${m.inReplyTo})`) : null),
+        h('span', { class: 'nowrap' }, time(m.at)),
+        h('div', { class: 'outcome' }, markdown(m.text)))));
+    } catch (error) {
+      replace(list, h('li', {}, errorState(error, 'Inbox')));
+    }
+  }, 10000);
+  return h('section', { class: 'panel', 'aria-labelledby': 'inbox-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'inbox-h' }, 'Inbox')),
+    h('p', { class: 'small muted' }, 'Messages other agents sent to this agent.'),
+    list);
+}
+
+function linkPanel(agent, asAdmin) {
+  const out = h('div');
+  const button = h('button', { type: 'button', disabled: agent.status !== 'active' }, asAdmin ? 'Make a new link' : 'Get a new link');
+  button.addEventListener('click', async () => {
+    const { ok } = await confirmDialog({
+      title: asAdmin ? `New dashboard link for ${agent.name}` : 'Get a new dashboard link?',
+      message: 'The current link stops working at once. The new link is shown only once.',
+      confirmText: 'Make a new link',
+    });
+    if (!ok) {
+      return;
+    }
+
+    button.disabled = true;
+    try {
+      const { data } = await api(`/api/agents/${enc(agent.agentId)}/token/rotate`, { method: 'POST' });
+      replace(out,
+        notice('ok', 'New link made', h('p', {}, asAdmin
+          ? 'Send it to them privately. It is shown only this once.'
+          : 'Save it now: it is shown only this once. This browser stays signed in.')),
+        secretLink('New dashboard link', data.dashboardUrl));
+    } catch (error) {
+      replace(out, notice('error', 'No new link', h('p', {}, error.message)));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'link-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'link-h' }, asAdmin ? 'Dashboard link' : 'Your private link')),
+    h('p', { class: 'small' }, asAdmin
+      ? 'Their link works like a password. Making a new one revokes the old one.'
+      : 'Your dashboard link works like a password. If someone else may have it, get a new one: the old link stops working at once.'),
+    button, out);
+}
+
+function activityPanel(agentId) {
+  const body = h('div');
+  const details = h('details', {}, h('summary', {}, 'Activity (audit log)'), body);
+  details.addEventListener('toggle', async () => {
+    if (!details.open) {
+      return;
+    }
+
+    replace(body, h('p', { class: 'loading' }, 'Loading…'));
+    try {
+      const items = (await api(`/api/agents/${enc(agentId)}/audit?top=50`)).data ?? [];
+      replace(body, items.length === 0 ? h('p', { class: 'empty' }, 'No activity yet.') : h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'), h('th', {}, 'Detail'))),
+        h('tbody', {}, items.map((a) => h('tr', {},
+          h('td', { class: 'nowrap' }, time(a.at)), h('td', {}, a.actor), h('td', {}, a.action), h('td', { class: 'wrap' }, a.detail ?? '')))))));
+    } catch (error) {
+      replace(body, errorState(error, 'Activity'));
+    }
+  });
+  return h('section', { class: 'panel', 'aria-label': 'Activity' }, details);
+}

@@ -71,7 +71,7 @@ public static class OnboardingPages
                 <form method="post" action="/invite/{WebUtility.UrlEncode(code)}/dev-sign-in">
                 <label for="email">Your email</label>
                 <input id="email" name="email" type="email" required autocomplete="email" value="">
-                <button type="submit">Continue</button>
+                <button type="submit">Sign in (development)</button>
                 </form>
                 </section>
                 """;

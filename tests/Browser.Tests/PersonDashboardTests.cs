@@ -92,10 +92,10 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
     }
 
     [Fact]
-    public async Task Person_ApprovesEmailTheToolCannotSend_SeesToolMessage_RejectsAnotherWithReason()
+    public async Task Person_ApprovesAnUpdateTheToolRefuses_SeesToolMessage_RejectsAnotherWithReason()
     {
         var person = await fixture.Api.OnboardAsync("dana@company.com", "Dana Scully");
-        var email = await fixture.Api.ProposeAsync(person, "send_email", new { to = "client@acme.com", subject = "Follow-up on Q2", body = "Hi Sarah,\nFollowing up on our conversation." });
+        var email = await fixture.Api.ProposeAsync(person, "update_attio_record", new { @object = "companies", recordId = "no-such-record", values = new { name = "Acme Corp" } });
         var note = await fixture.Api.ProposeAsync(person, "create_attio_task", new { content = "Call Acme back" });
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
@@ -103,12 +103,11 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
         await page.GotoAsync(person.DashboardUrl);
 
         var emailCard = page.Locator($"article.proposal[data-proposal-id='{email}']");
-        await Expect(emailCard).ToContainTextAsync("Send Email");
-        await Expect(emailCard).ToContainTextAsync("client@acme.com");
-        await Expect(emailCard.Locator("blockquote")).ToContainTextAsync("Following up on our conversation.");
+        await Expect(emailCard).ToContainTextAsync("Update Attio Record");
+        await Expect(emailCard).ToContainTextAsync("no-such-record");
         await emailCard.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Expect(emailCard.Locator(".result")).ToContainTextAsync("Failed");
-        await Expect(emailCard.Locator(".result")).ToContainTextAsync("send_email is not available in this build.");
+        await Expect(emailCard.Locator(".result")).ToContainTextAsync("Attio:");
 
         var noteCard = page.Locator($"article.proposal[data-proposal-id='{note}']");
         await noteCard.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();
@@ -168,19 +167,18 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
     public async Task Person_PhoneWidth_OneColumn_ProposalsFirst_NoSidewaysScrolling()
     {
         var person = await fixture.Api.OnboardAsync("finn@company.com", "Finn Mertens");
-        await fixture.Api.ProposeAsync(person, "create_calendar_event", new
+        await fixture.Api.ProposeAsync(person, "create_notion_page", new
         {
-            summary = "Quarterly planning with a rather long title that has to wrap on a phone",
-            start = "2026-12-01T10:00:00Z",
-            end = "2026-12-01T11:00:00Z",
-            attendees = new[] { "alice@company.com", "bob@company.com" },
+            parentPageId = "quarterly-planning-parent-page-with-a-long-identifier",
+            title = "Quarterly planning with a rather long title that has to wrap on a phone",
+            content = "Agenda: numbers, hiring, the roadmap and a very-long-unbroken-word-that-must-wrap-somewhere-on-a-narrow-screen.",
         });
         await using var context = await fixture.NewContextAsync(width: 390, height: 844);
         var page = await context.NewPageAsync();
         var errors = PageErrors.Watch(page);
         await page.GotoAsync(person.DashboardUrl);
         var card = page.Locator("article.proposal").First;
-        await Expect(card).ToContainTextAsync("Schedule Calendar Event");
+        await Expect(card).ToContainTextAsync("Create Notion Page");
 
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"The page scrolls sideways by {overflow}px at phone width.");

@@ -12,6 +12,8 @@ public sealed class HubFixture : IAsyncLifetime
     private IBrowser? _browser;
     private HubProcess? _hub;
     private FakeModel? _model;
+    private CompanyHub.Fakes.Attio.FakeAttio? _attio;
+    private CompanyHub.Fakes.Notion.FakeNotion? _notion;
 
     public HubProcess Hub => _hub ?? throw new InvalidOperationException("The hub is not started.");
 
@@ -24,12 +26,23 @@ public sealed class HubFixture : IAsyncLifetime
         // Chromium first: without it nothing here can run, and the message says how to fix that.
         var chromium = Chromium.ExecutablePath();
         _model = await FakeModel.StartAsync();
-        _hub = await HubProcess.StartAsync(new Dictionary<string, string>
+
+        // The company tools are in-process fakes of Attio and Notion, so that proposals of their actions can be made
+        // and run. Google stays unconfigured: the invite page then offers the development sign-in the tests use.
+        _attio = await CompanyHub.Fakes.Attio.FakeAttio.StartAsync();
+        _notion = await CompanyHub.Fakes.Notion.FakeNotion.StartAsync();
+        var settings = new Dictionary<string, string>
         {
             ["LLM_API_KEY"] = "fake-model-key",
             ["LLM_BASE_URL"] = _model.BaseUrl,
             ["LLM_MODEL"] = "fake-model",
-        });
+        };
+        foreach (var (name, value) in _attio.ConfigurationValues().Concat(_notion.ConfigurationValues()))
+        {
+            settings[name.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        }
+
+        _hub = await HubProcess.StartAsync(settings);
         Api = new HubApi(_hub.BaseUrl, _hub.AdminToken);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -57,6 +70,16 @@ public sealed class HubFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_attio is not null)
+        {
+            await _attio.DisposeAsync();
+        }
+
+        if (_notion is not null)
+        {
+            await _notion.DisposeAsync();
+        }
+
         if (_browser is not null)
         {
             await _browser.CloseAsync();

@@ -32,6 +32,7 @@ public sealed class TokenAuthenticator : IDisposable
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile DirectoryState? _directory;
     private DateTime _directoryAt;
+    private long _generation;
 
     public TokenAuthenticator(KeyRing keys, DurableTaskClient client)
     {
@@ -95,8 +96,17 @@ public sealed class TokenAuthenticator : IDisposable
             return null;
         }
 
-        var directory = await DirectoryAsync(cancellationToken).ConfigureAwait(false);
-        return directory.FindByTokenHash(UserTokens.Hash(token)) is { } agentId ? Caller.User(agentId) : null;
+        var hash = UserTokens.Hash(token);
+        var directory = await DirectoryAsync(fresh: false, cancellationToken).ConfigureAwait(false);
+        if (directory.FindByTokenHash(hash) is { } agentId)
+        {
+            return Caller.User(agentId);
+        }
+
+        // A token minted a moment ago (onboarding just completed) is not in the cached copy yet: look once more in
+        // the store before refusing it. Misses are rate-limited per address, so this cannot be used to load the store.
+        directory = await DirectoryAsync(fresh: true, cancellationToken).ConfigureAwait(false);
+        return directory.FindByTokenHash(hash) is { } found ? Caller.User(found) : null;
     }
 
     /// <summary>Whether the address has used up its failed attempts.</summary>
@@ -109,7 +119,11 @@ public sealed class TokenAuthenticator : IDisposable
     }
 
     /// <summary>Drops the cached directory, so that a rotation or an offboarding takes effect on the next request.</summary>
-    public void Invalidate() => _directory = null;
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _directory = null;
+    }
 
     public void Dispose()
     {
@@ -119,26 +133,36 @@ public sealed class TokenAuthenticator : IDisposable
 
     public static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    private async Task<DirectoryState> DirectoryAsync(CancellationToken cancellationToken)
+    private async Task<DirectoryState> DirectoryAsync(bool fresh, CancellationToken cancellationToken)
     {
         var cached = _directory;
-        if (cached is not null && DateTime.UtcNow - _directoryAt < CacheLifetime)
+        if (!fresh && cached is not null && DateTime.UtcNow - _directoryAt < CacheLifetime)
         {
             return cached;
         }
 
+        var requestedAt = DateTime.UtcNow;
         await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_directory is { } fresh && DateTime.UtcNow - _directoryAt < CacheLifetime)
+            // Someone else read the store while this caller waited: that copy is as fresh as this caller needs.
+            if (_directory is { } current && (fresh ? _directoryAt >= requestedAt : DateTime.UtcNow - _directoryAt < CacheLifetime))
             {
-                return fresh;
+                return current;
             }
 
+            var readAt = DateTime.UtcNow;
+            var generation = Interlocked.Read(ref _generation);
             var entity = await _client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken).ConfigureAwait(false);
             var state = entity?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
-            _directory = state;
-            _directoryAt = DateTime.UtcNow;
+
+            // A rotation or offboarding during the read may not be in this copy: use it for this request only.
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                _directory = state;
+                _directoryAt = readAt;
+            }
+
             return state;
         }
         finally

@@ -263,6 +263,13 @@ public static class OnboardingPages
             return;
         }
 
+        if (status is not null && status.Step != OnboardingSteps.Active)
+        {
+            // The onboarding ended without an agent (refused as a duplicate, cancelled meanwhile, ...): say why.
+            await Pages.WriteAsync(http, StatusCodes.Status409Conflict, "Your assistant was not created", status.Message ?? status.Step);
+            return;
+        }
+
         await Pages.WriteAsync(http, StatusCodes.Status202Accepted, "Almost done",
             status?.Message ?? "Your sign-in was accepted and your assistant is being created. Your dashboard link will be emailed to you; if it does not arrive, ask your admin.");
     }

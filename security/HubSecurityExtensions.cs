@@ -31,6 +31,7 @@ public static class HubSecurityExtensions
             startupLog.LogInformation("Master key from MASTER_KEY (key id {KeyId}).", keys.KeyId);
         }
 
+        services.PostConfigure<LoggerFilterOptions>(UrlLoggingGuard.Apply);
         services.AddSingleton(keys);
         services.AddSingleton<SecretBox>();
         services.AddSingleton<TokenAuthenticator>();

@@ -35,6 +35,7 @@ public static class HubSecurityExtensions
         services.AddSingleton(keys);
         services.AddSingleton<SecretBox>();
         services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<OnboardingRequestLimiter>();
         services.AddSingleton<IFunctionsAuthorizationHandler, HubAuthorizationHandler>();
         services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));
         return keys;

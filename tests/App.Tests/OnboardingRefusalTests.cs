@@ -209,6 +209,25 @@ public sealed class OnboardingRefusalTests
         Assert.Single(await HubFlows.AuditAsync(g.Hub, "onboarding.cancelled"));
     }
 
+    [Fact]
+    public async Task Onboarding_SelfServiceRequests_AreRateLimitedPerAddress()
+    {
+        await using var hub = await HubServer.StartAsync();
+        using var anonymous = hub.Http();
+        for (var i = 0; i < 10; i++)
+        {
+            using var refused = await anonymous.PostAsJsonAsync("/api/onboarding/requests", new { email = $"not-an-email-{i}", name = "Probe" });
+            await HubFlows.AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+        }
+
+        using var limited = await anonymous.PostAsJsonAsync("/api/onboarding/requests", new { email = Alice, name = "Alice" });
+
+        Assert.Contains("Too many onboarding requests", await HubFlows.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromHours(1), limited.Headers.RetryAfter?.Delta);
+        using var admin = hub.Http(hub.AdminToken);
+        Assert.Empty((await admin.GetFromJsonAsync<JsonArray>("/api/admin/onboardings"))!);
+    }
+
     private static async Task<JsonObject> OnlyOnboardingAsync(HubServer hub)
     {
         using var admin = hub.Http(hub.AdminToken);

@@ -43,6 +43,16 @@ public sealed class TokenLinkTests
         // The page it lands on is served without the token.
         using var page = await browser.GetAsync(link.Headers.Location);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+
+        // Each sign-in by link is in the audit log, with the address it came from.
+        var logins = await HubFlows.AuditAsync(hub, "auth.login", aliceId);
+        Assert.Equal(2, logins.Count);
+        Assert.All(logins, e =>
+        {
+            Assert.Equal($"user:{aliceId}", e["actor"]!.GetValue<string>());
+            Assert.Equal("127.0.0.1", e["address"]!.GetValue<string>());
+            Assert.Equal("ok", e["outcome"]!.GetValue<string>());
+        });
     }
 
     [Fact]
@@ -58,6 +68,9 @@ public sealed class TokenLinkTests
         var html = await link.Content.ReadAsStringAsync();
         Assert.Contains("This link does not work", html, StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-real-token", html, StringComparison.Ordinal);
+        var failed = Assert.Single(await HubFlows.AuditAsync(hub, "auth.login-failed"));
+        Assert.Equal("refused", failed["outcome"]!.GetValue<string>());
+        Assert.DoesNotContain("not-a-real-token", failed.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -56,6 +56,32 @@ public sealed class AuthRateLimitTests
     }
 
     [Fact]
+    public async Task BadTokensAtConnectSender_CountAsFailures()
+    {
+        var maxFailures = TokenAuthenticator.MaxFailures;
+        TokenAuthenticator.MaxFailures = 2;
+        try
+        {
+            await using var hub = await HubServer.StartAsync();
+            using var guesser = hub.Http("guessed-token-guessed-token-0000");
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await guesser.GetAsync("/oauth/google/connect-sender")).StatusCode);
+            }
+
+            using var limited = await guesser.GetAsync("/oauth/google/connect-sender");
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            Assert.NotNull(limited.Headers.RetryAfter);
+            using var admin = hub.Http(hub.AdminToken);
+            await HubFlows.AssertProblemAsync(await admin.GetAsync("/api/me"), HttpStatusCode.TooManyRequests);
+        }
+        finally
+        {
+            TokenAuthenticator.MaxFailures = maxFailures;
+        }
+    }
+
+    [Fact]
     public async Task BadTokenLinks_CountAsFailures()
     {
         var maxFailures = TokenAuthenticator.MaxFailures;

@@ -158,6 +158,34 @@ public sealed class OnboardingGoogleTests
     }
 
     [Fact]
+    public async Task ConnectSender_WithTheAdminCookie_RedirectsToGoogle_OthersGet404()
+    {
+        await using var g = await GoogleHub.StartAsync(people: Alice);
+        using var browser = g.Hub.Http();
+        using var link = await browser.GetAsync($"/oauth/google/connect-sender?token={g.Hub.AdminToken}");
+        Assert.Equal(HttpStatusCode.SeeOther, link.StatusCode);
+        Assert.Equal("/oauth/google/connect-sender", link.Headers.Location!.OriginalString);
+        var cookie = link.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/oauth/google/connect-sender");
+        request.Headers.Add("Cookie", cookie);
+        using var start = await browser.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        Assert.StartsWith(g.Google.AuthorizationEndpoint + "?", start.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("login_hint", start.Headers.Location!.Query, StringComparison.Ordinal);
+        g.Google.ConsentAccount = GoogleHub.AdminEmail;
+        var (status, html) = await g.OpenAsync(await g.Google.AuthorizeAsync(start.Headers.Location!));
+        Assert.True(status == HttpStatusCode.OK, html);
+        Assert.Contains(GoogleHub.AdminEmail, html, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await g.OpenAsync("/oauth/google/connect-sender")).Status);
+        var (_, token) = await SignInAsync(g);
+        using var user = g.Hub.Http(token);
+        Assert.Equal(HttpStatusCode.NotFound, (await user.GetAsync("/oauth/google/connect-sender")).StatusCode);
+    }
+
+    [Fact]
     public async Task DevSignIn_IsOffWhenGoogleIsConfigured_OrWhenForcedOff()
     {
         await using var g = await GoogleHub.StartAsync(people: Alice);
@@ -175,6 +203,13 @@ public sealed class OnboardingGoogleTests
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         using var right = await http.PostAsync($"/invite/{code}/dev-sign-in", new FormUrlEncodedContent([new("email", "ALICE@company.com")]));
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Token)> SignInAsync(GoogleHub g)
+    {
+        var (status, html) = await g.SignInAsync(await RequestInviteCodeAsync(g.Hub, Alice));
+        Assert.True(status == HttpStatusCode.OK, html);
+        return (status, GoogleHub.TokenIn(html));
     }
 
     internal static async Task<string> RequestInviteCodeAsync(HubServer hub, string email)

@@ -56,12 +56,18 @@ public sealed class GoogleHub : IAsyncDisposable
         return new GoogleHub(google, hub, port, all);
     }
 
-    /// <summary>Stops the hub and starts a new one on the same data directory, master key and port.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops the hub and starts a new one on the same data directory and port, with the same master key unless given another (and more settings).</summary>
+    public async Task RestartAsync(string? masterKey = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
-        var (directory, key) = (Hub.Directory, Hub.MasterKey);
+        var (directory, key) = (Hub.Directory, masterKey ?? Hub.MasterKey);
         await Hub.DisposeAsync();
-        Hub = await HubServer.StartAsync(_settings, directory, key, Port);
+        var all = new Dictionary<string, string?>(_settings);
+        foreach (var (name, value) in settings ?? [])
+        {
+            all[name] = value;
+        }
+
+        Hub = await HubServer.StartAsync(all, directory, key, Port);
     }
 
     /// <summary>The admin connects the invite-sending Google account (bearer admin token on /oauth/google/connect-sender).</summary>

@@ -55,8 +55,15 @@ public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator
 
         await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, caller.Actor, "auth.login", caller.AgentId, request.Path.Value, "dashboard link exchanged for a session cookie", address, "ok"), context.RequestAborted);
         var query = QueryString.Create(request.Query.Where(q => q.Key != "token").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))));
+        // "//evil.example/" would send the browser to another host: the target is always a path of this hub.
+        var path = (request.PathBase + request.Path).ToUriComponent();
+        if (path.StartsWith("//", StringComparison.Ordinal))
+        {
+            path = "/" + path.TrimStart('/');
+        }
+
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
-        context.Response.Headers.Location = request.PathBase + request.Path + query;
+        context.Response.Headers.Location = path + query.ToUriComponent();
     }
 }
 

@@ -55,6 +55,26 @@ public sealed class TokenLinkTests
         });
     }
 
+    [Theory]
+    [InlineData("//evil.example/")]
+    [InlineData("/%5Cevil.example/")]
+    [InlineData("/%5C%5Cevil.example/")]
+    [InlineData("///evil.example/")]
+    public async Task TokenLink_OnAPathThatLooksLikeAnotherHost_RedirectsWithinTheHub(string path)
+    {
+        await using var hub = await HubServer.StartAsync();
+        using var browser = hub.Http();
+
+        using var link = await browser.GetAsync(new Uri($"{hub.BaseUrl}{path}?token={hub.AdminToken}"));
+
+        Assert.Equal(HttpStatusCode.SeeOther, link.StatusCode);
+        var location = link.Headers.Location!.OriginalString;
+        Assert.StartsWith("/", location, StringComparison.Ordinal);
+        Assert.False(location.StartsWith("//", StringComparison.Ordinal) || location.StartsWith("/\\", StringComparison.Ordinal), $"open redirect to {location}");
+        var target = new Uri(new Uri(hub.BaseUrl), location);
+        Assert.Equal(new Uri(hub.BaseUrl).Authority, target.Authority);
+    }
+
     [Fact]
     public async Task TokenLink_WithABadToken_Answers401Page_AndSetsNoCookie()
     {
@@ -137,6 +157,28 @@ public sealed class TokenLinkTests
         using var api = hub.Http(token);
         Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync(path, new { type = "send_email", payload = new { to = new[] { "carol@example.com" }, subject = "Hi", body = "Hello" } })).StatusCode);
         await HubFlows.WaitUntilAsync(async () => (await ProposalsAsync(hub, token, aliceId))!.Count == 3, () => "the three allowed proposals");
+    }
+
+    [Fact]
+    public async Task CookieAuthenticatedWrite_FromThePublicOriginBehindAProxy_IsAllowed()
+    {
+        // Behind a TLS-terminating gateway the hub sees http and its own address; the browser's Origin is the public URL.
+        var port = HubServer.FreePort();
+        await using var hub = await HubServer.StartAsync([new("PUBLIC_BASE_URL", "https://hub.company.example")], port: port);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        async Task<HttpStatusCode> BroadcastAsync(string origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/broadcast") { Content = JsonContent.Create(new { text = "hello" }) };
+            request.Headers.Add("Cookie", $"{TokenAuthenticator.CookieName}={hub.AdminToken}");
+            request.Headers.Add("Origin", origin);
+            using var response = await browser.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, await BroadcastAsync("https://hub.company.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await BroadcastAsync("http://hub.company.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await BroadcastAsync("https://evil.company.example"));
     }
 
     private static async Task<JsonArray?> ProposalsAsync(HubServer hub, string token, string agentId)

@@ -28,6 +28,13 @@ public sealed class HubAuthorizationHandler(TokenAuthenticator authenticator, IO
             if (auth.Presented)
             {
                 authenticator.RecordFailure(address);
+                if (auth.Source == CredentialSource.Cookie)
+                {
+                    // A replaced or revoked token in the cookie: the browser stops sending it, so an open dashboard that
+                    // keeps polling counts one failure, not enough to lock its address (a shared gateway's) out.
+                    http.Response.Cookies.Delete(TokenAuthenticator.CookieName, new CookieOptions { Path = "/", HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = options.Value.IsHttps || http.Request.IsHttps });
+                }
+
                 return FunctionsAuthorizationResult.Deny(StatusCodes.Status401Unauthorized, "The token is wrong, revoked or replaced. Open the newest link you were sent, or ask your admin for a new one.");
             }
 

@@ -94,6 +94,26 @@ public sealed class TokenLinkTests
     }
 
     [Fact]
+    public async Task StaleCookie_AfterRotation_Answers401_AndIsCleared_SoAnOpenTabCannotLockTheAddressOut()
+    {
+        await using var hub = await HubServer.StartAsync();
+        var (aliceId, token) = await HubFlows.OnboardWithDevSignInAsync(hub, "alice@company.com", "Alice");
+        using var admin = hub.Http(hub.AdminToken);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/agents/{aliceId}/token/rotate", null)).StatusCode);
+        using var browser = hub.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/agents/{aliceId}");
+        request.Headers.Add("Cookie", $"{TokenAuthenticator.CookieName}={token}");
+
+        using var stale = await browser.SendAsync(request);
+
+        await HubFlows.AssertProblemAsync(stale, HttpStatusCode.Unauthorized);
+        var cleared = Assert.Single(stale.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith($"{TokenAuthenticator.CookieName}=;", cleared, StringComparison.Ordinal);
+        Assert.Contains("expires=Thu, 01 Jan 1970", cleared, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", cleared, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task TokenLink_PublicUrlIsHttps_CookieIsSecure()
     {
         var port = HubServer.FreePort();

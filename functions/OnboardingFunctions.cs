@@ -80,7 +80,9 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         {
             var view = instance.ReadCustomStatusAs<OnboardingStatus>();
             var input = instance.ReadInputAs<OnboardingRequest>();
-            var step = view?.Step ?? (instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending ? OnboardingSteps.Validating : instance.RuntimeStatus.ToString());
+            var step = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+                ? OnboardingSteps.FailedPrefix + "the onboarding stopped on an error (see the host log)"
+                : view?.Step ?? (instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending ? OnboardingSteps.Validating : instance.RuntimeStatus.ToString());
             if (status is not null && !string.Equals(Bucket(step), status, StringComparison.OrdinalIgnoreCase) && !string.Equals(step, status, StringComparison.OrdinalIgnoreCase))
             {
                 continue;

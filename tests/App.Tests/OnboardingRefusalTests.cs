@@ -228,6 +228,27 @@ public sealed class OnboardingRefusalTests
         Assert.Empty((await admin.GetFromJsonAsync<JsonArray>("/api/admin/onboardings"))!);
     }
 
+    [Fact]
+    public async Task Onboarding_GmailFailsToSend_InviteAndReadyEmails_TheOnboardingGoesOnAndSaysSo()
+    {
+        await using var g = await GoogleHub.StartAsync(people: Alice);
+        await g.ConnectSenderAsync();
+        g.Google.FailAlways(500, "Backend Error", GoogleEndpoints.GmailSend);
+
+        var id = await g.InviteAsync(Alice, "Alice");
+
+        var waiting = await HubFlows.WaitForStepAsync(g.Hub, id, "AwaitingOAuth");
+        Assert.Contains("not sent", waiting["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var admin = g.Hub.Http(g.Hub.AdminToken);
+        var code = GoogleHub.InviteCodeIn((await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{id}/invite"))!["inviteUrl"]!.GetValue<string>());
+        var (status, html) = await g.SignInAsync(code);
+        Assert.True(status == HttpStatusCode.OK, html);
+        using var alice = g.Hub.Http(GoogleHub.TokenIn(html));
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/api/me")).StatusCode);
+        var active = await HubFlows.WaitForStepAsync(g.Hub, id, "Active");
+        Assert.Contains("not emailed", active["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private static async Task<JsonObject> OnlyOnboardingAsync(HubServer hub)
     {
         using var admin = hub.Http(hub.AdminToken);

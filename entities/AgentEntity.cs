@@ -44,6 +44,16 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
 
     public void SetGoogleCredential(string sealedRefreshToken) => Require().SealedGoogleRefreshToken = sealedRefreshToken;
 
+    /// <summary>Puts the same credential sealed under a new master key in place, unless it was replaced meanwhile.</summary>
+    public void ResealGoogleCredential(CredentialReseal reseal)
+    {
+        var state = Require();
+        if (string.Equals(state.SealedGoogleRefreshToken, reseal.Previous, StringComparison.Ordinal))
+        {
+            state.SealedGoogleRefreshToken = reseal.Current;
+        }
+    }
+
     /// <summary>Connects a Google account (the orchestrator's is the one that sends invites).</summary>
     public void ConnectGoogle(GoogleConnection connection)
     {

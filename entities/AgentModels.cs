@@ -79,3 +79,6 @@ public sealed class AgentState
 
 /// <summary>A connected Google account: its email and the sealed refresh token.</summary>
 public sealed record GoogleConnection(string Email, string SealedRefreshToken);
+
+/// <summary>A sealed credential and the same secret sealed under a new master key (<see cref="AgentEntity.ResealGoogleCredential"/>).</summary>
+public sealed record CredentialReseal(string Previous, string Current);

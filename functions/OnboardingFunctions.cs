@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using CompanyHub.Activities;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Orchestrations.Onboarding;
@@ -15,13 +14,9 @@ namespace CompanyHub.Functions;
 public sealed record OnboardingBody(string? Email, string? Name);
 
 /// <summary>Onboarding: the self-service request and the admin's invites.</summary>
-public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IOptions<ApprovalOptions> approvals, IAuditLog audit) : IDisposable
+public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IOptions<ApprovalOptions> approvals, IAuditLog audit, OnboardingRequestLimiter limiter)
 {
     private static readonly TimeSpan StepWait = TimeSpan.FromSeconds(10);
-    private readonly PartitionedRateLimiter<string> _requests = PartitionedRateLimiter.Create<string, string>(address =>
-        RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromHours(1), QueueLimit = 0 }));
-
-    public void Dispose() => _requests.Dispose();
 
     [Function("RequestOnboarding")]
     public async Task<IResult> RequestOnboarding(
@@ -29,10 +24,9 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         OnboardingBody body, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var address = TokenAuthenticator.AddressOf(req.HttpContext);
-        using var lease = _requests.AttemptAcquire(address);
-        if (!lease.IsAcquired)
+        if (!limiter.TryAcquire(address))
         {
-            req.HttpContext.Response.Headers.RetryAfter = "3600";
+            req.HttpContext.Response.Headers.RetryAfter = ((int)OnboardingRequestLimiter.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", detail: "Too many onboarding requests from this address; try again in an hour or ask your admin for an invite.");
         }
 
@@ -98,7 +92,9 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         {
             var view = instance.ReadCustomStatusAs<OnboardingStatus>();
             var input = instance.ReadInputAs<OnboardingRequest>();
-            var step = view?.Step ?? (instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending ? OnboardingSteps.Validating : instance.RuntimeStatus.ToString());
+            var step = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+                ? OnboardingSteps.FailedPrefix + "the onboarding stopped on an error (see the host log)"
+                : view?.Step ?? (instance.RuntimeStatus == OrchestrationRuntimeStatus.Pending ? OnboardingSteps.Validating : instance.RuntimeStatus.ToString());
             if (status is not null && !string.Equals(Bucket(step), status, StringComparison.OrdinalIgnoreCase) && !string.Equals(step, status, StringComparison.OrdinalIgnoreCase))
             {
                 continue;

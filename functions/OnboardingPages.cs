@@ -136,9 +136,23 @@ public static class OnboardingPages
     private static async Task ConnectSenderAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, TokenAuthenticator authenticator, IOptions<HubOptions> options, IOptions<GoogleOptions> googleOptions)
     {
         NoStore(http);
+        var address = TokenAuthenticator.AddressOf(http);
+        if (authenticator.IsLockedOut(address))
+        {
+            http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Pages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and try again.");
+            return;
+        }
+
         var auth = await authenticator.AuthenticateAsync(http);
         if (auth.Caller is not { IsAdmin: true })
         {
+            // A wrong token here counts against the address like anywhere else, so this page is no way around the limit.
+            if (auth.Presented && auth.Caller is null)
+            {
+                authenticator.RecordFailure(address);
+            }
+
             await Pages.WriteAsync(http, StatusCodes.Status404NotFound, "Not found", "This page is for the admin.");
             return;
         }
@@ -260,6 +274,13 @@ public static class OnboardingPages
             await Pages.WriteAsync(http, StatusCodes.Status200OK, "You're all set",
                 "Your assistant is ready. This is your private dashboard link: bookmark it and keep it to yourself — anyone with it reaches your agent. It was also emailed to you when email is configured.",
                 link, "Open my dashboard", $"<p class=\"secret-link\"><code>{WebUtility.HtmlEncode(link)}</code></p>");
+            return;
+        }
+
+        if (status is not null && status.Step != OnboardingSteps.Active)
+        {
+            // The onboarding ended without an agent (refused as a duplicate, cancelled meanwhile, ...): say why.
+            await Pages.WriteAsync(http, StatusCodes.Status409Conflict, "Your assistant was not created", status.Message ?? status.Step);
             return;
         }
 

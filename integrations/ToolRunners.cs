@@ -211,9 +211,14 @@ public sealed class GmailOnboardingMailer(GoogleCredentials google, IGmailClient
             await gmail.SendAsync(token, new EmailMessage { From = from, To = [to], Subject = subject, Body = body }, cancellationToken);
             return null;
         }
-        catch (ToolNotConfiguredException ex)
+        catch (IntegrationException ex)
         {
+            // Not configured, or Google refused: the onboarding goes on and tells the admin (who can resend or share the link).
             return ex.Message;
+        }
+        catch (Security.SecretBoxException ex)
+        {
+            return $"the sender's Google credential cannot be opened ({ex.Message}); connect the sender again";
         }
     }
 }

@@ -17,7 +17,25 @@ public static class HubSecurityExtensions
             ? new ConfiguredRootKeyProvider(configured)
             : new FileRootKeyProvider(dataDirectory);
         var root = provider.GetRootKeyAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var keys = new KeyRing(root);
+        KeyRing? previous = null;
+        if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousKey)
+        {
+            try
+            {
+                previous = new KeyRing(ConfiguredRootKeyProvider.Parse(previousKey));
+            }
+            catch (KeyConfigurationException ex)
+            {
+                throw new KeyConfigurationException(ex.Message.Replace("MASTER_KEY", "MASTER_KEY_PREVIOUS", StringComparison.Ordinal));
+            }
+        }
+
+        var keys = new KeyRing(root) { Previous = previous };
+        if (previous is not null)
+        {
+            startupLog.LogWarning("Master key rotation: secrets sealed under the previous key (key id {PreviousKeyId}) are re-sealed under the new one (key id {KeyId}). Remove MASTER_KEY_PREVIOUS once pending invites have completed or expired.", previous.KeyId, keys.KeyId);
+        }
+
         if (provider is FileRootKeyProvider { Created: true } file)
         {
             startupLog.LogWarning("MASTER_KEY is not set: generated a new master key in {Path} (mode 0600). Keep it safe: losing it loses every sealed secret (Google refresh tokens) and makes existing admin links invalid.", file.Path);
@@ -31,9 +49,12 @@ public static class HubSecurityExtensions
             startupLog.LogInformation("Master key from MASTER_KEY (key id {KeyId}).", keys.KeyId);
         }
 
+        services.PostConfigure<LoggerFilterOptions>(UrlLoggingGuard.Apply);
         services.AddSingleton(keys);
         services.AddSingleton<SecretBox>();
         services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<OnboardingRequestLimiter>();
+        services.AddHostedService<SealedSecretRotation>();
         services.AddSingleton<IFunctionsAuthorizationHandler, HubAuthorizationHandler>();
         services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));
         return keys;

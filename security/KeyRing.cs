@@ -43,6 +43,12 @@ public sealed class KeyRing
     /// <summary>Gets a short public fingerprint of the root key (8 hex digits).</summary>
     public string KeyId { get; }
 
+    /// <summary>
+    /// Gets the keys of the master key being rotated out (<c>MASTER_KEY_PREVIOUS</c>), or null. Secrets sealed under it
+    /// can still be opened; nothing is sealed under it any more.
+    /// </summary>
+    public KeyRing? Previous { get; init; }
+
     public static byte[] Derive(byte[] rootKey, string label, int length) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, length, salt: [], info: Encoding.UTF8.GetBytes(label));
 }

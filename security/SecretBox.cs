@@ -18,13 +18,25 @@ public sealed class SecretBox
     private const int TagSize = 16;
     private readonly byte[] _key;
     private readonly byte[] _keyId;
+    private readonly byte[]? _previousKey;
+    private readonly byte[]? _previousKeyId;
 
     public SecretBox(KeyRing keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
         _key = keys.SealingKey;
         _keyId = Convert.FromHexString(keys.KeyId);
+        if (keys.Previous is { } previous)
+        {
+            _previousKey = previous.SealingKey;
+            _previousKeyId = Convert.FromHexString(previous.KeyId);
+        }
     }
+
+    /// <summary>Whether the value is sealed under this hub's current master key (false for another key, or not sealed at all).</summary>
+    public bool IsSealedWithCurrentKey(string sealedValue) =>
+        sealedValue.StartsWith(Prefix, StringComparison.Ordinal) && Base64Url.TryDecode(sealedValue[Prefix.Length..], out var envelope)
+        && envelope.Length >= 1 + 4 + NonceSize + TagSize && envelope.AsSpan(1, 4).SequenceEqual(_keyId);
 
     public string Seal(string plaintext, string purpose)
     {
@@ -55,15 +67,14 @@ public sealed class SecretBox
             throw new SecretBoxException($"The sealed secret has version {envelope[0]}; this hub reads version {Version}.");
         }
 
-        if (!envelope.AsSpan(1, 4).SequenceEqual(_keyId))
-        {
-            throw new SecretBoxException($"The secret was sealed under another master key (key id {BinaryPrimitives.ReadUInt32BigEndian(envelope.AsSpan(1, 4)):x8}); it cannot be opened with this hub's key.");
-        }
+        var key = envelope.AsSpan(1, 4).SequenceEqual(_keyId) ? _key
+            : _previousKeyId is not null && envelope.AsSpan(1, 4).SequenceEqual(_previousKeyId) ? _previousKey!
+            : throw new SecretBoxException($"The secret was sealed under another master key (key id {BinaryPrimitives.ReadUInt32BigEndian(envelope.AsSpan(1, 4)):x8}); it cannot be opened with this hub's key.");
 
         var plaintext = new byte[envelope.Length - (5 + NonceSize + TagSize)];
         try
         {
-            using var aes = new AesGcm(_key, TagSize);
+            using var aes = new AesGcm(key, TagSize);
             aes.Decrypt(envelope.AsSpan(5, NonceSize), envelope.AsSpan(5 + NonceSize + TagSize), envelope.AsSpan(5 + NonceSize, TagSize), plaintext, AssociatedData(purpose));
         }
         catch (AuthenticationTagMismatchException)

@@ -10,7 +10,7 @@ namespace CompanyHub.Security;
 /// HttpOnly, SameSite=Strict cookie and the browser is sent to the same URL without it, so the token leaves no trace in
 /// history, logs or Referer. A bad token gets a page that says how to get a new link.
 /// </summary>
-public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator authenticator, IOptions<HubOptions> options)
+public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator authenticator, IAuditLog audit, IOptions<HubOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -37,6 +37,7 @@ public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator
         if (caller is null)
         {
             authenticator.RecordFailure(address);
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "anonymous", "auth.login-failed", null, request.Path.Value, "dashboard link with a wrong, replaced or revoked token", address, "refused"), context.RequestAborted);
             await Pages.WriteAsync(context, StatusCodes.Status401Unauthorized, "This link does not work",
                 "The link is wrong, or it was replaced by a newer one (tokens change when they are rotated), or the agent was offboarded. Open the newest link you were sent, or ask your admin for a new one.");
             return;
@@ -52,9 +53,17 @@ public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator
             IsEssential = true,
         });
 
+        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, caller.Actor, "auth.login", caller.AgentId, request.Path.Value, "dashboard link exchanged for a session cookie", address, "ok"), context.RequestAborted);
         var query = QueryString.Create(request.Query.Where(q => q.Key != "token").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))));
+        // "//evil.example/" would send the browser to another host: the target is always a path of this hub.
+        var path = (request.PathBase + request.Path).ToUriComponent();
+        if (path.StartsWith("//", StringComparison.Ordinal))
+        {
+            path = "/" + path.TrimStart('/');
+        }
+
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
-        context.Response.Headers.Location = request.PathBase + request.Path + query;
+        context.Response.Headers.Location = path + query.ToUriComponent();
     }
 }
 

@@ -86,10 +86,32 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingRequest
         await context.Entities.CallEntityAsync(InviteEntity.Id(invite.CodeHash), nameof(InviteEntity.SetStatus), InviteState.Used);
         Publish(context, ref status, status with { Step = OnboardingSteps.CreatingAgent, SealedInvite = null, Message = null });
 
+        // Another invite for the same person may have completed while this one waited: check again, so that a second
+        // sign-in neither fails half-way nor takes over the first agent.
+        var recheck = await context.CallActivityAsync<OnboardingPlan>(PlanOnboarding.Name, input);
+        if (recheck.Error is not null)
+        {
+            Publish(context, ref status, status with { Step = OnboardingSteps.FailedPrefix + recheck.Error, Message = recheck.Error });
+            await AuditAsync(context, input, status, "onboarding.refused", recheck.Error, "refused");
+            return status;
+        }
+
         var agentId = status.AgentId!;
         var profile = new AgentProfile(agentId, status.Email, status.Name, new AgentIdentity($"{status.Name}'s Assistant", $"A personal assistant for {status.Name}: careful, concise, proactive."),
             ["orchestrator", "*"], AgentAutonomy.AlwaysAsk, $"/data/workspaces/{agentId}");
-        await context.Entities.CallEntityAsync(AgentEntity.Id(agentId), nameof(AgentEntity.Create), profile);
+        try
+        {
+            await context.Entities.CallEntityAsync(AgentEntity.Id(agentId), nameof(AgentEntity.Create), profile);
+        }
+        catch (EntityOperationFailedException ex)
+        {
+            // Two sign-ins for one person at the same moment: the entity lets only one create the agent.
+            var reason = $"the agent could not be created: {ex.FailureDetails.ErrorMessage}";
+            Publish(context, ref status, status with { Step = OnboardingSteps.FailedPrefix + reason, Message = reason });
+            await AuditAsync(context, input, status, "onboarding.failed", reason, "failed");
+            return status;
+        }
+
         if (signedIn.SealedRefreshToken is { } sealedRefresh)
         {
             await context.Entities.CallEntityAsync(AgentEntity.Id(agentId), nameof(AgentEntity.SetGoogleCredential), sealedRefresh);

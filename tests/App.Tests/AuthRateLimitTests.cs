@@ -1,0 +1,107 @@
+using System.Net;
+using CompanyHub.Security;
+
+namespace CompanyHub.Tests;
+
+/// <summary>
+/// The failure limits are static settings read when an address is first seen; tests that lower them run alone, so that
+/// no other test's hub picks up the low limit.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AuthLimitsCollection
+{
+    public const string Name = "Authentication limits";
+}
+
+/// <summary>Failed authentications are rate-limited per client address.</summary>
+[Collection(AuthLimitsCollection.Name)]
+public sealed class AuthRateLimitTests
+{
+    [Fact]
+    public async Task BadTokens_AfterMaxFailures_Answer429WithRetryAfter_EvenForAGoodToken()
+    {
+        var (maxFailures, window) = (TokenAuthenticator.MaxFailures, TokenAuthenticator.FailureWindow);
+        TokenAuthenticator.MaxFailures = 3;
+        TokenAuthenticator.FailureWindow = TimeSpan.FromSeconds(90);
+        try
+        {
+            await using var hub = await HubServer.StartAsync();
+            using var admin = hub.Http(hub.AdminToken);
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/me")).StatusCode);
+
+            using var guesser = hub.Http("guessed-token-guessed-token-0000");
+            for (var i = 0; i < TokenAuthenticator.MaxFailures; i++)
+            {
+                await HubFlows.AssertProblemAsync(await guesser.GetAsync("/api/me"), HttpStatusCode.Unauthorized);
+            }
+
+            using var limited = await guesser.GetAsync("/api/me");
+            var detail = await HubFlows.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+            Assert.Contains("Too many failed", detail, StringComparison.Ordinal);
+            Assert.Equal(TimeSpan.FromSeconds(90), limited.Headers.RetryAfter?.Delta);
+
+            // The address is locked out, whatever it presents: guessing cannot go on behind a valid token.
+            await HubFlows.AssertProblemAsync(await admin.GetAsync("/api/me"), HttpStatusCode.TooManyRequests);
+            using var browser = hub.Http();
+            using var link = await browser.GetAsync($"/?token={hub.AdminToken}");
+            Assert.Equal(HttpStatusCode.TooManyRequests, link.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(90), link.Headers.RetryAfter?.Delta);
+            Assert.False(link.Headers.Contains("Set-Cookie"));
+        }
+        finally
+        {
+            TokenAuthenticator.MaxFailures = maxFailures;
+            TokenAuthenticator.FailureWindow = window;
+        }
+    }
+
+    [Fact]
+    public async Task BadTokensAtConnectSender_CountAsFailures()
+    {
+        var maxFailures = TokenAuthenticator.MaxFailures;
+        TokenAuthenticator.MaxFailures = 2;
+        try
+        {
+            await using var hub = await HubServer.StartAsync();
+            using var guesser = hub.Http("guessed-token-guessed-token-0000");
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(HttpStatusCode.NotFound, (await guesser.GetAsync("/oauth/google/connect-sender")).StatusCode);
+            }
+
+            using var limited = await guesser.GetAsync("/oauth/google/connect-sender");
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            Assert.NotNull(limited.Headers.RetryAfter);
+            using var admin = hub.Http(hub.AdminToken);
+            await HubFlows.AssertProblemAsync(await admin.GetAsync("/api/me"), HttpStatusCode.TooManyRequests);
+        }
+        finally
+        {
+            TokenAuthenticator.MaxFailures = maxFailures;
+        }
+    }
+
+    [Fact]
+    public async Task BadTokenLinks_CountAsFailures()
+    {
+        var maxFailures = TokenAuthenticator.MaxFailures;
+        TokenAuthenticator.MaxFailures = 2;
+        try
+        {
+            await using var hub = await HubServer.StartAsync();
+            using var browser = hub.Http();
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync($"/?token=wrong{i}")).StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.GetAsync("/?token=wrong")).StatusCode);
+            using var api = hub.Http(hub.AdminToken);
+            await HubFlows.AssertProblemAsync(await api.GetAsync("/api/me"), HttpStatusCode.TooManyRequests);
+        }
+        finally
+        {
+            TokenAuthenticator.MaxFailures = maxFailures;
+        }
+    }
+}

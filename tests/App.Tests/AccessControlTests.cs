@@ -18,7 +18,7 @@ public sealed class AccessControlTests
         var (aliceId, aliceToken) = await HubFlows.OnboardWithDevSignInAsync(hub, "alice@company.com", "Alice");
         var (bobId, bobToken) = await HubFlows.OnboardWithDevSignInAsync(hub, "bob@company.com", "Bob");
         using var bob = hub.Http(bobToken);
-        var bobProposal = await ProposeEmailAsync(bob, bobId);
+        var bobProposal = await ProposeWriteAsync(bob, bobId);
         using var alice = hub.Http(aliceToken);
 
         Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/agents/{aliceId}")).StatusCode);
@@ -188,8 +188,8 @@ public sealed class AccessControlTests
         await using var hub = await HubServer.StartAsync();
         var (aliceId, token) = await HubFlows.OnboardWithDevSignInAsync(hub, "alice@company.com", "Alice");
         using var alice = hub.Http(token);
-        var rejected = await ProposeEmailAsync(alice, aliceId);
-        var approved = await ProposeEmailAsync(alice, aliceId);
+        var rejected = await ProposeWriteAsync(alice, aliceId);
+        var approved = await ProposeWriteAsync(alice, aliceId);
 
         using (var no = await alice.PostAsJsonAsync($"/api/proposals/{rejected}/decision", new { decision = "reject", reason = "not now" }))
         {
@@ -232,12 +232,26 @@ public sealed class AccessControlTests
         await HubFlows.AssertProblemAsync(ok, HttpStatusCode.BadRequest);
     }
 
-    internal static async Task<string> ProposeEmailAsync(HttpClient http, string agentId)
+    /// <summary>Proposes an email (the hub must have Gmail configured).</summary>
+    internal static async Task<string> ProposeGmailAsync(HttpClient http, string agentId)
     {
         using var response = await http.PostAsJsonAsync($"/api/agents/{agentId}/proposals", new
         {
             type = "send_email",
             payload = new { to = new[] { "carol@example.com" }, subject = "Quarterly numbers", body = "Here they are." },
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        return JsonNode.Parse(body)!["proposalId"]!.GetValue<string>();
+    }
+
+    /// <summary>Proposes a message to the orchestrator: a write that needs no outside credentials.</summary>
+    internal static async Task<string> ProposeWriteAsync(HttpClient http, string agentId)
+    {
+        using var response = await http.PostAsJsonAsync($"/api/agents/{agentId}/proposals", new
+        {
+            type = "message_agent",
+            payload = new { agentId = "orchestrator", text = "Quarterly numbers: here they are." },
         });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);

@@ -30,6 +30,23 @@ public static class HubFlows
     }
 
     /// <summary>The admin's view of one onboarding (GET /api/admin/onboardings).</summary>
+    /// <summary>
+    /// Onboards a person without any sign-in page (for hubs where Google is configured, so the development sign-in is off):
+    /// the admin's onboarding, the same OAuthCompleted event a sign-in raises, then a token from an admin rotation.
+    /// </summary>
+    public static async Task<(string AgentId, string Token)> OnboardByEventAsync(HubServer hub, string email, string name)
+    {
+        using var admin = hub.Http(hub.AdminToken);
+        using var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
+        var id = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
+        await hub.Client.RaiseEventAsync(id, Orchestrations.Onboarding.OAuthCompleted.EventName, new Orchestrations.Onboarding.OAuthCompleted(email, true, null, name));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var done = await hub.Client.WaitForInstanceCompletionAsync(id, true, wait.Token);
+        var agentId = done.ReadOutputAs<Orchestrations.Onboarding.OnboardingStatus>()!.AgentId!;
+        using var rotated = await admin.PostAsync($"/api/agents/{agentId}/token/rotate", null);
+        return (agentId, (await rotated.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>());
+    }
+
     public static async Task<JsonObject?> OnboardingAsync(HubServer hub, string onboardingId)
     {
         using var admin = hub.Http(hub.AdminToken);

@@ -54,7 +54,7 @@ public sealed class MasterKeyRotationTests
         await g.RestartAsync(newKey);
 
         using var aliceAgain = g.Hub.Http(aliceToken);
-        var proposalId = await AccessControlTests.ProposeEmailAsync(aliceAgain, "alice-company-com");
+        var proposalId = await AccessControlTests.ProposeWriteAsync(aliceAgain, "alice-company-com");
         Assert.Equal(HttpStatusCode.Accepted, (await aliceAgain.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" })).StatusCode);
         JsonObject? view = null;
         await HubFlows.WaitUntilAsync(async () => (view = await aliceAgain.GetFromJsonAsync<JsonObject>($"/api/proposals/{proposalId}"))!["status"]!.GetValue<string>() is "succeeded" or "failed", () => $"the proposal to run: {view}");

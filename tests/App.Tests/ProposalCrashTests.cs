@@ -17,7 +17,7 @@ public sealed class ProposalCrashTests
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google);
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
-        var (id, subject) = await ProposeEmailAsync(tools, agentId);
+        var (id, subject) = await ProposeWriteAsync(tools, agentId);
 
         // The action's first call (the access-token refresh) hangs: the approval is recorded, nothing was sent yet.
         var tokenCalls = tools.Google.CallCount(GoogleEndpoints.Token);
@@ -45,7 +45,7 @@ public sealed class ProposalCrashTests
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google);
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
-        var (id, subject) = await ProposeEmailAsync(tools, agentId);
+        var (id, subject) = await ProposeWriteAsync(tools, agentId);
 
         // Gmail takes the message, but its answer never reaches the hub before the host goes down.
         tools.Google.DelayResponseNext(1, TimeSpan.FromMinutes(2), GoogleEndpoints.GmailSend);
@@ -72,7 +72,7 @@ public sealed class ProposalCrashTests
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google, [new("Google:RequestTimeout", "00:00:01.500")]);
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
-        var (id, subject) = await ProposeEmailAsync(tools, agentId);
+        var (id, subject) = await ProposeWriteAsync(tools, agentId);
         tools.Google.DelayResponseNext(1, TimeSpan.FromSeconds(30), GoogleEndpoints.GmailSend);
 
         using var alice = tools.User(agentId);
@@ -86,7 +86,7 @@ public sealed class ProposalCrashTests
         Assert.Single(tools.Google.SentEmails, m => m.Subject == subject);
     }
 
-    private static async Task<(string Id, string Subject)> ProposeEmailAsync(ToolHub tools, string agentId)
+    private static async Task<(string Id, string Subject)> ProposeWriteAsync(ToolHub tools, string agentId)
     {
         using var alice = tools.User(agentId);
         var subject = $"Contract {Guid.NewGuid():N}";

@@ -56,8 +56,9 @@ public sealed class SealedSecretTests
     [Fact]
     public async Task StoredCredential_SealedUnderAnotherKey_ApprovedEmailFailsWithAClearError()
     {
-        await using var hub = await HubServer.StartAsync();
-        var (agentId, token) = await HubFlows.OnboardWithDevSignInAsync(hub, "alice@company.com", "Alice");
+        // Gmail is configured (its endpoints are never reached: opening the credential fails first).
+        await using var hub = await HubServer.StartAsync([new("GOOGLE_CLIENT_ID", "client.apps.googleusercontent.com"), new("GOOGLE_CLIENT_SECRET", "not-used")]);
+        var (agentId, token) = await HubFlows.OnboardByEventAsync(hub, "alice@company.com", "Alice");
         var foreign = new SecretBox(new KeyRing(RandomNumberGenerator.GetBytes(32)));
         await Orchestrations.EntityCalls.CallAsync(hub.Client, AgentEntity.Id(agentId), nameof(AgentEntity.SetGoogleCredential), foreign.Seal("1//stolen", Purpose), CancellationToken.None);
         using var alice = hub.Http(token);

@@ -44,7 +44,7 @@ public sealed class SecretLeakTests
             Assert.Equal(HttpStatusCode.SeeOther, (await browser.GetAsync($"/?token={aliceToken}")).StatusCode);
 
             using var alice = g.Hub.Http(aliceToken);
-            var proposalId = await AccessControlTests.ProposeEmailAsync(alice, "alice-company-com");
+            var proposalId = await AccessControlTests.ProposeGmailAsync(alice, "alice-company-com");
             using (var approved = await alice.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" }))
             {
                 Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);

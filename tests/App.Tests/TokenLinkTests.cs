@@ -141,7 +141,7 @@ public sealed class TokenLinkTests
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path)
             {
-                Content = JsonContent.Create(new { type = "send_email", payload = new { to = new[] { "carol@example.com" }, subject = "Hi", body = "Hello" } }),
+                Content = JsonContent.Create(new { type = "message_agent", payload = new { agentId = "orchestrator", text = "Hello" } }),
             };
             request.Headers.Add("Cookie", $"{TokenAuthenticator.CookieName}={token}");
             foreach (var (name, value) in headers)
@@ -175,7 +175,7 @@ public sealed class TokenLinkTests
         read.Headers.Add("Cookie", $"{TokenAuthenticator.CookieName}={token}");
         Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(read)).StatusCode);
         using var api = hub.Http(token);
-        Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync(path, new { type = "send_email", payload = new { to = new[] { "carol@example.com" }, subject = "Hi", body = "Hello" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync(path, new { type = "message_agent", payload = new { agentId = "orchestrator", text = "Hello" } })).StatusCode);
         await HubFlows.WaitUntilAsync(async () => (await ProposalsAsync(hub, token, aliceId))!.Count == 3, () => "the three allowed proposals");
     }
 

@@ -65,12 +65,15 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
 
                 case ProposalTypes.CreateNotionPage:
                 {
+                    var (textProperties, rawProperties) = NotionProperties(p);
                     var page = await notion.CreatePageAsync(new NotionPageDraft
                     {
                         ParentPageId = Optional(p, "parentPageId"),
-                        ParentDatabaseId = Optional(p, "parentDatabaseId") ?? Optional(p, "parentDataSourceId"),
+                        ParentDatabaseId = Optional(p, "parentDatabaseId"),
+                        ParentDataSourceId = Optional(p, "parentDataSourceId"),
                         Title = Text(p, "title"),
-                        RawProperties = p["properties"] as JsonObject is { } props ? (JsonObject)props.DeepClone() : null,
+                        Properties = textProperties,
+                        RawProperties = rawProperties,
                         Content = Optional(p, "content"),
                     }, cancellationToken);
                     return new ActionResult(true, $"created ({page.Url ?? page.Id})");
@@ -79,9 +82,10 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 case ProposalTypes.UpdateNotionPage:
                 {
                     var pageId = Text(p, "pageId");
-                    if (p["properties"] is JsonObject { Count: > 0 } props)
+                    if (p["properties"] is JsonObject { Count: > 0 })
                     {
-                        await notion.UpdatePageAsync(pageId, new NotionPageUpdate { RawProperties = (JsonObject)props.DeepClone() }, cancellationToken);
+                        var (textProperties, rawProperties) = NotionProperties(p);
+                        await notion.UpdatePageAsync(pageId, new NotionPageUpdate { Properties = textProperties, RawProperties = rawProperties }, cancellationToken);
                     }
 
                     if (Optional(p, "appendText") is { } text)
@@ -122,6 +126,11 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
         {
             return new ActionResult(false, Error: $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}", Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
         }
+        catch (ArgumentException ex)
+        {
+            // The client refused the input before calling the service (an unknown Notion property, an address it cannot encode...).
+            return new ActionResult(false, Error: ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message);
+        }
         catch (Security.SecretBoxException ex)
         {
             return new ActionResult(false, Error: $"The stored Google credential cannot be opened: {ex.Message}");
@@ -129,6 +138,34 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
     }
 
     private static string Text(JsonObject p, string field) => ProposalValidator.Text(p, field) ?? "";
+
+    /// <summary>
+    /// Splits Notion property values: plain values (<c>"Status": "Done"</c>, as people and models write them) are
+    /// converted by the property's type; objects are Notion's own JSON and go as they are.
+    /// </summary>
+    private static (Dictionary<string, string>? Text, JsonObject? Raw) NotionProperties(JsonObject p)
+    {
+        if (p["properties"] is not JsonObject { Count: > 0 } properties)
+        {
+            return (null, null);
+        }
+
+        var text = new Dictionary<string, string>(StringComparer.Ordinal);
+        var raw = new JsonObject();
+        foreach (var (name, value) in properties)
+        {
+            if (value is JsonValue plain)
+            {
+                text[name] = plain.TryGetValue<string>(out var s) ? s : plain.ToJsonString();
+            }
+            else
+            {
+                raw[name] = value?.DeepClone();
+            }
+        }
+
+        return (text.Count > 0 ? text : null, raw.Count > 0 ? raw : null);
+    }
 
     private static string? Optional(JsonObject p, string field) => ProposalValidator.Text(p, field);
 

@@ -276,6 +276,8 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
     [Theory]
     [InlineData("send_email", """{"to":"not-an-email","body":"x"}""", "payload.to", "payload.subject")]
     [InlineData("send_email", """{"to":"a@company.com","subject":"two\nlines","body":"x"}""", "payload.subject")]
+    [InlineData("send_email", """{"to":"jösé@acme.com","cc":["ok@acme.com","bad address@acme.com"],"subject":"s","body":"x"}""", "payload.to", "payload.cc")]
+    [InlineData("create_notion_page", """{"parentPageId":"a","parentDatabaseId":"b","title":"x"}""", "payload.parentPageId")]
     [InlineData("create_calendar_event", """{"summary":"x","start":"2030-01-01T10:00:00Z","end":"2030-01-01T09:00:00Z"}""", "payload.end")]
     [InlineData("create_calendar_event", """{"summary":"x","start":"tomorrow","end":"2030-01-01T09:00:00Z","attendees":["nobody"]}""", "payload.start", "payload.attendees")]
     [InlineData("create_notion_page", """{"title":"x"}""", "payload.parentPageId")]

@@ -51,16 +51,27 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 case ProposalTypes.CreateCalendarEvent:
                 {
                     var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
-                    var created = await calendar.InsertEventAsync(token, new NewCalendarEvent
+
+                    // Every attempt of this approval asks for the same event id: a repeat is refused instead of doubled.
+                    var eventId = EventIdFor(request.IdempotencyKey);
+                    try
                     {
-                        Summary = Text(p, "summary"),
-                        Start = Time(p, "start"),
-                        End = Time(p, "end"),
-                        Description = Optional(p, "description"),
-                        Location = Optional(p, "location"),
-                        Attendees = ProposalValidator.Emails(p, "attendees"),
-                    }, cancellationToken: cancellationToken);
-                    return new ActionResult(true, $"scheduled ({created.HtmlLink ?? created.Id})");
+                        var created = await calendar.InsertEventAsync(token, new NewCalendarEvent
+                        {
+                            Id = eventId,
+                            Summary = Text(p, "summary"),
+                            Start = Time(p, "start"),
+                            End = Time(p, "end"),
+                            Description = Optional(p, "description"),
+                            Location = Optional(p, "location"),
+                            Attendees = ProposalValidator.Emails(p, "attendees"),
+                        }, cancellationToken: cancellationToken);
+                        return new ActionResult(true, $"scheduled ({created.HtmlLink ?? created.Id})");
+                    }
+                    catch (IntegrationException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+                    {
+                        return new ActionResult(true, $"scheduled (event {eventId}; an earlier attempt had already created it)");
+                    }
                 }
 
                 case ProposalTypes.CreateNotionPage:
@@ -138,6 +149,10 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
     }
 
     private static string Text(JsonObject p, string field) => ProposalValidator.Text(p, field) ?? "";
+
+    /// <summary>A Calendar event id for an idempotency key: hex digits are valid base32hex.</summary>
+    private static string EventIdFor(string idempotencyKey) =>
+        "hub" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..40];
 
     /// <summary>
     /// Splits Notion property values: plain values (<c>"Status": "Done"</c>, as people and models write them) are

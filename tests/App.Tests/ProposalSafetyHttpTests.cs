@@ -91,8 +91,10 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
         }
 
         Assert.Equal(writes, await fixture.WritesAsync());
-        var listed = (await alice.GetFromJsonAsync<JsonArray>($"/api/agents/{fixture.Alice}/proposals?status=pending"))!;
-        Assert.Equal(ids.Order(), listed.Select(p => p!["proposalId"]!.GetValue<string>()).Where(ids.Contains).Order());
+        await ToolHub.WaitUntilAsync(
+            () => alice.GetFromJsonAsync<JsonArray>($"/api/agents/{fixture.Alice}/proposals?status=pending").GetAwaiter().GetResult()!
+                .Count(p => ids.Contains(p!["proposalId"]!.GetValue<string>())) == ids.Count,
+            "every proposal listed as pending");
 
         foreach (var id in ids)
         {

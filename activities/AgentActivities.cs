@@ -60,19 +60,37 @@ public sealed class RunReadTool(IReadToolRunner runner) : TaskActivity<ReadToolC
     }
 }
 
-/// <summary>Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id).</summary>
-public sealed class CreateProposal(DurableTaskClient client) : TaskActivity<ProposalRequest, string>
+/// <summary>What <see cref="CreateProposal"/> did: started the proposal, or refused it and why.</summary>
+public sealed record ProposalCreation(string ProposalId, string? Refused = null);
+
+/// <summary>
+/// Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id), unless its tool
+/// cannot run here (no credentials, no Google account): then it says so, and nothing waits for an approval in vain.
+/// </summary>
+public sealed class CreateProposal(DurableTaskClient client, Integrations.ToolAvailability? tools = null) : TaskActivity<ProposalRequest, ProposalCreation>
 {
     public const string Name = nameof(CreateProposal);
 
-    public override async Task<string> RunAsync(TaskActivityContext context, ProposalRequest input)
+    public override async Task<ProposalCreation> RunAsync(TaskActivityContext context, ProposalRequest input)
     {
-        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken) is null)
+        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken) is not null)
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), input, new StartOrchestrationOptions(input.ProposalId), context.CancellationToken);
+            return new ProposalCreation(input.ProposalId);
         }
 
-        return input.ProposalId;
+        if (tools?.WhyNot(input.Type) is { } notConfigured)
+        {
+            return new ProposalCreation(input.ProposalId, notConfigured);
+        }
+
+        if (tools is not null && Integrations.ToolAvailability.NeedsGoogleAccount(input.Type)
+            && (await client.Entities.GetEntityAsync(AgentEntity.Id(input.AgentId), true, context.CancellationToken))?.ReadStateAs<AgentState>() is { SealedGoogleRefreshToken: null } agent)
+        {
+            return new ProposalCreation(input.ProposalId, $"{agent.Name} has not connected a Google account, so Gmail and Calendar are not available.");
+        }
+
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), input, new StartOrchestrationOptions(input.ProposalId), context.CancellationToken);
+        return new ProposalCreation(input.ProposalId);
     }
 }
 

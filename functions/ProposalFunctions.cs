@@ -137,7 +137,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             return null;
         }
 
-        var view = (instance.IsCompleted ? instance.ReadOutputAs<ProposalView>() : null) ?? instance.ReadCustomStatusAs<ProposalView>();
+        var view = (instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<ProposalView>() : null) ?? instance.ReadCustomStatusAs<ProposalView>();
         if (view is null)
         {
             // Scheduled but its first step has not run yet: show it from the request.
@@ -152,6 +152,17 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
                 ProposalId = request.ProposalId, AgentId = request.AgentId, Type = request.Type, Status = ProposalStatus.Pending, Revision = 1,
                 Payload = request.Payload, Card = ProposalCard.Render(request.Type, request.Payload, request.AgentEmail, 1), ProposedBy = request.ProposedBy,
                 CreatedAt = instance.CreatedAt, ExpiresAt = request.ExpiresAt,
+            };
+        }
+
+        if (instance.IsCompleted && !ProposalStatus.IsFinal(view.Status))
+        {
+            // The workflow itself ended without finishing the proposal (dead-lettered after repeated crashes, terminated
+            // by the admin): say so instead of showing "executing" forever.
+            view = view with
+            {
+                Status = ProposalStatus.Failed,
+                Error = instance.FailureDetails?.ErrorMessage ?? $"The proposal's workflow was {instance.RuntimeStatus.ToString().ToLowerInvariant()}.",
             };
         }
 

@@ -275,6 +275,25 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task WorkflowTerminatedByTheAdmin_ShowsAsFailed_NotPendingForever()
+    {
+        using var alice = fixture.Tools.User(fixture.Alice);
+        using var admin = fixture.Tools.Admin();
+        var writes = await fixture.WritesAsync();
+        var id = await ToolHub.ProposeAsync(alice, fixture.Alice, ProposalTypes.CreateAttioTask, ProposalCases.Payload(fixture, ProposalTypes.CreateAttioTask));
+        await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
+
+        var terminated = await admin.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/terminate?reason=stuck", null);
+        Assert.True(terminated.IsSuccessStatusCode, $"terminate answered {(int)terminated.StatusCode}");
+        var view = await ToolHub.WaitForFinalAsync(alice, id);
+
+        Assert.Equal(ProposalStatus.Failed, ToolHub.Status(view));
+        Assert.False(string.IsNullOrEmpty(view["error"]?.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.Conflict, (await ToolHub.DecideAsync(alice, id, "approve")).StatusCode);
+        Assert.Equal(writes, await fixture.WritesAsync());
+    }
+
     [Theory]
     [InlineData("send_email", """{"to":"not-an-email","body":"x"}""", "payload.to", "payload.subject")]
     [InlineData("send_email", """{"to":"a@company.com","subject":"two\nlines","body":"x"}""", "payload.subject")]

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
-using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using Serverless.DurableTask;
@@ -61,13 +60,38 @@ public sealed class RunReadTool(IReadToolRunner runner) : TaskActivity<ReadToolC
     }
 }
 
-/// <summary>Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id).</summary>
-public sealed class CreateProposal(DurableTaskClient client) : TaskActivity<ProposalRequest, string>
+/// <summary>What <see cref="CreateProposal"/> did: started the proposal, or refused it and why.</summary>
+public sealed record ProposalCreation(string ProposalId, string? Refused = null);
+
+/// <summary>
+/// Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id), unless its tool
+/// cannot run here (no credentials, no Google account): then it says so, and nothing waits for an approval in vain.
+/// </summary>
+public sealed class CreateProposal(DurableTaskClient client, Integrations.ToolAvailability? tools = null) : TaskActivity<ProposalRequest, ProposalCreation>
 {
     public const string Name = nameof(CreateProposal);
 
-    public override Task<string> RunAsync(TaskActivityContext context, ProposalRequest input) =>
-        client.StartOnceAsync(nameof(ApprovalOrchestration), input, input.ProposalId, restartIfFinished: false, context.CancellationToken);
+    public override async Task<ProposalCreation> RunAsync(TaskActivityContext context, ProposalRequest input)
+    {
+        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken) is not null)
+        {
+            return new ProposalCreation(input.ProposalId);
+        }
+
+        if (tools?.WhyNot(input.Type) is { } notConfigured)
+        {
+            return new ProposalCreation(input.ProposalId, notConfigured);
+        }
+
+        if (tools is not null && Integrations.ToolAvailability.NeedsGoogleAccount(input.Type)
+            && (await client.Entities.GetEntityAsync(AgentEntity.Id(input.AgentId), true, context.CancellationToken))?.ReadStateAs<AgentState>() is { SealedGoogleRefreshToken: null } agent)
+        {
+            return new ProposalCreation(input.ProposalId, $"{agent.Name} has not connected a Google account, so Gmail and Calendar are not available.");
+        }
+
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), input, new StartOrchestrationOptions(input.ProposalId), context.CancellationToken);
+        return new ProposalCreation(input.ProposalId);
+    }
 }
 
 /// <summary>Makes sure an agent's mailbox orchestration runs, so that events sent to it are not dropped.</summary>
@@ -83,8 +107,15 @@ public sealed class StartBackgroundTurn(DurableTaskClient client) : TaskActivity
 {
     public const string Name = nameof(StartBackgroundTurn);
 
-    public override Task<string> RunAsync(TaskActivityContext context, TurnRequest input) =>
-        client.StartOnceAsync(nameof(AgentTurnOrchestration), input, input.TurnId, restartIfFinished: false, context.CancellationToken);
+    public override async Task<string> RunAsync(TaskActivityContext context, TurnRequest input)
+    {
+        if (await client.GetInstanceAsync(input.TurnId, cancellation: context.CancellationToken) is null)
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(AgentTurnOrchestration), input, new StartOrchestrationOptions(input.TurnId), context.CancellationToken);
+        }
+
+        return input.TurnId;
+    }
 }
 
 /// <summary>The input of <see cref="ArchiveConversation"/>.</summary>

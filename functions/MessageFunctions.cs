@@ -15,7 +15,7 @@ namespace CompanyHub.Functions;
 public sealed record ChatMessage(string? Text);
 
 /// <summary>Chat with an agent.</summary>
-public sealed class MessageFunctions(IConversationArchive archive)
+public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Extensions.Options.IOptions<ApprovalOptions> approvals)
 {
     public const int MaxText = 20_000;
 
@@ -38,16 +38,22 @@ public sealed class MessageFunctions(IConversationArchive archive)
 
         // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.
         var pending = agent.Proposals.Where(p => p.Status == ProposalStatus.Pending).OrderByDescending(p => p.CreatedAt).FirstOrDefault();
-        if (pending is not null && DecisionParser.Parse(body.Text, pending.Type) is { } decision)
+        if (pending is not null && DecisionParser.Parse(body.Text, pending.Type) is { } decision
+            && await ProposalFunctions.LoadAsync(client, caller, pending.ProposalId, cancellationToken) is { } view)
         {
-            await client.RaiseEventAsync(pending.ProposalId, ApprovalDecision.EventName, decision with { DecidedBy = caller.Actor }, cancellationToken);
+            // The same rules as the decision endpoint: validated, applied to the revision on screen, first decision wins.
+            var result = await ProposalDecisions.DecideAsync(client, caller, view, decision.Decision, decision.Changes, decision.Reason, approvals.Value.DecisionWait, cancellationToken);
+            var applied = result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted };
+            var why = (result as IValueHttpResult)?.Value is Microsoft.AspNetCore.Mvc.ProblemDetails refusal ? refusal.Detail : "it is no longer pending.";
             var recorded = await EntityCalls.CallAsync<List<ConversationMessage>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.AppendConversation), new List<ConversationMessage>
             {
                 new(0, "user", body.Text.Trim(), DateTimeOffset.UtcNow),
-                new(0, "assistant", $"Applied \"{decision.Decision}\" to proposal {pending.ProposalId} ({pending.Title}).", DateTimeOffset.UtcNow),
+                new(0, "assistant", applied
+                    ? $"Applied \"{decision.Decision}\" to proposal {pending.ProposalId} ({pending.Title})."
+                    : $"Could not apply \"{decision.Decision}\" to proposal {pending.ProposalId} ({pending.Title}): {why}", DateTimeOffset.UtcNow),
             }, cancellationToken);
             await archive.AppendAsync(agentId, recorded ?? [], cancellationToken);
-            return Results.Accepted($"/api/proposals/{pending.ProposalId}", new { proposalId = pending.ProposalId, decision = decision.Decision });
+            return result;
         }
 
         var turnId = $"turn-{Guid.NewGuid():N}";

@@ -109,80 +109,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             return Problems.NotFound($"No proposal '{proposalId}' is visible to you.");
         }
 
-        var decision = body.Decision?.Trim().ToLowerInvariant();
-        if (decision is not (ApprovalDecision.Approve or ApprovalDecision.Edit or ApprovalDecision.Reject))
-        {
-            return Problems.Invalid(new Dictionary<string, string[]> { ["decision"] = ["decision must be approve, edit or reject."] });
-        }
-
-        if (view.Status != ProposalStatus.Pending)
-        {
-            return NoLongerPending(view);
-        }
-
-        if (decision == ApprovalDecision.Edit)
-        {
-            if (body.Changes is not { Count: > 0 })
-            {
-                return Problems.Invalid(new Dictionary<string, string[]> { ["changes"] = ["an edit needs changes: an object of the fields to change."] });
-            }
-
-            var errors = ProposalValidator.Validate(view.Type, ProposalValidator.ApplyChanges(view.Payload, body.Changes));
-            if (errors.Count > 0)
-            {
-                return Problems.Invalid(errors.ToDictionary(e => e.Key.Replace("payload.", "changes.", StringComparison.Ordinal), e => e.Value), "The edited proposal would not be valid.");
-            }
-        }
-
-        if (decision != ApprovalDecision.Reject
-            && (await AgentAccess.LoadAsync(client, caller, view.AgentId, cancellationToken)) is not { Status: AgentStatus.Active })
-        {
-            return Problems.Conflict($"Agent '{view.AgentId}' is disabled: its proposals cannot run.", new { proposalId, proposalStatus = view.Status, agentStatus = "disabled" });
-        }
-
-        // The orchestration applies the first decision on a revision and ignores the others; this request waits to
-        // learn whether it was the first, so that two racing decisions get one 202 and one 409.
-        var decisionId = Guid.NewGuid().ToString("N");
-        try
-        {
-            await client.RaiseEventAsync(proposalId, ApprovalDecision.EventName,
-                new ApprovalDecision(decision, body.Changes, body.Reason, caller.Actor, view.Revision, decisionId), cancellationToken);
-        }
-        catch (DurableTaskException)
-        {
-            // It finished (expired, cancelled) since it was read.
-            return NoLongerPending(await LoadAsync(client, caller, proposalId, cancellationToken) ?? view);
-        }
-
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(approvals.Value.DecisionWait);
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(20, wait.Token);
-                var now = await LoadAsync(client, caller, proposalId, wait.Token);
-                if (now is null)
-                {
-                    continue;
-                }
-
-                if (now.DecisionId == decisionId)
-                {
-                    return Results.Accepted($"/api/proposals/{proposalId}", new { proposalId, decision, status = now.Status, revision = now.Revision });
-                }
-
-                if (now.Revision != view.Revision || now.Status != ProposalStatus.Pending)
-                {
-                    return NoLongerPending(now, $"Proposal {proposalId} was decided by another request first: it is now {Describe(now)}. Your {decision} was not applied.");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The orchestration is busy: the decision is queued and will be applied unless another one came first.
-            return Results.Accepted($"/api/proposals/{proposalId}", new { proposalId, decision, status = ProposalStatus.Pending, revision = view.Revision, queued = true });
-        }
+        return await ProposalDecisions.DecideAsync(client, caller, view, body.Decision, body.Changes, body.Reason, approvals.Value.DecisionWait, cancellationToken);
     }
 
     private static async Task<string?> MessageTargetErrorAsync(DurableTaskClient client, AgentState sender, string target, CancellationToken cancellationToken)
@@ -195,11 +122,6 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         var peer = (await client.Entities.GetEntityAsync(AgentEntity.Id(target), true, cancellationToken))?.ReadStateAs<AgentState>();
         return peer is { Status: AgentStatus.Active } ? null : $"there is no active agent '{target}'.";
     }
-
-    private static IResult NoLongerPending(ProposalView view, string? detail = null) =>
-        Problems.Conflict(detail ?? $"Proposal {view.ProposalId} is no longer pending: it is {Describe(view)}.", new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision });
-
-    private static string Describe(ProposalView view) => view.Status == ProposalStatus.Pending ? $"at revision {view.Revision}" : view.Status;
 
     /// <summary>The proposal as its orchestration shows it, or null when it does not exist or is not the caller's.</summary>
     internal static async Task<ProposalView?> LoadAsync(DurableTaskClient client, Caller caller, string proposalId, CancellationToken cancellationToken)
@@ -215,7 +137,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             return null;
         }
 
-        var view = (instance.IsCompleted ? instance.ReadOutputAs<ProposalView>() : null) ?? instance.ReadCustomStatusAs<ProposalView>();
+        var view = (instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<ProposalView>() : null) ?? instance.ReadCustomStatusAs<ProposalView>();
         if (view is null)
         {
             // Scheduled but its first step has not run yet: show it from the request.
@@ -230,6 +152,17 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
                 ProposalId = request.ProposalId, AgentId = request.AgentId, Type = request.Type, Status = ProposalStatus.Pending, Revision = 1,
                 Payload = request.Payload, Card = ProposalCard.Render(request.Type, request.Payload, request.AgentEmail, 1), ProposedBy = request.ProposedBy,
                 CreatedAt = instance.CreatedAt, ExpiresAt = request.ExpiresAt,
+            };
+        }
+
+        if (instance.IsCompleted && !ProposalStatus.IsFinal(view.Status))
+        {
+            // The workflow itself ended without finishing the proposal (dead-lettered after repeated crashes, terminated
+            // by the admin): say so instead of showing "executing" forever.
+            view = view with
+            {
+                Status = ProposalStatus.Failed,
+                Error = instance.FailureDetails?.ErrorMessage ?? $"The proposal's workflow was {instance.RuntimeStatus.ToString().ToLowerInvariant()}.",
             };
         }
 

@@ -51,26 +51,40 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 case ProposalTypes.CreateCalendarEvent:
                 {
                     var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
-                    var created = await calendar.InsertEventAsync(token, new NewCalendarEvent
+
+                    // Every attempt of this approval asks for the same event id: a repeat is refused instead of doubled.
+                    var eventId = EventIdFor(request.IdempotencyKey);
+                    try
                     {
-                        Summary = Text(p, "summary"),
-                        Start = Time(p, "start"),
-                        End = Time(p, "end"),
-                        Description = Optional(p, "description"),
-                        Location = Optional(p, "location"),
-                        Attendees = ProposalValidator.Emails(p, "attendees"),
-                    }, cancellationToken: cancellationToken);
-                    return new ActionResult(true, $"scheduled ({created.HtmlLink ?? created.Id})");
+                        var created = await calendar.InsertEventAsync(token, new NewCalendarEvent
+                        {
+                            Id = eventId,
+                            Summary = Text(p, "summary"),
+                            Start = Time(p, "start"),
+                            End = Time(p, "end"),
+                            Description = Optional(p, "description"),
+                            Location = Optional(p, "location"),
+                            Attendees = ProposalValidator.Emails(p, "attendees"),
+                        }, cancellationToken: cancellationToken);
+                        return new ActionResult(true, $"scheduled ({created.HtmlLink ?? created.Id})");
+                    }
+                    catch (IntegrationException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+                    {
+                        return new ActionResult(true, $"scheduled (event {eventId}; an earlier attempt had already created it)");
+                    }
                 }
 
                 case ProposalTypes.CreateNotionPage:
                 {
+                    var (textProperties, rawProperties) = NotionProperties(p);
                     var page = await notion.CreatePageAsync(new NotionPageDraft
                     {
                         ParentPageId = Optional(p, "parentPageId"),
-                        ParentDatabaseId = Optional(p, "parentDatabaseId") ?? Optional(p, "parentDataSourceId"),
+                        ParentDatabaseId = Optional(p, "parentDatabaseId"),
+                        ParentDataSourceId = Optional(p, "parentDataSourceId"),
                         Title = Text(p, "title"),
-                        RawProperties = p["properties"] as JsonObject is { } props ? (JsonObject)props.DeepClone() : null,
+                        Properties = textProperties,
+                        RawProperties = rawProperties,
                         Content = Optional(p, "content"),
                     }, cancellationToken);
                     return new ActionResult(true, $"created ({page.Url ?? page.Id})");
@@ -79,9 +93,10 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 case ProposalTypes.UpdateNotionPage:
                 {
                     var pageId = Text(p, "pageId");
-                    if (p["properties"] is JsonObject { Count: > 0 } props)
+                    if (p["properties"] is JsonObject { Count: > 0 })
                     {
-                        await notion.UpdatePageAsync(pageId, new NotionPageUpdate { RawProperties = (JsonObject)props.DeepClone() }, cancellationToken);
+                        var (textProperties, rawProperties) = NotionProperties(p);
+                        await notion.UpdatePageAsync(pageId, new NotionPageUpdate { Properties = textProperties, RawProperties = rawProperties }, cancellationToken);
                     }
 
                     if (Optional(p, "appendText") is { } text)
@@ -122,6 +137,11 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
         {
             return new ActionResult(false, Error: $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}", Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
         }
+        catch (ArgumentException ex)
+        {
+            // The client refused the input before calling the service (an unknown Notion property, an address it cannot encode...).
+            return new ActionResult(false, Error: ex.ParamName is { } name ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message);
+        }
         catch (Security.SecretBoxException ex)
         {
             return new ActionResult(false, Error: $"The stored Google credential cannot be opened: {ex.Message}");
@@ -129,6 +149,38 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
     }
 
     private static string Text(JsonObject p, string field) => ProposalValidator.Text(p, field) ?? "";
+
+    /// <summary>A Calendar event id for an idempotency key: hex digits are valid base32hex.</summary>
+    private static string EventIdFor(string idempotencyKey) =>
+        "hub" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..40];
+
+    /// <summary>
+    /// Splits Notion property values: plain values (<c>"Status": "Done"</c>, as people and models write them) are
+    /// converted by the property's type; objects are Notion's own JSON and go as they are.
+    /// </summary>
+    private static (Dictionary<string, string>? Text, JsonObject? Raw) NotionProperties(JsonObject p)
+    {
+        if (p["properties"] is not JsonObject { Count: > 0 } properties)
+        {
+            return (null, null);
+        }
+
+        var text = new Dictionary<string, string>(StringComparer.Ordinal);
+        var raw = new JsonObject();
+        foreach (var (name, value) in properties)
+        {
+            if (value is JsonValue plain)
+            {
+                text[name] = plain.TryGetValue<string>(out var s) ? s : plain.ToJsonString();
+            }
+            else
+            {
+                raw[name] = value?.DeepClone();
+            }
+        }
+
+        return (text.Count > 0 ? text : null, raw.Count > 0 ? raw : null);
+    }
 
     private static string? Optional(JsonObject p, string field) => ProposalValidator.Text(p, field);
 

@@ -136,9 +136,14 @@ public sealed class NotionClient : INotionClient
     {
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentNullException.ThrowIfNull(draft.Title);
-        if ((draft.ParentDatabaseId is null) == (draft.ParentPageId is null))
+        if (new[] { draft.ParentDatabaseId, draft.ParentDataSourceId, draft.ParentPageId }.Count(p => p is not null) != 1)
         {
-            throw new ArgumentException("A Notion page needs exactly one parent: a database or a page.", nameof(draft));
+            throw new ArgumentException("A Notion page needs exactly one parent: a database, a data source or a page.", nameof(draft));
+        }
+
+        if (draft.ParentDataSourceId is not null && !_options.UsesDataSources)
+        {
+            throw new ArgumentException($"A data source parent needs Notion-Version 2025-09-03 or later (configured: {_options.Version}); give the database id instead.", nameof(draft));
         }
 
         EnsureConfigured();
@@ -156,11 +161,11 @@ public sealed class NotionClient : INotionClient
         }
         else
         {
-            var databaseId = NotionJson.NormalizeId(draft.ParentDatabaseId!);
+            var databaseId = NotionJson.NormalizeId(draft.ParentDatabaseId ?? draft.ParentDataSourceId!);
             JsonElement schema;
             if (_options.UsesDataSources)
             {
-                var dataSourceId = await ResolveDataSourceAsync(databaseId, cancellationToken);
+                var dataSourceId = draft.ParentDataSourceId is { } given ? NotionJson.NormalizeId(given) : await ResolveDataSourceAsync(databaseId, cancellationToken);
                 parent = new JsonObject { ["type"] = "data_source_id", ["data_source_id"] = dataSourceId };
                 schema = await SendAsync(HttpMethod.Get, $"/v1/data_sources/{dataSourceId}", null, "notion.data_sources.retrieve", cancellationToken);
             }

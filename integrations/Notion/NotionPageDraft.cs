@@ -12,6 +12,9 @@ public sealed record NotionPageDraft
     /// <summary>Gets the database to add the page to (exactly one parent must be set).</summary>
     public string? ParentDatabaseId { get; init; }
 
+    /// <summary>Gets the data source to add the page to (Notion-Version 2025-09-03 and later; exactly one parent must be set).</summary>
+    public string? ParentDataSourceId { get; init; }
+
     /// <summary>Gets the page to add the page under (exactly one parent must be set).</summary>
     public string? ParentPageId { get; init; }
 

@@ -187,7 +187,12 @@ public sealed class AgentTurnOrchestration(IOptions<ApprovalOptions> approvals) 
         var proposalId = $"p-{context.NewGuid():N}";
         var by = input.Source == TurnSource.Peer && input.FromAgentId is { } from ? ProposedBy.Peer(from) : ProposedBy.Agent(agent.AgentId);
         var expires = Now(context) + approvals.Value.Expiry;
-        await context.CallActivityAsync(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, expires));
+        var created = await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, expires));
+        if (created.Refused is { } refused)
+        {
+            return $"Error: {refused} Nothing was proposed.";
+        }
+
         proposals.Add(proposalId);
         return $"Proposal {proposalId} ({ProposalCard.Title(tool.ProposalType!, payload)}) awaits {agent.Name}'s approval. Nothing has been done yet; it runs only if they approve.";
     }

@@ -178,7 +178,7 @@ public static class ProposalCard
 
         foreach (var (key, value) in properties)
         {
-            Line(card, key, value?.ToJsonString());
+            Line(card, key, value is JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString());
         }
     }
 }

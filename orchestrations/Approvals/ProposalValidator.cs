@@ -48,13 +48,19 @@ public static class ProposalValidator
                 RequireEmails(payload, "attendees", required: false, Add);
                 break;
             case ProposalTypes.CreateNotionPage:
-                if (Text(payload, "parentPageId") is null && Text(payload, "parentDatabaseId") is null && Text(payload, "parentDataSourceId") is null)
+                var parents = new[] { "parentPageId", "parentDatabaseId", "parentDataSourceId" }.Count(f => Text(payload, f) is not null);
+                if (parents != 1)
                 {
-                    Add("payload.parentPageId", "a Notion page needs a parent: parentPageId, parentDatabaseId or parentDataSourceId.");
+                    Add("payload.parentPageId", "a Notion page needs exactly one parent: parentPageId, parentDatabaseId or parentDataSourceId.");
                 }
 
                 RequireText(payload, "title", Add, max: 2000);
                 OptionalObject(payload, "properties", Add);
+                if (Text(payload, "parentPageId") is not null && payload["properties"] is JsonObject { Count: > 0 })
+                {
+                    Add("payload.properties", "a page under a page has only a title; properties need a database parent (parentDatabaseId or parentDataSourceId).");
+                }
+
                 break;
             case ProposalTypes.UpdateNotionPage:
                 RequireText(payload, "pageId", Add);
@@ -139,7 +145,10 @@ public static class ProposalValidator
             return false;
         }
 
-        return MailAddress.TryCreate(text, out var address) && address.Address == text && text.Contains('.', StringComparison.Ordinal);
+        // Gmail is sent without SMTPUTF8: the part before the @ must be ASCII (the domain may be international).
+        var at = text.LastIndexOf('@');
+        return at > 0 && text[..at].All(char.IsAscii)
+            && MailAddress.TryCreate(text, out var address) && address.Address == text && text.Contains('.', StringComparison.Ordinal);
     }
 
     private static void RequireText(JsonObject payload, string field, Action<string, string> add, bool allowEmpty = false, int max = 10_000)

@@ -17,7 +17,7 @@ public sealed class ProposalCrashTests
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google);
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
-        var (id, subject) = await ProposeWriteAsync(tools, agentId);
+        var (id, subject) = await ProposeEmailAsync(tools, agentId);
 
         // The action's first call (the access-token refresh) hangs: the approval is recorded, nothing was sent yet.
         var tokenCalls = tools.Google.CallCount(GoogleEndpoints.Token);
@@ -45,7 +45,7 @@ public sealed class ProposalCrashTests
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google);
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
-        var (id, subject) = await ProposeWriteAsync(tools, agentId);
+        var (id, subject) = await ProposeEmailAsync(tools, agentId);
 
         // Gmail takes the message, but its answer never reaches the hub before the host goes down.
         tools.Google.DelayResponseNext(1, TimeSpan.FromMinutes(2), GoogleEndpoints.GmailSend);
@@ -72,7 +72,7 @@ public sealed class ProposalCrashTests
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google, [new("Google:RequestTimeout", "00:00:01.500")]);
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
-        var (id, subject) = await ProposeWriteAsync(tools, agentId);
+        var (id, subject) = await ProposeEmailAsync(tools, agentId);
         tools.Google.DelayResponseNext(1, TimeSpan.FromSeconds(30), GoogleEndpoints.GmailSend);
 
         using var alice = tools.User(agentId);
@@ -86,7 +86,28 @@ public sealed class ProposalCrashTests
         Assert.Single(tools.Google.SentEmails, m => m.Subject == subject);
     }
 
-    private static async Task<(string Id, string Subject)> ProposeWriteAsync(ToolHub tools, string agentId)
+    [Fact]
+    public async Task CalendarAnswerLostToATimeout_RetryIsRefusedAsDuplicate_EventCreatedOnce()
+    {
+        await using var tools = await ToolHub.StartAsync(Tools.Google, [new("Google:RequestTimeout", "00:00:01.500")]);
+        var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
+        using var alice = tools.User(agentId);
+        var summary = $"Signing {Guid.NewGuid():N}";
+        var id = await ToolHub.ProposeAsync(alice, agentId, ProposalTypes.CreateCalendarEvent, new JsonObject { ["summary"] = summary, ["start"] = "2030-03-01T10:00:00Z", ["end"] = "2030-03-01T11:00:00Z" });
+        await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
+        tools.Google.DelayResponseNext(1, TimeSpan.FromSeconds(30), GoogleEndpoints.CalendarInsert);
+
+        await ToolHub.DecideOkAsync(alice, id, "approve");
+        var done = await ToolHub.WaitForFinalAsync(alice, id);
+
+        Assert.True(ToolHub.Status(done) == ProposalStatus.Succeeded, done.ToJsonString());
+        Assert.Equal(2, done["attempts"]!.GetValue<int>());
+        Assert.Contains("earlier attempt", done["result"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(2, tools.Google.CallCount(GoogleEndpoints.CalendarInsert));
+        Assert.Single(tools.Google.Account("alice@company.com").Events, e => e["summary"]!.GetValue<string>() == summary);
+    }
+
+    private static async Task<(string Id, string Subject)> ProposeEmailAsync(ToolHub tools, string agentId)
     {
         using var alice = tools.User(agentId);
         var subject = $"Contract {Guid.NewGuid():N}";

@@ -91,8 +91,10 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
         }
 
         Assert.Equal(writes, await fixture.WritesAsync());
-        var listed = (await alice.GetFromJsonAsync<JsonArray>($"/api/agents/{fixture.Alice}/proposals?status=pending"))!;
-        Assert.Equal(ids.Order(), listed.Select(p => p!["proposalId"]!.GetValue<string>()).Where(ids.Contains).Order());
+        await ToolHub.WaitUntilAsync(
+            () => alice.GetFromJsonAsync<JsonArray>($"/api/agents/{fixture.Alice}/proposals?status=pending").GetAwaiter().GetResult()!
+                .Count(p => ids.Contains(p!["proposalId"]!.GetValue<string>())) == ids.Count,
+            "every proposal listed as pending");
 
         foreach (var id in ids)
         {
@@ -273,9 +275,30 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task WorkflowTerminatedByTheAdmin_ShowsAsFailed_NotPendingForever()
+    {
+        using var alice = fixture.Tools.User(fixture.Alice);
+        using var admin = fixture.Tools.Admin();
+        var writes = await fixture.WritesAsync();
+        var id = await ToolHub.ProposeAsync(alice, fixture.Alice, ProposalTypes.CreateAttioTask, ProposalCases.Payload(fixture, ProposalTypes.CreateAttioTask));
+        await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
+
+        var terminated = await admin.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/terminate?reason=stuck", null);
+        Assert.True(terminated.IsSuccessStatusCode, $"terminate answered {(int)terminated.StatusCode}");
+        var view = await ToolHub.WaitForFinalAsync(alice, id);
+
+        Assert.Equal(ProposalStatus.Failed, ToolHub.Status(view));
+        Assert.False(string.IsNullOrEmpty(view["error"]?.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.Conflict, (await ToolHub.DecideAsync(alice, id, "approve")).StatusCode);
+        Assert.Equal(writes, await fixture.WritesAsync());
+    }
+
     [Theory]
     [InlineData("send_email", """{"to":"not-an-email","body":"x"}""", "payload.to", "payload.subject")]
     [InlineData("send_email", """{"to":"a@company.com","subject":"two\nlines","body":"x"}""", "payload.subject")]
+    [InlineData("send_email", """{"to":"jösé@acme.com","cc":["ok@acme.com","bad address@acme.com"],"subject":"s","body":"x"}""", "payload.to", "payload.cc")]
+    [InlineData("create_notion_page", """{"parentPageId":"a","parentDatabaseId":"b","title":"x"}""", "payload.parentPageId")]
     [InlineData("create_calendar_event", """{"summary":"x","start":"2030-01-01T10:00:00Z","end":"2030-01-01T09:00:00Z"}""", "payload.end")]
     [InlineData("create_calendar_event", """{"summary":"x","start":"tomorrow","end":"2030-01-01T09:00:00Z","attendees":["nobody"]}""", "payload.start", "payload.attendees")]
     [InlineData("create_notion_page", """{"title":"x"}""", "payload.parentPageId")]

@@ -88,6 +88,11 @@ public sealed class CalendarClient : ICalendarClient
             ["start"] = WriteTime(newEvent.Start, newEvent.AllDay, newEvent.TimeZone),
             ["end"] = WriteTime(newEvent.End, newEvent.AllDay, newEvent.TimeZone),
         };
+        if (newEvent.Id is not null)
+        {
+            body["id"] = newEvent.Id;
+        }
+
         if (newEvent.Description is not null)
         {
             body["description"] = newEvent.Description;

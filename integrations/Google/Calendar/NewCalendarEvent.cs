@@ -24,6 +24,12 @@ public sealed record NewCalendarEvent
     /// <summary>Gets the location.</summary>
     public string? Location { get; init; }
 
+    /// <summary>
+    /// Gets the event id to create it with (base32hex: digits and a–v, 5 to 1024 characters); Google picks one when
+    /// null. With a chosen id a repeated insert is refused (409) instead of creating the event twice.
+    /// </summary>
+    public string? Id { get; init; }
+
     /// <summary>Gets the guests' email addresses.</summary>
     public IReadOnlyList<string> Attendees { get; init; } = [];
 }

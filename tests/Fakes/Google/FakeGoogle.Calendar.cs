@@ -122,6 +122,22 @@ public sealed partial class FakeGoogle
             return ApiFailure(400, "Parse Error", "INVALID_ARGUMENT", "parseError");
         }
 
+        // A client-chosen id (base32hex: 0-9 and a-v, 5 to 1024 characters) makes the insert idempotent: a second insert
+        // with the same id is refused with 409, as Google does.
+        if (body["id"] is { } idNode)
+        {
+            var id = idNode.GetValueKind() == JsonValueKind.String ? idNode.GetValue<string>() : "";
+            if (id.Length is < 5 or > 1024 || !id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'v')))
+            {
+                return ApiFailure(400, "Invalid resource id value.", "INVALID_ARGUMENT", "invalid");
+            }
+
+            if (account.HasEvent(id))
+            {
+                return ApiFailure(409, "The requested identifier already exists.", "ALREADY_EXISTS", "duplicate");
+            }
+        }
+
         if (body["start"] is not JsonObject startJson)
         {
             return ApiFailure(400, "Missing start time.", "INVALID_ARGUMENT", "required");

@@ -123,7 +123,7 @@ public sealed class FakeGoogleAccount
 
     internal string AddEventJson(JsonObject json, DateTimeOffset start, DateTimeOffset end)
     {
-        var id = FakeGoogle.NewId(13);
+        var id = json["id"]?.GetValue<string>() ?? FakeGoogle.NewId(13);
         var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         json["kind"] = "calendar#event";
         json["etag"] = $"\"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}\"";
@@ -143,6 +143,14 @@ public sealed class FakeGoogleAccount
         }
 
         return id;
+    }
+
+    internal bool HasEvent(string id)
+    {
+        lock (_gate)
+        {
+            return _events.Any(e => e.Json["id"]?.GetValue<string>() == id);
+        }
     }
 
     internal void Add(StoredGmailMessage message)

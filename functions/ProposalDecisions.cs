@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using CompanyHub.Entities;
+using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Security;
+using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+
+namespace CompanyHub.Functions;
+
+/// <summary>
+/// Applies a person's decision to a proposal, from the decision endpoint or from chat: validates it, raises it for the
+/// revision the person saw, and waits to learn whether it was the decision applied.
+/// </summary>
+public static class ProposalDecisions
+{
+    /// <summary>
+    /// <c>202 { proposalId, decision, status, revision }</c> when applied (<c>queued: true</c> when it could not be confirmed
+    /// within <paramref name="wait"/>); <c>409</c> when the proposal is no longer pending or another decision on the same
+    /// revision came first; <c>400</c> naming the field for a bad decision or edit.
+    /// </summary>
+    public static async Task<IResult> DecideAsync(DurableTaskClient client, Caller caller, ProposalView view, string? decisionText, JsonObject? changes, string? reason, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var decision = decisionText?.Trim().ToLowerInvariant();
+        if (decision is not (ApprovalDecision.Approve or ApprovalDecision.Edit or ApprovalDecision.Reject))
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { ["decision"] = ["decision must be approve, edit or reject."] });
+        }
+
+        if (view.Status != ProposalStatus.Pending)
+        {
+            return NoLongerPending(view);
+        }
+
+        if (decision == ApprovalDecision.Edit)
+        {
+            if (changes is not { Count: > 0 })
+            {
+                return Problems.Invalid(new Dictionary<string, string[]> { ["changes"] = ["an edit needs changes: an object of the fields to change."] });
+            }
+
+            var errors = ProposalValidator.Validate(view.Type, ProposalValidator.ApplyChanges(view.Payload, changes));
+            if (errors.Count > 0)
+            {
+                return Problems.Invalid(errors.ToDictionary(e => e.Key.Replace("payload.", "changes.", StringComparison.Ordinal), e => e.Value), "The edited proposal would not be valid.");
+            }
+        }
+
+        if (decision != ApprovalDecision.Reject
+            && (await AgentAccess.LoadAsync(client, caller, view.AgentId, cancellationToken)) is not { Status: AgentStatus.Active })
+        {
+            return Problems.Conflict($"Agent '{view.AgentId}' is disabled: its proposals cannot run.", new { proposalId = view.ProposalId, proposalStatus = view.Status, agentStatus = "disabled" });
+        }
+
+        // The orchestration applies the first decision on a revision and ignores the others; this request waits to
+        // learn whether it was the first, so that two racing decisions get one 202 and one 409.
+        var decisionId = Guid.NewGuid().ToString("N");
+        try
+        {
+            await client.RaiseEventAsync(view.ProposalId, ApprovalDecision.EventName,
+                new ApprovalDecision(decision, changes, reason, caller.Actor, view.Revision, decisionId), cancellationToken);
+        }
+        catch (DurableTaskException)
+        {
+            // It finished (expired, cancelled) since it was read.
+            return NoLongerPending(await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, cancellationToken) ?? view);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(20, timeout.Token);
+                var now = await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, timeout.Token);
+                if (now is null)
+                {
+                    continue;
+                }
+
+                if (now.DecisionId == decisionId)
+                {
+                    return Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, decision, status = now.Status, revision = now.Revision });
+                }
+
+                if (now.Revision != view.Revision || now.Status != ProposalStatus.Pending)
+                {
+                    return NoLongerPending(now, $"Proposal {view.ProposalId} was decided by another request first: it is now {Describe(now)}. Your {decision} was not applied.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The orchestration is busy: the decision is queued and will be applied unless another one came first.
+            return Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, decision, status = ProposalStatus.Pending, revision = view.Revision, queued = true });
+        }
+    }
+
+    private static IResult NoLongerPending(ProposalView view, string? detail = null) =>
+        Problems.Conflict(detail ?? $"Proposal {view.ProposalId} is no longer pending: it is {Describe(view)}.", new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision });
+
+    private static string Describe(ProposalView view) => view.Status == ProposalStatus.Pending ? $"at revision {view.Revision}" : view.Status;
+}

@@ -1,0 +1,64 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CompanyHub.Fakes.Attio;
+using CompanyHub.Fakes.Google;
+using CompanyHub.Fakes.Notion;
+
+namespace CompanyHub.Tests;
+
+/// <summary>
+/// One hub with every company tool pointed at the fakes, Alice and Bob onboarded through the real Google sign-in, and
+/// some data in Notion and Attio for the proposals to act on. Shared by the tests of a class (they run one at a time).
+/// </summary>
+public class ToolHubFixture : IAsyncLifetime
+{
+    public ToolHub Tools { get; private set; } = null!;
+
+    public string Alice { get; private set; } = "";
+
+    public string Bob { get; private set; } = "";
+
+    public string WikiPageId { get; private set; } = "";
+
+    public FakeNotionDatabase TasksDatabase { get; private set; } = null!;
+
+    public string PersonId { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Tools = await ToolHub.StartAsync(settings: Settings);
+        Alice = await Tools.OnboardWithGoogleAsync("alice@company.com", "Alice Example");
+        Bob = await Tools.OnboardWithGoogleAsync("bob@company.com", "Bob Example");
+        WikiPageId = Tools.Notion.AddPage(null, "Team Wiki", "Welcome.");
+        TasksDatabase = Tools.Notion.AddDatabase("Tasks", new JsonObject
+        {
+            ["Name"] = new JsonObject { ["title"] = new JsonObject() },
+            ["Status"] = new JsonObject { ["select"] = new JsonObject { ["options"] = new JsonArray(Option("Todo"), Option("Doing"), Option("Done")) } },
+        });
+        PersonId = Tools.Attio.AddRecord("people", new JsonObject
+        {
+            ["name"] = new JsonArray(new JsonObject { ["first_name"] = "Sarah", ["last_name"] = "Client", ["full_name"] = "Sarah Client" }),
+            ["email_addresses"] = new JsonArray("sarah@acme.com"),
+            ["job_title"] = "Engineer",
+        });
+    }
+
+    public async Task DisposeAsync() => await Tools.DisposeAsync();
+
+    /// <summary>Gets extra hub settings.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    /// <summary>How many write calls reached any fake, plus Bob's inbox size: unchanged means nothing was written.</summary>
+    public async Task<int> WritesAsync()
+    {
+        var google = Tools.Google.CallCount(GoogleEndpoints.GmailSend) + Tools.Google.CallCount(GoogleEndpoints.CalendarInsert);
+        var notion = Tools.Notion.CallCount(NotionEndpoints.PagesCreate) + Tools.Notion.CallCount(NotionEndpoints.PagesUpdate) + Tools.Notion.CallCount(NotionEndpoints.BlocksChildrenAppend);
+        var attio = Tools.Attio.CallCount(AttioEndpoints.RecordsUpdate) + Tools.Attio.CallCount(AttioEndpoints.RecordsCreate) + Tools.Attio.CallCount(AttioEndpoints.RecordsAssert)
+            + Tools.Attio.CallCount(AttioEndpoints.NotesCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksCreate);
+        using var bob = Tools.User(Bob);
+        var inbox = (await bob.GetFromJsonAsync<JsonArray>($"/api/agents/{Bob}/inbox"))!.Count;
+        return google + notion + attio + inbox;
+    }
+
+    private static JsonObject Option(string name) => new() { ["name"] = name };
+}

@@ -66,3 +66,27 @@ public sealed class SelfServiceApprovalTests
         Assert.Equal("admin", onboarding["initiatedBy"]!.GetValue<string>());
     }
 }
+
+public sealed class MaintenanceTests
+{
+    [Fact]
+    public async Task ExpiredOAuthAttempts_AreDeleted_RecentOnesKept()
+    {
+        await using var hub = await HubServer.StartAsync();
+        var old = Entities.OAuthStateEntity.Id("old-attempt");
+        var recent = Entities.OAuthStateEntity.Id("recent-attempt");
+        await Orchestrations.EntityCalls.CallAsync(hub.Client, old, nameof(Entities.OAuthStateEntity.Create), new Entities.OAuthAttempt("hash", "sb1.x", DateTimeOffset.UtcNow.AddDays(-3), true), CancellationToken.None);
+        await Orchestrations.EntityCalls.CallAsync(hub.Client, recent, nameof(Entities.OAuthStateEntity.Create), new Entities.OAuthAttempt("hash", "sb1.y", DateTimeOffset.UtcNow.AddMinutes(10), false), CancellationToken.None);
+
+        var deleted = await Functions.MaintenanceFunctions.DeleteExpiredAttemptsAsync(hub.Client, DateTimeOffset.UtcNow - Functions.MaintenanceFunctions.AttemptRetention, CancellationToken.None);
+
+        Assert.Equal(1, deleted);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (await hub.Client.Entities.GetEntityAsync(old, cancellation: cts.Token) is not null)
+        {
+            await Task.Delay(20, cts.Token);
+        }
+
+        Assert.NotNull(await hub.Client.Entities.GetEntityAsync(recent));
+    }
+}

@@ -73,6 +73,7 @@ public static class HubSecurityExtensions
             await next(context);
         });
         app.UseMiddleware<TokenLinkMiddleware>();
+        app.UseMiddleware<ManagementAuditMiddleware>();
         return app;
     }
 }

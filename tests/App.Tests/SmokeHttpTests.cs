@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CompanyHub.Tests;
 
@@ -88,5 +89,29 @@ public sealed class MaintenanceTests
         }
 
         Assert.NotNull(await hub.Client.Entities.GetEntityAsync(recent));
+    }
+}
+
+public sealed class ManagementAuditTests
+{
+    [Fact]
+    public async Task ManagementApiChanges_AreAudited_ReadsAreNot()
+    {
+        await using var hub = await HubServer.StartAsync();
+        using var admin = hub.Http(hub.AdminToken);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync(nameof(Orchestrations.Agents.AgentMailboxOrchestration), "nobody");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await hub.Client.WaitForInstanceStartAsync(id, false, cts.Token);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.GetAsync($"/runtime/webhooks/durabletask/instances/{id}", cts.Token)).StatusCode); // running: 202, as in Durable Functions
+        var terminated = await admin.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/terminate?reason=cleanup", null, cts.Token);
+        Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
+
+        var audit = await hub.Services.GetRequiredService<Security.IAuditLog>().QueryAsync(new Security.AuditQuery(Action: "management."), cts.Token);
+        var entry = Assert.Single(audit);
+        Assert.Equal("admin", entry.Actor);
+        Assert.Equal("management.post", entry.Action);
+        Assert.Equal($"/instances/{id}/terminate", entry.Target);
+        Assert.Equal("ok", entry.Outcome);
     }
 }

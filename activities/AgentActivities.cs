@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
+using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using Serverless.DurableTask;
@@ -89,7 +90,7 @@ public sealed class CreateProposal(DurableTaskClient client, Integrations.ToolAv
             return new ProposalCreation(input.ProposalId, $"{agent.Name} has not connected a Google account, so Gmail and Calendar are not available.");
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), input, new StartOrchestrationOptions(input.ProposalId), context.CancellationToken);
+        await client.StartOnceAsync(nameof(ApprovalOrchestration), input, input.ProposalId, restartIfFinished: false, context.CancellationToken);
         return new ProposalCreation(input.ProposalId);
     }
 }
@@ -107,15 +108,8 @@ public sealed class StartBackgroundTurn(DurableTaskClient client) : TaskActivity
 {
     public const string Name = nameof(StartBackgroundTurn);
 
-    public override async Task<string> RunAsync(TaskActivityContext context, TurnRequest input)
-    {
-        if (await client.GetInstanceAsync(input.TurnId, cancellation: context.CancellationToken) is null)
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(AgentTurnOrchestration), input, new StartOrchestrationOptions(input.TurnId), context.CancellationToken);
-        }
-
-        return input.TurnId;
-    }
+    public override Task<string> RunAsync(TaskActivityContext context, TurnRequest input) =>
+        client.StartOnceAsync(nameof(AgentTurnOrchestration), input, input.TurnId, restartIfFinished: false, context.CancellationToken);
 }
 
 /// <summary>The input of <see cref="ArchiveConversation"/>.</summary>

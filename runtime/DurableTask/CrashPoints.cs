@@ -31,7 +31,7 @@ public static class CrashPoints
     public const string DuringSnapshotUpload = "backup.upload";
 
     private static readonly (string Name, int Count)? Armed = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
-    private static int reached;
+    private static int _reached;
 
     /// <summary>Gets whether any crash point is armed in this process.</summary>
     public static bool Enabled => Armed is not null;
@@ -44,7 +44,7 @@ public static class CrashPoints
             return;
         }
 
-        if (Interlocked.Increment(ref reached) != armed.Count)
+        if (Interlocked.Increment(ref _reached) != armed.Count)
         {
             return;
         }

@@ -106,6 +106,9 @@ public static class CompanyHubApp
             Console.WriteLine();
             Console.WriteLine($"Admin dashboard: {hub.Link("/?token=" + keys.AdminToken)}");
             Console.WriteLine("(keep this link secret: it reaches everything; it is derived from the master key)");
+            var tee = app.Services.GetRequiredService<CompanyHub.Integrations.Dstack.TeeEnvironment>();
+            Console.WriteLine($"Hub identity:    {keys.HubId}");
+            Console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
             Console.WriteLine();
         });
 

@@ -2,6 +2,12 @@ using CompanyHub.Functions;
 using CompanyHub.Security;
 using Serverless.Functions;
 
+// `healthcheck`: the container's HEALTHCHECK (the runtime image has no curl): 0 when this hub's /healthz answers 200.
+if (args is [HealthCheckCommand.Name])
+{
+    return await HealthCheckCommand.RunAsync(Environment.GetEnvironmentVariable("ASPNETCORE_URLS"), Console.Out);
+}
+
 // The Company Hub: the functions host runs the app's HTTP functions, orchestrations, activities and entities.
 // `dotnet run` listens on http://127.0.0.1:18789, keeps its state under ./.data/ (DATA_DIR moves it) and prints the
 // admin dashboard URL. The hub refuses to start, saying why, when a function or a setting is invalid.

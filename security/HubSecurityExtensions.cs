@@ -11,6 +11,9 @@ namespace CompanyHub.Security;
 /// <summary>Registers the key ring, sealed secrets, tokens, the audit log and the authorization rules.</summary>
 public static class HubSecurityExtensions
 {
+    /// <summary>The value of MASTER_KEY_PREVIOUS that names the dstack guest agent's key (a move from the TEE's key to a MASTER_KEY).</summary>
+    public const string DstackPrevious = "dstack";
+
     /// <summary>Loads the key ring (MASTER_KEY, else the dstack guest agent's key inside a TEE, else the generated key file) and registers the security services. Throws <see cref="KeyConfigurationException"/> on a bad key.</summary>
     public static KeyRing AddHubSecurity(this IServiceCollection services, IConfiguration configuration, string dataDirectory, ILogger startupLog)
     {
@@ -31,7 +34,18 @@ public static class HubSecurityExtensions
             : new FileRootKeyProvider(dataDirectory);
         var root = provider.GetRootKeyAsync(CancellationToken.None).GetAwaiter().GetResult();
         KeyRing? previous = null;
-        if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousKey)
+        if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousSetting && previousSetting.Trim() == DstackPrevious)
+        {
+            // Moving from the TEE's key to a MASTER_KEY (to be able to restore into another app): the old root is the
+            // one the guest agent gives, which nobody holds.
+            if (tee.Agent is not { } teeAgent || provider is DstackRootKeyProvider)
+            {
+                throw new KeyConfigurationException($"MASTER_KEY_PREVIOUS={DstackPrevious} names the dstack guest agent's key as the previous one: it needs MASTER_KEY set and the guest agent present (inside the CVM whose key it was).");
+            }
+
+            previous = new KeyRing(new DstackRootKeyProvider(teeAgent).GetRootKeyAsync(CancellationToken.None).GetAwaiter().GetResult());
+        }
+        else if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousKey)
         {
             try
             {

@@ -68,6 +68,25 @@ public sealed class DstackTests
     }
 
     [Fact]
+    public async Task Start_MovingFromTheTeeKeyToAMasterKey_TakesTheAgentsKeyAsThePreviousOne()
+    {
+        using var socket = new TempSocketPath();
+        await using var agent = await FakeDstack.StartAsync(socket.Path);
+        var settings = InTee(socket.Path);
+        settings["MASTER_KEY_PREVIOUS"] = "dstack";
+        await using var hub = await HubServer.StartAsync(settings);
+
+        var keys = (KeyRing)hub.Services.GetService(typeof(KeyRing))!;
+        Assert.Equal(new KeyRing(Convert.FromBase64String(hub.MasterKey)).KeyId, keys.KeyId);
+        Assert.Equal(new KeyRing(agent.KeyFor(DstackRootKeyProvider.KeyPath, DstackRootKeyProvider.KeyPurpose)).KeyId, keys.Previous?.KeyId);
+
+        // Without MASTER_KEY there is nothing to move to.
+        var both = InTee(socket.Path, withMasterKey: false);
+        both["MASTER_KEY_PREVIOUS"] = "dstack";
+        Assert.Contains("needs MASTER_KEY set", Assert.Throws<KeyConfigurationException>(() => Build(both)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_SimulatorOverHttp_TakesTheRootKeyFromIt()
     {
         await using var agent = await FakeDstack.StartAsync(socketPath: null);

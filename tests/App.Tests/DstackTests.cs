@@ -58,9 +58,8 @@ public sealed class DstackTests
     [Fact]
     public async Task Start_WithMasterKey_InsideTee_MasterKeyWins_AndTheAgentIsNotAskedForAKey()
     {
-        using var socket = new TempSocketPath();
-        await using var agent = await FakeDstack.StartAsync(socket.Path);
-        await using var hub = await HubServer.StartAsync(InTee(socket.Path));
+        await using var tee = await TeeHub.StartAsync();
+        var (agent, hub) = (tee.Agent, tee.Hub);
 
         using var admin = hub.Http(hub.AdminToken);
         Assert.Equal("admin", (await admin.GetFromJsonAsync<JsonObject>("/api/me"))!["role"]!.GetValue<string>());
@@ -100,9 +99,8 @@ public sealed class DstackTests
     [Fact]
     public async Task Attestation_InsideTee_ReturnsAQuoteWhoseReportDataCommitsToTheNonceAndTheHub()
     {
-        using var socket = new TempSocketPath();
-        await using var agent = await FakeDstack.StartAsync(socket.Path);
-        await using var hub = await HubServer.StartAsync(InTee(socket.Path));
+        await using var tee = await TeeHub.StartAsync();
+        var (agent, hub) = (tee.Agent, tee.Hub);
         using var http = hub.Http();
 
         var response = await http.GetAsync($"/api/attestation?nonce={Nonce.ToUpperInvariant()}");
@@ -154,9 +152,8 @@ public sealed class DstackTests
     [Fact]
     public async Task Attestation_BadNonce_Answers400_AndAsksTheAgentForNothing()
     {
-        using var socket = new TempSocketPath();
-        await using var agent = await FakeDstack.StartAsync(socket.Path);
-        await using var hub = await HubServer.StartAsync(InTee(socket.Path));
+        await using var tee = await TeeHub.StartAsync();
+        var (agent, hub) = (tee.Agent, tee.Hub);
         using var http = hub.Http();
 
         var cases = new Dictionary<string, string>
@@ -183,9 +180,8 @@ public sealed class DstackTests
     [Fact]
     public async Task Attestation_AgentFailsOrQuotesOtherData_Answers502()
     {
-        using var socket = new TempSocketPath();
-        await using var agent = await FakeDstack.StartAsync(socket.Path);
-        await using var hub = await HubServer.StartAsync(InTee(socket.Path));
+        await using var tee = await TeeHub.StartAsync();
+        var (agent, hub) = (tee.Agent, tee.Hub);
         using var http = hub.Http();
 
         agent.FailNext(1, 500, "quote generation failed", endpoint: "GetQuote");
@@ -194,19 +190,22 @@ public sealed class DstackTests
         Assert.Contains("quote generation failed", (await failed.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/attestation?nonce={Nonce}")).StatusCode);
+
+        agent.QuoteOtherReportData = true;
+        var other = await http.GetAsync($"/api/attestation?nonce={Nonce}");
+        Assert.Equal(HttpStatusCode.BadGateway, other.StatusCode);
+        Assert.Contains("other report data", (await other.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Attestation_IsRateLimitedPerAddress()
     {
-        using var socket = new TempSocketPath();
-        await using var agent = await FakeDstack.StartAsync(socket.Path);
+        await using var tee = await TeeHub.StartAsync();
         var limit = AttestationRequestLimiter.PermitLimit;
-        AttestationRequestLimiter.PermitLimit = 3;
+        AttestationRequestLimiter.PermitLimit = 3; // read when the address's first request creates its window
         try
         {
-            await using var hub = await HubServer.StartAsync(InTee(socket.Path));
-            using var http = hub.Http();
+            using var http = tee.Hub.Http();
             for (var i = 0; i < 3; i++)
             {
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/attestation?nonce={Nonce}")).StatusCode);
@@ -215,7 +214,7 @@ public sealed class DstackTests
             var refused = await http.GetAsync($"/api/attestation?nonce={Nonce}");
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             Assert.NotNull(refused.Headers.RetryAfter);
-            Assert.Equal(3, agent.CallCount("GetQuote"));
+            Assert.Equal(3, tee.Agent.CallCount("GetQuote"));
         }
         finally
         {
@@ -290,6 +289,37 @@ public sealed class DstackTests
             .Concat([$"--Host:DataDirectory={directory}", "--urls=http://127.0.0.1:0", "--MASTER_KEY="]).ToArray();
         var app = CompanyHubApp.Build(args);
         ((IDisposable)app).Dispose();
+    }
+
+    /// <summary>A hub with MASTER_KEY inside a "TEE": a fake guest agent on a fresh Unix socket.</summary>
+    private sealed class TeeHub : IAsyncDisposable
+    {
+        private readonly TempSocketPath _socket;
+
+        private TeeHub(TempSocketPath socket, FakeDstack agent, HubServer hub)
+        {
+            _socket = socket;
+            Agent = agent;
+            Hub = hub;
+        }
+
+        public FakeDstack Agent { get; }
+
+        public HubServer Hub { get; }
+
+        public static async Task<TeeHub> StartAsync()
+        {
+            var socket = new TempSocketPath();
+            var agent = await FakeDstack.StartAsync(socket.Path);
+            return new TeeHub(socket, agent, await HubServer.StartAsync(InTee(socket.Path)));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Hub.DisposeAsync();
+            await Agent.DisposeAsync();
+            _socket.Dispose();
+        }
     }
 
     /// <summary>A short socket path under /tmp (Unix socket paths are limited to about 100 bytes), removed at the end.</summary>

@@ -39,6 +39,9 @@ public sealed class FakeDstack : FakeServer
     /// <summary>Gets or sets a <c>key</c> value answered instead of the derived key (to test an agent that answers wrongly).</summary>
     public string? KeyOverride { get; set; }
 
+    /// <summary>Gets or sets whether <c>GetQuote</c> quotes other report data than it was asked for (a misbehaving agent).</summary>
+    public bool QuoteOtherReportData { get; set; }
+
     /// <summary>Starts the fake on <paramref name="socketPath"/> (a Unix socket), or on a free port of 127.0.0.1 when null.</summary>
     public static async Task<FakeDstack> StartAsync(string? socketPath, CancellationToken cancellationToken = default)
     {
@@ -113,6 +116,11 @@ public sealed class FakeDstack : FakeServer
 
         var reportData = new byte[64];
         Convert.FromHexString(hex).CopyTo(reportData, 0);
+        if (QuoteOtherReportData)
+        {
+            reportData[0] ^= 0xff;
+        }
+
         var quote = new byte[QuoteHeaderLength + TdReportBodyLength];
         BinaryPrimitives.WriteUInt16LittleEndian(quote, 4);            // version 4
         BinaryPrimitives.WriteUInt16LittleEndian(quote.AsSpan(2), 2);  // ECDSA-256 attestation key

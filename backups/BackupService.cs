@@ -32,6 +32,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     public static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(20);
 
     private const int HeadRead = 4096;
+    private const string WorkFolder = ".backup-work";
     private readonly KeyRing _keys;
     private readonly string _dataDirectory;
     private readonly string? _storePath;
@@ -117,6 +118,9 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
             RecordError(ex.Message);
         }
     }
+
+    /// <summary>Removes what an interrupted backup or restore left in the data directory (a process killed mid-upload).</summary>
+    public void RemoveLeftovers() => TryDelete(Path.Combine(_dataDirectory, WorkFolder));
 
     /// <summary>Takes over what the start-up instance learnt (the restore, a pause, the snapshots it read).</summary>
     public void Adopt(BackupService startup)
@@ -323,6 +327,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                 }
                 catch (SnapshotRejectedException ex)
                 {
+                    MarkRefused(snapshot, ex.Message);
                     var message = $"Snapshot {snapshot.Id} ({snapshot.Time:u}) is refused: {ex.Message}";
                     reasons.Add(message);
                     report(id is null ? message + " Trying the next older one." : message + Older(snapshots, snapshot));
@@ -337,7 +342,9 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                 }
             }
 
-            throw new BackupFailedException(id is null ? $"none of the {candidates.Count} snapshots could be used." : $"snapshot {id} is refused.");
+            throw new BackupFailedException(id is null
+                ? $"none of the {candidates.Count} snapshot(s) could be used; the newest: {reasons[0]}"
+                : $"snapshot {id} is refused.");
         }
         finally
         {
@@ -554,6 +561,20 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         return moved;
     }
 
+    private void MarkRefused(SnapshotInfo snapshot, string reason)
+    {
+        var refused = snapshot with { Refused = reason };
+        lock (_known)
+        {
+            _known[snapshot.Key] = refused;
+        }
+
+        lock (_statusLock)
+        {
+            _snapshots = _snapshots.Select(s => s.Key == snapshot.Key ? refused : s).ToList();
+        }
+    }
+
     private static string Older(IReadOnlyList<SnapshotInfo> snapshots, SnapshotInfo refused) =>
         snapshots.FirstOrDefault(s => s.Time < refused.Time && s.Refused is null) is { } older
             ? $" The next older snapshot is {older.Id} ({older.Time:u}); restore it with: backups restore {older.Id}"
@@ -571,12 +592,17 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         }
     }
 
-    private string WorkDirectory() => Directory.CreateDirectory(Path.Combine(_dataDirectory, ".backup-work", Guid.NewGuid().ToString("N"))).FullName;
+    private string WorkDirectory() => Directory.CreateDirectory(Path.Combine(_dataDirectory, WorkFolder, Guid.NewGuid().ToString("N"))).FullName;
 
     private static void TryDelete(string directory)
     {
         try
         {
+            if (!Directory.Exists(directory))
+            {
+                return;
+            }
+
             Directory.Delete(directory, recursive: true);
         }
         catch (IOException)

@@ -20,6 +20,7 @@ public static class BackupServiceCollectionExtensions
         var startup = new BackupService(options, keys, dataDirectory, storePath, startupLog);
         if (options is not null)
         {
+            startup.RemoveLeftovers();
             startupLog.LogInformation("Backups: encrypted snapshots to {Target} every {Interval} s when something changed; the newest {Retention} are kept.", options.Describe(), options.Interval.TotalSeconds, options.Retention);
             startup.RestoreIfStoreMissingAsync(CancellationToken.None).GetAwaiter().GetResult();
         }

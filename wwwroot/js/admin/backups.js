@@ -7,6 +7,7 @@ import { errorState, statusLine } from '../ui.js';
 /** Fills `container` with the backup status; returns a function that refreshes it. */
 export function backupsPanel(container) {
   const status = statusLine();
+  status.id = 'backup-status';
   const content = h('div', {});
   const button = h('button', { type: 'button', id: 'backup-now', onclick: () => backUpNow() }, 'Back up now');
   replace(container, content, h('p', {}, button), status);

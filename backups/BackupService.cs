@@ -39,6 +39,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SnapshotBucket? _bucket;
+    private readonly IAuditLog? _audit;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SnapshotInfo> _known = new(StringComparer.Ordinal);
     private readonly Lock _statusLock = new();
@@ -51,8 +52,9 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     private (DateTimeOffset At, string Message)? _lastError;
     private IReadOnlyList<SnapshotInfo> _snapshots = [];
 
-    public BackupService(BackupOptions? options, KeyRing keys, string dataDirectory, string? storePath, ILogger logger, TimeProvider? time = null)
+    public BackupService(BackupOptions? options, KeyRing keys, string dataDirectory, string? storePath, ILogger logger, TimeProvider? time = null, IAuditLog? audit = null)
     {
+        _audit = audit;
         ArgumentNullException.ThrowIfNull(keys);
         Options = options;
         _keys = keys;
@@ -386,15 +388,22 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StartedAsync(CancellationToken cancellationToken)
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        if (Options is not null)
+        if (Options is null)
         {
-            _loopStop = new CancellationTokenSource();
-            _loop = Task.Run(() => RunScheduleAsync(Options.Interval, _loopStop.Token), CancellationToken.None);
+            return;
         }
 
-        return Task.CompletedTask;
+        if (_audit is not null && (RestoredAtStart is not null || PausedReason is not null))
+        {
+            await _audit.AppendAsync(RestoredAtStart is { } restored
+                ? new AuditRecord(restored.At, "system", "backup.restored", null, restored.Result.Id, $"snapshot taken {restored.Result.CreatedAt:u}: {restored.Result.Files.Count} databases", null, "ok")
+                : new AuditRecord(_time.GetUtcNow(), "system", "backup.restored", null, null, PausedReason, null, "failed"), cancellationToken).ConfigureAwait(false);
+        }
+
+        _loopStop = new CancellationTokenSource();
+        _loop = Task.Run(() => RunScheduleAsync(Options.Interval, _loopStop.Token), CancellationToken.None);
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ public static class BackupServiceCollectionExtensions
 
         services.AddSingleton(sp =>
         {
-            var service = new BackupService(options, keys, dataDirectory, storePath, sp.GetRequiredService<ILoggerFactory>().CreateLogger<BackupService>(), sp.GetService<TimeProvider>());
+            var service = new BackupService(options, keys, dataDirectory, storePath, sp.GetRequiredService<ILoggerFactory>().CreateLogger<BackupService>(), sp.GetService<TimeProvider>(), sp.GetService<IAuditLog>());
             service.Adopt(startup);
             startup.Dispose();
             return service;

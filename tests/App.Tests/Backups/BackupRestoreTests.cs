@@ -56,6 +56,8 @@ public sealed class BackupRestoreTests
             var agents = (await admin.GetFromJsonAsync<JsonArray>("/api/agents"))!.Select(a => a!["agentId"]!.GetValue<string>()).ToList();
             Assert.Contains(alice, agents);
             Assert.Contains(bob, agents);
+            var restored = (await admin.GetFromJsonAsync<JsonArray>("/api/admin/audit?action=backup.restored"))!;
+            Assert.Contains(restored, a => a!["target"]?.GetValue<string>() == status["restoredAtStart"]!["id"]!.GetValue<string>() && a["outcome"]!.GetValue<string>() == "ok");
         }
 
         Assert.True(File.Exists(Path.Combine(fresh, "CompanyHub.db")));

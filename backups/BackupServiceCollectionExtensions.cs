@@ -25,6 +25,12 @@ public static class BackupServiceCollectionExtensions
             startup.RestoreIfStoreMissingAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
 
+        if (options is not null)
+        {
+            // The snapshot at shutdown runs after the durable worker's grace period: give the host the time for both.
+            services.PostConfigure<HostOptions>(o => o.ShutdownTimeout += BackupService.ShutdownBudget);
+        }
+
         services.AddSingleton(sp =>
         {
             var service = new BackupService(options, keys, dataDirectory, storePath, sp.GetRequiredService<ILoggerFactory>().CreateLogger<BackupService>(), sp.GetService<TimeProvider>(), sp.GetService<IAuditLog>());

@@ -11,12 +11,25 @@ if (args is [HealthCheckCommand.Name])
 // The Company Hub: the functions host runs the app's HTTP functions, orchestrations, activities and entities.
 // `dotnet run` listens on http://127.0.0.1:18789, keeps its state under ./.data/ (DATA_DIR moves it) and prints the
 // admin dashboard URL. The hub refuses to start, saying why, when a function or a setting is invalid.
+if (args is ["backups", .. var backupArgs])
+{
+    try
+    {
+        return await CompanyHub.Backups.BackupCommand.RunAsync(backupArgs, Console.Out, Console.Error);
+    }
+    catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException or CompanyHub.Backups.BackupConfigurationException)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 1;
+    }
+}
+
 WebApplication app;
 try
 {
     app = CompanyHubApp.Build(args);
 }
-catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException)
+catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException or CompanyHub.Backups.BackupConfigurationException)
 {
     await Console.Error.WriteLineAsync($"Company Hub refused to start.{Environment.NewLine}{ex.Message}");
     return 1;

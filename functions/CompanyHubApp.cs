@@ -1,4 +1,5 @@
 using CompanyHub.Activities;
+using CompanyHub.Backups;
 using CompanyHub.Integrations;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
@@ -69,7 +70,11 @@ public static class CompanyHubApp
             }
         });
 
-        builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+        var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+
+        // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
+        var environment = builder.Services.Where(d => !d.IsKeyedService).Select(d => d.ImplementationInstance).OfType<FunctionsHostEnvironment>().Single();
+        builder.Services.AddHubBackups(configuration, keys, dataDirectory, environment.DatabasePath, startupLog);
         builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
         builder.Services.Configure<LlmOptions>(o =>
         {

@@ -202,7 +202,7 @@ public sealed partial class HubProcess : IAsyncDisposable
         throw new TimeoutException($"The hub did not become ready within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{Output}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -46,6 +46,9 @@ public sealed class FakeOpenAi : IAsyncDisposable
 
     public FakeOpenAi Then(Reply reply) => Then(_ => reply);
 
+    /// <summary>Drops scripted answers not used yet (a test sharing the fake starts from <see cref="Default"/>).</summary>
+    public void ClearScript() => _script.Clear();
+
     public FakeOpenAi Then(Func<JsonObject, Reply> reply)
     {
         _script.Enqueue(reply);

@@ -77,7 +77,8 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
     [Fact]
     public async Task EveryRoute_BadInput_IsRefusedCleanly_AndChangesNothing()
     {
-        var (limit, window, requests) = (TokenAuthenticator.MaxFailures, TokenAuthenticator.FailureWindow, OnboardingRequestLimiter.PermitLimit);
+        // Every request comes from 127.0.0.1: with the limits on, the cases after the 20th bad token would all be 429.
+        var (failures, requests) = (TokenAuthenticator.MaxFailures, OnboardingRequestLimiter.PermitLimit);
         (TokenAuthenticator.MaxFailures, OnboardingRequestLimiter.PermitLimit) = (1_000_000, 1_000_000);
         try
         {
@@ -86,7 +87,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
         }
         finally
         {
-            (TokenAuthenticator.MaxFailures, TokenAuthenticator.FailureWindow, OnboardingRequestLimiter.PermitLimit) = (limit, window, requests);
+            (TokenAuthenticator.MaxFailures, OnboardingRequestLimiter.PermitLimit) = (failures, requests);
         }
     }
 
@@ -109,15 +110,15 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
         };
         await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (c, ct) =>
         {
-            var problem = await SendAsync(http, c, world);
+            var outcome = await SendAsync(http, c, world);
             lock (statuses)
             {
-                if (problem.Status is { } s)
+                if (outcome.Status is { } s)
                 {
                     statuses[s] = statuses.GetValueOrDefault(s) + 1;
                 }
 
-                if (problem.Failure is { } f)
+                if (outcome.Failure is { } f)
                 {
                     failures.Add($"{c.Route.Key} [{c.Name}]: {f}");
                 }
@@ -145,8 +146,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
     /// the record of the abuse, not a change the input made.
     /// </summary>
     private static bool IgnoreAuditOfRefusals(string table, string row) =>
-        table == "Audit" && (row.Contains("| auth.login-failed |", StringComparison.Ordinal) || row.EndsWith("| refused 400", StringComparison.Ordinal)
-            || Regex.IsMatch(row, @"\| refused \d{3}$"));
+        table == "Audit" && (row.Contains("| auth.login-failed |", StringComparison.Ordinal) || Regex.IsMatch(row, @"\| refused \d{3}$"));
 
     /// <summary>Every route of the hub: its endpoints (functions, pages, management API, health) and its static files.</summary>
     private static List<Route> Routes(HubServer hub)

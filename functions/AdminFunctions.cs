@@ -29,9 +29,9 @@ public sealed class AdminFunctions(IAuditLog audit, DurableStoreDiagnostics diag
         [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/broadcast")] HttpRequest req,
         BroadcastBody body, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > MessageFunctions.MaxText)
+        if (!MessageFunctions.IsValidText(body.Text, out var invalid))
         {
-            return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [$"text is required, at most {MessageFunctions.MaxText} characters."] });
+            return invalid;
         }
 
         var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(BroadcastOrchestration), new BroadcastRequest(body.Text.Trim(), SystemPrompts.OrchestratorId), cancellation: cancellationToken);

@@ -117,6 +117,8 @@ public static class CompanyHubApp
             Console.WriteLine();
         });
 
+        // An answer without a body (405 from routing, 404 for an unknown path, ...) becomes problem+json like every other error.
+        app.UseStatusCodePages();
         app.UseHubSecurity();
         app.UseDefaultFiles();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Storage;
@@ -31,9 +32,9 @@ public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Ext
             return problem!;
         }
 
-        if (string.IsNullOrWhiteSpace(body.Text) || body.Text.Length > MaxText)
+        if (!IsValidText(body.Text, out var invalid))
         {
-            return Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [$"text is required, at most {MaxText} characters."] });
+            return invalid;
         }
 
         // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.
@@ -59,6 +60,15 @@ public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Ext
         var turnId = $"turn-{Guid.NewGuid():N}";
         await AgentMailbox.SendAsync(client, new TurnRequest(turnId, agentId, body.Text.Trim(), TurnSource.User), cancellationToken);
         return Results.Accepted($"/api/agents/{agentId}/messages", new { turnId });
+    }
+
+    /// <summary>Whether a chat or broadcast text is fine; else <paramref name="problem"/> says why (missing, too long, control characters).</summary>
+    public static bool IsValidText([NotNullWhen(true)] string? text, [NotNullWhen(false)] out IResult? problem)
+    {
+        problem = string.IsNullOrWhiteSpace(text) || text.Length > MaxText ? Problems.Invalid(new Dictionary<string, string[]> { ["text"] = [$"text is required, at most {MaxText} characters."] })
+            : FreeText.HasControlCharacters(text) ? Problems.Invalid(new Dictionary<string, string[]> { ["text"] = ["text " + FreeText.ControlCharacters] })
+            : null;
+        return problem is null;
     }
 
     [Function("ReadMessages")]

@@ -39,6 +39,12 @@ public static class ProposalDecisions
                 return Problems.Invalid(new Dictionary<string, string[]> { ["changes"] = ["an edit needs changes: an object of the fields to change."] });
             }
 
+            var unknown = changes.Select(c => c.Key).Where(k => !ProposalValidator.FieldsOf(view.Type).Contains(k)).ToList();
+            if (unknown.Count > 0)
+            {
+                return Problems.Invalid(unknown.ToDictionary(k => "changes." + k, k => new[] { $"a {view.Type} proposal has no field '{k}'; it has {string.Join(", ", ProposalValidator.FieldsOf(view.Type))}." }));
+            }
+
             var errors = ProposalValidator.Validate(view.Type, ProposalValidator.ApplyChanges(view.Payload, changes));
             if (errors.Count > 0)
             {

@@ -135,7 +135,9 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
         }
         catch (IntegrationException ex)
         {
-            return new ActionResult(false, Error: $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}", Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
+            // The person sees the service's status with its message ("Notion answered 503: ..."), on the card and the API.
+            var error = ex is { StatusCode: { } status, ServiceMessage: { } said } ? $"{ex.Service} answered {(int)status}: {said}" : $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}";
+            return new ActionResult(false, Error: error, Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
         }
         catch (ArgumentException ex)
         {

@@ -63,6 +63,11 @@ public sealed class OpenAiLlmClient : ILlmClient
         {
             throw new LlmException($"The LLM endpoint could not be reached: {ex.Message}", null, isTransient: true, ex);
         }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            // A 200 whose body is not a chat completion (a proxy's error page, a cut-off answer): worth another try.
+            throw new LlmException("The LLM endpoint answered with a body that is not valid JSON for a chat completion.", null, isTransient: true, ex);
+        }
     }
 
     private static ChatMessage ToChatMessage(LlmMessage m) => m.Role switch

@@ -116,6 +116,22 @@ public static class ProposalValidator
         return errors;
     }
 
+    /// <summary>The payload fields a proposal type uses (what an edit may change).</summary>
+    public static IReadOnlyList<string> FieldsOf(string type) => type switch
+    {
+        ProposalTypes.SendEmail => ["to", "cc", "subject", "body"],
+        ProposalTypes.CreateCalendarEvent => ["summary", "start", "end", "description", "location", "attendees"],
+        ProposalTypes.CreateNotionPage => ["parentPageId", "parentDatabaseId", "parentDataSourceId", "title", "content", "properties"],
+        ProposalTypes.UpdateNotionPage => ["pageId", "properties", "appendText"],
+        ProposalTypes.UpdateAttioRecord => ["object", "recordId", "values"],
+        ProposalTypes.CreateAttioNote => ["parentObject", "parentRecordId", "title", "content"],
+        ProposalTypes.CreateAttioTask => ["content", "deadlineAt"],
+        ProposalTypes.MessageAgent => ["agentId", "text"],
+        ProposalTypes.StartOnboarding => ["email", "name"],
+        ProposalTypes.Broadcast => ["text"],
+        _ => [],
+    };
+
     /// <summary>Applies an edit: top-level fields of <paramref name="changes"/> replace those of the payload.</summary>
     public static JsonObject ApplyChanges(JsonObject payload, JsonObject changes)
     {
@@ -167,6 +183,10 @@ public static class ProposalValidator
         else if (s.Length > max)
         {
             add($"payload.{field}", $"{field} is longer than {max} characters.");
+        }
+        else if (FreeText.HasControlCharacters(s))
+        {
+            add($"payload.{field}", $"{field} {FreeText.ControlCharacters}");
         }
     }
 

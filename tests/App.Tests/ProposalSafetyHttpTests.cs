@@ -84,9 +84,12 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
             var pending = await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
             Assert.Equal(0, pending["attempts"]!.GetValue<int>());
 
-            // The orchestration is waiting for its decision and has never scheduled the action.
-            var status = await admin.GetStringAsync($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true");
-            Assert.Contains("\"runtimeStatus\":\"Running\"", status, StringComparison.Ordinal);
+            // The orchestration is waiting for its decision and has never scheduled the action. (A proposal shows as
+            // pending from its request before the first step ran: on a busy machine the instance may still be Pending.)
+            var status = "";
+            await ToolHub.WaitUntilAsync(
+                () => (status = admin.GetStringAsync($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true").GetAwaiter().GetResult()).Contains("\"runtimeStatus\":\"Running\"", StringComparison.Ordinal),
+                $"proposal {id} running");
             Assert.DoesNotContain(ExecuteProposalAction.Name, status, StringComparison.Ordinal);
         }
 

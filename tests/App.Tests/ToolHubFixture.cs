@@ -24,7 +24,7 @@ public class ToolHubFixture : IAsyncLifetime
 
     public string PersonId { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Tools = await ToolHub.StartAsync(settings: Settings);
         Alice = await Tools.OnboardWithGoogleAsync("alice@company.com", "Alice Example");
@@ -43,7 +43,7 @@ public class ToolHubFixture : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync() => await Tools.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Tools.DisposeAsync();
 
     /// <summary>Gets extra hub settings.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];

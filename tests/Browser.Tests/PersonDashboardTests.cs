@@ -107,7 +107,7 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
         await Expect(emailCard).ToContainTextAsync("no-such-record");
         await emailCard.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await Expect(emailCard.Locator(".result")).ToContainTextAsync("Failed");
-        await Expect(emailCard.Locator(".result")).ToContainTextAsync("Attio:");
+        await Expect(emailCard.Locator(".result")).ToContainTextAsync("Attio answered 404:");
 
         var noteCard = page.Locator($"article.proposal[data-proposal-id='{note}']");
         await noteCard.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();

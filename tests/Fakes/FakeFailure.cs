@@ -11,6 +11,7 @@ namespace CompanyHub.Fakes;
 /// <param name="Code">The service's error code in the body (Google's <c>reason</c>, Notion's and Attio's <c>code</c>); a default per status when null.</param>
 /// <param name="DelayResponse">Process the request normally, then hold the answer this long (with status 0): the effect
 /// happens but the answer is late, or lost when the client gives up first.</param>
+/// <param name="Body">The exact body to answer with (with <see cref="StatusCode"/>, as JSON): malformed or truncated JSON.</param>
 public sealed record FakeFailure(
     int Count,
     int StatusCode,
@@ -20,4 +21,5 @@ public sealed record FakeFailure(
     TimeSpan? Delay = null,
     string? Endpoint = null,
     string? Code = null,
-    TimeSpan? DelayResponse = null);
+    TimeSpan? DelayResponse = null,
+    string? Body = null);

@@ -95,6 +95,10 @@ public abstract class FakeServer : IAsyncDisposable
     public void DelayResponseNext(int count, TimeSpan delay, string? endpoint = null) =>
         Inject(new FakeFailure(count, 0, Endpoint: endpoint, DelayResponse: delay));
 
+    /// <summary>Answers the next requests with 200 and a body that is not valid JSON (the request is not processed).</summary>
+    public void GarbleNext(int count, string? endpoint = null) =>
+        Inject(new FakeFailure(count, 200, Endpoint: endpoint, Body: "{\"results\": [{\"id\": \"abc\", <html>Bad gateway</html>"));
+
     /// <summary>Adds an injected failure; rules apply in the order they were added.</summary>
     public void Inject(FakeFailure failure)
     {
@@ -259,6 +263,12 @@ public abstract class FakeServer : IAsyncDisposable
         else if (failure.RetryAt is { } at)
         {
             context.Response.Headers.RetryAfter = at.ToUniversalTime().ToString("r", CultureInfo.InvariantCulture);
+        }
+
+        if (failure.Body is { } raw)
+        {
+            await Results.Text(raw, "application/json; charset=utf-8", Encoding.UTF8, failure.StatusCode).ExecuteAsync(context);
+            return;
         }
 
         await Error(context, failure.StatusCode, failure.Message ?? DefaultMessage(failure.StatusCode), failure.Code).ExecuteAsync(context);

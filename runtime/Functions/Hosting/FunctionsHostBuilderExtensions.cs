@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Memory;
@@ -106,7 +107,13 @@ public static class FunctionsHostBuilderExtensions
         services.AddScoped<FunctionsAuthorizer>();
         services.AddSingleton<ManagementUrls>();
         services.AddSingleton<DurableManagementApi>();
-        services.AddProblemDetails();
+        // Problems written without a detail (status-code pages for 404 and 405, ...) still say what went wrong.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound => "There is nothing at this address.",
+            StatusCodes.Status405MethodNotAllowed => $"This address does not take {c.HttpContext.Request.Method} requests.",
+            var status => $"The request was refused ({status}).",
+        });
         services.AddMvcCore();
         if (catalog.Of(FunctionTriggerType.Timer).Any())
         {

@@ -159,9 +159,15 @@ internal static class HttpArgumentBinder
     {
         var request = http.Request;
         string text;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true))
+        try
         {
+            using var reader = new StreamReader(request.Body, JsonText.StrictUtf8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
             text = await reader.ReadToEndAsync(cancellationToken);
+        }
+        catch (DecoderFallbackException)
+        {
+            Add(errors, BodyKey, "The body is not valid UTF-8.");
+            return new BodyResult(binding.DefaultValue, null);
         }
 
         if (string.IsNullOrWhiteSpace(text))
@@ -205,6 +211,12 @@ internal static class HttpArgumentBinder
                     Add(errors, BodyKey, $"A JSON body is required (it is read as {FunctionIndexer.Format(binding.Type)}), not null.");
                 }
 
+                return new BodyResult(binding.DefaultValue, null);
+            }
+
+            if (JsonText.FindInvalidString(root) is { } invalid)
+            {
+                Add(errors, BodyKey, $"The body has a string that is not valid Unicode (an escaped lone surrogate) at {invalid}.");
                 return new BodyResult(binding.DefaultValue, null);
             }
 

@@ -11,6 +11,7 @@ using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Entities;
 using Serverless.DurableTask.Worker;
 using Serverless.Functions.Hosting;
+using Serverless.Functions.Http;
 using Serverless.Functions.Security;
 
 namespace Serverless.Functions.Management;
@@ -71,6 +72,11 @@ internal sealed class DurableManagementApi(
         catch (BadRequestException ex) when (!http.Response.HasStarted)
         {
             await Problem(http, StatusCodes.Status400BadRequest, ex.Message);
+        }
+        catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+        {
+            // A body over the size limit (413), a body that ended early, ...: the request's fault, said as such.
+            await Problem(http, ex.StatusCode, ex.Message);
         }
         catch (ArgumentException ex) when (!http.Response.HasStarted)
         {
@@ -512,7 +518,24 @@ internal sealed class DurableManagementApi(
     private static Task Problem(HttpContext http, int status, string detail) =>
         TypedResults.Problem(statusCode: status, detail: detail).ExecuteAsync(http);
 
-    private static string? Route(HttpContext http, string name) => http.GetRouteValue(name)?.ToString();
+    /// <summary>
+    /// A route value (function, instance, event, operation, entity name or key). Only plain names are taken: letters,
+    /// digits and <c>- _ . : @ + = ~ , $ !</c>, at most 256 — no control or format characters (NUL, bidirectional
+    /// overrides), slashes, quotes or spaces. What the app creates itself always fits; an id this API would store
+    /// must not be one that misleads whoever reads it later.
+    /// </summary>
+    private static string? Route(HttpContext http, string name)
+    {
+        var value = http.GetRouteValue(name)?.ToString();
+        if (value is not null && (value.Length > MaxIdLength || !value.All(IsIdCharacter)))
+        {
+            throw new BadRequestException($"The {name} is not valid: use at most {MaxIdLength} letters, digits and - _ . : @ + = ~ , $ ! characters.");
+        }
+
+        return value;
+    }
+
+    private static bool IsIdCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@' or '+' or '=' or '~' or ',' or '$' or '!';
 
     private static string? Query(HttpContext http, string name) => http.Request.Query.TryGetValue(name, out var v) ? v.FirstOrDefault() : null;
 
@@ -570,8 +593,15 @@ internal sealed class DurableManagementApi(
 
     private static async Task<string> ReadBodyAsync(HttpContext http)
     {
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        return await reader.ReadToEndAsync(http.RequestAborted);
+        try
+        {
+            using var reader = new StreamReader(http.Request.Body, JsonText.StrictUtf8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+            return await reader.ReadToEndAsync(http.RequestAborted);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new BadRequestException("The body is not valid UTF-8.");
+        }
     }
 
     /// <summary>Parses JSON into a value the client serializes back to the same JSON; null when it is not JSON.</summary>
@@ -580,13 +610,15 @@ internal sealed class DurableManagementApi(
         try
         {
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.Clone();
+            return JsonText.FindInvalidString(document.RootElement) is null ? document.RootElement.Clone() : null;
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    private const int MaxIdLength = 256;
 
     private sealed class BadRequestException(string message) : Exception(message);
 }

@@ -8,11 +8,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CompanyHub.Tests;
+namespace CompanyHub.Fakes.OpenAi;
 
 /// <summary>
 /// An OpenAI-compatible chat completions server on 127.0.0.1 (real HTTP, real JSON shapes) whose answers a test
-/// scripts: text replies, tool calls, HTTP errors and delays. Records every request.
+/// scripts: text replies, tool calls, HTTP errors (with Retry-After), malformed answers and delays. Records every request.
 /// </summary>
 public sealed class FakeOpenAi : IAsyncDisposable
 {
@@ -46,6 +46,9 @@ public sealed class FakeOpenAi : IAsyncDisposable
 
     public FakeOpenAi Then(Reply reply) => Then(_ => reply);
 
+    /// <summary>Drops scripted answers not used yet (a test sharing the fake starts from <see cref="Default"/>).</summary>
+    public void ClearScript() => _script.Clear();
+
     public FakeOpenAi Then(Func<JsonObject, Reply> reply)
     {
         _script.Enqueue(reply);
@@ -73,6 +76,19 @@ public sealed class FakeOpenAi : IAsyncDisposable
         if (reply.Delay is { } delay)
         {
             await Task.Delay(delay, http.RequestAborted);
+        }
+
+        if (reply.RetryAfterSeconds is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (reply.Raw is { } raw)
+        {
+            http.Response.StatusCode = reply.Status;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(raw);
+            return;
         }
 
         if (reply.Status != 200)
@@ -113,8 +129,13 @@ public sealed class FakeOpenAi : IAsyncDisposable
 
     public sealed record ToolCall(string Name, JsonObject Arguments);
 
-    public sealed record Reply(string? Content, IReadOnlyList<ToolCall>? ToolCalls = null, int Status = 200, TimeSpan? Delay = null)
+    public sealed record Reply(string? Content, IReadOnlyList<ToolCall>? ToolCalls = null, int Status = 200, TimeSpan? Delay = null, string? Raw = null, int? RetryAfterSeconds = null)
     {
+        /// <summary>An answer whose body is exactly <paramref name="body"/> (malformed JSON, a truncated answer, ...).</summary>
+        public static Reply Garbled(string body, int status = 200) => new(null, Status: status, Raw: body);
+
+        public static Reply RateLimited(int retryAfterSeconds) => new("Rate limit reached for requests", null, 429, RetryAfterSeconds: retryAfterSeconds);
+
         public static Reply Text(string text) => new(text);
 
         public static Reply Call(string name, JsonObject arguments) => new(null, [new ToolCall(name, arguments)]);

@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CompanyHub.Backups;
-using CompanyHub.Security;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CompanyHub.Tests.Backups;
 
@@ -41,7 +39,7 @@ public sealed class BackupScheduleTests
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "hub-backup-tests", Guid.NewGuid().ToString("N"));
-        using var reader = new BackupService(TestBucket.Options(prefix), new KeyRing(Convert.FromBase64String(key)), directory, Path.Combine(directory, "CompanyHub.db"), NullLogger.Instance);
+        using var reader = TestBucket.Reader(prefix, key, directory);
         var snapshot = Assert.Single(await reader.CatalogueAsync(CancellationToken.None));
         Assert.Equal("shutdown", snapshot.Manifest!.Reason);
         Assert.Contains(snapshot.Manifest.Files, f => f.Name == "CompanyHub.db" && f.Role == SnapshotFiles.StoreRole);

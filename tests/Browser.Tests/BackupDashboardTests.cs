@@ -69,14 +69,7 @@ public sealed class BackupDashboardTests(HubFixture fixture)
 
     private async Task<(IBrowserContext Context, IPage Page)> OpenHealthAsync(HubProcess hub)
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = hub.BaseUrl.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-            Locale = "en-US",
-            TimezoneId = "UTC",
-        });
-        context.SetDefaultTimeout(15_000);
+        var context = await fixture.NewContextAsync(hub: hub);
         var page = await context.NewPageAsync();
         await page.GotoAsync(hub.Link(hub.AdminToken) + "#/health");
         await Expect(page.Locator("#who")).ToHaveTextAsync("Signed in as the admin");

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Serverless.DurableTask;
 
 namespace CompanyHub.Tests.Backups;
@@ -17,13 +16,7 @@ public sealed class BackupCrashTests
         var settings = TestBucket.Settings(prefix, ("S3_PART_SIZE_MB", "5"), ("BACKUP_INTERVAL_SECONDS", "1"));
         var directory = Directory.CreateTempSubdirectory("hub-backup-crash-").FullName;
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "extra.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE blobs (b BLOB); INSERT INTO blobs VALUES (randomblob(11 * 1024 * 1024));";
-            command.ExecuteNonQuery();
-        }
+        TestBucket.WriteLargeDatabase(Path.Combine(directory, "extra.db"));
 
         // The real hub as a child process; the first scheduled backup has three parts, and the process dies after the second.
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -3,9 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CompanyHub.Backups;
 using CompanyHub.Orchestrations.Approvals;
-using CompanyHub.Security;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CompanyHub.Tests.Backups;
 
@@ -92,13 +90,7 @@ public sealed class BackupRestoreTests
 
         // A database of the data directory the hub knows nothing about is found and backed up too (11 MiB, incompressible).
         var extra = Path.Combine(hub.Directory, "extra.db");
-        using (var connection = new SqliteConnection($"Data Source={extra};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE blobs (b BLOB); INSERT INTO blobs VALUES (randomblob(11 * 1024 * 1024));";
-            command.ExecuteNonQuery();
-        }
+        TestBucket.WriteLargeDatabase(extra);
 
         var results = new List<JsonObject>();
         using (var admin = hub.Http(hub.AdminToken))
@@ -189,7 +181,7 @@ public sealed class BackupRestoreTests
 
         // Flip one byte inside the newest snapshot's data.
         var empty = Path.Combine(Path.GetTempPath(), "hub-backup-tests", Guid.NewGuid().ToString("N"));
-        using var reader = new BackupService(TestBucket.Options(prefix), new KeyRing(Convert.FromBase64String(key)), empty, Path.Combine(empty, "CompanyHub.db"), NullLogger.Instance);
+        using var reader = TestBucket.Reader(prefix, key, empty);
         var snapshots = await reader.CatalogueAsync(CancellationToken.None);
         Assert.True(snapshots.Count >= 2);
         var (newest, older) = (snapshots[0], snapshots[1]);

@@ -2,7 +2,10 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using CompanyHub.Backups;
+using CompanyHub.Security;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CompanyHub.Tests.Backups;
 
@@ -59,5 +62,19 @@ public static class TestBucket
         using var client = Client();
         var response = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix + "snapshots/" });
         return (response.S3Objects ?? []).Select(o => o.Key).ToList();
+    }
+
+    /// <summary>A backup service on an empty directory, as the command line uses it: to read or restore the snapshots under <paramref name="prefix"/>.</summary>
+    public static BackupService Reader(string prefix, string masterKey, string directory) =>
+        new(Options(prefix), new KeyRing(Convert.FromBase64String(masterKey)), directory, Path.Combine(directory, "CompanyHub.db"), NullLogger.Instance);
+
+    /// <summary>Writes a SQLite database holding one incompressible blob of 11 MiB (a snapshot of three 5 MiB parts).</summary>
+    public static void WriteLargeDatabase(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE blobs (b BLOB); INSERT INTO blobs VALUES (randomblob(11 * 1024 * 1024));";
+        command.ExecuteNonQuery();
     }
 }

@@ -54,12 +54,12 @@ public sealed class HubFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (its own cookies), desktop size unless told otherwise.</summary>
-    public async Task<IBrowserContext> NewContextAsync(int width = 1280, int height = 900)
+    /// <summary>A fresh browser context (its own cookies), desktop size unless told otherwise, on the shared hub or <paramref name="hub"/>.</summary>
+    public async Task<IBrowserContext> NewContextAsync(int width = 1280, int height = 900, HubProcess? hub = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Hub.BaseUrl.ToString(),
+            BaseURL = (hub ?? Hub).BaseUrl.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             Locale = "en-US",
             TimezoneId = "UTC",

@@ -170,6 +170,11 @@ internal sealed partial class SqliteOrchestrationStore
             },
             afterCommit: _ =>
             {
+                if (CrashPoints.Enabled)
+                {
+                    ReachCommittedBeforeDelivery(workItem, commit);
+                }
+
                 if (_queues.TryGetValue(workItem.InstanceId, out var q))
                 {
                     var consumed = commit.ConsumedMessageIds.ToHashSet();
@@ -202,6 +207,13 @@ internal sealed partial class SqliteOrchestrationStore
                     q.Committing = false;
                 }
             });
+    }
+
+    /// <summary>The step is durable, its tasks and messages are not on the ready queues yet: a crash here must lose nothing.</summary>
+    private static void ReachCommittedBeforeDelivery(OrchestrationWorkItem workItem, OrchestrationCommit commit)
+    {
+        string[] sites = [commit.Instance?.Name ?? workItem.Instance?.Name ?? workItem.InstanceId, .. commit.NewTasks.Select(t => t.Name)];
+        CrashPoints.Reach(CrashPoints.AfterCommitBeforeDelivery, sites);
     }
 
     public Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem)

@@ -487,6 +487,8 @@ public sealed class DurableTaskWorker : BackgroundService
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 
+        CrashPoints.Reach(CrashPoints.AfterActivityBeforeCommit, task.Name);
+
         // The slot does not wait for the commit: results of many activities share one transaction (group commit),
         // and the lease stays held until the commit lands. The number of uncommitted results is bounded.
         await _pendingCommits.WaitAsync().ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using CompanyHub.Functions;
 using CompanyHub.Security;
+using Serverless.DurableTask;
 using Serverless.Functions;
 
 // The Company Hub: the functions host runs the app's HTTP functions, orchestrations, activities and entities.
@@ -13,6 +14,14 @@ try
 catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException)
 {
     await Console.Error.WriteLineAsync($"Company Hub refused to start.{Environment.NewLine}{ex.Message}");
+    return 1;
+}
+catch (StoreCorruptException ex)
+{
+    await Console.Error.WriteLineAsync(
+        $"Company Hub refused to start.{Environment.NewLine}{ex.Message}{Environment.NewLine}" +
+        "To recover, restore the last backup: stop the hub and run `dotnet CompanyHub.dll backups restore` with the same MASTER_KEY " +
+        "and S3_* settings (see docs/deploy.md). Without a backup, move the damaged file aside to start with it empty.");
     return 1;
 }
 

@@ -69,6 +69,12 @@ public static class CompanyHubApp
             }
         });
 
+        // The app's own SQLite files: a damaged one stops the start with its name (the store's file is checked by the host).
+        foreach (var file in new[] { "audit.db", "conversations.db" })
+        {
+            Serverless.DurableTask.Sqlite.SqliteFaults.ThrowIfCorrupt(Path.Combine(dataDirectory, file));
+        }
+
         builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
         builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
         builder.Services.Configure<LlmOptions>(o =>

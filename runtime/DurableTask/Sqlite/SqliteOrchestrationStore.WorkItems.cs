@@ -59,15 +59,31 @@ internal sealed partial class SqliteOrchestrationStore
             {
                 // These messages were pending when a previous process stopped, maybe while running them: count this
                 // delivery durably first, so work that crashes the process is dead-lettered instead of looping forever.
-                await WriteAsync(ctx =>
+                try
                 {
-                    foreach (var id in recovered)
+                    await WriteAsync(ctx =>
                     {
-                        ctx.Exec("UPDATE Messages SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id));
+                        foreach (var id in recovered)
+                        {
+                            ctx.Exec("UPDATE Messages SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id));
+                        }
+
+                        return 0;
+                    }).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException)
+                {
+                    lock (_gate)
+                    {
+                        if (_queues.TryGetValue(instanceId, out var q) && q.LockToken == token)
+                        {
+                            q.StoreFaulted = true;
+                            ReleaseInstance(instanceId, q, countDelivery: false, DateTime.UtcNow);
+                        }
                     }
 
-                    return 0;
-                }).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             InstanceRecord? instance;
@@ -205,6 +221,7 @@ internal sealed partial class SqliteOrchestrationStore
                 if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
                 {
                     q.Committing = false;
+                    q.StoreFaulted = _failingForStore;
                 }
             });
     }
@@ -293,7 +310,23 @@ internal sealed partial class SqliteOrchestrationStore
 
             if (recovered)
             {
-                await WriteAsync(ctx => ctx.Exec("UPDATE Tasks SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id))).ConfigureAwait(false);
+                try
+                {
+                    await WriteAsync(ctx => ctx.Exec("UPDATE Tasks SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id))).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException)
+                {
+                    lock (_gate)
+                    {
+                        if (_activities.TryGetValue(id, out var entry) && entry.LockToken == token)
+                        {
+                            entry.LockToken = 0;
+                            _ = Task.Delay(StoreRetryDelay, _shutdown.Token).ContinueWith(_ => _readyActivities.Writer.TryWrite(id), TaskScheduler.Default);
+                        }
+                    }
+
+                    throw;
+                }
             }
 
             return new ActivityWorkItem { Task = task, LockToken = token };

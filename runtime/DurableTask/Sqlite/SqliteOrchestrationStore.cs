@@ -16,6 +16,9 @@ namespace Serverless.DurableTask.Sqlite;
 /// </summary>
 internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 {
+    /// <summary>How long work waits before it is tried again after the store could not write it.</summary>
+    internal static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
@@ -46,6 +49,10 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     private long _nextTaskId;
     private long _nextLockToken;
     private int _initialized;
+    // Why a write failed for the storage's sake (disk full, read-only), until readiness's probe write succeeds again.
+    private volatile string? _writeFault;
+    // Set on the writer thread while a request's failure callback runs for a storage fault. Caller holds the gate.
+    private bool _failingForStore;
 
     public SqliteOrchestrationStore(string hubName, SqliteStoreOptions options, TimeSpan leaseDuration)
     {
@@ -89,13 +96,20 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         }
 
         _writer = new SqliteConnection(_connectionString);
-        await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
-        ExecuteRaw(_writer, "PRAGMA journal_mode=WAL;");
-        ExecuteRaw(_writer, $"PRAGMA synchronous={(_options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL")};");
-        ExecuteRaw(_writer, $"PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};");
-        SqliteMigrations.Apply(_writer);
-        _commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
-        LoadQueues(_writer);
+        try
+        {
+            await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+            ExecuteRaw(_writer, "PRAGMA journal_mode=WAL;");
+            ExecuteRaw(_writer, $"PRAGMA synchronous={(_options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL")};");
+            ExecuteRaw(_writer, $"PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};");
+            SqliteMigrations.Apply(_writer);
+            _commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+            LoadQueues(_writer);
+        }
+        catch (SqliteException ex) when (SqliteFaults.IsCorruption(ex))
+        {
+            throw new StoreCorruptException(DatabasePath, $"SQLite: {ex.Message}", ex);
+        }
 
         _writerThread = new Thread(RunWriter) { IsBackground = true, Name = $"sqlite-writer-{HubName}" };
         _writerThread.Start();
@@ -417,6 +431,14 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     {
         q.LockToken = 0;
         q.Committing = false;
+        if (q.StoreFaulted)
+        {
+            // The step could not be written: not the work's fault, so no delivery is counted; try again shortly.
+            q.StoreFaulted = false;
+            countDelivery = false;
+            q.NotBefore = now + StoreRetryDelay;
+        }
+
         if (countDelivery && q.Delivered is { } delivered)
         {
             for (var i = 0; i < q.Messages.Count; i++)
@@ -463,6 +485,8 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         public DateTime LockUntil { get; set; }
 
         public bool Committing { get; set; }
+
+        public bool StoreFaulted { get; set; }
 
         public DateTime NotBefore { get; set; }
     }

@@ -24,6 +24,8 @@ public sealed class DurableTaskWorker : BackgroundService
     private readonly SemaphoreSlim _pendingCommits;
     private readonly int _pendingCommitCapacity;
     private int _runningActivities;
+    private long _storeFaultLoggedAt;
+    private volatile bool _storeFaulted;
 
     internal DurableTaskWorker(IOrchestrationStore store, DurableTaskRegistry registry, IServiceProvider services, IOptions<DurableTaskWorkerOptions> options, ILoggerFactory loggerFactory)
     {
@@ -114,10 +116,23 @@ public sealed class DurableTaskWorker : BackgroundService
             {
                 return;
             }
+            catch (StoreUnavailableException ex)
+            {
+                StoreFault(ex);
+                continue;
+            }
 
             try
             {
                 await ProcessOrchestrationAsync(item).ConfigureAwait(false);
+                StoreWrote();
+            }
+            catch (StoreUnavailableException ex)
+            {
+                // Not the step's fault: the store releases it without counting a delivery and offers it again shortly.
+                _sessions.Evict(item.InstanceId);
+                StoreFault(ex);
+                await _store.AbandonOrchestrationWorkItemAsync(item).ConfigureAwait(false);
             }
             catch (LeaseLostException)
             {
@@ -418,6 +433,11 @@ public sealed class DurableTaskWorker : BackgroundService
             {
                 return;
             }
+            catch (StoreUnavailableException ex)
+            {
+                StoreFault(ex);
+                continue;
+            }
 
             Interlocked.Increment(ref _runningActivities);
             try
@@ -499,7 +519,26 @@ public sealed class DurableTaskWorker : BackgroundService
     {
         try
         {
-            await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+            // The activity ran: while the store cannot write, its result is kept and the commit retried (the lease
+            // renewed), so the outside call it made is not made again.
+            var wait = TimeSpan.FromMilliseconds(250);
+            while (true)
+            {
+                try
+                {
+                    await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+                    StoreWrote();
+                    break;
+                }
+                catch (StoreUnavailableException ex)
+                {
+                    StoreFault(ex);
+                    _store.RenewActivityLease(item);
+                    await Task.Delay(wait).ConfigureAwait(false);
+                    wait = TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds * 2, _options.LeaseDuration.TotalMilliseconds / 3));
+                    _store.RenewActivityLease(item);
+                }
+            }
         }
         catch (LeaseLostException)
         {
@@ -517,6 +556,28 @@ public sealed class DurableTaskWorker : BackgroundService
         finally
         {
             _pendingCommits.Release();
+        }
+    }
+
+    /// <summary>Logs that the store cannot write: at once, then at most every 10 s while it lasts.</summary>
+    private void StoreFault(StoreUnavailableException ex)
+    {
+        _storeFaulted = true;
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _storeFaultLoggedAt);
+        if ((last == 0 || now - last >= 10_000) && Interlocked.CompareExchange(ref _storeFaultLoggedAt, now, last) == last)
+        {
+            _logger.StoreUnavailable(ex.Message);
+        }
+    }
+
+    private void StoreWrote()
+    {
+        if (_storeFaulted)
+        {
+            _storeFaulted = false;
+            Interlocked.Exchange(ref _storeFaultLoggedAt, 0);
+            _logger.StoreAvailable();
         }
     }
 

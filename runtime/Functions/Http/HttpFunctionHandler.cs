@@ -57,13 +57,18 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             var status = ex switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
-                FunctionTimeoutException => StatusCodes.Status503ServiceUnavailable,
+                FunctionTimeoutException or Serverless.DurableTask.StoreUnavailableException => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
             var development = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
-            var detail = ex is BadHttpRequestException or FunctionTimeoutException || development
-                ? ex.Message
-                : $"The function failed; see the host log for invocation {invocationId}.";
+            var detail = ex switch
+            {
+                // The log names the file and the cause; the caller learns only that it can try again later.
+                Serverless.DurableTask.StoreUnavailableException => "The hub cannot save anything right now (its storage is full or read-only); nothing was changed. Try again later.",
+                BadHttpRequestException or FunctionTimeoutException => ex.Message,
+                _ when development => ex.Message,
+                _ => $"The function failed; see the host log for invocation {invocationId}.",
+            };
             http.Response.Clear();
             await TypedResults.Problem(statusCode: status, title: $"Function '{function.Name}' failed", detail: detail).ExecuteAsync(http);
         }

@@ -21,7 +21,7 @@ catch (StoreCorruptException ex)
     await Console.Error.WriteLineAsync(
         $"Company Hub refused to start.{Environment.NewLine}{ex.Message}{Environment.NewLine}" +
         "To recover, restore the last backup: stop the hub and run `dotnet CompanyHub.dll backups restore` with the same MASTER_KEY " +
-        "and S3_* settings (see docs/deploy.md). Without a backup, move the damaged file aside to start with it empty.");
+        "and S3_* settings (see docs/deploy.md). Without a backup, move the damaged file aside: the hub then starts without its data.");
     return 1;
 }
 

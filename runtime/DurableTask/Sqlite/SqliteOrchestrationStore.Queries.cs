@@ -14,7 +14,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? created = null;
         return WriteAsync(
             ctx =>
@@ -46,7 +46,7 @@ internal sealed partial class SqliteOrchestrationStore
     public Task SendMessageAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         InstanceMessage? created = null;
-        var now = DateTime.UtcNow;
+        var now = Now;
         return WriteAsync(
             ctx =>
             {

@@ -35,7 +35,7 @@ internal sealed partial class SqliteOrchestrationStore
                 }
 
                 q.Ready = false;
-                var now = DateTime.UtcNow;
+                var now = Now;
                 messages = q.LockToken == 0 && q.NotBefore <= now
                     ? q.Messages.Where(m => m.VisibleAt <= now && (!q.Suspended || m.Event.IsControl)).ToList()
                     : [];
@@ -47,7 +47,7 @@ internal sealed partial class SqliteOrchestrationStore
 
                 token = ++_nextLockToken;
                 q.LockToken = token;
-                q.LockUntil = now + _lease;
+                q.LockUntil = Ticks + (long)_lease.TotalMilliseconds;
                 q.Delivered = messages.Select(m => m.Id).ToHashSet();
                 if (q.Recovered is { Count: > 0 } r)
                 {
@@ -78,7 +78,7 @@ internal sealed partial class SqliteOrchestrationStore
                         if (_queues.TryGetValue(instanceId, out var q) && q.LockToken == token)
                         {
                             q.StoreFaulted = true;
-                            ReleaseInstance(instanceId, q, countDelivery: false, DateTime.UtcNow);
+                            ReleaseInstance(instanceId, q, countDelivery: false, Now);
                         }
                     }
 
@@ -97,7 +97,7 @@ internal sealed partial class SqliteOrchestrationStore
                 {
                     if (_queues.TryGetValue(instanceId, out var q) && q.LockToken == token)
                     {
-                        ReleaseInstance(instanceId, q, countDelivery: true, DateTime.UtcNow);
+                        ReleaseInstance(instanceId, q, countDelivery: true, Now);
                     }
                 }
 
@@ -112,7 +112,7 @@ internal sealed partial class SqliteOrchestrationStore
     {
         var createdMessages = new List<InstanceMessage>();
         var createdTasks = new List<ActivityTask>();
-        var now = DateTime.UtcNow;
+        var now = Now;
         return WriteAsync(
             ctx =>
             {
@@ -239,7 +239,7 @@ internal sealed partial class SqliteOrchestrationStore
         {
             if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
             {
-                ReleaseInstance(workItem.InstanceId, q, countDelivery: true, DateTime.UtcNow);
+                ReleaseInstance(workItem.InstanceId, q, countDelivery: true, Now);
             }
         }
 
@@ -248,7 +248,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? parentNotice = null;
         return WriteAsync(
             ctx =>
@@ -303,7 +303,7 @@ internal sealed partial class SqliteOrchestrationStore
 
                 token = ++_nextLockToken;
                 entry.LockToken = token;
-                entry.LockUntil = DateTime.UtcNow + _lease;
+                entry.LockUntil = Ticks + (long)_lease.TotalMilliseconds;
                 task = entry.Task;
                 recovered = entry.Recovered;
             }
@@ -335,7 +335,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? created = null;
         return WriteAsync(
             ctx =>
@@ -386,7 +386,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? parentNotice = null;
         return WriteAsync(
             ctx =>
@@ -417,7 +417,7 @@ internal sealed partial class SqliteOrchestrationStore
         {
             if (_activities.TryGetValue(workItem.Task.Id, out var entry) && entry.LockToken == workItem.LockToken)
             {
-                entry.LockUntil = DateTime.UtcNow + _lease;
+                entry.LockUntil = Ticks + (long)_lease.TotalMilliseconds;
                 return true;
             }
 

@@ -175,7 +175,7 @@ public sealed class DurableTaskWorker : BackgroundService
             return;
         }
 
-        var now = DateTime.UtcNow;
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
         var instance = item.Instance;
         if (instance is null || instance.IsEntity || instance.Status.IsTerminal())
         {
@@ -388,7 +388,7 @@ public sealed class DurableTaskWorker : BackgroundService
 
     private async Task ProcessEntityAsync(OrchestrationWorkItem item, EntityInstanceId id)
     {
-        var now = DateTime.UtcNow;
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
         var requests = item.Messages.Select(m => m.Event).OfType<EntityRequestEvent>().ToList();
         var factory = _registry.Entities.GetValueOrDefault(id.Name);
         var result = await _entityRunner.RunAsync(id, item.Instance?.EntityState, requests, () => factory?.Invoke(_services), now).ConfigureAwait(false);
@@ -491,7 +491,7 @@ public sealed class DurableTaskWorker : BackgroundService
             var input = _options.DataConverter.Deserialize(task.Input, activity.InputType);
             var context = new ActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
-            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
+            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = _options.TimeProvider.GetUtcNow().UtcDateTime, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFinished(task.Name, task.TaskId, task.InstanceId, "completed");
         }
         catch (OperationCanceledException) when (_activityAbort.IsCancellationRequested)
@@ -503,7 +503,7 @@ public sealed class DurableTaskWorker : BackgroundService
         catch (Exception ex)
         {
             var failure = TaskFailureDetails.FromException(ex);
-            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
+            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = _options.TimeProvider.GetUtcNow().UtcDateTime, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 
@@ -587,7 +587,7 @@ public sealed class DurableTaskWorker : BackgroundService
         {
             try
             {
-                var cutoff = DateTime.UtcNow - _options.Retention;
+                var cutoff = _options.TimeProvider.GetUtcNow().UtcDateTime - _options.Retention;
                 var purged = await _store.PurgeCompletedBeforeAsync(cutoff, stoppingToken).ConfigureAwait(false);
                 if (purged > 0)
                 {

@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Reflection;
+using CompanyHub.Fakes;
 using CompanyHub.Security;
 
 namespace CompanyHub.Tests;
@@ -14,9 +13,8 @@ namespace CompanyHub.Tests;
 public sealed class HubChild : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly string[] Inherited = ["REDPILL_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "NOTION_API_KEY", "ATTIO_API_KEY", "S3_BUCKET", "ASPNETCORE_URLS", "Host__AdminKey", "HUB_CRASH_POINT", "MASTER_KEY"];
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly OutputTail _output = new(300);
 
     private HubChild(Process process, string baseUrl, string adminToken)
     {
@@ -30,7 +28,7 @@ public sealed class HubChild : IAsyncDisposable
     public string AdminToken { get; }
 
     /// <summary>Gets what the hub wrote to stdout and stderr.</summary>
-    public string Output => string.Join(Environment.NewLine, _output);
+    public string Output => _output.ToString();
 
     public bool HasExited => _process.HasExited;
 
@@ -44,26 +42,7 @@ public sealed class HubChild : IAsyncDisposable
     public static async Task<HubChild> StartAsync(HubLocation location, IEnumerable<KeyValuePair<string, string?>> settings, string? crashPoint = null)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var dll = Path.Combine(HubDirectory, "CompanyHub.dll");
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"The hub is not built: {dll} is missing. Build the solution first (scripts/test does).");
-        }
-
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = HubDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(location.BaseUrl);
-        foreach (var name in Inherited)
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["DATA_DIR"] = location.Directory;
-        start.Environment["MASTER_KEY"] = location.MasterKey;
-        start.Environment["PUBLIC_BASE_URL"] = location.BaseUrl;
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var start = HubLaunch.StartInfo(HubDirectory, location.BaseUrl, location.Directory, location.MasterKey);
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -83,7 +62,7 @@ public sealed class HubChild : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await hub.WaitUntilReadyOrExitedAsync();
+            await HubLaunch.WaitUntilReadyAsync(new Uri(location.BaseUrl), process, StartTimeout, () => hub.Output);
         }
         catch
         {
@@ -141,51 +120,11 @@ public sealed class HubChild : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitUntilReadyOrExitedAsync()
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < StartTimeout)
-        {
-            if (_process.HasExited)
-            {
-                return;
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow answer on a busy machine; ask again.
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"The hub did not become ready within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{Output}");
-    }
-
     private void OnLine(string? line)
     {
-        if (line is null)
+        if (line is not null)
         {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 300)
-        {
-            _output.TryDequeue(out _);
+            _output.Add(line);
         }
     }
 

@@ -100,7 +100,7 @@ public sealed class StoreFaultHubTests
             accepted.Add(after.Id!);
             foreach (var id in accepted)
             {
-                await HubFlowsWaitAsync(admin, id);
+                await WaitForInviteStepAsync(admin, id);
             }
 
             var listed = (await admin.GetFromJsonAsync<JsonArray>("/api/admin/onboardings"))!.Select(o => o!["email"]!.GetValue<string>()).ToList();
@@ -122,7 +122,7 @@ public sealed class StoreFaultHubTests
     }
 
     /// <summary>Each accepted onboarding reaches its invite step (the user path waits for the sign-in).</summary>
-    private static async Task HubFlowsWaitAsync(HttpClient admin, string id)
+    private static async Task WaitForInviteStepAsync(HttpClient admin, string id)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         string? step = null;

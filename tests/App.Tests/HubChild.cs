@@ -103,20 +103,7 @@ public sealed class HubChild : IAsyncDisposable
     /// <summary>Kills the process (SIGKILL) and waits for it.</summary>
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started.
-        }
-
+        await HubLaunch.KillAsync(_process);
         _process.Dispose();
     }
 

@@ -39,6 +39,29 @@ public static class HubLaunch
         return start;
     }
 
+    /// <summary>Kills the hub (SIGKILL, with any children) and waits up to 15 s for it; a process never started or already gone is fine.</summary>
+    public static async Task KillAsync(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+        catch (TimeoutException)
+        {
+            // Left to the OS: it reaps it with the test host.
+        }
+    }
+
     /// <summary>Polls <c>/readyz</c> until it answers 200 (true) or the process exits (false); throws after <paramref name="timeout"/>.</summary>
     public static async Task<bool> WaitUntilReadyAsync(Uri baseUrl, Process process, TimeSpan timeout, Func<string> output)
     {

@@ -96,23 +96,7 @@ public sealed partial class HubProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started, or already gone.
-        }
-        catch (TimeoutException)
-        {
-            // Leave it: the OS reaps it with the test host.
-        }
-
+        await HubLaunch.KillAsync(_process);
         _process.Dispose();
         try
         {

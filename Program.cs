@@ -10,6 +10,7 @@ WebApplication app;
 try
 {
     app = CompanyHubApp.Build(args);
+    CompanyHubApp.CheckDataFiles(app);
 }
 catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException)
 {
@@ -20,8 +21,9 @@ catch (StoreCorruptException ex)
 {
     await Console.Error.WriteLineAsync(
         $"Company Hub refused to start.{Environment.NewLine}{ex.Message}{Environment.NewLine}" +
-        "To recover, restore the last backup: stop the hub and run `dotnet CompanyHub.dll backups restore` with the same MASTER_KEY " +
-        "and S3_* settings (see docs/deploy.md). Without a backup, move the damaged file aside: the hub then starts without its data.");
+        "To recover, restore the last backup: run `dotnet CompanyHub.dll backups restore --force` with the same MASTER_KEY and S3_* " +
+        "settings (it keeps the damaged files beside the restored ones; see docs/deployment.md). Without a backup, move the damaged " +
+        "file aside: the hub then starts without its data.");
     return 1;
 }
 

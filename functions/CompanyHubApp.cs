@@ -69,12 +69,6 @@ public static class CompanyHubApp
             }
         });
 
-        // The app's own SQLite files: a damaged one stops the start with its name (the store's file is checked by the host).
-        foreach (var file in new[] { "audit.db", "conversations.db" })
-        {
-            Serverless.DurableTask.Sqlite.SqliteFaults.ThrowIfCorrupt(Path.Combine(dataDirectory, file));
-        }
-
         builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
         builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
         builder.Services.Configure<LlmOptions>(o =>
@@ -99,6 +93,22 @@ public static class CompanyHubApp
         builder.Services.AddCompanyTools(configuration);
         builder.Services.AddHostedService<OrchestratorBootstrap>();
         functions.AddTasks(r => CompanyHubTasks.Register(r));
+    }
+
+    /// <summary>
+    /// Checks the hub's SQLite files (the store's and the app's own) before it runs: a damaged one throws
+    /// <see cref="Serverless.DurableTask.StoreCorruptException"/> naming it, instead of failing later in the middle of
+    /// work. Not part of <see cref="Build"/>, so that the backup commands can still restore over a damaged file.
+    /// </summary>
+    public static void CheckDataFiles(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var dataDirectory = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.DataDirectory;
+        var files = new[] { app.Services.GetRequiredService<FunctionsHostEnvironment>().DatabasePath, Path.Combine(dataDirectory, "audit.db"), Path.Combine(dataDirectory, "conversations.db") };
+        foreach (var file in files.OfType<string>())
+        {
+            Serverless.DurableTask.Sqlite.SqliteFaults.ThrowIfCorrupt(file);
+        }
     }
 
     public static void UseCompanyHub(this WebApplication app)

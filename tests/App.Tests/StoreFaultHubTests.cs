@@ -42,7 +42,7 @@ public sealed class StoreFaultHubTests
             var output = second.Output;
             Assert.Contains("Company Hub refused to start.", output, StringComparison.Ordinal);
             Assert.Contains($"The database file '{path}' is damaged (it is not a SQLite database)", output, StringComparison.Ordinal);
-            Assert.Contains("dotnet CompanyHub.dll backups restore", output, StringComparison.Ordinal);
+            Assert.Contains("dotnet CompanyHub.dll backups restore --force", output, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
         }

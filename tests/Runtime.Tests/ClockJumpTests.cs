@@ -21,7 +21,7 @@ public sealed class ClockJumpTests
         var rings = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var slowRuns = new CallCounter();
         var slowGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hub = await TestHub.StartAsync(
+        await using var hub = await SqliteFaultHub.StartAsync(
             r => r
                 .AddActivityFunc<string, string>("Ring", (_, id) =>
                 {
@@ -53,7 +53,7 @@ public sealed class ClockJumpTests
         await Task.Delay(300);
         Assert.Empty(rings);
         var busy = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Busy");
-        await WaitUntilAsync(() => slowRuns.Value == 1, "the slow activity to start");
+        await SqliteFaultHub.WaitUntilAsync(() => slowRuns.Value == 1, "the slow activity to start");
         clock.Jump(TimeSpan.FromHours(2));
         await AssertFiredOnceAsync(hub, forward, rings, clock);
 
@@ -85,7 +85,7 @@ public sealed class ClockJumpTests
         }
     }
 
-    private static async Task<List<string>> StartAlarmsAsync(TestHub hub, string prefix)
+    private static async Task<List<string>> StartAlarmsAsync(SqliteFaultHub hub, string prefix)
     {
         var ids = new List<string>();
         for (var i = 0; i < Instances; i++)
@@ -101,7 +101,7 @@ public sealed class ClockJumpTests
         return ids;
     }
 
-    private static async Task AssertFiredOnceAsync(TestHub hub, List<string> ids, ConcurrentDictionary<string, int> rings, JumpingClock clock)
+    private static async Task AssertFiredOnceAsync(SqliteFaultHub hub, List<string> ids, ConcurrentDictionary<string, int> rings, JumpingClock clock)
     {
         foreach (var id in ids)
         {
@@ -109,20 +109,6 @@ public sealed class ClockJumpTests
             Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
             Assert.True(done.ReadOutputAs<DateTime>() <= clock.GetUtcNow().UtcDateTime, "resumed after the current time");
             Assert.Equal(1, rings[id]);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
-        while (!condition())
-        {
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(20, CancellationToken.None);
         }
     }
 

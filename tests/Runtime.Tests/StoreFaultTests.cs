@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Serverless.DurableTask;
-using Serverless.DurableTask.Sqlite;
 
 namespace Serverless.Runtime.Tests;
 
@@ -31,8 +30,7 @@ public sealed class StoreFaultTests
     {
         var runs = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var logs = new LogLines();
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await SqliteFaultHub.StartAsync(r => r
             .AddActivityFunc<string, string>("Work", async (_, key) =>
             {
                 runs.AddOrUpdate(key, 1, (_, n) => n + 1);
@@ -48,8 +46,9 @@ public sealed class StoreFaultTests
                 }
 
                 return total + await ctx.WaitForExternalEvent<int>("go");
-            }), logs: logs);
-        var store = (SqliteOrchestrationStore)hub.Store;
+            }));
+        var store = hub.Store;
+        var logs = hub.Logs;
 
         var ids = new List<string>();
         for (var i = 0; i < Instances; i++)
@@ -57,7 +56,7 @@ public sealed class StoreFaultTests
             ids.Add(await hub.Client.ScheduleNewOrchestrationInstanceAsync("Steps", i));
         }
 
-        await WaitUntilAsync(() => runs.Count >= Math.Min(Instances, 4), "the first activities to run");
+        await SqliteFaultHub.WaitUntilAsync(() => runs.Count >= Math.Min(Instances, 4), "the first activities to run");
 
         // The fault: from here the store cannot take new pages (disk full) or any write (read-only).
         await store.OnWriterConnectionAsync(c => Break(c, fault));
@@ -67,7 +66,7 @@ public sealed class StoreFaultTests
         Assert.Contains(hub.DatabasePath, refused.Message, StringComparison.Ordinal);
         Assert.Contains(fault == "disk-full" ? "is full" : "read-only", refused.Message, StringComparison.Ordinal);
         Assert.False(await store.IsReadyAsync(CancellationToken.None));
-        await WaitUntilAsync(() => logs.Lines.Any(l => l.StartsWith("Error: The store cannot write", StringComparison.Ordinal)), "the error in the log");
+        await SqliteFaultHub.WaitUntilAsync(() => logs.Lines.Any(l => l.StartsWith("Error: The store cannot write", StringComparison.Ordinal)), "the error in the log");
 
         // Work keeps trying while the fault lasts; none of it may be counted as failed.
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -75,7 +74,7 @@ public sealed class StoreFaultTests
         Assert.Equal(0, (await store.GetStatisticsAsync(CancellationToken.None)).DeadLetters);
 
         await store.OnWriterConnectionAsync(c => Fix(c, fault));
-        await WaitUntilAsync(() => store.IsReadyAsync(CancellationToken.None).GetAwaiter().GetResult(), "the store to be ready again");
+        await SqliteFaultHub.WaitUntilAsync(() => store.IsReadyAsync(CancellationToken.None).GetAwaiter().GetResult(), "the store to be ready again");
         foreach (var id in ids)
         {
             await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == "TaskCompleted") == Steps, TimeSpan.FromSeconds(30));
@@ -124,19 +123,5 @@ public sealed class StoreFaultTests
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return command.ExecuteScalar();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(25, CancellationToken.None);
-        }
     }
 }

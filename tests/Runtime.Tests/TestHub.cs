@@ -49,24 +49,19 @@ internal sealed class TestHub : IAsyncDisposable
     public static string DatabasePathIn(string directory) => Path.Combine(directory, "test.db");
 
     /// <summary>Builds and starts a hub. Pass <paramref name="directory"/> to reopen the database of an earlier hub.</summary>
-    public static async Task<TestHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null, ILoggerProvider? logs = null)
+    public static async Task<TestHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
     {
-        var hub = Create(tasks, options, directory, logs);
+        var hub = Create(tasks, options, directory);
         await hub.RunAsync();
         return hub;
     }
 
     /// <summary>Builds a hub without starting its worker, so a test can drive the store first.</summary>
-    public static TestHub Create(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null, ILoggerProvider? logs = null)
+    public static TestHub Create(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
     {
         var dir = directory ?? NewDirectory();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        if (logs is not null)
-        {
-            builder.Logging.AddProvider(logs);
-        }
-
         builder.Services.AddDurableTaskWorker(b => b
             .AddTasks(tasks)
             .Configure(o =>

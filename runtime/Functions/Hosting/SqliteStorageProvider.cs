@@ -38,8 +38,6 @@ internal static class SqliteStorageProvider
         var databasePath = context.ConnectionString is { Length: > 0 } connection
             ? Path.GetFullPath(DataSource(connection), environment.ContentRoot)
             : Path.Combine(environment.DataDirectory, environment.HubName + ".db");
-        // A damaged file stops the start here, with the file's name, instead of failing later in the middle of work.
-        SqliteFaults.ThrowIfCorrupt(databasePath);
         context.Worker.UseSqlite(s =>
         {
             s.DatabasePath = databasePath;

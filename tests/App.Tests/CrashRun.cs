@@ -72,7 +72,17 @@ public sealed class CrashRun : IAsyncDisposable
     /// <summary>Signs a person up through the fake Google; remembers their token under their agent id.</summary>
     public async Task<string> OnboardAsync(string email, string name)
     {
-        var (agentId, token) = await ToolHub.OnboardWithGoogleAsync(Google, Hub.Http, Hub.AdminToken, email, name);
+        Google.AddAccount(email, name);
+        using var admin = Admin();
+        using var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
+        Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
+        var invite = await GetAsync($"/api/admin/onboardings/{JsonNode.Parse(await invited.Content.ReadAsStringAsync())!["onboardingId"]}/invite");
+        using var browser = Hub.Http();
+        using var start = await browser.GetAsync($"/oauth/google/start?invite={GoogleHub.InviteCodeIn(invite["inviteUrl"]!.GetValue<string>())}");
+        using var page = await browser.GetAsync((await Google.AuthorizeAsync(start.Headers.Location!)).PathAndQuery);
+        var token = GoogleHub.TokenIn(await page.Content.ReadAsStringAsync());
+        using var user = Hub.Http(token);
+        var agentId = (await user.GetFromJsonAsync<JsonObject>("/api/me"))!["agentId"]!.GetValue<string>();
         State[agentId] = token;
         return agentId;
     }

@@ -90,38 +90,29 @@ public sealed partial class ToolHub : IAsyncDisposable
     /// </summary>
     public async Task<string> OnboardWithGoogleAsync(string email, string name)
     {
-        var (agentId, token) = await OnboardWithGoogleAsync(Google, Hub.Http, Hub.AdminToken, email, name);
-        _tokens[agentId] = token;
-        return agentId;
-    }
-
-    /// <summary>
-    /// The same sign-up against any hub (<paramref name="http"/> makes a client with an optional bearer token): admin
-    /// invite, Google sign-in at the fake, the callback page's dashboard link. Returns the agent id and the user token.
-    /// </summary>
-    public static async Task<(string AgentId, string Token)> OnboardWithGoogleAsync(FakeGoogle google, Func<string?, HttpClient> http, string adminToken, string email, string name)
-    {
-        google.AddAccount(email, name);
-        using var admin = http(adminToken);
+        Google.AddAccount(email, name);
+        using var admin = Admin();
         var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
         Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
         var onboardingId = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
         var inviteUrl = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{onboardingId}/invite"))!["inviteUrl"]!.GetValue<string>();
         var code = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..];
 
-        using var browser = http(null);
+        using var browser = Hub.Http();
         var start = await browser.GetAsync($"/oauth/google/start?invite={Uri.EscapeDataString(code)}");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
-        var callback = await google.AuthorizeAsync(start.Headers.Location!);
+        var callback = await Google.AuthorizeAsync(start.Headers.Location!);
         var page = await browser.GetAsync(callback.PathAndQuery);
         var html = await page.Content.ReadAsStringAsync();
         Assert.True(page.StatusCode == HttpStatusCode.OK, $"The OAuth callback answered {(int)page.StatusCode}: {html}");
         var token = TokenInLink().Match(html).Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(token), "The callback page shows no dashboard link.");
 
-        using var user = http(token);
+        using var user = Hub.Http(token);
         var me = (await user.GetFromJsonAsync<JsonObject>("/api/me"))!;
-        return (me["agentId"]!.GetValue<string>(), token);
+        var agentId = me["agentId"]!.GetValue<string>();
+        _tokens[agentId] = token;
+        return agentId;
     }
 
     /// <summary>Onboards through the development sign-in (a hub without Google credentials); returns the agent id.</summary>

@@ -1,4 +1,5 @@
 using CompanyHub.Activities;
+using CompanyHub.Backups;
 using CompanyHub.Integrations;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
@@ -69,7 +70,11 @@ public static class CompanyHubApp
             }
         });
 
-        builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+        var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+
+        // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
+        var environment = builder.Services.Where(d => !d.IsKeyedService).Select(d => d.ImplementationInstance).OfType<FunctionsHostEnvironment>().Single();
+        builder.Services.AddHubBackups(configuration, keys, dataDirectory, environment.DatabasePath, startupLog);
         builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
         builder.Services.Configure<LlmOptions>(o =>
         {
@@ -122,6 +127,9 @@ public static class CompanyHubApp
             Console.WriteLine();
             Console.WriteLine($"Admin dashboard: {hub.Link("/?token=" + keys.AdminToken)}");
             Console.WriteLine("(keep this link secret: it reaches everything; it is derived from the master key)");
+            var tee = app.Services.GetRequiredService<CompanyHub.Integrations.Dstack.TeeEnvironment>();
+            Console.WriteLine($"Hub identity:    {keys.HubId}");
+            Console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
             Console.WriteLine();
         });
 

@@ -1,3 +1,4 @@
+using CompanyHub.Integrations.Dstack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -10,15 +11,41 @@ namespace CompanyHub.Security;
 /// <summary>Registers the key ring, sealed secrets, tokens, the audit log and the authorization rules.</summary>
 public static class HubSecurityExtensions
 {
-    /// <summary>Loads the key ring (MASTER_KEY, else the generated key file) and registers the security services. Throws <see cref="KeyConfigurationException"/> on a bad key.</summary>
+    /// <summary>The value of MASTER_KEY_PREVIOUS that names the dstack guest agent's key (a move from the TEE's key to a MASTER_KEY).</summary>
+    public const string DstackPrevious = "dstack";
+
+    /// <summary>Loads the key ring (MASTER_KEY, else the dstack guest agent's key inside a TEE, else the generated key file) and registers the security services. Throws <see cref="KeyConfigurationException"/> on a bad key.</summary>
     public static KeyRing AddHubSecurity(this IServiceCollection services, IConfiguration configuration, string dataDirectory, ILogger startupLog)
     {
+        TeeEnvironment tee;
+        try
+        {
+            tee = TeeEnvironment.Find(configuration);
+        }
+        catch (DstackException ex)
+        {
+            throw new KeyConfigurationException(ex.Message);
+        }
+
+        services.AddSingleton(_ => tee);
         IRootKeyProvider provider = configuration["MASTER_KEY"] is { Length: > 0 } configured
             ? new ConfiguredRootKeyProvider(configured)
+            : tee.Agent is { } agent ? new DstackRootKeyProvider(agent)
             : new FileRootKeyProvider(dataDirectory);
         var root = provider.GetRootKeyAsync(CancellationToken.None).GetAwaiter().GetResult();
         KeyRing? previous = null;
-        if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousKey)
+        if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousSetting && previousSetting.Trim() == DstackPrevious)
+        {
+            // Moving from the TEE's key to a MASTER_KEY (to be able to restore into another app): the old root is the
+            // one the guest agent gives, which nobody holds.
+            if (tee.Agent is not { } teeAgent || provider is DstackRootKeyProvider)
+            {
+                throw new KeyConfigurationException($"MASTER_KEY_PREVIOUS={DstackPrevious} names the dstack guest agent's key as the previous one: it needs MASTER_KEY set and the guest agent present (inside the CVM whose key it was).");
+            }
+
+            previous = new KeyRing(new DstackRootKeyProvider(teeAgent).GetRootKeyAsync(CancellationToken.None).GetAwaiter().GetResult());
+        }
+        else if (configuration["MASTER_KEY_PREVIOUS"] is { Length: > 0 } previousKey)
         {
             try
             {
@@ -44,9 +71,22 @@ public static class HubSecurityExtensions
         {
             startupLog.LogInformation("Master key read from {Path} (key id {KeyId}).", existing.Path, keys.KeyId);
         }
+        else if (provider is DstackRootKeyProvider fromTee)
+        {
+            startupLog.LogInformation("Master key from {Source} (key id {KeyId}); MASTER_KEY is not set.", fromTee.Source, keys.KeyId);
+            if (File.Exists(Path.Combine(dataDirectory, "master.key")))
+            {
+                startupLog.LogWarning("{Path} is not used: the key comes from the dstack guest agent. Secrets sealed under that file's key cannot be opened; set MASTER_KEY to its content to keep using it.", Path.Combine(dataDirectory, "master.key"));
+            }
+        }
         else
         {
             startupLog.LogInformation("Master key from MASTER_KEY (key id {KeyId}).", keys.KeyId);
+        }
+
+        if (tee.Agent is { } present)
+        {
+            startupLog.LogInformation("TEE: dstack guest agent at {Endpoint}; /api/attestation answers with its quotes.", present.Endpoint.Description);
         }
 
         services.PostConfigure<LoggerFilterOptions>(UrlLoggingGuard.Apply);
@@ -54,6 +94,7 @@ public static class HubSecurityExtensions
         services.AddSingleton<SecretBox>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<OnboardingRequestLimiter>();
+        services.AddSingleton<AttestationRequestLimiter>();
         services.AddHostedService<SealedSecretRotation>();
         services.AddSingleton<IFunctionsAuthorizationHandler, HubAuthorizationHandler>();
         services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));

@@ -29,7 +29,11 @@ public sealed class KeyRing
 
         // Identifies which root sealed a value, without revealing anything about it.
         KeyId = Convert.ToHexStringLower(Derive(rootKey, "key-id", 4));
+        HubId = Convert.ToHexStringLower(Derive(rootKey, HubIdLabel, 32));
     }
+
+    /// <summary>The label of <see cref="HubId"/>.</summary>
+    public const string HubIdLabel = "hub-identity";
 
     /// <summary>Gets the admin token: 24 derived bytes as base64url without padding (32 characters).</summary>
     public string AdminToken { get; }
@@ -42,6 +46,12 @@ public sealed class KeyRing
 
     /// <summary>Gets a short public fingerprint of the root key (8 hex digits).</summary>
     public string KeyId { get; }
+
+    /// <summary>
+    /// Gets the hub's public identity (64 hex digits): derived from the root key, so it stays the same across restarts
+    /// and redeployments with the same key, and reveals nothing about it. The attestation quote commits to it.
+    /// </summary>
+    public string HubId { get; }
 
     /// <summary>
     /// Gets the keys of the master key being rotated out (<c>MASTER_KEY_PREVIOUS</c>), or null. Secrets sealed under it

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
+using CompanyHub.Integrations.Dstack;
 
 namespace CompanyHub.Security;
 
-/// <summary>Supplies the root key every other key is derived from. A TEE key service can implement this later.</summary>
+/// <summary>Supplies the root key every other key is derived from: MASTER_KEY, the TEE's key service, or a generated key file.</summary>
 public interface IRootKeyProvider
 {
     /// <summary>Gets a short description of where the key comes from, for the start-up log (never the key).</summary>
@@ -85,6 +86,42 @@ public sealed class FileRootKeyProvider(string dataDirectory) : IRootKeyProvider
 
         Created = true;
         return key;
+    }
+}
+
+/// <summary>
+/// The root key from the dstack guest agent's <c>GetKey</c> at a fixed path, inside a Phala CVM when <c>MASTER_KEY</c>
+/// is not set. The KMS derives it from the app id, so every CVM of the same app gets the same key and no key has to be
+/// handed in; a new app (a fresh <c>phala deploy</c>) gets another one.
+/// </summary>
+public sealed class DstackRootKeyProvider(DstackGuestClient agent) : IRootKeyProvider
+{
+    /// <summary>The key path asked of the guest agent. Changing it changes every derived key.</summary>
+    public const string KeyPath = "company-hub/root";
+
+    /// <summary>The purpose sent with <see cref="KeyPath"/>.</summary>
+    public const string KeyPurpose = "root-key";
+
+    public string Source => $"the dstack guest agent at {agent.Endpoint.Description} (GetKey path {KeyPath})";
+
+    public async Task<byte[]> GetRootKeyAsync(CancellationToken cancellationToken)
+    {
+        DstackKey key;
+        try
+        {
+            key = await agent.GetKeyAsync(KeyPath, KeyPurpose, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DstackException ex)
+        {
+            throw new KeyConfigurationException($"MASTER_KEY is not set and the dstack guest agent at {agent.Endpoint.Description} is present, but it gave no root key: {ex.Message} Check that the CVM's guest agent runs and docker-compose.yml mounts /var/run/dstack.sock, or set MASTER_KEY.");
+        }
+
+        if (key.Key.Length < 32)
+        {
+            throw new KeyConfigurationException($"The dstack guest agent at {agent.Endpoint.Description} answered GetKey with {key.Key.Length} bytes; the root key needs at least 32. Set MASTER_KEY to start without it.");
+        }
+
+        return key.Key;
     }
 }
 

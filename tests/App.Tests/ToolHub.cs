@@ -67,10 +67,13 @@ public sealed partial class ToolHub : IAsyncDisposable
         return new ToolHub(google, notion, attio, hub, all);
     }
 
-    /// <summary>Stops the hub (gracefully: the runtime's grace period applies) and starts it again on the same directory, port and master key.</summary>
-    public async Task RestartAsync()
+    /// <summary>
+    /// Stops the hub (gracefully: the runtime's grace period applies) and starts it again on the same port and master key,
+    /// on the same directory or on <paramref name="directory"/> (an empty one: a fresh machine).
+    /// </summary>
+    public async Task RestartAsync(string? directory = null)
     {
-        var directory = Hub.Directory;
+        directory ??= Hub.Directory;
         var key = Hub.MasterKey;
         var port = new Uri(Hub.BaseUrl).Port;
         await Hub.DisposeAsync();
@@ -88,13 +91,23 @@ public sealed partial class ToolHub : IAsyncDisposable
     /// Onboards <paramref name="email"/> as a person would: the admin invites, the person opens the invite, signs in at
     /// (fake) Google, and Google sends them back to the hub's callback, which shows the dashboard link. Returns the agent id.
     /// </summary>
-    public async Task<string> OnboardWithGoogleAsync(string email, string name)
+    public async Task<string> OnboardWithGoogleAsync(string email, string name) =>
+        await SignInWithGoogleAsync(await InviteAsync(email, name));
+
+    /// <summary>The admin invites <paramref name="email"/> (known to fake Google); returns the onboarding id.</summary>
+    public async Task<string> InviteAsync(string email, string name)
     {
         Google.AddAccount(email, name);
         using var admin = Admin();
         var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
         Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
-        var onboardingId = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
+        return (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
+    }
+
+    /// <summary>The invited person opens the invite and signs in at (fake) Google; returns their agent id.</summary>
+    public async Task<string> SignInWithGoogleAsync(string onboardingId)
+    {
+        using var admin = Admin();
         var inviteUrl = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{onboardingId}/invite"))!["inviteUrl"]!.GetValue<string>();
         var code = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..];
 

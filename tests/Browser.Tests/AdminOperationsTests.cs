@@ -72,6 +72,8 @@ public sealed partial class AdminOperationsTests(HubFixture fixture) : IAsyncLif
 
         await Expect(page.Locator("#credentials")).ToContainTextAsync("LLM");
         await Expect(page.Locator("#credentials")).ToContainTextAsync("not configured");
+        await Expect(page.Locator("#backups-off")).ToContainTextAsync("Backups are off. Set S3_BUCKET");
+        await Expect(page.Locator("#backup-now")).ToBeHiddenAsync();
         await Artifacts.ScreenshotAsync(page, "admin-health", docImage: "admin-health");
         errors.AssertNone();
     }

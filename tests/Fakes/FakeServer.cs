@@ -136,15 +136,26 @@ public abstract class FakeServer : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Starts Kestrel on <c>http://127.0.0.1:0</c> and learns the port it got.</summary>
-    protected async Task StartServerAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts Kestrel on <c>http://127.0.0.1:0</c> and learns the port it got; or, with <paramref name="unixSocketPath"/>,
+    /// on that Unix domain socket (then <see cref="Url"/> is <c>unix:&lt;path&gt;</c>).
+    /// </summary>
+    protected async Task StartServerAsync(CancellationToken cancellationToken, string? unixSocketPath = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = GetType().Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (unixSocketPath is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(unixSocketPath));
+        }
+
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.UseRouting();
@@ -152,7 +163,7 @@ public abstract class FakeServer : IAsyncDisposable
         MapRoutes(app);
         await app.StartAsync(cancellationToken);
         _app = app;
-        _baseUrl = new Uri(app.Urls.First());
+        _baseUrl = unixSocketPath is null ? new Uri(app.Urls.First()) : new Uri("unix:" + unixSocketPath);
     }
 
     /// <summary>Maps the service's routes (each with <c>WithName</c>, the endpoint name used in recordings).</summary>

@@ -1,8 +1,9 @@
-// Admin › Health: the store, queue depths, failed and dead-lettered work, which credentials are configured.
+// Admin › Health: the store, queue depths, failed and dead-lettered work, which credentials are configured, backups.
 
 import { api, query, MANAGEMENT } from '../api.js';
 import { h, replace, time, json, badge } from '../dom.js';
 import { errorState } from '../ui.js';
+import { backupsPanel } from './backups.js';
 
 const CREDENTIALS = { llm: 'LLM (REDPILL_API_KEY)', google: 'Google OAuth', notion: 'Notion', attio: 'Attio CRM', senderAccount: 'Invite sender account' };
 
@@ -10,10 +11,13 @@ export function renderHealth(main, scope) {
   const probes = h('div', { class: 'tiles', id: 'probes' });
   const body = h('div', { id: 'health' });
   const dead = h('div', { id: 'dead-letters' });
+  const backups = h('div', { id: 'backups' });
+  const refreshBackups = backupsPanel(backups);
   replace(main,
     h('div', { class: 'page-head' }, h('h1', {}, 'Health'), h('span', { class: 'small muted', id: 'health-updated' })),
     probes,
     h('section', { class: 'panel', 'aria-labelledby': 'health-h' }, h('h2', { id: 'health-h' }, 'Hub'), body),
+    h('section', { class: 'panel', 'aria-labelledby': 'backups-h' }, h('h2', { id: 'backups-h' }, 'Backups'), backups),
     h('section', { class: 'panel', 'aria-labelledby': 'dead-h' }, h('h2', { id: 'dead-h' }, 'Dead-lettered work'), dead));
 
   scope.poll(async () => {
@@ -27,6 +31,7 @@ export function renderHealth(main, scope) {
       replace(body, errorState(error, 'The health report'));
     }
 
+    await refreshBackups();
     try {
       const { data } = await api(`/api/admin/dead-letters${query({ top: 50 })}`);
       const items = Array.isArray(data) ? data : data?.items ?? [];

@@ -17,14 +17,14 @@ public sealed class CrashRun : IAsyncDisposable
     private readonly List<KeyValuePair<string, string?>> _settings;
     private HubChild? _hub;
 
-    private CrashRun(FakeGoogle google, FakeNotion notion, FakeAttio attio, FakeOpenAi llm, HubLocation location)
+    private CrashRun(FakeGoogle google, FakeNotion notion, FakeAttio attio, FakeOpenAi llm, HubLocation location, IEnumerable<KeyValuePair<string, string?>> settings)
     {
         Google = google;
         Notion = notion;
         Attio = attio;
         Llm = llm;
         Location = location;
-        _settings = [.. google.ConfigurationValues(), .. notion.ConfigurationValues(), .. attio.ConfigurationValues(), new("REDPILL_API_KEY", LlmKey), new("LLM_BASE_URL", llm.BaseUrl), new("COMPANY_NAME", "Acme Crash Tests")];
+        _settings = [.. google.ConfigurationValues(), .. notion.ConfigurationValues(), .. attio.ConfigurationValues(), new("REDPILL_API_KEY", LlmKey), new("LLM_BASE_URL", llm.BaseUrl), new("COMPANY_NAME", "Acme Crash Tests"), .. settings];
     }
 
     public FakeGoogle Google { get; }
@@ -42,14 +42,15 @@ public sealed class CrashRun : IAsyncDisposable
     /// <summary>Gets what the flow's setup leaves for its act and checks (agent ids, tokens, the proposal, a tag).</summary>
     public Dictionary<string, string> State { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<CrashRun> StartAsync()
+    /// <summary>Starts the fakes; the hub gets their settings and <paramref name="settings"/> (the flow's own).</summary>
+    public static async Task<CrashRun> StartAsync(Func<IEnumerable<KeyValuePair<string, string?>>> settings)
     {
         var location = HubLocation.Create();
         var google = await FakeGoogle.StartAsync();
         google.RegisteredRedirectUris.Add($"{location.BaseUrl}/oauth/google/callback");
         var llm = await FakeOpenAi.StartAsync();
         llm.Default = request => FakeOpenAi.Reply.Text("noted: " + request["messages"]!.AsArray().Last()!["content"]!.GetValue<string>());
-        return new CrashRun(google, await FakeNotion.StartAsync(), await FakeAttio.StartAsync(), llm, location);
+        return new CrashRun(google, await FakeNotion.StartAsync(), await FakeAttio.StartAsync(), llm, location, settings());
     }
 
     /// <summary>Starts the hub (after the previous one died or was killed), armed with <paramref name="crashPoint"/> when given.</summary>
@@ -68,6 +69,9 @@ public sealed class CrashRun : IAsyncDisposable
     }
 
     public HttpClient Admin() => Hub.Http(Hub.AdminToken);
+
+    /// <summary>The value of one of the hub's settings.</summary>
+    public string Setting(string name) => _settings.Last(s => s.Key == name).Value!;
 
     /// <summary>Signs a person up through the fake Google; remembers their token under their agent id.</summary>
     public async Task<string> OnboardAsync(string email, string name)

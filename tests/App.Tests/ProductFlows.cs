@@ -16,8 +16,11 @@ namespace CompanyHub.Tests;
 /// (<see cref="Verify"/>, given the crash point). <see cref="Site"/> is the activity whose run, or whose scheduling
 /// step, the crash point is narrowed to: the one that reaches the outside world.
 /// </summary>
-public sealed record ProductFlow(string Name, string Site, Func<CrashRun, Task> Setup, Func<CrashRun, Task> Act, Func<CrashRun, string, Task> Verify)
+public sealed record ProductFlow(string Name, string? Site, Func<CrashRun, Task> Setup, Func<CrashRun, Task> Act, Func<CrashRun, string, Task> Verify)
 {
+    /// <summary>Gets the hub settings the flow needs besides the fakes' (none by default).</summary>
+    public Func<IEnumerable<KeyValuePair<string, string?>>> Settings { get; init; } = () => [];
+
     public override string ToString() => Name;
 }
 
@@ -45,7 +48,50 @@ public static class ProductFlows
         new("broadcast", EnsureMailbox.Name, OnboardBothAsync, BroadcastAsync, VerifyBroadcastAsync),
     ];
 
-    public static ProductFlow ByName(string name) => All.Single(f => f.Name == name);
+    /// <summary>
+    /// A backup on demand while Alice's email waits for approval, cut off during its upload: after the restart the bucket
+    /// holds no half-uploaded snapshot, the next backup completes, and the waiting proposal still runs, once.
+    /// </summary>
+    public static readonly ProductFlow Backup = new("backup", null, ProposeEmailAsync, BackUpAsync, VerifyBackupAsync)
+    {
+        Settings = () => Backups.TestBucket.Settings(Backups.TestBucket.NewPrefix()),
+    };
+
+    public static ProductFlow ByName(string name) => All.Append(Backup).Single(f => f.Name == name);
+
+    private static async Task ProposeEmailAsync(CrashRun run)
+    {
+        run.State["tag"] = Guid.NewGuid().ToString("N")[..10];
+        await run.OnboardAsync(Alice, "Alice");
+        using var alice = run.User(AliceId);
+        var id = await ToolHub.ProposeAsync(alice, AliceId, ProposalTypes.SendEmail, new JsonObject { ["to"] = "sarah@acme.com", ["subject"] = $"Contract {run.State["tag"]}", ["body"] = "Signed copy attached." });
+        await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
+        run.State["proposal"] = id;
+    }
+
+    private static async Task BackUpAsync(CrashRun run)
+    {
+        using var admin = run.Admin();
+        using var response = await admin.PostAsync("/api/admin/backups", null);
+    }
+
+    private static async Task VerifyBackupAsync(CrashRun run, string point)
+    {
+        var prefix = run.Setting("S3_PREFIX");
+        Assert.Empty(await Backups.TestBucket.KeysAsync(prefix));
+        using (var admin = run.Admin())
+        {
+            using var response = await admin.PostAsync("/api/admin/backups", null);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Single(await Backups.TestBucket.KeysAsync(prefix));
+        using var alice = run.User(AliceId);
+        await ToolHub.DecideOkAsync(alice, run.State["proposal"], "approve");
+        var done = await ToolHub.WaitForFinalAsync(alice, run.State["proposal"]);
+        Assert.True(ToolHub.Status(done) == ProposalStatus.Succeeded, done.ToJsonString());
+        Assert.Single(run.Google.SentEmails, m => m.Subject == $"Contract {run.State["tag"]}");
+    }
 
     /// <summary>Alice proposes <paramref name="type"/> (Bob too is onboarded for a message) and approves it.</summary>
     private static ProductFlow Approval(string type, string site, Func<CrashRun, Task<JsonObject>> payload, Func<CrashRun, string, JsonObject, Task> verify) => new(

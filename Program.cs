@@ -1,5 +1,6 @@
 using CompanyHub.Functions;
 using CompanyHub.Security;
+using Serverless.DurableTask;
 using Serverless.Functions;
 
 // `healthcheck`: the container's HEALTHCHECK (the runtime image has no curl): 0 when this hub's /healthz answers 200.
@@ -28,10 +29,20 @@ WebApplication app;
 try
 {
     app = CompanyHubApp.Build(args);
+    CompanyHubApp.CheckDataFiles(app);
 }
 catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException or CompanyHub.Backups.BackupConfigurationException)
 {
     await Console.Error.WriteLineAsync($"Company Hub refused to start.{Environment.NewLine}{ex.Message}");
+    return 1;
+}
+catch (StoreCorruptException ex)
+{
+    await Console.Error.WriteLineAsync(
+        $"Company Hub refused to start.{Environment.NewLine}{ex.Message}{Environment.NewLine}" +
+        "To recover, restore the last backup: run `dotnet CompanyHub.dll backups restore --force` with the same MASTER_KEY and S3_* " +
+        "settings (it keeps the damaged files beside the restored ones; see docs/backups.md). Without a backup, move the damaged " +
+        "file aside: the hub then starts without its data.");
     return 1;
 }
 

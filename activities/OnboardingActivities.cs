@@ -14,9 +14,11 @@ namespace CompanyHub.Activities;
 public interface IOnboardingMailer
 {
     /// <summary>Sends the invite; returns null when sent, or why it could not be (for example no sender connected).</summary>
-    Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+    /// <remarks>Calls with the same <paramref name="idempotencyKey"/> (the activity's) send one email at most.</remarks>
+    Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, string idempotencyKey, CancellationToken cancellationToken);
 
-    Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken);
+    /// <summary>Sends the dashboard link; at most one email per <paramref name="idempotencyKey"/>.</summary>
+    Task<string?> SendReadyAsync(string email, string name, string dashboardLink, string idempotencyKey, CancellationToken cancellationToken);
 }
 
 /// <summary>Checks an onboarding request against the settings and the directory, and picks the agent id.</summary>
@@ -76,7 +78,7 @@ public sealed class SendInviteEmail(IOnboardingMailer mailer, SecretBox box, IOp
     public override Task<string?> RunAsync(TaskActivityContext context, InviteEmail input)
     {
         var link = options.Value.Link("/invite/" + box.Open(input.SealedCode, CreateInvite.Purpose));
-        return mailer.SendInviteAsync(input.Email, input.Name, link, input.ExpiresAt, context.CancellationToken);
+        return mailer.SendInviteAsync(input.Email, input.Name, link, input.ExpiresAt, context.IdempotencyKey, context.CancellationToken);
     }
 }
 
@@ -108,7 +110,7 @@ public sealed class SendReadyEmail(IOnboardingMailer mailer, SecretBox box, IOpt
     public override Task<string?> RunAsync(TaskActivityContext context, ReadyEmail input)
     {
         var token = box.Open(input.SealedToken, MintUserToken.Purpose + ":" + input.AgentId);
-        return mailer.SendReadyAsync(input.Email, input.Name, options.Value.Link("/?token=" + token), context.CancellationToken);
+        return mailer.SendReadyAsync(input.Email, input.Name, options.Value.Link("/?token=" + token), context.IdempotencyKey, context.CancellationToken);
     }
 }
 

@@ -100,6 +100,22 @@ public static class CompanyHubApp
         functions.AddTasks(r => CompanyHubTasks.Register(r));
     }
 
+    /// <summary>
+    /// Checks the hub's SQLite files (the store's and the app's own) before it runs: a damaged one throws
+    /// <see cref="Serverless.DurableTask.StoreCorruptException"/> naming it, instead of failing later in the middle of
+    /// work. Not part of <see cref="Build"/>, so that the backup commands can still restore over a damaged file.
+    /// </summary>
+    public static void CheckDataFiles(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var dataDirectory = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.DataDirectory;
+        var files = new[] { app.Services.GetRequiredService<FunctionsHostEnvironment>().DatabasePath, Path.Combine(dataDirectory, "audit.db"), Path.Combine(dataDirectory, "conversations.db") };
+        foreach (var file in files.OfType<string>())
+        {
+            Serverless.DurableTask.Sqlite.SqliteFaults.ThrowIfCorrupt(file);
+        }
+    }
+
     public static void UseCompanyHub(this WebApplication app)
     {
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();

@@ -29,23 +29,15 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
 
                     // Every attempt of this approval sends the same Message-ID. An earlier attempt may have reached
                     // Gmail and lost its answer (a timeout, or the host died mid-call): then Gmail already has it.
-                    var messageId = MimeMessageBuilder.MessageIdFor(request.IdempotencyKey, MimeMessageBuilder.DomainOf(email));
-                    var earlier = await gmail.SearchAsync(token, $"rfc822msgid:{messageId.Trim('<', '>')} in:anywhere", 1, cancellationToken: cancellationToken);
-                    if (earlier.Messages.Count > 0)
-                    {
-                        return new ActionResult(true, $"sent (Gmail message {earlier.Messages[0].Id}; an earlier attempt had already sent it)");
-                    }
-
-                    var sent = await gmail.SendAsync(token, new EmailMessage
+                    var (gmailId, earlier) = await GmailSendOnce.SendAsync(gmail, token, new EmailMessage
                     {
                         From = email,
                         To = ProposalValidator.Emails(p, "to"),
                         Cc = ProposalValidator.Emails(p, "cc"),
                         Subject = Text(p, "subject"),
                         Body = Text(p, "body"),
-                        MessageId = messageId,
-                    }, cancellationToken);
-                    return new ActionResult(true, $"sent (Gmail message {sent.Id})");
+                    }, request.IdempotencyKey, cancellationToken);
+                    return new ActionResult(true, earlier ? $"sent (Gmail message {gmailId}; an earlier attempt had already sent it)" : $"sent (Gmail message {gmailId})");
                 }
 
                 case ProposalTypes.CreateCalendarEvent:
@@ -249,20 +241,21 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
 /// <summary>Sends onboarding emails from the admin's connected Google account (the orchestrator's).</summary>
 public sealed class GmailOnboardingMailer(GoogleCredentials google, IGmailClient gmail, Microsoft.Extensions.Options.IOptions<Security.HubOptions> options) : IOnboardingMailer
 {
-    public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+    public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, string idempotencyKey, CancellationToken cancellationToken) =>
         SendAsync(email, $"Your invitation to {options.Value.CompanyName}",
-            $"Hi {name},\r\n\r\nYou are invited to get your own assistant at {options.Value.CompanyName}. Open this link and sign in with your Google account ({email}) to set it up:\r\n\r\n{inviteLink}\r\n\r\nThe link works until {expiresAt:yyyy-MM-dd HH:mm} UTC.\r\n", cancellationToken);
+            $"Hi {name},\r\n\r\nYou are invited to get your own assistant at {options.Value.CompanyName}. Open this link and sign in with your Google account ({email}) to set it up:\r\n\r\n{inviteLink}\r\n\r\nThe link works until {expiresAt:yyyy-MM-dd HH:mm} UTC.\r\n", idempotencyKey, cancellationToken);
 
-    public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken) =>
+    public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, string idempotencyKey, CancellationToken cancellationToken) =>
         SendAsync(email, $"Your {options.Value.CompanyName} assistant is ready",
-            $"Hi {name},\r\n\r\nYour assistant is ready. This is your private dashboard link — keep it to yourself, anyone with it reaches your agent:\r\n\r\n{dashboardLink}\r\n", cancellationToken);
+            $"Hi {name},\r\n\r\nYour assistant is ready. This is your private dashboard link — keep it to yourself, anyone with it reaches your agent:\r\n\r\n{dashboardLink}\r\n", idempotencyKey, cancellationToken);
 
-    private async Task<string?> SendAsync(string to, string subject, string body, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(string to, string subject, string body, string idempotencyKey, CancellationToken cancellationToken)
     {
         try
         {
+            // At most once per activity: a repeat after a crash finds the earlier message by its Message-ID.
             var (token, from) = await google.AccessTokenAsync("orchestrator", cancellationToken);
-            await gmail.SendAsync(token, new EmailMessage { From = from, To = [to], Subject = subject, Body = body }, cancellationToken);
+            await GmailSendOnce.SendAsync(gmail, token, new EmailMessage { From = from, To = [to], Subject = subject, Body = body }, idempotencyKey, cancellationToken);
             return null;
         }
         catch (IntegrationException ex)

@@ -145,3 +145,31 @@ public sealed class TaskNotRegisteredException : DurableTaskException
     /// <summary>Gets the missing name.</summary>
     public string TaskName { get; }
 }
+
+/// <summary>
+/// Thrown when the store cannot take writes for a reason outside the runtime — its disk is full, its file or file system
+/// is read-only, an I/O error. Nothing was written; the work that needed the write waits and is retried (it is not
+/// counted as a failed delivery), and the store reports itself not ready until a write succeeds again.
+/// </summary>
+public sealed class StoreUnavailableException : DurableTaskException
+{
+    /// <summary>Initializes a new instance of the <see cref="StoreUnavailableException"/> class.</summary>
+    public StoreUnavailableException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Thrown at start-up when a store file is damaged: the host must not run on it (restore it from a backup).</summary>
+public sealed class StoreCorruptException : DurableTaskException
+{
+    /// <summary>Initializes a new instance of the <see cref="StoreCorruptException"/> class.</summary>
+    public StoreCorruptException(string path, string problem, Exception? innerException = null)
+        : base($"The database file '{path}' is damaged ({problem}). The hub does not start on a damaged store.", innerException)
+    {
+        Path = path;
+    }
+
+    /// <summary>Gets the damaged file.</summary>
+    public string Path { get; }
+}

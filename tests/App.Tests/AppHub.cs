@@ -97,13 +97,13 @@ public sealed class RecordingMailer : IOnboardingMailer
 {
     public System.Collections.Concurrent.ConcurrentQueue<(string Kind, string Email, string Link)> Sent { get; } = new();
 
-    public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, string idempotencyKey, CancellationToken cancellationToken)
     {
         Sent.Enqueue(("invite", email, inviteLink));
         return Task.FromResult<string?>(null);
     }
 
-    public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, CancellationToken cancellationToken)
+    public Task<string?> SendReadyAsync(string email, string name, string dashboardLink, string idempotencyKey, CancellationToken cancellationToken)
     {
         Sent.Enqueue(("ready", email, dashboardLink));
         return Task.FromResult<string?>(null);

@@ -503,6 +503,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["DELETE /api/agents/{agentId}"] = null,
             ["POST /api/admin/onboardings/{id}/cancel"] = null,
             ["POST /api/admin/onboardings/{id}/resend"] = null,
+            ["POST /api/admin/backups"] = null,
             ["POST /runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId?}"] = [],
             ["DELETE /runtime/webhooks/durabletask/instances"] = null,
             ["DELETE /runtime/webhooks/durabletask/instances/{instanceId}"] = null,

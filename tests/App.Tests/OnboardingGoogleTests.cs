@@ -131,6 +131,8 @@ public sealed class OnboardingGoogleTests
         await HubFlows.WaitUntilAsync(async () => (view = await HubFlows.OnboardingAsync(g.Hub, id))!["expiresAt"]!.GetValue<DateTimeOffset>() > first, () => $"the extended expiry: {view}");
         Assert.Equal("InviteSent", view!["step"]!.GetValue<string>());
         Assert.Single((await admin.GetFromJsonAsync<JsonArray>("/api/admin/onboardings"))!);
+        // The audit entry is written by the step after the one that shows the new expiry.
+        await HubFlows.WaitUntilAsync(async () => (await HubFlows.AuditAsync(g.Hub, "onboarding.resent")).Count > 0, () => "the resend's audit entry");
         Assert.Single(await HubFlows.AuditAsync(g.Hub, "onboarding.resent"));
 
         var (status, html) = await g.SignInAsync(code);

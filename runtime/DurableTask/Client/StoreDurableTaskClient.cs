@@ -8,12 +8,14 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
 {
     private readonly IOrchestrationStore _store;
     private readonly DataConverter _converter;
+    private readonly TimeProvider _time;
 
-    public StoreDurableTaskClient(IOrchestrationStore store, DataConverter converter)
+    public StoreDurableTaskClient(IOrchestrationStore store, DataConverter converter, TimeProvider? time = null)
     {
         _store = store;
         _converter = converter;
-        Entities = new EntityClient(store, converter);
+        _time = time ?? TimeProvider.System;
+        Entities = new EntityClient(store, converter, _time);
     }
 
     public override string Name => _store.HubName;
@@ -25,7 +27,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         var instanceId = options?.InstanceId ?? Guid.NewGuid().ToString("N");
         ValidateInstanceId(instanceId);
         var serialized = _converter.Serialize(input);
-        var now = DateTime.UtcNow;
+        var now = _time.GetUtcNow().UtcDateTime;
         var start = new ExecutionStartedEvent(orchestratorName.Name, serialized, Guid.NewGuid().ToString("N")) { Timestamp = now };
         var visibleAt = options?.StartAt?.UtcDateTime ?? now;
         await _store.CreateInstanceAsync(new NewInstance(instanceId, orchestratorName.Name, serialized, null, start, visibleAt), replaceTerminal: true, cancellation).ConfigureAwait(false);
@@ -36,7 +38,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         await RequireRunningAsync(instanceId, "raise an event to", cancellation).ConfigureAwait(false);
-        await _store.SendMessageAsync(new OutgoingMessage(instanceId, new EventRaisedEvent(eventName, _converter.Serialize(eventPayload)) { Timestamp = DateTime.UtcNow }, DateTime.UtcNow), cancellation).ConfigureAwait(false);
+        await _store.SendMessageAsync(new OutgoingMessage(instanceId, new EventRaisedEvent(eventName, _converter.Serialize(eventPayload)) { Timestamp = _time.GetUtcNow().UtcDateTime }, _time.GetUtcNow().UtcDateTime), cancellation).ConfigureAwait(false);
     }
 
     public override async Task<OrchestrationMetadata?> GetInstanceAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
@@ -86,7 +88,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         }
 
         var newId = restartWithNewInstanceId ? Guid.NewGuid().ToString("N") : instanceId;
-        var now = DateTime.UtcNow;
+        var now = _time.GetUtcNow().UtcDateTime;
         var start = new ExecutionStartedEvent(record.Name, record.Input, Guid.NewGuid().ToString("N")) { Timestamp = now };
         await _store.CreateInstanceAsync(new NewInstance(newId, record.Name, record.Input, null, start, now), replaceTerminal: true, cancellation).ConfigureAwait(false);
         return newId;
@@ -149,7 +151,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
 
     private Task SendControlAsync(string instanceId, HistoryEvent e, CancellationToken cancellation)
     {
-        var now = DateTime.UtcNow;
+        var now = _time.GetUtcNow().UtcDateTime;
         return _store.SendMessageAsync(new OutgoingMessage(instanceId, e with { Timestamp = now }, now), cancellation);
     }
 
@@ -166,12 +168,12 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         DataConverter = _converter,
     };
 
-    private sealed class EntityClient(IOrchestrationStore store, DataConverter converter) : DurableEntityClient
+    private sealed class EntityClient(IOrchestrationStore store, DataConverter converter, TimeProvider time) : DurableEntityClient
     {
         public override Task SignalEntityAsync(EntityInstanceId id, string operationName, object? input = null, SignalEntityOptions? options = null, CancellationToken cancellation = default)
         {
             ArgumentException.ThrowIfNullOrEmpty(operationName);
-            var now = DateTime.UtcNow;
+            var now = time.GetUtcNow().UtcDateTime;
             var request = new EntityRequestEvent(Guid.NewGuid().ToString("N"), operationName, converter.Serialize(input), null) { Timestamp = now };
             return store.SendMessageAsync(new OutgoingMessage(id.ToString(), request, options?.SignalTime?.UtcDateTime ?? now), cancellation);
         }

@@ -47,6 +47,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 141, Level = LogLevel.Error, Message = "Retention run failed")]
     public static partial void RetentionFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 160, Level = LogLevel.Error, Message = "{Reason} Work waits and is retried; nothing is lost")]
+    public static partial void StoreUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 161, Level = LogLevel.Information, Message = "The store accepts writes again; waiting work resumes")]
+    public static partial void StoreAvailable(this ILogger logger);
+
     [LoggerMessage(EventId = 150, Level = LogLevel.Error, Message = "Dispatcher loop error; continuing")]
     public static partial void DispatcherError(this ILogger logger, Exception exception);
 }

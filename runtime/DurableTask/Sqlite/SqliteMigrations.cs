@@ -42,6 +42,7 @@ internal static class SqliteMigrations
             record.Parameters.AddWithValue("$n", name);
             record.Parameters.AddWithValue("$t", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
             record.ExecuteNonQuery();
+            CrashPoints.Reach(CrashPoints.DuringMigration, name);
             tx.Commit();
         }
     }

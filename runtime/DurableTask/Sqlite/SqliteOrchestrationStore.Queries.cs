@@ -14,7 +14,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? created = null;
         return WriteAsync(
             ctx =>
@@ -46,7 +46,7 @@ internal sealed partial class SqliteOrchestrationStore
     public Task SendMessageAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         InstanceMessage? created = null;
-        var now = DateTime.UtcNow;
+        var now = Now;
         return WriteAsync(
             ctx =>
             {
@@ -275,6 +275,22 @@ internal sealed partial class SqliteOrchestrationStore
         if (_writer is null || _shutdown.IsCancellationRequested)
         {
             return false;
+        }
+
+        if (_writeFault is not null)
+        {
+            // A write failed (disk full, read-only): ready again only once a probe write gets through. The probe
+            // needs fresh pages (a blob larger than a page), as the work waiting to be written does.
+            try
+            {
+                await WriteAsync(ctx => ctx.Exec(
+                    "CREATE TABLE IF NOT EXISTS StoreProbe (id INTEGER PRIMARY KEY, data BLOB); INSERT INTO StoreProbe (data) VALUES (zeroblob(16384)); DELETE FROM StoreProbe;")).WaitAsync(cancellationToken).ConfigureAwait(false);
+                _writeFault = null;
+            }
+            catch (StoreUnavailableException)
+            {
+                return false;
+            }
         }
 
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);

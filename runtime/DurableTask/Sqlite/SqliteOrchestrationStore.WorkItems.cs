@@ -35,7 +35,7 @@ internal sealed partial class SqliteOrchestrationStore
                 }
 
                 q.Ready = false;
-                var now = DateTime.UtcNow;
+                var now = Now;
                 messages = q.LockToken == 0 && q.NotBefore <= now
                     ? q.Messages.Where(m => m.VisibleAt <= now && (!q.Suspended || m.Event.IsControl)).ToList()
                     : [];
@@ -47,7 +47,7 @@ internal sealed partial class SqliteOrchestrationStore
 
                 token = ++_nextLockToken;
                 q.LockToken = token;
-                q.LockUntil = now + _lease;
+                q.LockUntil = Ticks + (long)_lease.TotalMilliseconds;
                 q.Delivered = messages.Select(m => m.Id).ToHashSet();
                 if (q.Recovered is { Count: > 0 } r)
                 {
@@ -59,15 +59,31 @@ internal sealed partial class SqliteOrchestrationStore
             {
                 // These messages were pending when a previous process stopped, maybe while running them: count this
                 // delivery durably first, so work that crashes the process is dead-lettered instead of looping forever.
-                await WriteAsync(ctx =>
+                try
                 {
-                    foreach (var id in recovered)
+                    await WriteAsync(ctx =>
                     {
-                        ctx.Exec("UPDATE Messages SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id));
+                        foreach (var id in recovered)
+                        {
+                            ctx.Exec("UPDATE Messages SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id));
+                        }
+
+                        return 0;
+                    }).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException)
+                {
+                    lock (_gate)
+                    {
+                        if (_queues.TryGetValue(instanceId, out var q) && q.LockToken == token)
+                        {
+                            q.StoreFaulted = true;
+                            ReleaseInstance(instanceId, q, countDelivery: false, Now);
+                        }
                     }
 
-                    return 0;
-                }).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             InstanceRecord? instance;
@@ -81,7 +97,7 @@ internal sealed partial class SqliteOrchestrationStore
                 {
                     if (_queues.TryGetValue(instanceId, out var q) && q.LockToken == token)
                     {
-                        ReleaseInstance(instanceId, q, countDelivery: true, DateTime.UtcNow);
+                        ReleaseInstance(instanceId, q, countDelivery: true, Now);
                     }
                 }
 
@@ -96,7 +112,7 @@ internal sealed partial class SqliteOrchestrationStore
     {
         var createdMessages = new List<InstanceMessage>();
         var createdTasks = new List<ActivityTask>();
-        var now = DateTime.UtcNow;
+        var now = Now;
         return WriteAsync(
             ctx =>
             {
@@ -170,6 +186,11 @@ internal sealed partial class SqliteOrchestrationStore
             },
             afterCommit: _ =>
             {
+                if (CrashPoints.Enabled)
+                {
+                    ReachCommittedBeforeDelivery(workItem, commit);
+                }
+
                 if (_queues.TryGetValue(workItem.InstanceId, out var q))
                 {
                     var consumed = commit.ConsumedMessageIds.ToHashSet();
@@ -200,8 +221,16 @@ internal sealed partial class SqliteOrchestrationStore
                 if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
                 {
                     q.Committing = false;
+                    q.StoreFaulted = _failingForStore;
                 }
             });
+    }
+
+    /// <summary>The step is durable, its tasks and messages are not on the ready queues yet: a crash here must lose nothing.</summary>
+    private static void ReachCommittedBeforeDelivery(OrchestrationWorkItem workItem, OrchestrationCommit commit)
+    {
+        string[] sites = [commit.Instance?.Name ?? workItem.Instance?.Name ?? workItem.InstanceId, .. commit.NewTasks.Select(t => t.Name)];
+        CrashPoints.Reach(CrashPoints.AfterCommitBeforeDelivery, sites);
     }
 
     public Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem)
@@ -210,7 +239,7 @@ internal sealed partial class SqliteOrchestrationStore
         {
             if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
             {
-                ReleaseInstance(workItem.InstanceId, q, countDelivery: true, DateTime.UtcNow);
+                ReleaseInstance(workItem.InstanceId, q, countDelivery: true, Now);
             }
         }
 
@@ -219,7 +248,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? parentNotice = null;
         return WriteAsync(
             ctx =>
@@ -274,14 +303,30 @@ internal sealed partial class SqliteOrchestrationStore
 
                 token = ++_nextLockToken;
                 entry.LockToken = token;
-                entry.LockUntil = DateTime.UtcNow + _lease;
+                entry.LockUntil = Ticks + (long)_lease.TotalMilliseconds;
                 task = entry.Task;
                 recovered = entry.Recovered;
             }
 
             if (recovered)
             {
-                await WriteAsync(ctx => ctx.Exec("UPDATE Tasks SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id))).ConfigureAwait(false);
+                try
+                {
+                    await WriteAsync(ctx => ctx.Exec("UPDATE Tasks SET dequeue_count = dequeue_count + 1 WHERE id = $id", ("$id", id))).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException)
+                {
+                    lock (_gate)
+                    {
+                        if (_activities.TryGetValue(id, out var entry) && entry.LockToken == token)
+                        {
+                            entry.LockToken = 0;
+                            _ = Task.Delay(StoreRetryDelay, _shutdown.Token).ContinueWith(_ => _readyActivities.Writer.TryWrite(id), TaskScheduler.Default);
+                        }
+                    }
+
+                    throw;
+                }
             }
 
             return new ActivityWorkItem { Task = task, LockToken = token };
@@ -290,7 +335,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? created = null;
         return WriteAsync(
             ctx =>
@@ -341,7 +386,7 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason)
     {
-        var now = DateTime.UtcNow;
+        var now = Now;
         InstanceMessage? parentNotice = null;
         return WriteAsync(
             ctx =>
@@ -372,7 +417,7 @@ internal sealed partial class SqliteOrchestrationStore
         {
             if (_activities.TryGetValue(workItem.Task.Id, out var entry) && entry.LockToken == workItem.LockToken)
             {
-                entry.LockUntil = DateTime.UtcNow + _lease;
+                entry.LockUntil = Ticks + (long)_lease.TotalMilliseconds;
                 return true;
             }
 

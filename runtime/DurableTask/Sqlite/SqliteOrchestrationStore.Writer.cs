@@ -36,6 +36,14 @@ internal sealed partial class SqliteOrchestrationStore
 
             while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var request))
             {
+                if (request is ConnectionRequest direct)
+                {
+                    CommitBatch(batch);
+                    batch.Clear();
+                    direct.Run(_writer!);
+                    continue;
+                }
+
                 batch.Add(request);
             }
 
@@ -44,8 +52,23 @@ internal sealed partial class SqliteOrchestrationStore
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on the writer connection between two batches, outside any transaction (for
+    /// connection settings such as <c>PRAGMA max_page_count</c>: the fault tests use it to fill or lock the store).
+    /// </summary>
+    internal Task OnWriterConnectionAsync(Action<SqliteConnection> action)
+    {
+        var request = new ConnectionRequest(action);
+        return _writes.Writer.TryWrite(request) ? request.Completion.Task : Task.FromException(new ObjectDisposedException(nameof(SqliteOrchestrationStore)));
+    }
+
     private void CommitBatch(List<WriteRequest> batch)
     {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         var connection = _writer!;
         var context = new WriteContext(this, connection);
         SqliteTransaction? tx = null;
@@ -79,9 +102,11 @@ internal sealed partial class SqliteOrchestrationStore
                 }
                 catch (Exception ex)
                 {
+                    // After some errors (disk full, I/O) SQLite has already rolled back the whole transaction: then the
+                    // rollback below throws, and the batch fails as a whole, for this request's reason.
+                    request.Error = ex;
                     context.Exec("ROLLBACK TO req");
                     context.Exec("RELEASE req");
-                    request.Error = ex;
                 }
             }
 
@@ -98,14 +123,33 @@ internal sealed partial class SqliteOrchestrationStore
                 // The transaction is already gone; the requests fail below.
             }
 
+            var cause = batch.Select(r => r.Error).FirstOrDefault(e => e is not null && SqliteFaults.Describe(e, DatabasePath) is not null) ?? ex;
             foreach (var request in batch)
             {
-                request.Error ??= ex;
+                request.Error ??= cause;
             }
         }
         finally
         {
             tx?.Dispose();
+        }
+
+        // A full disk or a read-only file is no fault of the work: the requests fail as "store unavailable", which the
+        // worker retries without counting a delivery, and the store is not ready until a write succeeds again.
+        var faulted = false;
+        foreach (var request in batch)
+        {
+            if (request.Error is { } error && SqliteFaults.Describe(error, DatabasePath) is { } reason)
+            {
+                request.Error = new StoreUnavailableException($"The store cannot write: {reason}.", error);
+                faulted = true;
+            }
+        }
+
+        if (faulted)
+        {
+            // Cleared only by readiness's probe: a small write that fits into a page with room says nothing about the next one.
+            _writeFault = batch.First(r => r.Error is StoreUnavailableException).Error!.Message;
         }
 
         lock (_gate)
@@ -118,9 +162,12 @@ internal sealed partial class SqliteOrchestrationStore
                 }
                 else
                 {
+                    _failingForStore = request.Error is StoreUnavailableException;
                     request.OnFailure();
                 }
             }
+
+            _failingForStore = false;
         }
 
         foreach (var request in batch)
@@ -230,6 +277,40 @@ internal sealed partial class SqliteOrchestrationStore
             {
                 Completion.TrySetException(Error);
             }
+        }
+    }
+
+    private sealed class ConnectionRequest(Action<SqliteConnection> action) : WriteRequest
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override Func<bool>? Validate => null;
+
+        public void Run(SqliteConnection connection)
+        {
+            try
+            {
+                action(connection);
+                Completion.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                Completion.TrySetException(ex);
+            }
+        }
+
+        public override void Execute(WriteContext context) => throw new InvalidOperationException("Runs outside a batch.");
+
+        public override void AfterCommit()
+        {
+        }
+
+        public override void OnFailure()
+        {
+        }
+
+        public override void Complete()
+        {
         }
     }
 }

@@ -16,12 +16,19 @@ namespace Serverless.DurableTask.Sqlite;
 /// </summary>
 internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 {
+    /// <summary>How long work waits before it is tried again after the store could not write it.</summary>
+    internal static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the timer loop sleeps at most while a timer is pending, so that it notices a jump of the wall clock.</summary>
+    internal static readonly TimeSpan ClockCheck = TimeSpan.FromSeconds(1);
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
     private readonly SqliteStoreOptions _options;
+    private readonly TimeProvider _time;
     private readonly TimeSpan _lease;
     private readonly string _connectionString;
     private readonly Lock _gate = new();
@@ -46,9 +53,14 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     private long _nextTaskId;
     private long _nextLockToken;
     private int _initialized;
+    // Why a write failed for the storage's sake (disk full, read-only), until readiness's probe write succeeds again.
+    private volatile string? _writeFault;
+    // Set on the writer thread while a request's failure callback runs for a storage fault. Caller holds the gate.
+    private bool _failingForStore;
 
-    public SqliteOrchestrationStore(string hubName, SqliteStoreOptions options, TimeSpan leaseDuration)
+    public SqliteOrchestrationStore(string hubName, SqliteStoreOptions options, TimeSpan leaseDuration, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentException.ThrowIfNullOrWhiteSpace(hubName);
         HubName = hubName;
         _options = options;
@@ -65,6 +77,12 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     }
 
     public string HubName { get; }
+
+    /// <summary>Gets the wall clock: message visibility, timers, timestamps.</summary>
+    private DateTime Now => _time.GetUtcNow().UtcDateTime;
+
+    /// <summary>Gets the monotonic clock in milliseconds: lease deadlines, which a jump of the wall clock must not move.</summary>
+    private static long Ticks => Environment.TickCount64;
 
     public string DatabasePath { get; }
 
@@ -89,13 +107,20 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         }
 
         _writer = new SqliteConnection(_connectionString);
-        await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
-        ExecuteRaw(_writer, "PRAGMA journal_mode=WAL;");
-        ExecuteRaw(_writer, $"PRAGMA synchronous={(_options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL")};");
-        ExecuteRaw(_writer, $"PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};");
-        SqliteMigrations.Apply(_writer);
-        _commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
-        LoadQueues(_writer);
+        try
+        {
+            await _writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+            ExecuteRaw(_writer, "PRAGMA journal_mode=WAL;");
+            ExecuteRaw(_writer, $"PRAGMA synchronous={(_options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL")};");
+            ExecuteRaw(_writer, $"PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};");
+            SqliteMigrations.Apply(_writer);
+            _commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+            LoadQueues(_writer);
+        }
+        catch (SqliteException ex) when (SqliteFaults.IsCorruption(ex))
+        {
+            throw new StoreCorruptException(DatabasePath, $"SQLite: {ex.Message}", ex);
+        }
 
         _writerThread = new Thread(RunWriter) { IsBackground = true, Name = $"sqlite-writer-{HubName}" };
         _writerThread.Start();
@@ -268,7 +293,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
                 command.Parameters.AddWithValue("$i", instanceId);
                 command.Parameters.AddWithValue("$p", payload);
                 command.Parameters.AddWithValue("$r", reason);
-                command.Parameters.AddWithValue("$t", ToMs(DateTime.UtcNow));
+                command.Parameters.AddWithValue("$t", ToMs(Now));
                 command.Parameters.AddWithValue("$id", id);
                 command.ExecuteNonQuery();
             }
@@ -280,7 +305,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         {
             foreach (var (id, q) in _queues.ToList())
             {
-                Evaluate(id, q, DateTime.UtcNow);
+                Evaluate(id, q, Now);
             }
         }
     }
@@ -355,7 +380,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
             TimeSpan wait;
             lock (_gate)
             {
-                var now = DateTime.UtcNow;
+                var now = Now;
                 while (_delayed.TryPeek(out var id, out var at) && at <= now)
                 {
                     _delayed.Dequeue();
@@ -365,10 +390,12 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
                     }
                 }
 
+                // The sleep is measured on the monotonic clock, the due times on the wall clock: a wall clock that jumps
+                // (NTP, a resumed VM) is noticed within ClockCheck, so a timer fires when the clock says it is due.
                 wait = _delayed.TryPeek(out _, out var next) ? next - now : Timeout.InfiniteTimeSpan;
-                if (wait != Timeout.InfiniteTimeSpan && wait > TimeSpan.FromDays(1))
+                if (wait != Timeout.InfiniteTimeSpan && wait > ClockCheck)
                 {
-                    wait = TimeSpan.FromDays(1);
+                    wait = ClockCheck;
                 }
             }
 
@@ -391,10 +418,10 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     {
         lock (_gate)
         {
-            var now = DateTime.UtcNow;
+            var now = Now;
             foreach (var (id, q) in _queues.ToList())
             {
-                if (q.LockToken != 0 && !q.Committing && q.LockUntil < now)
+                if (q.LockToken != 0 && !q.Committing && q.LockUntil < Ticks)
                 {
                     ReleaseInstance(id, q, countDelivery: true, now);
                 }
@@ -402,7 +429,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
             foreach (var entry in _activities.Values)
             {
-                if (entry.LockToken != 0 && !entry.Committing && entry.LockUntil < now)
+                if (entry.LockToken != 0 && !entry.Committing && entry.LockUntil < Ticks)
                 {
                     entry.LockToken = 0;
                     entry.Task = entry.Task with { DequeueCount = entry.Task.DequeueCount + 1 };
@@ -417,6 +444,14 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     {
         q.LockToken = 0;
         q.Committing = false;
+        if (q.StoreFaulted)
+        {
+            // The step could not be written: not the work's fault, so no delivery is counted; try again shortly.
+            q.StoreFaulted = false;
+            countDelivery = false;
+            q.NotBefore = now + StoreRetryDelay;
+        }
+
         if (countDelivery && q.Delivered is { } delivered)
         {
             for (var i = 0; i < q.Messages.Count; i++)
@@ -460,9 +495,11 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
         public long LockToken { get; set; }
 
-        public DateTime LockUntil { get; set; }
+        public long LockUntil { get; set; }
 
         public bool Committing { get; set; }
+
+        public bool StoreFaulted { get; set; }
 
         public DateTime NotBefore { get; set; }
     }
@@ -473,7 +510,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
         public long LockToken { get; set; }
 
-        public DateTime LockUntil { get; set; }
+        public long LockUntil { get; set; }
 
         public bool Committing { get; set; }
 

@@ -46,7 +46,10 @@ public static class DurableTaskServiceCollectionExtensions
         }
 
         services.TryAddSingleton<DurableTaskClient>(sp =>
-            new StoreDurableTaskClient(sp.GetRequiredService<IOrchestrationStore>(), sp.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value.DataConverter));
+        {
+            var options = sp.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value;
+            return new StoreDurableTaskClient(sp.GetRequiredService<IOrchestrationStore>(), options.DataConverter, options.TimeProvider);
+        });
         services.TryAddSingleton(sp => new DurableStoreDiagnostics(sp.GetRequiredService<IOrchestrationStore>()));
         services.TryAddSingleton(sp => new DurableTaskWorker(
             sp.GetRequiredService<IOrchestrationStore>(),
@@ -94,7 +97,7 @@ public static class DurableTaskServiceCollectionExtensions
             services.AddSingleton<IOrchestrationStore>(sp =>
             {
                 var worker = sp.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value;
-                return new SqliteOrchestrationStore(worker.HubName, sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value, worker.LeaseDuration);
+                return new SqliteOrchestrationStore(worker.HubName, sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value, worker.LeaseDuration, worker.TimeProvider);
             });
             return this;
         }

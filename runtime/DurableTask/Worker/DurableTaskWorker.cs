@@ -24,6 +24,8 @@ public sealed class DurableTaskWorker : BackgroundService
     private readonly SemaphoreSlim _pendingCommits;
     private readonly int _pendingCommitCapacity;
     private int _runningActivities;
+    private long _storeFaultLoggedAt;
+    private volatile bool _storeFaulted;
 
     internal DurableTaskWorker(IOrchestrationStore store, DurableTaskRegistry registry, IServiceProvider services, IOptions<DurableTaskWorkerOptions> options, ILoggerFactory loggerFactory)
     {
@@ -114,10 +116,23 @@ public sealed class DurableTaskWorker : BackgroundService
             {
                 return;
             }
+            catch (StoreUnavailableException ex)
+            {
+                StoreFault(ex);
+                continue;
+            }
 
             try
             {
                 await ProcessOrchestrationAsync(item).ConfigureAwait(false);
+                StoreWrote();
+            }
+            catch (StoreUnavailableException ex)
+            {
+                // Not the step's fault: the store releases it without counting a delivery and offers it again shortly.
+                _sessions.Evict(item.InstanceId);
+                StoreFault(ex);
+                await _store.AbandonOrchestrationWorkItemAsync(item).ConfigureAwait(false);
             }
             catch (LeaseLostException)
             {
@@ -160,7 +175,7 @@ public sealed class DurableTaskWorker : BackgroundService
             return;
         }
 
-        var now = DateTime.UtcNow;
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
         var instance = item.Instance;
         if (instance is null || instance.IsEntity || instance.Status.IsTerminal())
         {
@@ -373,7 +388,7 @@ public sealed class DurableTaskWorker : BackgroundService
 
     private async Task ProcessEntityAsync(OrchestrationWorkItem item, EntityInstanceId id)
     {
-        var now = DateTime.UtcNow;
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
         var requests = item.Messages.Select(m => m.Event).OfType<EntityRequestEvent>().ToList();
         var factory = _registry.Entities.GetValueOrDefault(id.Name);
         var result = await _entityRunner.RunAsync(id, item.Instance?.EntityState, requests, () => factory?.Invoke(_services), now).ConfigureAwait(false);
@@ -417,6 +432,11 @@ public sealed class DurableTaskWorker : BackgroundService
             catch (ObjectDisposedException)
             {
                 return;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                StoreFault(ex);
+                continue;
             }
 
             Interlocked.Increment(ref _runningActivities);
@@ -471,7 +491,7 @@ public sealed class DurableTaskWorker : BackgroundService
             var input = _options.DataConverter.Deserialize(task.Input, activity.InputType);
             var context = new ActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
-            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
+            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = _options.TimeProvider.GetUtcNow().UtcDateTime, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFinished(task.Name, task.TaskId, task.InstanceId, "completed");
         }
         catch (OperationCanceledException) when (_activityAbort.IsCancellationRequested)
@@ -483,9 +503,11 @@ public sealed class DurableTaskWorker : BackgroundService
         catch (Exception ex)
         {
             var failure = TaskFailureDetails.FromException(ex);
-            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = DateTime.UtcNow, TargetExecutionId = task.ExecutionId };
+            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = _options.TimeProvider.GetUtcNow().UtcDateTime, TargetExecutionId = task.ExecutionId };
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
+
+        CrashPoints.Reach(CrashPoints.AfterActivityBeforeCommit, task.Name);
 
         // The slot does not wait for the commit: results of many activities share one transaction (group commit),
         // and the lease stays held until the commit lands. The number of uncommitted results is bounded.
@@ -497,7 +519,26 @@ public sealed class DurableTaskWorker : BackgroundService
     {
         try
         {
-            await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+            // The activity ran: while the store cannot write, its result is kept and the commit retried (the lease
+            // renewed), so the outside call it made is not made again.
+            var wait = TimeSpan.FromMilliseconds(250);
+            while (true)
+            {
+                try
+                {
+                    await _store.CompleteActivityWorkItemAsync(item, response).ConfigureAwait(false);
+                    StoreWrote();
+                    break;
+                }
+                catch (StoreUnavailableException ex)
+                {
+                    StoreFault(ex);
+                    _store.RenewActivityLease(item);
+                    await Task.Delay(wait).ConfigureAwait(false);
+                    wait = TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds * 2, _options.LeaseDuration.TotalMilliseconds / 3));
+                    _store.RenewActivityLease(item);
+                }
+            }
         }
         catch (LeaseLostException)
         {
@@ -518,13 +559,35 @@ public sealed class DurableTaskWorker : BackgroundService
         }
     }
 
+    /// <summary>Logs that the store cannot write: at once, then at most every 10 s while it lasts.</summary>
+    private void StoreFault(StoreUnavailableException ex)
+    {
+        _storeFaulted = true;
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _storeFaultLoggedAt);
+        if ((last == 0 || now - last >= 10_000) && Interlocked.CompareExchange(ref _storeFaultLoggedAt, now, last) == last)
+        {
+            _logger.StoreUnavailable(ex.Message);
+        }
+    }
+
+    private void StoreWrote()
+    {
+        if (_storeFaulted)
+        {
+            _storeFaulted = false;
+            Interlocked.Exchange(ref _storeFaultLoggedAt, 0);
+            _logger.StoreAvailable();
+        }
+    }
+
     private async Task RetentionLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var cutoff = DateTime.UtcNow - _options.Retention;
+                var cutoff = _options.TimeProvider.GetUtcNow().UtcDateTime - _options.Retention;
                 var purged = await _store.PurgeCompletedBeforeAsync(cutoff, stoppingToken).ConfigureAwait(false);
                 if (purged > 0)
                 {

@@ -38,4 +38,11 @@ public sealed class DurableTaskWorkerOptions
 
     /// <summary>Gets or sets the converter for inputs, outputs and state. Default is <see cref="JsonDataConverter.Default"/>.</summary>
     public DataConverter DataConverter { get; set; } = JsonDataConverter.Default;
+
+    /// <summary>
+    /// Gets or sets the wall clock of orchestration time, timers and message visibility (the worker, the client and the
+    /// SQLite store read it). Default is <see cref="TimeProvider.System"/>; tests move it to check clock jumps. Leases
+    /// do not read it: they run on the monotonic clock, so a jump never expires one early.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

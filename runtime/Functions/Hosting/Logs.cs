@@ -14,6 +14,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}, Duration={DurationMs:0}ms)")]
     public static partial void FunctionFailed(this ILogger logger, string functionName, string invocationId, double durationMs, Exception exception);
 
+    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}): the storage cannot save: {Reason}")]
+    public static partial void FunctionStorageFault(this ILogger logger, string functionName, string invocationId, string reason);
+
     [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Functions host started: {FunctionCount} functions, task hub {HubName}, storage {Storage}")]
     public static partial void HostStarted(this ILogger logger, int functionCount, string hubName, string storage);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.DurableTask.Sqlite;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Security;
@@ -58,12 +59,18 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 FunctionTimeoutException => StatusCodes.Status503ServiceUnavailable,
+                _ when SqliteFaults.IsStorageFault(ex) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
             var development = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
-            var detail = ex is BadHttpRequestException or FunctionTimeoutException || development
-                ? ex.Message
-                : $"The function failed; see the host log for invocation {invocationId}.";
+            var detail = ex switch
+            {
+                // The log names the file and the cause; the caller learns only that it can try again later.
+                _ when SqliteFaults.IsStorageFault(ex) => "The hub cannot save right now: its storage is full or read-only. Try again later.",
+                BadHttpRequestException or FunctionTimeoutException => ex.Message,
+                _ when development => ex.Message,
+                _ => $"The function failed; see the host log for invocation {invocationId}.",
+            };
             http.Response.Clear();
             await TypedResults.Problem(statusCode: status, title: $"Function '{function.Name}' failed", detail: detail).ExecuteAsync(http);
         }

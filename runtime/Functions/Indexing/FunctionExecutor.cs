@@ -47,6 +47,12 @@ internal sealed class FunctionExecutor(ILoggerFactory loggerFactory, FunctionsHo
             logger.FunctionExecuted(function.Name, "Cancelled", invocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
+        catch (Exception ex) when (Serverless.DurableTask.Sqlite.SqliteFaults.IsStorageFault(ex))
+        {
+            // Disk full, read-only: one clear line, not a stack trace per request.
+            logger.FunctionStorageFault(function.Name, invocationId, ex.Message);
+            throw;
+        }
         catch (Exception ex)
         {
             logger.FunctionFailed(function.Name, invocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex);

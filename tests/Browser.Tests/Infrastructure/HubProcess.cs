@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using CompanyHub.Fakes;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -19,7 +19,7 @@ public sealed partial class HubProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly OutputTail _output = new(400);
     private readonly TaskCompletionSource<string> _adminLink = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HubProcess(Process process, string dataDirectory, Uri baseUrl, string adminToken)
@@ -42,7 +42,7 @@ public sealed partial class HubProcess : IAsyncDisposable
     public string DataDirectory { get; }
 
     /// <summary>Gets what the hub wrote to stdout and stderr so far (for failure messages).</summary>
-    public string Output => string.Join(Environment.NewLine, _output);
+    public string Output => _output.ToString();
 
     public static string RepositoryRoot => Metadata("RepositoryRoot");
 
@@ -51,12 +51,6 @@ public sealed partial class HubProcess : IAsyncDisposable
 
     public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var dll = Path.Combine(HubDirectory, "CompanyHub.dll");
-        if (!File.Exists(dll))
-        {
-            throw new InvalidOperationException($"The hub is not built: {dll} is missing. Build the solution first (scripts/test does).");
-        }
-
         var masterKey = RandomNumberGenerator.GetBytes(32);
         var adminToken = Convert.ToBase64String(HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, 24, salt: [], info: Encoding.UTF8.GetBytes("gateway-admin-token")))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -64,27 +58,8 @@ public sealed partial class HubProcess : IAsyncDisposable
         var baseUrl = new Uri($"http://127.0.0.1:{port}");
         var dataDirectory = Directory.CreateTempSubdirectory("hub-browser-").FullName;
 
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = HubDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(baseUrl.ToString().TrimEnd('/'));
-        foreach (var name in new[] { "REDPILL_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "NOTION_API_KEY", "ATTIO_API_KEY", "S3_BUCKET", "ASPNETCORE_URLS", "Host__AdminKey" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["DATA_DIR"] = dataDirectory;
-        start.Environment["MASTER_KEY"] = Convert.ToBase64String(masterKey);
-        start.Environment["PUBLIC_BASE_URL"] = baseUrl.ToString().TrimEnd('/');
+        var start = HubLaunch.StartInfo(HubDirectory, baseUrl.ToString().TrimEnd('/'), dataDirectory, Convert.ToBase64String(masterKey));
         start.Environment["COMPANY_NAME"] = "Acme Browser Tests";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -121,23 +96,7 @@ public sealed partial class HubProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started, or already gone.
-        }
-        catch (TimeoutException)
-        {
-            // Leave it: the OS reaps it with the test host.
-        }
-
+        await HubLaunch.KillAsync(_process);
         _process.Dispose();
         try
         {
@@ -156,11 +115,7 @@ public sealed partial class HubProcess : IAsyncDisposable
             return;
         }
 
-        _output.Enqueue(line);
-        while (_output.Count > 400)
-        {
-            _output.TryDequeue(out _);
-        }
+        _output.Add(line);
 
         if (AdminLinkLine().Match(line) is { Success: true } match)
         {
@@ -170,36 +125,10 @@ public sealed partial class HubProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline)
+        if (!await HubLaunch.WaitUntilReadyAsync(BaseUrl, _process, StartTimeout, () => Output))
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The hub exited with code {_process.ExitCode}:{Environment.NewLine}{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Slow answer; try again.
-            }
-
-            await Task.Delay(100);
+            throw new InvalidOperationException($"The hub exited with code {_process.ExitCode}:{Environment.NewLine}{Output}");
         }
-
-        throw new TimeoutException($"The hub did not become ready within {StartTimeout.TotalSeconds} s:{Environment.NewLine}{Output}");
     }
 
     public static int FreePort()

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+
+namespace CompanyHub.Fakes;
+
+/// <summary>
+/// What the tests that run the built hub (<c>dotnet CompanyHub.dll</c>) as a child process share: the start info with
+/// the machine's credentials removed, the tail of its output, and the wait for <c>/readyz</c>.
+/// </summary>
+public static class HubLaunch
+{
+    // Credentials and settings of the machine that must not reach a test's hub.
+    private static readonly string[] Inherited = ["REDPILL_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "NOTION_API_KEY", "ATTIO_API_KEY", "S3_BUCKET", "ASPNETCORE_URLS", "Host__AdminKey", "HUB_CRASH_POINT", "MASTER_KEY"];
+
+    /// <summary>Start info for <c>dotnet CompanyHub.dll --urls <paramref name="baseUrl"/></c> in <paramref name="hubDirectory"/>, on its data directory and master key, logging warnings and up.</summary>
+    public static ProcessStartInfo StartInfo(string hubDirectory, string baseUrl, string dataDirectory, string masterKey)
+    {
+        var dll = Path.Combine(hubDirectory, "CompanyHub.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"The hub is not built: {dll} is missing. Build the solution first (scripts/test does).");
+        }
+
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = hubDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(baseUrl);
+        foreach (var name in Inherited)
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["DATA_DIR"] = dataDirectory;
+        start.Environment["MASTER_KEY"] = masterKey;
+        start.Environment["PUBLIC_BASE_URL"] = baseUrl;
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        return start;
+    }
+
+    /// <summary>Kills the hub (SIGKILL, with any children) and waits up to 15 s for it; a process never started or already gone is fine.</summary>
+    public static async Task KillAsync(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+        catch (TimeoutException)
+        {
+            // Left to the OS: it reaps it with the test host.
+        }
+    }
+
+    /// <summary>Polls <c>/readyz</c> until it answers 200 (true) or the process exits (false); throws after <paramref name="timeout"/>.</summary>
+    public static async Task<bool> WaitUntilReadyAsync(Uri baseUrl, Process process, TimeSpan timeout, Func<string> output)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(output);
+        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (process.HasExited)
+            {
+                return false;
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow answer on a busy machine; ask again.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"The hub did not become ready within {timeout.TotalSeconds} s:{Environment.NewLine}{output()}");
+    }
+}
+
+/// <summary>The last lines a child process wrote (stdout and stderr), for failure messages.</summary>
+public sealed class OutputTail(int lines)
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public void Add(string line)
+    {
+        _lines.Enqueue(line);
+        while (_lines.Count > lines)
+        {
+            _lines.TryDequeue(out _);
+        }
+    }
+
+    public override string ToString() => string.Join(Environment.NewLine, _lines);
+}

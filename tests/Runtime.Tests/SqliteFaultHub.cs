@@ -1,0 +1,101 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.DurableTask;
+using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Sqlite;
+using Serverless.DurableTask.Worker;
+
+namespace Serverless.Runtime.Tests;
+
+/// <summary>
+/// A worker and client over a SQLite file, for the fault tests that reach into the SQLite store (its writer connection,
+/// its clock): the store under test, every log line the runtime writes, and polling waits.
+/// </summary>
+internal sealed class SqliteFaultHub : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly string _directory;
+
+    private SqliteFaultHub(IHost host, string directory, LogLines logs)
+    {
+        _host = host;
+        _directory = directory;
+        Logs = logs;
+    }
+
+    public DurableTaskClient Client => _host.Services.GetRequiredService<DurableTaskClient>();
+
+    public SqliteOrchestrationStore Store => (SqliteOrchestrationStore)_host.Services.GetRequiredService<IOrchestrationStore>();
+
+    public string DatabasePath => Path.Combine(_directory, "faults.db");
+
+    public LogLines Logs { get; }
+
+    public static async Task<SqliteFaultHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "hub-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var logs = new LogLines();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddDurableTaskWorker(b => b
+            .AddTasks(tasks)
+            .Configure(o =>
+            {
+                o.HubName = "faults";
+                o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
+                options?.Invoke(o);
+            })
+            .UseSqlite(s => s.DatabasePath = Path.Combine(directory, "faults.db")));
+        var hub = new SqliteFaultHub(builder.Build(), directory, logs);
+        await hub._host.StartAsync();
+        return hub;
+    }
+
+    /// <summary>Waits for the instance to finish and returns it with its output.</summary>
+    public async Task<OrchestrationMetadata> WaitForCompletionAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        return await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+    }
+
+    /// <summary>Polls the instance's history until <paramref name="condition"/> holds.</summary>
+    public async Task WaitForHistoryAsync(string instanceId, Func<IReadOnlyList<HistoryEventInfo>, bool> condition, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition(await Client.GetInstanceHistoryAsync(instanceId, CancellationToken.None)))
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting for the history of {instanceId}.");
+            }
+
+            await Task.Delay(25, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        TempDirectory.TryDelete(_directory);
+    }
+}

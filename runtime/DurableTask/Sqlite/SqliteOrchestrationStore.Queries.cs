@@ -281,10 +281,10 @@ internal sealed partial class SqliteOrchestrationStore
         return SqliteMigrations.CurrentVersion(connection) == SqliteMigrations.LatestVersion;
     }
 
-    private static string EncodeToken(long createdAt, string instanceId) =>
+    internal static string EncodeToken(long createdAt, string instanceId) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.ToString(CultureInfo.InvariantCulture)}|{instanceId}"));
 
-    private static (long CreatedAt, string InstanceId) DecodeToken(string token)
+    internal static (long CreatedAt, string InstanceId) DecodeToken(string token)
     {
         try
         {

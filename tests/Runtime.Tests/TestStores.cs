@@ -86,9 +86,9 @@ internal static class TestStores
     }
 
     /// <summary>Reads rows from a test's data.</summary>
-    public static async Task<List<object?[]>> QueryAsync(StoreKind kind, string directory, string sql)
+    public static async Task<List<object?[]>> QueryAsync(StoreKind kind, string directory, string sql, string sqliteFile = "test.db")
     {
-        await using var connection = Connect(kind, directory);
+        await using var connection = Connect(kind, directory, sqliteFile);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -130,9 +130,9 @@ internal static class TestStores
         }
     }
 
-    private static DbConnection Connect(StoreKind kind, string directory) => kind switch
+    private static DbConnection Connect(StoreKind kind, string directory, string sqliteFile = "test.db") => kind switch
     {
-        StoreKind.Sqlite => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = TestHub.DatabasePathIn(directory), Pooling = false }.ToString()),
+        StoreKind.Sqlite => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, sqliteFile), Pooling = false }.ToString()),
         _ => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresConnectionString) { SearchPath = SchemaFor(directory), Pooling = false }.ToString()),
     };
 }

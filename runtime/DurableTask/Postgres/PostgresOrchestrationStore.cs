@@ -87,10 +87,24 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             return;
         }
 
-        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        // A host may start before its database (containers starting together): wait for it, within a limit.
+        var started = DateTime.UtcNow;
+        for (var attempt = 1; ; attempt++)
         {
-            await PostgresMigrations.ApplyAsync(connection, Schema, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await PostgresMigrations.ApplyAsync(connection, Schema, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (IsUnavailable(ex) && DateTime.UtcNow - started < _options.StartupTimeout)
+            {
+                ReportUnreachable(ex);
+                await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+            }
         }
+
+        ReportReachable();
 
         var stop = _shutdown.Token;
         _loops.Add(Task.Run(() => ListenAsync(stop), CancellationToken.None));

@@ -28,6 +28,9 @@ public sealed class PostgresStoreOptions
     /// <summary>Gets or sets the longest wait between retries while the database is unreachable. Default is 5 seconds.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets how long start-up waits for an unreachable database before it fails. Default is 60 seconds.</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Derives the default schema name of a hub.</summary>
     public static string SchemaFor(string hubName)
     {

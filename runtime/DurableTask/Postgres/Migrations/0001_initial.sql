@@ -87,3 +87,11 @@ CREATE TABLE dead_letters (
 
 -- Lock tokens: unique across all hosts of the hub, so a token identifies one lease.
 CREATE SEQUENCE lock_tokens;
+
+-- The functions host's timer trigger schedules (last and next occurrence, as .NET ticks), per function (lower case).
+CREATE TABLE function_timer_schedules (
+    function_name    text   NOT NULL PRIMARY KEY,
+    last_utc         bigint NOT NULL,
+    next_utc         bigint NOT NULL,
+    last_updated_utc bigint NOT NULL
+);

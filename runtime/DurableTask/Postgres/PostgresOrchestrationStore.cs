@@ -63,8 +63,10 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         {
             SearchPath = Schema,
             MaxPoolSize = Math.Max(4, options.MaxPoolSize),
-            ApplicationName = "serverless-durabletask",
         };
+
+        // An Application Name in the connection string (one per replica) tells the hosts apart in pg_stat_activity.
+        builder.ApplicationName ??= "serverless-durabletask";
         if (builder.Timeout > 5)
         {
             builder.Timeout = 5;

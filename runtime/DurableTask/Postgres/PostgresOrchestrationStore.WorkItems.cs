@@ -338,8 +338,11 @@ internal sealed partial class PostgresOrchestrationStore
 
     private NpgsqlBatchCommand Release(string instanceId, DateTime now, bool backoff, string flags, IEnumerable<string> alsoChanged)
     {
-        var ids = string.Join('\u001f', alsoChanged.Prepend(instanceId));
-        return Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags, ids);
+        // A notification carries at most 8000 bytes: a step that changed many instances asks every host to re-read instead.
+        var ids = NotifyIds(alsoChanged.Prepend(instanceId).ToList());
+        return ids == "*"
+            ? Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags + "*", string.Empty)
+            : Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags, ids[1..]);
     }
 
     /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>

@@ -82,24 +82,6 @@ public sealed class CrashTests(ITestOutputHelper output)
         output.WriteLine($"{kills} kills; {executions.Length} activity executions for {distinct} activities ({executions.Length - distinct} re-executions)");
     }
 
-    private static Process StartWorker(StoreKind store, string directory)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Serverless.CrashWorker.dll");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add(directory);
-        info.ArgumentList.Add(Instances.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (store == StoreKind.Postgres)
-        {
-            info.ArgumentList.Add("postgres:" + TestStores.SchemaFor(directory));
-            info.Environment[TestStores.PostgresVariable] = TestStores.PostgresConnectionString;
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start the worker");
-    }
+    private static Process StartWorker(StoreKind store, string directory) =>
+        CrashWorkerProcess.Start(directory, Instances, store == StoreKind.Postgres ? TestStores.SchemaFor(directory) : null);
 }

@@ -25,6 +25,30 @@ public sealed class SubOrchestrationTests
 
     [Theory]
     [Stores]
+    public async Task CallSubOrchestrator_FanOutTo300Children_AllCompleteAndParentSumsTheirResults(StoreKind store)
+    {
+        // Arrange: one step starts 300 children (long ids: more than one store notification can name at once).
+        const int Children = 300;
+        await using var hub = await TestHub.StartAsync(store, r => r
+            .AddOrchestratorFunc<int, int>("Child", (_, x) => Task.FromResult(x * 2))
+            .AddOrchestratorFunc<int>("Parent", async ctx =>
+            {
+                var children = Enumerable.Range(0, Children).Select(i =>
+                    ctx.CallSubOrchestratorAsync<int>("Child", i, new SubOrchestrationOptions(instanceId: $"{ctx.InstanceId}-child-with-a-long-instance-id-{i:D4}")));
+                return (await Task.WhenAll(children)).Sum();
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id, TimeSpan.FromSeconds(60));
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(Enumerable.Range(0, Children).Sum(i => i * 2), result.ReadOutputAs<int>());
+    }
+
+    [Theory]
+    [Stores]
     public async Task CallSubOrchestrator_FixedInstanceId_ChildVisibleWithParent(StoreKind store)
     {
         // Arrange

@@ -39,7 +39,7 @@ internal sealed partial class PostgresOrchestrationStore
             },
             cancellationToken).ConfigureAwait(false);
         _orchestrations.Pulse();
-        WakeWatchers([instance.InstanceId]);
+        _watchers.Wake(instance.InstanceId);
     }
 
     public async Task SendMessageAsync(OutgoingMessage message, CancellationToken cancellationToken)
@@ -135,24 +135,7 @@ internal sealed partial class PostgresOrchestrationStore
         sql.Append(" ORDER BY created_at, instance_id LIMIT @take");
         command.Parameters.AddWithValue("take", pageSize + 1);
         command.CommandText = sql.ToString();
-        var rows = new List<InstanceRecord>(pageSize + 1);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(ReadInstance(reader));
-            }
-        }
-
-        string? next = null;
-        if (rows.Count > pageSize)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            var last = rows[^1];
-            next = SqliteOrchestrationStore.EncodeToken((last.CreatedAt.Ticks - DateTime.UnixEpoch.Ticks) / 10, last.InstanceId);
-        }
-
-        return new Page<InstanceRecord>(rows, next);
+        return await StoreRows.ReadPageAsync(command, pageSize, r => ReadInstance((NpgsqlDataReader)r), r => (r.CreatedAt.Ticks - DateTime.UnixEpoch.Ticks) / 10, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
@@ -162,15 +145,14 @@ internal sealed partial class PostgresOrchestrationStore
     {
         var where = new StringBuilder("NOT is_entity");
         var parameters = new List<(string, object)>();
-        var terminal = new[] { OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated };
-        var statuses = (filter.Statuses is { Count: > 0 } s ? s.Where(terminal.Contains) : terminal).ToList();
+        var statuses = StoreRows.PurgeableStatuses(filter);
         if (statuses.Count == 0)
         {
             return Task.FromResult(0);
         }
 
         where.Append(" AND runtime_status = ANY(@statuses)");
-        parameters.Add(("statuses", statuses.Select(x => (int)x).ToArray()));
+        parameters.Add(("statuses", statuses.ToArray()));
         if (filter.CreatedFrom is { } from)
         {
             where.Append(" AND created_at >= @from");
@@ -189,42 +171,7 @@ internal sealed partial class PostgresOrchestrationStore
     public Task<int> PurgeCompletedBeforeAsync(DateTime completedBefore, CancellationToken cancellationToken) =>
         PurgeWhereAsync("NOT is_entity AND completed_at IS NOT NULL AND completed_at < @cut AND runtime_status IN (1, 3, 5)", [("cut", Utc(completedBefore))], cancellationToken);
 
-    public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            if (!_watchers.TryGetValue(instanceId, out var list))
-            {
-                list = [];
-                _watchers[instanceId] = list;
-            }
-
-            list.Add(tcs);
-        }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            cancellationToken.Register(() =>
-            {
-                lock (_gate)
-                {
-                    if (_watchers.TryGetValue(instanceId, out var list))
-                    {
-                        list.Remove(tcs);
-                        if (list.Count == 0)
-                        {
-                            _watchers.Remove(instanceId);
-                        }
-                    }
-                }
-
-                tcs.TrySetCanceled(cancellationToken);
-            });
-        }
-
-        return tcs.Task;
-    }
+    public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken) => _watchers.WaitAsync(instanceId, cancellationToken);
 
     public async Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken)
     {
@@ -292,29 +239,7 @@ internal sealed partial class PostgresOrchestrationStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static InstanceRecord ReadInstance(NpgsqlDataReader reader)
-    {
-        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-        return new InstanceRecord
-        {
-            InstanceId = reader.GetString(0),
-            ExecutionId = reader.GetString(1),
-            Name = reader.GetString(2),
-            IsEntity = reader.GetBoolean(3),
-            Status = (OrchestrationRuntimeStatus)reader.GetInt32(4),
-            Input = Text(5),
-            Output = Text(6),
-            CustomStatus = Text(7),
-            Failure = Text(8) is { } f ? JsonSerializer.Deserialize<TaskFailureDetails>(f, SqliteOrchestrationStore.Json) : null,
-            EntityState = Text(9),
-            CreatedAt = reader.GetDateTime(10),
-            LastUpdatedAt = reader.GetDateTime(11),
-            CompletedAt = reader.IsDBNull(12) ? null : reader.GetDateTime(12),
-            ParentInstanceId = Text(13),
-            ParentTaskId = reader.GetInt32(14),
-            HistoryCount = reader.GetInt32(15),
-        };
-    }
+    private static InstanceRecord ReadInstance(NpgsqlDataReader reader) => StoreRows.ReadInstance(reader, (r, i) => r.GetDateTime(i), SqliteOrchestrationStore.Json);
 
     private async Task<int> PurgeWhereAsync(string where, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
@@ -355,7 +280,7 @@ internal sealed partial class PostgresOrchestrationStore
                 return ids;
             },
             cancellationToken).ConfigureAwait(false);
-        WakeWatchers(purged);
+        _watchers.Wake(purged);
         return purged.Count;
     }
 

@@ -9,7 +9,7 @@ namespace Serverless.DurableTask.Postgres;
 /// <content>Leasing and committing orchestration, entity and activity work.</content>
 internal sealed partial class PostgresOrchestrationStore
 {
-    private const string InstanceColumns = "instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count";
+    private const string InstanceColumns = StoreRows.InstanceColumns;
 
     // Deliverable: visible, and either a control message or the instance is not suspended.
     private const string Deliverable = "(m.is_control OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id AND i.runtime_status = 7))";
@@ -185,7 +185,7 @@ internal sealed partial class PostgresOrchestrationStore
             _activities.Pulse();
         }
 
-        WakeWatchers(changed);
+        _watchers.Wake(changed);
     }
 
     public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem) =>
@@ -221,7 +221,7 @@ internal sealed partial class PostgresOrchestrationStore
             _held.TryRemove(workItem.LockToken, out _);
         }
 
-        WakeWatchers([workItem.InstanceId]);
+        _watchers.Wake(workItem.InstanceId);
     }
 
     public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
@@ -274,7 +274,7 @@ internal sealed partial class PostgresOrchestrationStore
             _held.TryRemove(workItem.LockToken, out _);
         }
 
-        WakeWatchers([workItem.Task.InstanceId]);
+        _watchers.Wake(workItem.Task.InstanceId);
     }
 
     public bool RenewActivityLease(ActivityWorkItem workItem)
@@ -338,8 +338,11 @@ internal sealed partial class PostgresOrchestrationStore
 
     private NpgsqlBatchCommand Release(string instanceId, DateTime now, bool backoff, string flags, IEnumerable<string> alsoChanged)
     {
-        var ids = string.Join('\u001f', alsoChanged.Prepend(instanceId));
-        return Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags, ids);
+        // A notification carries at most 8000 bytes: a step that changed many instances asks every host to re-read instead.
+        var ids = NotifyIds(alsoChanged.Prepend(instanceId).ToList());
+        return ids == "*"
+            ? Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags + "*", string.Empty)
+            : Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags, ids[1..]);
     }
 
     /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>
@@ -379,24 +382,12 @@ internal sealed partial class PostgresOrchestrationStore
             }
         }
 
-        var started = instance.StartMessage as ExecutionStartedEvent;
         await using var batch = new NpgsqlBatch(connection, tx)
         {
             BatchCommands =
             {
                 Cmd("DELETE FROM history WHERE instance_id = $1", instance.InstanceId),
-                UpsertInstance(new InstanceRecord
-                {
-                    InstanceId = instance.InstanceId,
-                    Name = instance.Name,
-                    ExecutionId = started?.ExecutionId ?? Guid.NewGuid().ToString("N"),
-                    Status = OrchestrationRuntimeStatus.Pending,
-                    Input = instance.Input,
-                    CreatedAt = now,
-                    LastUpdatedAt = now,
-                    ParentInstanceId = instance.ParentInstanceId,
-                    ParentTaskId = instance.ParentTaskId,
-                }),
+                UpsertInstance(StoreRows.Pending(instance, now)),
             },
         };
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);

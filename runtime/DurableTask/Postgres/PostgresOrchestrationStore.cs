@@ -31,8 +31,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     private readonly ConcurrentDictionary<long, Lease> _held = new();
     private readonly ConcurrentDictionary<long, byte> _lost = new();
     private readonly ConcurrentQueue<Lease> _releaseLater = new();
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, List<TaskCompletionSource>> _watchers = new(StringComparer.Ordinal);
+    private readonly InstanceWatchers _watchers = new();
     private readonly WorkDispatcher<OrchestrationWorkItem> _orchestrations;
     private readonly WorkDispatcher<ActivityWorkItem> _activities;
     private readonly List<Task> _loops = [];
@@ -67,11 +66,6 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
         // An Application Name in the connection string (one per replica) tells the hosts apart in pg_stat_activity.
         builder.ApplicationName ??= "serverless-durabletask";
-        if (builder.Timeout > 5)
-        {
-            builder.Timeout = 5;
-        }
-
         _dataSource = NpgsqlDataSource.Create(builder);
         _orchestrations = new WorkDispatcher<OrchestrationWorkItem>(this, LeaseOrchestrationsAsync);
         _activities = new WorkDispatcher<ActivityWorkItem>(this, LeaseActivitiesAsync);
@@ -159,18 +153,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             }
         }
 
-        lock (_gate)
-        {
-            foreach (var list in _watchers.Values)
-            {
-                foreach (var tcs in list)
-                {
-                    tcs.TrySetCanceled();
-                }
-            }
-
-            _watchers.Clear();
-        }
+        _watchers.WakeAll(cancel: true);
 
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _shutdown.Dispose();
@@ -333,11 +316,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
         if (flags.Contains('*', StringComparison.Ordinal))
         {
-            WakeWatchers(null);
+            _watchers.WakeAll();
         }
         else if (bar >= 0 && bar < payload.Length - 1)
         {
-            WakeWatchers(payload[(bar + 1)..].Split('\u001f'));
+            _watchers.Wake(payload[(bar + 1)..].Split('\u001f'));
         }
     }
 
@@ -345,36 +328,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     {
         _orchestrations.Pulse();
         _activities.Pulse();
-        WakeWatchers(null);
-    }
-
-    /// <summary>Completes the watchers of the given instances, or of all instances when null.</summary>
-    private void WakeWatchers(IEnumerable<string>? instanceIds)
-    {
-        var woken = new List<TaskCompletionSource>();
-        lock (_gate)
-        {
-            if (instanceIds is null)
-            {
-                woken.AddRange(_watchers.Values.SelectMany(l => l));
-                _watchers.Clear();
-            }
-            else
-            {
-                foreach (var id in instanceIds)
-                {
-                    if (_watchers.Remove(id, out var list))
-                    {
-                        woken.AddRange(list);
-                    }
-                }
-            }
-        }
-
-        foreach (var tcs in woken)
-        {
-            tcs.TrySetResult();
-        }
+        _watchers.WakeAll();
     }
 
     /// <summary>

@@ -431,19 +431,7 @@ internal sealed partial class SqliteOrchestrationStore
             ctx.Exec("DELETE FROM History WHERE instance_id = $id", ("$id", instance.InstanceId));
         }
 
-        var started = instance.StartMessage as ExecutionStartedEvent;
-        UpsertInstance(ctx, new InstanceRecord
-        {
-            InstanceId = instance.InstanceId,
-            Name = instance.Name,
-            ExecutionId = started?.ExecutionId ?? Guid.NewGuid().ToString("N"),
-            Status = OrchestrationRuntimeStatus.Pending,
-            Input = instance.Input,
-            CreatedAt = now,
-            LastUpdatedAt = now,
-            ParentInstanceId = instance.ParentInstanceId,
-            ParentTaskId = instance.ParentTaskId,
-        });
+        UpsertInstance(ctx, StoreRows.Pending(instance, now));
         return true;
     }
 

@@ -443,7 +443,8 @@ internal sealed partial class PostgresOrchestrationStore
             BatchCommands =
             {
                 Cmd(LeaseInstancesSql, now, take, now + _lease, _owner),
-                Cmd("SELECT MIN(ready_at) FROM instance_queue WHERE ready_at > $1", now),
+                // The next due time: a delayed message, or a lease that expires (its work is offered again then).
+                Cmd("SELECT LEAST((SELECT MIN(ready_at) FROM instance_queue WHERE ready_at > $1), (SELECT MIN(locked_until) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until >= $1))", now),
             },
         })
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -563,7 +564,7 @@ internal sealed partial class PostgresOrchestrationStore
             BatchCommands =
             {
                 Cmd(LeaseTasksSql, now, take, now + _lease, _owner),
-                Cmd("SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1", now),
+                Cmd("SELECT LEAST((SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1), (SELECT MIN(locked_until) FROM tasks WHERE lock_token IS NOT NULL AND locked_until >= $1))", now),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

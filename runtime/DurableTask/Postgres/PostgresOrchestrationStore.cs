@@ -35,6 +35,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     private readonly WorkDispatcher<OrchestrationWorkItem> _orchestrations;
     private readonly WorkDispatcher<ActivityWorkItem> _activities;
     private readonly List<Task> _loops = [];
+    private readonly SemaphoreSlim _sweepNow = new(0, 1);
     private volatile bool _listening;
     private int _unreachable;
     private int _initialized;
@@ -156,6 +157,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _watchers.WakeAll(cancel: true);
 
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _sweepNow.Dispose();
         _shutdown.Dispose();
     }
 
@@ -254,6 +256,12 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
                 failures = 0;
                 ReportReachable();
 
+                // With its own liveness lock held again, this host can tell which hosts are gone: look at once.
+                if (_sweepNow.CurrentCount == 0)
+                {
+                    _sweepNow.Release();
+                }
+
                 // Anything committed while nobody listened: look again, and let every waiter re-read.
                 WakeEverything();
                 while (!stop.IsCancellationRequested)
@@ -344,7 +352,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         {
             try
             {
-                await Task.Delay(failures == 0 ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks, RetryDelay(failures).Ticks)), stop).ConfigureAwait(false);
+                await _sweepNow.WaitAsync(failures == 0 ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks, RetryDelay(failures).Ticks)), stop).ConfigureAwait(false);
                 await RenewAsync(stop).ConfigureAwait(false);
                 var release = new List<Lease>();
                 while (_releaseLater.TryPeek(out _) && _releaseLater.TryDequeue(out var lease))

@@ -55,6 +55,7 @@ CREATE TABLE instance_queue (
     lock_owner   bigint
 );
 CREATE INDEX ix_instance_queue_ready ON instance_queue (ready_at) WHERE ready_at IS NOT NULL;
+CREATE INDEX ix_instance_queue_leased ON instance_queue (locked_until) WHERE lock_token IS NOT NULL;
 
 -- Activities waiting to run, with their leases. ready_at delays a retry after an abandoned attempt.
 CREATE TABLE tasks (
@@ -73,6 +74,7 @@ CREATE TABLE tasks (
 );
 CREATE INDEX ix_tasks_instance ON tasks (instance_id);
 CREATE INDEX ix_tasks_ready ON tasks (ready_at, id);
+CREATE INDEX ix_tasks_leased ON tasks (locked_until) WHERE lock_token IS NOT NULL;
 
 -- Work that kept failing, kept for inspection.
 CREATE TABLE dead_letters (

@@ -193,7 +193,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var repeated = all.GroupBy(k => k).Where(g => g.Count() > 1).ToList();
         var unexplained = repeated.Where(g => !ranByVictim.Contains(g.Key)).Select(g => g.Key).ToList();
         output.WriteLine($"activity executions per host: {string.Join(", ", logs.Select((l, h) => $"host {h}: {l.Length}"))}; "
-            + $"{all.Count} executions for {distinct} activities ({all.Count - distinct} re-executions, all of activities the dead host had started)");
+            + $"{all.Count} executions for {distinct} activities ({all.Count - distinct} re-executions, each of an activity the dead host had started)");
         Assert.True(unexplained.Count == 0, $"activities ran twice without the dead host having run them: {string.Join(", ", unexplained.Take(10))}");
         for (var h = 0; h < Hosts; h++)
         {

@@ -284,8 +284,9 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
 
     private static void Signal(Process process, string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        // SIGSTOP and SIGCONT through libc (no kill command needed on the machine); Linux numbers.
+        var number = signal switch { "STOP" => 19, "CONT" => 18, _ => throw new ArgumentOutOfRangeException(nameof(signal)) };
+        Assert.True(NativeMethods.Kill(process.Id, number) == 0, $"kill -{signal} {process.Id} failed");
     }
 
     private sealed record Leases(string[] Instances, long[] Tasks)
@@ -374,5 +375,12 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
                 }
             }
         }
+    }
+
+    private static class NativeMethods
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+        [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+        internal static extern int Kill(int pid, int signal);
     }
 }

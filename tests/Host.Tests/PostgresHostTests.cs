@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Serverless.DurableTask;
 using Serverless.Host.Tests.Infrastructure;
@@ -88,6 +89,33 @@ public sealed class PostgresHostTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, whileCut);
             Assert.Equal(HttpStatusCode.OK, afterRestore);
             Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresProvider_TimerFunction_RunsAndKeepsItsScheduleInTheHubSchema()
+    {
+        var connectionString = ConnectionString();
+        var schema = "host_" + Guid.NewGuid().ToString("N");
+        var hostJson = $$"""
+            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
+            """;
+        try
+        {
+            await using (var host = await FunctionsTestHost.StartAsync([typeof(Sample.Ticker)], hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString, ["TickSchedule"] = "* * * * * *" }))
+            {
+                await host.Services.GetRequiredService<Sample.TickLog>().WaitForRunsAsync(2, TimeSpan.FromSeconds(10));
+            }
+
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"SELECT next_utc > last_utc FROM \"{schema}\".function_timer_schedules WHERE function_name = 'tick'", connection);
+            Assert.Equal(true, await command.ExecuteScalarAsync());
         }
         finally
         {

@@ -158,7 +158,10 @@ public sealed class ContinueAsNewTests
                 if (generation == 0)
                 {
                     ctx.SetCustomStatus("timer set");
-                    await ctx.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+
+                    // Long enough that the suspend below lands before the timer fires, also on a loaded machine
+                    // (with 100 ms, a slow suspend let generation 1 start and its 1 s wait time out while suspended).
+                    await ctx.CreateTimer(TimeSpan.FromSeconds(2), CancellationToken.None);
                     ctx.ContinueAsNew(1);
                     return "continued";
                 }

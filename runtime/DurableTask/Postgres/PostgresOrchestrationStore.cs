@@ -36,6 +36,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     private readonly WorkDispatcher<ActivityWorkItem> _activities;
     private readonly List<Task> _loops = [];
     private readonly SemaphoreSlim _sweepNow = new(0, 1);
+    private readonly TaskCompletionSource _listeningOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _listening;
     private int _unreachable;
     private int _initialized;
@@ -109,6 +110,9 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _loops.Add(Task.Run(() => _activities.RunAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => MaintainLeasesAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => CommitActivityResultsAsync(stop), CancellationToken.None));
+
+        // Started means ready: wait (briefly) for the notification listener, without which the store reports unready.
+        await _listeningOnce.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -253,6 +257,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
                 }
 
                 _listening = true;
+                _listeningOnce.TrySetResult();
                 failures = 0;
                 ReportReachable();
 

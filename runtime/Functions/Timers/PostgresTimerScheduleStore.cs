@@ -14,13 +14,7 @@ internal sealed class PostgresTimerScheduleStore(string connectionString, string
     {
         await using var command = _dataSource.CreateCommand("SELECT last_utc, next_utc, last_updated_utc FROM function_timer_schedules WHERE function_name = $1");
         command.Parameters.Add(new() { Value = functionName.ToLowerInvariant() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new ScheduleStatus { Last = Read(reader, 0), Next = Read(reader, 1), LastUpdated = Read(reader, 2) };
+        return await TimerScheduleRows.ReadAsync(command, cancellationToken);
     }
 
     public async Task SetAsync(string functionName, ScheduleStatus status, CancellationToken cancellationToken)
@@ -38,6 +32,4 @@ internal sealed class PostgresTimerScheduleStore(string connectionString, string
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
-
-    private static DateTime Read(NpgsqlDataReader reader, int ordinal) => new(reader.GetInt64(ordinal), DateTimeKind.Utc);
 }

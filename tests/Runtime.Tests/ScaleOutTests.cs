@@ -195,9 +195,11 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         output.WriteLine($"activity executions per host: {string.Join(", ", logs.Select((l, h) => $"host {h}: {l.Length}"))}; "
             + $"{all.Count} executions for {distinct} activities ({all.Count - distinct} re-executions, each of an activity the dead host had started)");
         Assert.True(unexplained.Count == 0, $"activities ran twice without the dead host having run them: {string.Join(", ", unexplained.Take(10))}");
+        // The work was shared: both survivors ran activities (the victim's share shows in the leases it held when killed;
+        // on a loaded machine it may not have run an activity by then).
         for (var h = 0; h < Hosts; h++)
         {
-            Assert.True(logs[h].Length > 0, $"host {h} ran no activity: the work was not shared");
+            Assert.True(h == Victim || logs[h].Length > 0, $"host {h} ran no activity: the work was not shared");
         }
     }
 

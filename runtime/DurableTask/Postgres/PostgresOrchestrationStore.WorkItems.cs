@@ -174,6 +174,8 @@ internal sealed partial class PostgresOrchestrationStore
             _lost.TryRemove(workItem.LockToken, out _);
         }
 
+        CrashPoints.Reach(CrashPoints.AfterCommitBeforeDelivery);
+
         // This host's own loops need not wait for the notification to come back.
         if (commit.Messages.Count > 0 || commit.NewInstances.Count > 0)
         {

@@ -3,19 +3,33 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
 using Serverless.DurableTask.Entities;
+using Serverless.DurableTask.Postgres;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Bench;
 
-internal sealed record Result(string Scenario, double Value, string Unit, string Detail);
+internal sealed record Result(string Scenario, double Value, string Unit, string Detail)
+{
+    public string Store { get; init; } = "";
+}
+
+internal enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>Where the scenarios run: a fresh SQLite file, or a fresh schema on the PostgreSQL server of the connection string.</summary>
+internal sealed record BenchStore(StoreKind Kind, string? ConnectionString);
 
 internal static class Scenarios
 {
-    public static readonly string[] Names = ["sequential", "fan-out", "fan-in", "external-events", "entity-operations", "event-latency", "waiting"];
+    public static readonly string[] Names = ["sequential", "fan-out", "fan-in", "external-events", "entity-operations", "event-latency", "waiting", "scale"];
 
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
     private static TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,16 +43,39 @@ internal static class Scenarios
         "entity-operations" => await EntityOperationsAsync(n ?? 50_000),
         "event-latency" => await EventLatencyAsync(n ?? 500),
         "waiting" => await WaitingAsync(waiting),
+        "scale" => await ScaleAsync(n ?? 1000),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
+
+    /// <summary>Gets or sets the store the scenarios run on.</summary>
+    public static BenchStore Target { get; set; } = new(StoreKind.Sqlite, null);
 
     private static async Task<Bench> StartAsync()
     {
         var dir = Path.Combine(Path.GetTempPath(), "hub-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
+        var schema = Target.Kind == StoreKind.Postgres ? NewSchema() : null;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddDurableTaskWorker(b => b
+        builder.Services.AddDurableTaskWorker(b =>
+        {
+            Register(b);
+            if (schema is null)
+            {
+                b.UseSqlite(s => s.DatabasePath = Path.Combine(dir, "bench.db"));
+            }
+            else
+            {
+                b.UsePostgres(p => { p.ConnectionString = Target.ConnectionString; p.SchemaName = schema; });
+            }
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new Bench(host, dir, schema);
+    }
+
+    /// <summary>The bench's orchestrations, activities and entities, and its worker options.</summary>
+    internal static void Register(IDurableTaskWorkerBuilder builder) => builder
             .AddTasks(r => r
                 .AddActivityFunc<int, int>("Echo", (_, x) => x)
                 .AddActivity("Gated", _ => new GatedActivity())
@@ -84,12 +121,162 @@ internal static class Scenarios
                     return sum;
                 })
                 .AddOrchestratorFunc<int, int>("WaitOne", async (ctx, _) => await ctx.WaitForExternalEvent<int>("Go"))
+                .AddOrchestratorFunc<int, int>("Distributed", async (ctx, x) =>
+                {
+                    // A chain of three activities, then a fan-out of five: eight activities per orchestration.
+                    for (var i = 0; i < 3; i++)
+                    {
+                        x = await ctx.CallActivityAsync<int>("Echo", x + 1);
+                    }
+
+                    var fan = await Task.WhenAll(Enumerable.Range(0, 5).Select(k => ctx.CallActivityAsync<int>("Echo", x + k)));
+                    return fan.Sum();
+                })
                 .AddEntity<Counter>())
-            .Configure(o => { o.HubName = "bench"; if (Environment.GetEnvironmentVariable("BENCH_ACT") is { } a) { o.MaxConcurrentActivityFunctions = int.Parse(a, System.Globalization.CultureInfo.InvariantCulture); } })
-            .UseSqlite(s => s.DatabasePath = Path.Combine(dir, "bench.db")));
-        var host = builder.Build();
+            .Configure(o => { o.HubName = "bench"; if (Environment.GetEnvironmentVariable("BENCH_ACT") is { } a) { o.MaxConcurrentActivityFunctions = int.Parse(a, System.Globalization.CultureInfo.InvariantCulture); } });
+
+    /// <summary>
+    /// The scale curve (PostgreSQL): the same distributed workload (orchestrations of three chained and five fanned-out
+    /// activities) run by 1, 2 and 3 worker processes (this program with <c>--worker</c>) sharing one schema. The work
+    /// is scheduled once every worker is up; the time runs from the first schedule to the last completion.
+    /// </summary>
+    private static async Task<List<Result>> ScaleAsync(int n)
+    {
+        if (Target.Kind != StoreKind.Postgres)
+        {
+            throw new InvalidOperationException("The scale scenario runs on PostgreSQL only (several processes share the store).");
+        }
+
+        const int Expected = 25;
+        var results = new List<Result>();
+        foreach (var hosts in HostCounts)
+        {
+            var schema = NewSchema();
+            var workers = new List<Process>();
+            try
+            {
+                await using var store = new PostgresOrchestrationStore("bench", new PostgresStoreOptions { ConnectionString = Target.ConnectionString, SchemaName = schema }, TimeSpan.FromSeconds(60));
+                await store.InitializeAsync(CancellationToken.None);
+                var client = new StoreDurableTaskClient(store, JsonDataConverter.Default);
+                for (var h = 0; h < hosts; h++)
+                {
+                    workers.Add(StartWorker(schema));
+                }
+
+                foreach (var worker in workers)
+                {
+                    using var startup = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                    var line = await worker.StandardOutput.ReadLineAsync(startup.Token);
+                    Check(line == "READY", $"worker said '{line}' instead of READY");
+                }
+
+                Console.Error.WriteLine($"  scale: {hosts} worker(s) ready");
+                using var cts = new CancellationTokenSource(Limit);
+                var warmUp = 10 * hosts;
+                await ScheduleAsync(client, 0, warmUp, cts.Token);
+                await WaitForCompletedAsync(schema, warmUp, cts.Token);
+                Console.Error.WriteLine("  scale: warmed up");
+                var sw = Stopwatch.StartNew();
+                await ScheduleAsync(client, warmUp, n, cts.Token);
+                await WaitForCompletedAsync(schema, warmUp + n, cts.Token);
+                sw.Stop();
+                Check(await CountAsync(schema, $"SELECT count(*) FROM instances WHERE name = 'Distributed' AND output = '{Expected}'") == warmUp + n, "distributed outputs");
+                var seconds = sw.Elapsed.TotalSeconds;
+                results.Add(new(
+                    $"distributed workload, {hosts} host process{(hosts == 1 ? string.Empty : "es")}",
+                    n * 8 / seconds,
+                    "activities/s",
+                    $"{n} orchestrations (3 chained + 5 fan-out activities each) in {seconds:N2} s: {n / seconds:N1} orchestrations/s"));
+            }
+            finally
+            {
+                foreach (var worker in workers)
+                {
+                    worker.StandardInput.Close();
+                    if (!worker.WaitForExit(30_000))
+                    {
+                        worker.Kill();
+                    }
+
+                    worker.Dispose();
+                }
+
+                await DropSchemaAsync(schema);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Gets or sets the host process counts of the scale curve.</summary>
+    public static int[] HostCounts { get; set; } = [1, 2, 3];
+
+    /// <summary>Runs this program as a worker of the scale scenario on a PostgreSQL schema until its standard input closes.</summary>
+    public static async Task<int> RunWorkerAsync(string schema)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddDurableTaskWorker(b =>
+        {
+            Register(b);
+            b.UsePostgres(p => { p.ConnectionString = Target.ConnectionString; p.SchemaName = schema; });
+        });
+        using var host = builder.Build();
         await host.StartAsync();
-        return new Bench(host, dir);
+        Console.WriteLine("READY");
+        while (await Console.In.ReadLineAsync() is not null)
+        {
+        }
+
+        await host.StopAsync();
+        return 0;
+    }
+
+    private static Process StartWorker(string schema)
+    {
+        // Started the way this program was: the apphost, or dotnet with the assembly.
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(Scenarios).Assembly.Location);
+        }
+
+        info.ArgumentList.Add("--worker");
+        info.ArgumentList.Add(schema);
+        info.ArgumentList.Add("--postgres");
+        info.ArgumentList.Add(Target.ConnectionString!);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start a worker");
+    }
+
+    private static async Task ScheduleAsync(DurableTaskClient client, int from, int count, CancellationToken ct) =>
+        await Parallel.ForAsync(from, from + count, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
+            await client.ScheduleNewOrchestrationInstanceAsync("Distributed", 0, new StartOrchestrationOptions($"d-{i}"), token));
+
+    private static async Task WaitForCompletedAsync(string schema, int count, CancellationToken ct)
+    {
+        while (await CountAsync(schema, "SELECT count(*) FROM instances WHERE name = 'Distributed' AND runtime_status = 1") < count)
+        {
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static string NewSchema() => "bench_" + Guid.NewGuid().ToString("N")[..12];
+
+    private static async Task<long> CountAsync(string schema, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Target.ConnectionString) { SearchPath = schema, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task DropSchemaAsync(string schema)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Target.ConnectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<List<Result>> SequentialAsync(int n)
@@ -324,7 +511,7 @@ internal static class Scenarios
         public int Get() => State;
     }
 
-    private sealed class Bench(IHost host, string dir) : IAsyncDisposable
+    private sealed class Bench(IHost host, string dir, string? schema) : IAsyncDisposable
     {
         public DurableTaskClient Client => host.Services.GetRequiredService<DurableTaskClient>();
 
@@ -347,6 +534,11 @@ internal static class Scenarios
         {
             await host.StopAsync();
             host.Dispose();
+            if (schema is not null)
+            {
+                await DropSchemaAsync(schema);
+            }
+
             try
             {
                 Directory.Delete(dir, true);

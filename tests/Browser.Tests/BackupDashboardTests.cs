@@ -18,7 +18,7 @@ public sealed class BackupDashboardTests(HubFixture fixture)
     {
         var endpoint = Environment.GetEnvironmentVariable("HUB_TEST_S3_ENDPOINT") is { Length: > 0 } e
             ? e
-            : throw new InvalidOperationException("HUB_TEST_S3_ENDPOINT is not set: this test needs the S3 server that scripts/test starts (or `. scripts/services && s3rver_start`).");
+            : throw new InvalidOperationException("HUB_TEST_S3_ENDPOINT is not set: this test needs the S3 server that scripts/test starts (or `scripts/services start s3rver && eval \"$(scripts/services env s3rver)\"`).");
         await using var hub = await HubProcess.StartAsync(Settings(endpoint));
         var (context, page) = await OpenHealthAsync(hub);
         await using (context)

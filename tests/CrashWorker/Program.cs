@@ -4,52 +4,101 @@ using Microsoft.Extensions.Logging;
 using Serverless.CrashWorker;
 using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Entities;
 using Serverless.DurableTask.Worker;
 
-// A worker process for the crash test: runs the mixed workload over a SQLite file until every instance has
-// finished, then prints DONE and exits 0. The test kills it with SIGKILL at random moments and restarts it.
-// Usage: Serverless.CrashWorker <directory> <instanceCount>
-if (args.Length != 2)
+// A worker process for the crash test: runs the mixed workload over a SQLite file (or a PostgreSQL schema) until
+// every instance has finished, then prints DONE and exits 0. The test kills it with SIGKILL at random moments and
+// restarts it.
+// With host:<index> it is one of several hosts of the scale-out test on one PostgreSQL schema: it prints
+// READY once it runs, the test schedules the scale-out workload, host 0 also raises the instances' events (the front
+// door), and every host waits until all instances (anyone's) have finished.
+// Usage: Serverless.CrashWorker <directory> <instanceCount> [postgres:<schema> [host:<index>]]
+// (PostgreSQL: the connection string comes from the HUB_TEST_POSTGRES environment variable.)
+if (args.Length is < 2 or > 4 || (args.Length >= 3 && !args[2].StartsWith("postgres:", StringComparison.Ordinal))
+    || (args.Length == 4 && !args[3].StartsWith("host:", StringComparison.Ordinal)))
 {
-    Console.Error.WriteLine("usage: Serverless.CrashWorker <directory> <instanceCount>");
+    Console.Error.WriteLine("usage: Serverless.CrashWorker <directory> <instanceCount> [postgres:<schema> [host:<index>]]");
     return 2;
 }
 
 var directory = args[0];
 var count = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
-Workload.ExecutionLog = Path.Combine(directory, "activity-executions.log");
+var scaleOut = args.Length == 4;
+var hostIndex = scaleOut ? int.Parse(args[3]["host:".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+Workload.ExecutionLog = Path.Combine(directory, scaleOut ? $"activity-executions-{hostIndex}.log" : "activity-executions.log");
+Func<int, string> instanceId = scaleOut ? ScaleOut.InstanceId : Workload.InstanceId;
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
-builder.Services.AddDurableTaskWorker(b => b
-    .AddTasks(Workload.Register)
-    .Configure(o =>
+builder.Services.AddDurableTaskWorker(b =>
+{
+    b.AddTasks(Workload.Register).AddTasks(ScaleOut.Register).Configure(o =>
     {
-        o.HubName = "crash";
-        o.LeaseDuration = TimeSpan.FromSeconds(5);
-    })
-    .UseSqlite(s => s.DatabasePath = Path.Combine(directory, "crash.db")));
+        o.HubName = scaleOut ? "scale" : "crash";
+        o.LeaseDuration = scaleOut ? ScaleOut.LeaseDuration : TimeSpan.FromSeconds(5);
+    });
+    if (args.Length >= 3)
+    {
+        b.UsePostgres(p =>
+        {
+            p.ConnectionString = (Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") ?? throw new InvalidOperationException("HUB_TEST_POSTGRES is not set."))
+                + (scaleOut ? $";Application Name={ScaleOut.ApplicationName(hostIndex)}" : string.Empty);
+            p.SchemaName = args[2]["postgres:".Length..];
+        });
+    }
+    else
+    {
+        b.UseSqlite(s => s.DatabasePath = Path.Combine(directory, "crash.db"));
+    }
+});
 using var host = builder.Build();
 await host.StartAsync();
 var client = host.Services.GetRequiredService<DurableTaskClient>();
-
-for (var i = 0; i < count; i++)
+if (scaleOut)
 {
-    // An instance created by an earlier run is left alone: scheduling a finished id again would start it afresh.
-    if (await client.GetInstanceAsync(Workload.InstanceId(i)) is null)
+    // The test schedules the instances once every host is up (any host could: the database is shared).
+    Console.WriteLine("READY");
+}
+else
+{
+    for (var i = 0; i < count; i++)
     {
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(Workload.Mixed), i, new StartOrchestrationOptions(Workload.InstanceId(i)));
+        // An instance created by an earlier run is left alone: scheduling a finished id again would start it afresh.
+        if (await client.GetInstanceAsync(instanceId(i)) is null)
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(Workload.Mixed), i, new StartOrchestrationOptions(instanceId(i)));
+        }
     }
 }
 
 Console.WriteLine("STARTED");
+var frontDoor = scaleOut && hostIndex == 0 ? ScaleOut.RaiseEventsAsync(client, count, CancellationToken.None) : Task.CompletedTask;
 for (var i = 0; i < count; i++)
 {
-    var id = Workload.InstanceId(i);
+    var id = instanceId(i);
+    while (await client.GetInstanceAsync(id) is null)
+    {
+        // Scale-out: the test is still scheduling.
+        await Task.Delay(50);
+    }
+
     var done = await client.WaitForInstanceCompletionAsync(id);
     if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
     {
         Console.WriteLine($"FAILED {id} {done.RuntimeStatus} {done.FailureDetails}");
+    }
+}
+
+await frontDoor;
+
+// The last step of each instance signals its ledger entity; the signal is durable but applied afterwards: wait for it.
+for (var i = 0; i < count; i++)
+{
+    var ledger = new EntityInstanceId(nameof(Workload.Ledger), instanceId(i));
+    while (await client.Entities.GetEntityAsync(ledger, includeState: false) is null)
+    {
+        await Task.Delay(20);
     }
 }
 

@@ -59,7 +59,8 @@ public static class Workload
 
     private static readonly Lock LogLock = new();
 
-    private static int Record(TaskActivityContext ctx, int result)
+    /// <summary>Appends the activity's idempotency key to the execution log (re-executions show as repeated keys).</summary>
+    public static int Record(TaskActivityContext ctx, int result)
     {
         // FileMode.Append writes at the position it saw as the end, so concurrent appends must be serialized.
         lock (LogLock)

@@ -159,13 +159,29 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
-    public void AddFunctionsHost_PostgresWithoutProvider_RefusesHonestly()
+    public void AddFunctionsHost_PostgresWithoutConnectionString_RefusesNamingTheSetting()
     {
         var ex = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(
             [], """{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "postgres" } } } }""", null, null, null, null, out _, out _));
 
-        Assert.Equal("$.extensions.durableTask.storageProvider.type", ex.Path);
-        Assert.Contains("not available in this build", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("$.extensions.durableTask.storageProvider.connectionStringName", ex.Path);
+        Assert.Contains("'POSTGRES_CONNECTION'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddFunctionsHost_PostgresUnknownSettingOrBadConnectionString_RefusedWithPathAndNoSecret()
+    {
+        var unknown = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(
+            [], """{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "postgres", "connectionStringName": "Db", "journal": "wal" } } } }""",
+            null, null, new Dictionary<string, string?> { ["Db"] = "Host=127.0.0.1;Database=hub" }, null, out _, out _));
+        var malformed = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(
+            [], """{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "postgres", "connectionStringName": "Db" } } } }""",
+            null, null, new Dictionary<string, string?> { ["Db"] = "Host=127.0.0.1;Passwrd=hunter2-secret" }, null, out _, out _));
+
+        Assert.Equal("$.extensions.durableTask.storageProvider.journal", unknown.Path);
+        Assert.Contains("schemaName", unknown.Message, StringComparison.Ordinal);
+        Assert.Equal("$.extensions.durableTask.storageProvider.connectionStringName", malformed.Path);
+        Assert.DoesNotContain("hunter2", malformed.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,11 +5,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class ActivityTests
 {
-    [Fact]
-    public async Task CallActivity_Chain_PassesEachResultToTheNext()
+    [Theory]
+    [Stores]
+    public async Task CallActivity_Chain_PassesEachResultToTheNext(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<int, int>("Double", (_, x) => x * 2)
             .AddOrchestratorFunc<int, int>("Chain", async (ctx, x) =>
             {
@@ -30,12 +31,13 @@ public sealed class ActivityTests
         Assert.Equal(96, result.ReadOutputAs<int>());
     }
 
-    [Fact]
-    public async Task CallActivity_FanOutFanIn100_AllResultsAggregated()
+    [Theory]
+    [Stores]
+    public async Task CallActivity_FanOutFanIn100_AllResultsAggregated(StoreKind store)
     {
         // Arrange
         var calls = new CallCounter();
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<int, int>("Square", (_, x) =>
             {
                 calls.Increment();
@@ -58,11 +60,12 @@ public sealed class ActivityTests
         Assert.Equal(100, calls.Value);
     }
 
-    [Fact]
-    public async Task CallActivity_ActivityThrows_OrchestratorCatchesTaskFailedExceptionWithDetails()
+    [Theory]
+    [Stores]
+    public async Task CallActivity_ActivityThrows_OrchestratorCatchesTaskFailedExceptionWithDetails(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivity<ThrowingActivity>()
             .AddOrchestratorFunc<object?, CaughtFailure>("Catcher", async (ctx, _) =>
             {
@@ -90,11 +93,12 @@ public sealed class ActivityTests
         Assert.Equal(0, caught.TaskId);
     }
 
-    [Fact]
-    public async Task CallActivity_FailureUnhandled_InstanceFailedWithFailureDetails()
+    [Theory]
+    [Stores]
+    public async Task CallActivity_FailureUnhandled_InstanceFailedWithFailureDetails(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivity<ThrowingActivity>()
             .AddOrchestratorFunc<string>("Unhandled", ctx => ctx.CallActivityAsync<string>(nameof(ThrowingActivity), "no route to host")));
 
@@ -113,11 +117,12 @@ public sealed class ActivityTests
         Assert.True(failure.IsCausedBy<TaskFailedException>());
     }
 
-    [Fact]
-    public async Task CallActivity_UnregisteredActivity_TaskFailsWithTaskNotRegistered()
+    [Theory]
+    [Stores]
+    public async Task CallActivity_UnregisteredActivity_TaskFailsWithTaskNotRegistered(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("CallsMissing", ctx => ctx.CallActivityAsync<string>("DoesNotExist")));
 
         // Act
@@ -130,13 +135,14 @@ public sealed class ActivityTests
         Assert.Contains("DoesNotExist", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task RetryPolicy_SucceedsOnThirdAttempt_RetriesThroughDurableTimers()
+    [Theory]
+    [Stores]
+    public async Task RetryPolicy_SucceedsOnThirdAttempt_RetriesThroughDurableTimers(StoreKind store)
     {
         // Arrange
         var attempts = new CallCounter();
         var policy = new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromMilliseconds(50));
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Flaky", (_, _) =>
             {
                 var attempt = attempts.Increment();
@@ -159,13 +165,14 @@ public sealed class ActivityTests
         Assert.Equal(2, history.Count(e => e.EventType == "TimerFired"));
     }
 
-    [Fact]
-    public async Task RetryPolicy_AlwaysFails_GivesUpAfterMaxAttempts()
+    [Theory]
+    [Stores]
+    public async Task RetryPolicy_AlwaysFails_GivesUpAfterMaxAttempts(StoreKind store)
     {
         // Arrange
         var attempts = new CallCounter();
         var policy = new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromMilliseconds(20), backoffCoefficient: 2);
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Broken", (_, _) => Fail.Always(attempts, "broken"))
             .AddOrchestratorFunc<string>("GivesUp", ctx => ctx.CallActivityAsync<string>("Broken", null, TaskOptions.FromRetryPolicy(policy))));
 
@@ -180,8 +187,9 @@ public sealed class ActivityTests
         Assert.Equal("broken (attempt 3)", result.FailureDetails.InnerFailure!.ErrorMessage);
     }
 
-    [Fact]
-    public async Task RetryPolicy_HandleFailureRejects_NoRetry()
+    [Theory]
+    [Stores]
+    public async Task RetryPolicy_HandleFailureRejects_NoRetry(StoreKind store)
     {
         // Arrange
         var attempts = new CallCounter();
@@ -189,7 +197,7 @@ public sealed class ActivityTests
         {
             HandleFailure = failure => !failure.IsCausedBy<ArgumentException>(),
         };
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<string, string>("Validate", (_, kind) =>
             {
                 var attempt = attempts.Increment();
@@ -209,13 +217,14 @@ public sealed class ActivityTests
         Assert.DoesNotContain(history, e => e.EventType == "TimerCreated");
     }
 
-    [Fact]
-    public async Task RetryPolicy_BackoffCoefficientAndMaxInterval_TimerDelaysGrowThenCap()
+    [Theory]
+    [Stores]
+    public async Task RetryPolicy_BackoffCoefficientAndMaxInterval_TimerDelaysGrowThenCap(StoreKind store)
     {
         // Arrange: 50 ms, doubled each retry, capped at 120 ms: 50, 100, 120.
         var attempts = new CallCounter();
         var policy = new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromMilliseconds(50), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMilliseconds(120));
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("AlwaysFails", (_, _) => Fail.Always(attempts, "no"))
             .AddOrchestratorFunc<string>("Backoff", ctx => ctx.CallActivityAsync<string>("AlwaysFails", null, TaskOptions.FromRetryPolicy(policy))));
 
@@ -230,13 +239,14 @@ public sealed class ActivityTests
         Assert.Equal(4, attempts.Value);
     }
 
-    [Fact]
-    public async Task RetryPolicy_RetryTimeoutElapsed_StopsBeforeMaxAttempts()
+    [Theory]
+    [Stores]
+    public async Task RetryPolicy_RetryTimeoutElapsed_StopsBeforeMaxAttempts(StoreKind store)
     {
         // Arrange: up to 20 attempts 100 ms apart, but no retries once 350 ms have passed.
         var attempts = new CallCounter();
         var policy = new RetryPolicy(maxNumberOfAttempts: 20, firstRetryInterval: TimeSpan.FromMilliseconds(100), retryTimeout: TimeSpan.FromMilliseconds(350));
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("AlwaysFails", (_, _) => Fail.Always(attempts, "no"))
             .AddOrchestratorFunc<string>("Bounded", ctx => ctx.CallActivityAsync<string>("AlwaysFails", null, TaskOptions.FromRetryPolicy(policy))));
 
@@ -249,11 +259,12 @@ public sealed class ActivityTests
         Assert.InRange(attempts.Value, 2, 5);
     }
 
-    [Fact]
-    public async Task ActivityContext_IdempotencyKey_StableForTaskAndDistinctAcrossTasks()
+    [Theory]
+    [Stores]
+    public async Task ActivityContext_IdempotencyKey_StableForTaskAndDistinctAcrossTasks(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Key", (ctx, _) => ctx.IdempotencyKey)
             .AddOrchestratorFunc<string[]>("Keys", async ctx =>
                 [await ctx.CallActivityAsync<string>("Key"), await ctx.CallActivityAsync<string>("Key")]));

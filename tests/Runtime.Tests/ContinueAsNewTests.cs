@@ -5,11 +5,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class ContinueAsNewTests
 {
-    [Fact]
-    public async Task ContinueAsNew_CounterLoop_CompletesWithFinalCount()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_CounterLoop_CompletesWithFinalCount(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Loop);
+        await using var hub = await TestHub.StartAsync(store, Loop);
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 25));
@@ -21,11 +22,12 @@ public sealed class ContinueAsNewTests
         Assert.Equal(new LoopInput(25, 25), result.ReadInputAs<LoopInput>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_ManyGenerations_HistoryIsResetNotGrowing()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_ManyGenerations_HistoryIsResetNotGrowing(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Loop);
+        await using var hub = await TestHub.StartAsync(store, Loop);
 
         // Act
         var shortRun = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 2));
@@ -42,13 +44,14 @@ public sealed class ContinueAsNewTests
         Assert.DoesNotContain(longHistory, e => e.EventType == "TaskScheduled");
     }
 
-    [Fact]
-    public async Task ContinueAsNew_EventsRaisedDuringExecution_CarriedOverToNextGeneration()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_EventsRaisedDuringExecution_CarriedOverToNextGeneration(StoreKind store)
     {
         // Arrange: generation 0 is busy in an activity while two events arrive; it continues as new without reading them.
         var gateEntered = new Signal();
         var gate = new Signal();
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Gate", async (_, _) =>
             {
                 gateEntered.Set();
@@ -83,12 +86,13 @@ public sealed class ContinueAsNewTests
         Assert.Equal("x,y", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_SubOrchestrationOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_SubOrchestrationOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration(StoreKind store)
     {
         // Arrange: generation 0 races a sub-orchestration (task #0) against an event; the event wins and it continues
         // as new. Generation 1's task #0 is an activity; the old child finishes first.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<int, string>("Sleep", async (_, ms) =>
             {
                 await Task.Delay(ms);
@@ -117,11 +121,12 @@ public sealed class ContinueAsNewTests
         Assert.Equal("slept 900 ms", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_InsideSubOrchestration_ParentStillReceivesResult()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_InsideSubOrchestration_ParentStillReceivesResult(StoreKind store)
     {
         // Arrange: the child continues as new twice; its final result must still reach the parent's waiting task.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int, int>("Countdown", (ctx, n) =>
             {
                 if (n > 0)
@@ -141,18 +146,22 @@ public sealed class ContinueAsNewTests
         Assert.Equal(100, result.ReadOutputAs<int>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_EventArrivesInSameStepAfterTrigger_CarriedOverToNextGeneration()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_EventArrivesInSameStepAfterTrigger_CarriedOverToNextGeneration(StoreKind store)
     {
         // Arrange: generation 0 continues as new when its timer fires. While it is suspended the timer comes due and
         // an event arrives, so after the resume the timer firing and the event are delivered in one step, in that order.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int, string>("Relay", async (ctx, generation) =>
             {
                 if (generation == 0)
                 {
                     ctx.SetCustomStatus("timer set");
-                    await ctx.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+
+                    // Long enough that the suspend below lands before the timer fires, also on a loaded machine
+                    // (with 100 ms, a slow suspend let generation 1 start and its 1 s wait time out while suspended).
+                    await ctx.CreateTimer(TimeSpan.FromSeconds(2), CancellationToken.None);
                     ctx.ContinueAsNew(1);
                     return "continued";
                 }
@@ -182,13 +191,14 @@ public sealed class ContinueAsNewTests
         Assert.Equal("carried", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_PreserveUnprocessedEventsFalse_EventsDropped()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_PreserveUnprocessedEventsFalse_EventsDropped(StoreKind store)
     {
         // Arrange
         var gateEntered = new Signal();
         var gate = new Signal();
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Gate", async (_, _) =>
             {
                 gateEntered.Set();
@@ -226,20 +236,21 @@ public sealed class ContinueAsNewTests
         Assert.Equal("nothing carried over", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_HubRestartedMidLoop_ContinuesToFinalCount()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_HubRestartedMidLoop_ContinuesToFinalCount(StoreKind store)
     {
         // Arrange
         using var dir = new TempDirectory();
         string id;
-        await using (var first = await TestHub.StartAsync(Loop, directory: dir.Path))
+        await using (var first = await TestHub.StartAsync(store, Loop, directory: dir.Path))
         {
             id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Loop", new LoopInput(0, 30));
             await first.WaitForInstanceAsync(id, m => m?.ReadInputAs<LoopInput>() is { Count: >= 5 });
         }
 
         // Act
-        await using var second = await TestHub.StartAsync(Loop, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Loop, directory: dir.Path);
         var result = await second.WaitForCompletionAsync(id);
 
         // Assert
@@ -247,12 +258,13 @@ public sealed class ContinueAsNewTests
         Assert.Equal(30, result.ReadOutputAs<int>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_TimeoutTimerOfPreviousGenerationFiresLater_IgnoredByNextGeneration()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_TimeoutTimerOfPreviousGenerationFiresLater_IgnoredByNextGeneration(StoreKind store)
     {
         // Arrange: generation 0 waits with a 300 ms timeout (timer #0), gets the event at once and continues as new;
         // generation 1's task #0 is a 900 ms activity. The old timer fires while that activity runs.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Slow", async (_, _) =>
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(900));
@@ -288,12 +300,13 @@ public sealed class ContinueAsNewTests
         Assert.Equal("slow result", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task ContinueAsNew_ActivityOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration()
+    [Theory]
+    [Stores]
+    public async Task ContinueAsNew_ActivityOfPreviousGenerationCompletesLater_ResultNotDeliveredToNextGeneration(StoreKind store)
     {
         // Arrange: generation 0 races an activity (task #0) against an event; the event wins and it continues as new.
         // Generation 1's task #0 is another activity; the old one finishes first.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<int, string>("Sleep", async (_, ms) =>
             {
                 await Task.Delay(ms);

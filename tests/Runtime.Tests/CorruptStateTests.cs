@@ -1,27 +1,28 @@
-using Microsoft.Data.Sqlite;
 using Serverless.DurableTask;
+using Serverless.DurableTask.Engine;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
 
 public sealed class CorruptStateTests
 {
-    [Fact]
-    public async Task CorruptHistoryRow_EventRaisedAfterRestart_InstanceDeadLetteredWithClearReasonAndHostKeepsRunning()
+    [Theory]
+    [Stores]
+    public async Task CorruptHistoryRow_EventRaisedAfterRestart_InstanceDeadLetteredWithClearReasonAndHostKeepsRunning(StoreKind store)
     {
         // Arrange: an instance waits for an event; while the hub is stopped, one of its history rows is damaged.
         using var dir = new TempDirectory();
         string id;
-        await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
+        await using (var first = await TestHub.StartAsync(store, Tasks, directory: dir.Path))
         {
             id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Waits");
             await first.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
         }
 
-        Assert.Equal(1, Execute(dir.Path, "UPDATE History SET event = '{\"t\":\"TaskScheduled\",\"id\":' WHERE instance_id = $id AND seq = 1", id));
+        Assert.Equal(1, await TestStores.ExecuteAsync(store, dir.Path, "UPDATE History SET event = '{\"t\":\"TaskScheduled\",\"id\":' WHERE instance_id = $id AND seq = 1", id));
 
         // Act
-        await using var second = await TestHub.StartAsync(Tasks, o => o.MaxDequeueCount = 3, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Tasks, o => o.MaxDequeueCount = 3, directory: dir.Path);
         await second.Client.RaiseEventAsync(id, "Go", "now");
         var result = await second.WaitForCompletionAsync(id);
 
@@ -38,13 +39,14 @@ public sealed class CorruptStateTests
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await second.WaitForCompletionAsync(other)).RuntimeStatus);
     }
 
-    [Fact]
-    public async Task CorruptQueuedMessage_HubRestarted_MessageDeadLetteredAndHostStarts()
+    [Theory]
+    [Stores]
+    public async Task CorruptQueuedMessage_HubRestarted_MessageDeadLetteredAndHostStarts(StoreKind store)
     {
         // Arrange: an event is queued for a suspended instance; while the hub is stopped, the queued message is damaged.
         using var dir = new TempDirectory();
         string id;
-        await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
+        await using (var first = await TestHub.StartAsync(store, Tasks, directory: dir.Path))
         {
             id = await first.Client.ScheduleNewOrchestrationInstanceAsync("Waits");
             await first.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
@@ -53,27 +55,34 @@ public sealed class CorruptStateTests
             await first.Client.RaiseEventAsync(id, "Go", "now");
         }
 
-        Assert.Equal(1, Execute(dir.Path, "UPDATE Messages SET event = 'not json' WHERE instance_id = $id", id));
+        Assert.Equal(1, await TestStores.ExecuteAsync(store, dir.Path, "UPDATE Messages SET event = 'not json' WHERE instance_id = $id", id));
 
-        // Act
-        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        // Act: the hub restarts and the instance is resumed, so the damaged message is due. SQLite finds it already
+        // while loading its queues at start-up; PostgreSQL when it leases the message.
+        await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
+        await second.Client.ResumeInstanceAsync(id);
 
         // Assert
-        var dead = Assert.Single(await second.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        var dead = await WaitForSingleDeadLetterAsync(second);
         Assert.Equal((id, "not json"), (dead.InstanceId, dead.Payload));
         Assert.Contains("could not be read", dead.Reason, StringComparison.Ordinal);
         var other = await second.Client.ScheduleNewOrchestrationInstanceAsync("Quick");
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await second.WaitForCompletionAsync(other)).RuntimeStatus);
     }
 
-    private static int Execute(string directory, string sql, string instanceId)
+    private static async Task<DeadLetter> WaitForSingleDeadLetterAsync(TestHub hub)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = TestHub.DatabasePathIn(directory), Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", instanceId);
-        return command.ExecuteNonQuery();
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        while (true)
+        {
+            var letters = await hub.Store.GetDeadLettersAsync(10, cts.Token);
+            if (letters.Count > 0)
+            {
+                return Assert.Single(letters);
+            }
+
+            await Task.Delay(50, cts.Token);
+        }
     }
 
     private static void Tasks(DurableTaskRegistry r) => r

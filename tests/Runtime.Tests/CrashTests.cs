@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Serverless.CrashWorker;
 using Xunit.Abstractions;
 
@@ -16,15 +15,17 @@ public sealed class CrashTests(ITestOutputHelper output)
     private const int Instances = 200;
     private const int Kills = 6;
 
-    [Fact]
-    public async Task MixedWorkload_KilledRepeatedly_EveryInstanceCompletesExactlyOnce()
+    [Theory]
+    [Stores]
+    public async Task MixedWorkload_KilledRepeatedly_EveryInstanceCompletesExactlyOnce(StoreKind store)
     {
-        var directory = TestHub.NewDirectory();
+        using var location = new TempDirectory();
+        var directory = location.Path;
         var random = new Random(Environment.TickCount);
         var kills = 0;
         for (var k = 0; k < Kills; k++)
         {
-            using var worker = StartWorker(directory);
+            using var worker = StartWorker(store, directory);
             var delay = random.Next(200, 700);
             if (worker.WaitForExit(delay))
             {
@@ -38,7 +39,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         Assert.True(kills >= 4, $"only {kills} kills landed before the workload finished; the test would prove little");
-        using (var final = StartWorker(directory))
+        using (var final = StartWorker(store, directory))
         {
             var stdout = final.StandardOutput.ReadToEndAsync();
             var stderr = final.StandardError.ReadToEndAsync();
@@ -50,21 +51,9 @@ public sealed class CrashTests(ITestOutputHelper output)
             Assert.DoesNotContain("FAILED", text, StringComparison.Ordinal);
         }
 
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "crash.db")};Pooling=False");
-        await connection.OpenAsync();
-
         // Every orchestration completed with exactly its expected output.
-        var outputs = new Dictionary<string, (int Status, string? Output)>();
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT instance_id, runtime_status, output FROM Instances WHERE name = 'Mixed'";
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                outputs[reader.GetString(0)] = (reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-            }
-        }
-
+        var outputs = (await TestStores.QueryAsync(store, directory, "SELECT instance_id, runtime_status, output FROM Instances WHERE name = 'Mixed'", "crash.db"))
+            .ToDictionary(r => (string)r[0]!, r => (Status: Convert.ToInt32(r[1], System.Globalization.CultureInfo.InvariantCulture), Output: (string?)r[2]));
         Assert.Equal(Instances, outputs.Count);
         for (var i = 0; i < Instances; i++)
         {
@@ -74,17 +63,8 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         // No entity operation lost or applied twice.
-        var states = new Dictionary<string, string>();
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT instance_id, entity_state FROM Instances WHERE is_entity = 1";
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                states[reader.GetString(0)] = reader.GetString(1);
-            }
-        }
-
+        var states = (await TestStores.QueryAsync(store, directory, "SELECT instance_id, entity_state FROM Instances WHERE instance_id LIKE '@%'", "crash.db"))
+            .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
         for (var k = 0; k < Workload.Counters; k++)
         {
             Assert.Equal(Instances / Workload.Counters, JsonSerializer.Deserialize<int>(states[$"@counter@shared-{k}"]));
@@ -102,18 +82,6 @@ public sealed class CrashTests(ITestOutputHelper output)
         output.WriteLine($"{kills} kills; {executions.Length} activity executions for {distinct} activities ({executions.Length - distinct} re-executions)");
     }
 
-    private static Process StartWorker(string directory)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Serverless.CrashWorker.dll");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add(directory);
-        info.ArgumentList.Add(Instances.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start the worker");
-    }
+    private static Process StartWorker(StoreKind store, string directory) =>
+        CrashWorkerProcess.Start(directory, Instances, store == StoreKind.Postgres ? TestStores.SchemaFor(directory) : null);
 }

@@ -5,11 +5,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class DeterminismTests
 {
-    [Fact]
-    public async Task Orchestrator_AwaitsTaskDelay_FailsWithRuleViolation()
+    [Theory]
+    [Stores]
+    public async Task Orchestrator_AwaitsTaskDelay_FailsWithRuleViolation(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Sleeps", async _ =>
             {
                 await Task.Delay(50);
@@ -26,11 +27,12 @@ public sealed class DeterminismTests
         Assert.Contains("durable task", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Orchestrator_AwaitsTaskRun_FailsWithRuleViolation()
+    [Theory]
+    [Stores]
+    public async Task Orchestrator_AwaitsTaskRun_FailsWithRuleViolation(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int>("UsesThreadPool", async _ => await Task.Run(async () =>
             {
                 await Task.Delay(50);
@@ -47,12 +49,12 @@ public sealed class DeterminismTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Orchestrator_AwaitsTaskDelayWhileActivityPending_FailsWithRuleViolation(bool extendedSessions)
+    [Stores(true)]
+    [Stores(false)]
+    public async Task Orchestrator_AwaitsTaskDelayWhileActivityPending_FailsWithRuleViolation(StoreKind store, bool extendedSessions)
     {
         // Arrange: a durable task is open, so the first step cannot tell; the violation must surface at a later step.
-        await using var hub = await TestHub.StartAsync(
+        await using var hub = await TestHub.StartAsync(store, 
             r => r
                 .AddActivityFunc<object?, string>("Work", (_, _) => "done")
                 .AddOrchestratorFunc<string>("Mixed", async ctx =>
@@ -72,11 +74,12 @@ public sealed class DeterminismTests
         Assert.Equal(typeof(OrchestrationRuleViolationException).FullName, result.FailureDetails!.ErrorType);
     }
 
-    [Fact]
-    public async Task Orchestrator_ContextUsedAfterConfigureAwaitFalse_FailsWithRuleViolation()
+    [Theory]
+    [Stores]
+    public async Task Orchestrator_ContextUsedAfterConfigureAwaitFalse_FailsWithRuleViolation(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Work", (_, _) => "done")
             .AddOrchestratorFunc<string>("LeavesThread", async ctx =>
             {
@@ -93,20 +96,21 @@ public sealed class DeterminismTests
         Assert.Equal(typeof(OrchestrationRuleViolationException).FullName, result.FailureDetails!.ErrorType);
     }
 
-    [Fact]
-    public async Task Orchestrator_CodeChangedWhileInstanceWaits_FailsWithNonDeterminismNamingTheStep()
+    [Theory]
+    [Stores]
+    public async Task Orchestrator_CodeChangedWhileInstanceWaits_FailsWithNonDeterminismNamingTheStep(StoreKind store)
     {
         // Arrange: version 1 calls "ReserveStock" and then waits; it is stopped while waiting.
         using var dir = new TempDirectory();
         string id;
-        await using (var v1 = await TestHub.StartAsync(r => Versioned(r, firstActivity: "ReserveStock"), directory: dir.Path))
+        await using (var v1 = await TestHub.StartAsync(store, r => Versioned(r, firstActivity: "ReserveStock"), directory: dir.Path))
         {
             id = await v1.Client.ScheduleNewOrchestrationInstanceAsync("Checkout");
             await v1.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
         }
 
         // Act: version 2 of the code calls "ChargeCard" first; the recorded history says "ReserveStock".
-        await using var v2 = await TestHub.StartAsync(r => Versioned(r, firstActivity: "ChargeCard"), directory: dir.Path);
+        await using var v2 = await TestHub.StartAsync(store, r => Versioned(r, firstActivity: "ChargeCard"), directory: dir.Path);
         await v2.Client.RaiseEventAsync(id, "Confirm", "yes");
         var result = await v2.WaitForCompletionAsync(id);
 
@@ -119,13 +123,14 @@ public sealed class DeterminismTests
         Assert.Contains("ReserveStock", failure.ErrorMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Orchestrator_CodeRemovesRecordedStep_FailsWithNonDeterminism()
+    [Theory]
+    [Stores]
+    public async Task Orchestrator_CodeRemovesRecordedStep_FailsWithNonDeterminism(StoreKind store)
     {
         // Arrange: version 1 starts a timer before waiting; version 2 no longer does.
         using var dir = new TempDirectory();
         string id;
-        await using (var v1 = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Reminder", async ctx =>
+        await using (var v1 = await TestHub.StartAsync(store, r => r.AddOrchestratorFunc<string>("Reminder", async ctx =>
         {
             await ctx.CreateTimer(TimeSpan.FromMilliseconds(1), CancellationToken.None);
             ctx.SetCustomStatus("waiting");
@@ -137,7 +142,7 @@ public sealed class DeterminismTests
         }
 
         // Act
-        await using var v2 = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Reminder", ctx => ctx.WaitForExternalEvent<string>("Confirm")), directory: dir.Path);
+        await using var v2 = await TestHub.StartAsync(store, r => r.AddOrchestratorFunc<string>("Reminder", ctx => ctx.WaitForExternalEvent<string>("Confirm")), directory: dir.Path);
         await v2.Client.RaiseEventAsync(id, "Confirm", "yes");
         var result = await v2.WaitForCompletionAsync(id);
 
@@ -148,11 +153,12 @@ public sealed class DeterminismTests
         Assert.Contains("task #0", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Orchestrator_NewGuidAndCurrentTime_SameOnEveryReplay()
+    [Theory]
+    [Stores]
+    public async Task Orchestrator_NewGuidAndCurrentTime_SameOnEveryReplay(StoreKind store)
     {
         // Arrange: without extended sessions every step replays from the start.
-        await using var hub = await TestHub.StartAsync(
+        await using var hub = await TestHub.StartAsync(store, 
             r => r
                 .AddActivityFunc<object?, string>("Noop", (_, _) => "ok")
                 .AddOrchestratorFunc<string[]>("Stable", async ctx =>

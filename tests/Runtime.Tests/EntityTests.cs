@@ -7,11 +7,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class EntityTests
 {
-    [Fact]
-    public async Task SignalEntity_FromClient_StateUpdated()
+    [Theory]
+    [Stores]
+    public async Task SignalEntity_FromClient_StateUpdated(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         var id = new EntityInstanceId(nameof(Counter), "a");
 
         // Act
@@ -24,11 +25,12 @@ public sealed class EntityTests
         Assert.Equal(0, entity.BacklogQueueSize);
     }
 
-    [Fact]
-    public async Task CallEntity_FromOrchestration_ReturnsOperationResult()
+    [Theory]
+    [Stores]
+    public async Task CallEntity_FromOrchestration_ReturnsOperationResult(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => Tasks(r
+        await using var hub = await TestHub.StartAsync(store, r => Tasks(r
             .AddOrchestratorFunc<string, int>("AddAndRead", async (ctx, key) =>
             {
                 var counter = new EntityInstanceId(nameof(Counter), key);
@@ -48,11 +50,12 @@ public sealed class EntityTests
         Assert.Equal(42, entity!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task CallEntity_AsyncOperation_ReturnsAwaitedResultAndKeepsState()
+    [Theory]
+    [Stores]
+    public async Task CallEntity_AsyncOperation_ReturnsAwaitedResultAndKeepsState(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => Tasks(r
+        await using var hub = await TestHub.StartAsync(store, r => Tasks(r
             .AddOrchestratorFunc<int[]>("AsyncCalls", async ctx =>
             {
                 var counter = new EntityInstanceId(nameof(Counter), "async");
@@ -67,11 +70,12 @@ public sealed class EntityTests
         Assert.Equal([2, 5], result.ReadOutputAs<int[]>()!);
     }
 
-    [Fact]
-    public async Task SignalEntity_FromOrchestration_Delivered()
+    [Theory]
+    [Stores]
+    public async Task SignalEntity_FromOrchestration_Delivered(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => Tasks(r
+        await using var hub = await TestHub.StartAsync(store, r => Tasks(r
             .AddOrchestratorFunc<string>("Signaller", async ctx =>
             {
                 await ctx.Entities.SignalEntityAsync(new EntityInstanceId(nameof(Counter), "c"), "Add", 3);
@@ -87,11 +91,12 @@ public sealed class EntityTests
         Assert.Equal(3, entity!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task SignalEntity_EntityToEntity_BothUpdated()
+    [Theory]
+    [Stores]
+    public async Task SignalEntity_EntityToEntity_BothUpdated(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         var source = new EntityInstanceId(nameof(Counter), "source");
         var target = new EntityInstanceId(nameof(Counter), "target");
 
@@ -104,11 +109,12 @@ public sealed class EntityTests
         Assert.Equal(9, (await hub.Client.Entities.GetEntityAsync(source))!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task Entity_ScheduleNewOrchestration_OrchestrationRunsWithInput()
+    [Theory]
+    [Stores]
+    public async Task Entity_ScheduleNewOrchestration_OrchestrationRunsWithInput(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => Tasks(r
+        await using var hub = await TestHub.StartAsync(store, r => Tasks(r
             .AddOrchestratorFunc<int, string>(Counter.ReportOrchestrator, (_, value) => Task.FromResult($"count={value}"))));
         var id = new EntityInstanceId(nameof(Counter), "reporting");
         await hub.Client.Entities.SignalEntityAsync(id, "Add", 11);
@@ -122,11 +128,12 @@ public sealed class EntityTests
         Assert.Equal("count=11", report.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task SignalEntity_200ConcurrentAdds_AllAppliedSerially()
+    [Theory]
+    [Stores]
+    public async Task SignalEntity_200ConcurrentAdds_AllAppliedSerially(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         var id = new EntityInstanceId(nameof(Counter), "busy");
 
         // Act
@@ -137,20 +144,21 @@ public sealed class EntityTests
         Assert.Equal(200, entity!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task EntityState_HubRestarted_Persists()
+    [Theory]
+    [Stores]
+    public async Task EntityState_HubRestarted_Persists(StoreKind store)
     {
         // Arrange
         using var dir = new TempDirectory();
         var id = new EntityInstanceId(nameof(Counter), "durable");
-        await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
+        await using (var first = await TestHub.StartAsync(store, Tasks, directory: dir.Path))
         {
             await first.Client.Entities.SignalEntityAsync(id, "Add", 7);
             await first.WaitForEntityAsync(id, e => e?.ReadStateAs<int>() == 7);
         }
 
         // Act
-        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
         var reloaded = await second.Client.Entities.GetEntityAsync(id);
         await second.Client.Entities.SignalEntityAsync(id, "Add", 1);
         var updated = await second.WaitForEntityAsync(id, e => e?.ReadStateAs<int>() != 7);
@@ -160,11 +168,12 @@ public sealed class EntityTests
         Assert.Equal(8, updated!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task Delete_ImplicitOperation_EntityNoLongerExists()
+    [Theory]
+    [Stores]
+    public async Task Delete_ImplicitOperation_EntityNoLongerExists(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         var id = new EntityInstanceId(nameof(Counter), "doomed");
         await hub.Client.Entities.SignalEntityAsync(id, "Add", 1);
         await hub.WaitForEntityAsync(id, e => e is not null);
@@ -178,11 +187,12 @@ public sealed class EntityTests
         Assert.Null(await hub.Client.Entities.GetEntityAsync(id));
     }
 
-    [Fact]
-    public async Task GetAllEntities_SeveralCounters_ListsEachWithState()
+    [Theory]
+    [Stores]
+    public async Task GetAllEntities_SeveralCounters_ListsEachWithState(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         foreach (var (key, value) in new[] { ("x", 1), ("y", 2), ("z", 3) })
         {
             var id = new EntityInstanceId(nameof(Counter), key);
@@ -202,11 +212,12 @@ public sealed class EntityTests
         Assert.All(listed, e => Assert.Equal("counter", e.Id.Name));
     }
 
-    [Fact]
-    public async Task CallEntity_OperationThrows_StateUnchangedAndOrchestratorGetsEntityOperationFailedException()
+    [Theory]
+    [Stores]
+    public async Task CallEntity_OperationThrows_StateUnchangedAndOrchestratorGetsEntityOperationFailedException(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => Tasks(r
+        await using var hub = await TestHub.StartAsync(store, r => Tasks(r
             .AddOrchestratorFunc<string>("Careful", async ctx =>
             {
                 var counter = new EntityInstanceId(nameof(Counter), "guarded");
@@ -237,11 +248,12 @@ public sealed class EntityTests
         Assert.Equal(5, entity!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task SignalEntity_OperationThrows_LaterSignalsStillApplied()
+    [Theory]
+    [Stores]
+    public async Task SignalEntity_OperationThrows_LaterSignalsStillApplied(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         var id = new EntityInstanceId(nameof(Counter), "resilient");
 
         // Act
@@ -255,11 +267,12 @@ public sealed class EntityTests
         Assert.Equal(3, entity!.ReadStateAs<int>());
     }
 
-    [Fact]
-    public async Task SignalEntity_ScheduledSignalTime_AppliedNotBeforeThatTime()
+    [Theory]
+    [Stores]
+    public async Task SignalEntity_ScheduledSignalTime_AppliedNotBeforeThatTime(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Tasks);
+        await using var hub = await TestHub.StartAsync(store, Tasks);
         var id = new EntityInstanceId(nameof(Counter), "later");
         var signalTime = DateTimeOffset.UtcNow.AddMilliseconds(600);
 

@@ -7,12 +7,13 @@ public sealed class ExtendedSessionTests
 {
     private const int Steps = 50;
 
-    [Fact]
-    public async Task ExtendedSessions_Enabled_LongChainDoesNotReplayFromStartAtEveryStep()
+    [Theory]
+    [Stores]
+    public async Task ExtendedSessions_Enabled_LongChainDoesNotReplayFromStartAtEveryStep(StoreKind store)
     {
         // Arrange
         var starts = new CallCounter();
-        await using var hub = await TestHub.StartAsync(r => Chain(r, starts), o => o.ExtendedSessionsEnabled = true);
+        await using var hub = await TestHub.StartAsync(store, r => Chain(r, starts), o => o.ExtendedSessionsEnabled = true);
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
@@ -24,12 +25,13 @@ public sealed class ExtendedSessionTests
         Assert.InRange(starts.Value, 1, 3);
     }
 
-    [Fact]
-    public async Task ExtendedSessions_Disabled_ReplaysEveryStepWithIdenticalResult()
+    [Theory]
+    [Stores]
+    public async Task ExtendedSessions_Disabled_ReplaysEveryStepWithIdenticalResult(StoreKind store)
     {
         // Arrange
         var starts = new CallCounter();
-        await using var hub = await TestHub.StartAsync(r => Chain(r, starts), o => o.ExtendedSessionsEnabled = false);
+        await using var hub = await TestHub.StartAsync(store, r => Chain(r, starts), o => o.ExtendedSessionsEnabled = false);
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
@@ -42,14 +44,15 @@ public sealed class ExtendedSessionTests
         Assert.Equal(0, hub.Worker.CachedSessions);
     }
 
-    [Fact]
-    public async Task ExtendedSessions_Enabled_SameHistoryAsWithoutCache()
+    [Theory]
+    [Stores]
+    public async Task ExtendedSessions_Enabled_SameHistoryAsWithoutCache(StoreKind store)
     {
         // Arrange
         var cachedStarts = new CallCounter();
         var replayStarts = new CallCounter();
-        await using var cached = await TestHub.StartAsync(r => Chain(r, cachedStarts), o => o.ExtendedSessionsEnabled = true);
-        await using var replaying = await TestHub.StartAsync(r => Chain(r, replayStarts), o => o.ExtendedSessionsEnabled = false);
+        await using var cached = await TestHub.StartAsync(store, r => Chain(r, cachedStarts), o => o.ExtendedSessionsEnabled = true);
+        await using var replaying = await TestHub.StartAsync(store, r => Chain(r, replayStarts), o => o.ExtendedSessionsEnabled = false);
 
         // Act
         var a = await cached.Client.ScheduleNewOrchestrationInstanceAsync("Chain", 0);
@@ -63,12 +66,13 @@ public sealed class ExtendedSessionTests
         Assert.Equal(Decisions(await replaying.Client.GetInstanceHistoryAsync(b)), Decisions(await cached.Client.GetInstanceHistoryAsync(a)));
     }
 
-    [Fact]
-    public async Task ExtendedSessions_IdleLongerThanTimeout_EvictedAndReplayedCorrectly()
+    [Theory]
+    [Stores]
+    public async Task ExtendedSessions_IdleLongerThanTimeout_EvictedAndReplayedCorrectly(StoreKind store)
     {
         // Arrange: the orchestration idles on a 300 ms timer, longer than the 50 ms idle timeout.
         var starts = new CallCounter();
-        await using var hub = await TestHub.StartAsync(
+        await using var hub = await TestHub.StartAsync(store, 
             r => r
                 .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)
                 .AddOrchestratorFunc<int, int>("Idler", async (ctx, x) =>
@@ -93,11 +97,12 @@ public sealed class ExtendedSessionTests
         Assert.True(starts.Value >= 2, $"the orchestrator started {starts.Value} time(s); the idle session was not evicted");
     }
 
-    [Fact]
-    public async Task ExtendedSessions_ManyWaitingInstances_CacheBoundedByCacheSize()
+    [Theory]
+    [Stores]
+    public async Task ExtendedSessions_ManyWaitingInstances_CacheBoundedByCacheSize(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(
+        await using var hub = await TestHub.StartAsync(store, 
             r => r.AddOrchestratorFunc<string>("Waiter", async ctx =>
             {
                 ctx.SetCustomStatus("waiting");

@@ -5,14 +5,14 @@ namespace Serverless.Runtime.Tests;
 public sealed class ExternalEventTests
 {
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task RaiseEvent_BeforeOrchestrationWaits_BufferedAndDeliveredInOrder(bool extendedSessions)
+    [Stores(true)]
+    [Stores(false)]
+    public async Task RaiseEvent_BeforeOrchestrationWaits_BufferedAndDeliveredInOrder(StoreKind store, bool extendedSessions)
     {
         // Arrange: the orchestration is busy in an activity while the events arrive; it waits for them only afterwards.
         var gateEntered = new Signal();
         var gate = new Signal();
-        await using var hub = await TestHub.StartAsync(
+        await using var hub = await TestHub.StartAsync(store, 
             r => r
                 .AddActivityFunc<object?, string>("Gate", async (_, _) =>
                 {
@@ -47,11 +47,12 @@ public sealed class ExternalEventTests
         Assert.Equal(["A1", "A2", "A3"], result.ReadOutputAs<List<string>>());
     }
 
-    [Fact]
-    public async Task RaiseEvent_100Concurrent_EachDeliveredExactlyOnce()
+    [Theory]
+    [Stores]
+    public async Task RaiseEvent_100Concurrent_EachDeliveredExactlyOnce(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int>("Summer", async ctx =>
             {
                 var sum = 0;
@@ -74,11 +75,12 @@ public sealed class ExternalEventTests
         Assert.Equal(100, (await hub.Client.GetInstanceHistoryAsync(id)).Count(e => e.EventType == "EventRaised"));
     }
 
-    [Fact]
-    public async Task RaiseEvent_TwoNames_EachWaitGetsItsOwnEvent()
+    [Theory]
+    [Stores]
+    public async Task RaiseEvent_TwoNames_EachWaitGetsItsOwnEvent(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("TwoWaits", async ctx =>
             {
                 var second = ctx.WaitForExternalEvent<int>("Second");
@@ -97,11 +99,12 @@ public sealed class ExternalEventTests
         Assert.Equal("1-2", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task RaiseEvent_UnknownInstance_ThrowsOrchestrationNotFoundException()
+    [Theory]
+    [Stores]
+    public async Task RaiseEvent_UnknownInstance_ThrowsOrchestrationNotFoundException(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(_ => { });
+        await using var hub = await TestHub.StartAsync(store, _ => { });
 
         // Act
         var error = await Assert.ThrowsAsync<OrchestrationNotFoundException>(() => hub.Client.RaiseEventAsync("no-such-instance", "A", "x"));
@@ -110,11 +113,12 @@ public sealed class ExternalEventTests
         Assert.Equal("no-such-instance", error.InstanceId);
     }
 
-    [Fact]
-    public async Task RaiseEvent_FinishedInstance_ThrowsOrchestrationStateConflictException()
+    [Theory]
+    [Stores]
+    public async Task RaiseEvent_FinishedInstance_ThrowsOrchestrationStateConflictException(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Done", _ => Task.FromResult("done")));
+        await using var hub = await TestHub.StartAsync(store, r => r.AddOrchestratorFunc<string>("Done", _ => Task.FromResult("done")));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Done");
         await hub.WaitForCompletionAsync(id);
 
@@ -126,11 +130,12 @@ public sealed class ExternalEventTests
         Assert.Equal(id, error.InstanceId);
     }
 
-    [Fact]
-    public async Task SendEvent_FromOrchestration_DeliveredToWaitingInstance()
+    [Theory]
+    [Stores]
+    public async Task SendEvent_FromOrchestration_DeliveredToWaitingInstance(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Receiver", ctx => ctx.WaitForExternalEvent<string>("Ping"))
             .AddOrchestratorFunc<string, string>("Sender", (ctx, target) =>
             {

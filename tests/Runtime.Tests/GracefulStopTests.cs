@@ -5,8 +5,9 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class GracefulStopTests
 {
-    [Fact]
-    public async Task StopAsync_ActivityFinishesWithinGrace_ResultCommittedAndOrchestrationCompletesAfterRestart()
+    [Theory]
+    [Stores]
+    public async Task StopAsync_ActivityFinishesWithinGrace_ResultCommittedAndOrchestrationCompletesAfterRestart(StoreKind store)
     {
         // Arrange
         using var dir = new TempDirectory();
@@ -24,14 +25,14 @@ public sealed class GracefulStopTests
             })
             .AddOrchestratorFunc<string>("UsesSlow", async ctx => $"got {await ctx.CallActivityAsync<string>("Slow")}");
 
-        var first = await TestHub.StartAsync(Tasks, o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(5), directory: dir.Path);
+        var first = await TestHub.StartAsync(store, Tasks, o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(5), directory: dir.Path);
         var id = await first.Client.ScheduleNewOrchestrationInstanceAsync("UsesSlow");
         await started.WaitAsync();
 
         // Act
         await first.DisposeAsync();
         var finishedBeforeRestart = finished.Value;
-        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
         var result = await second.WaitForCompletionAsync(id);
 
         // Assert: the stop waited for the activity, its result was committed, and it was not run again.
@@ -41,8 +42,9 @@ public sealed class GracefulStopTests
         Assert.Equal(1, runs.Value);
     }
 
-    [Fact]
-    public async Task StopAsync_DuringFanOut_RestartCompletesWithExactResult()
+    [Theory]
+    [Stores]
+    public async Task StopAsync_DuringFanOut_RestartCompletesWithExactResult(StoreKind store)
     {
         // Arrange: 40 activities, some of which are running when the host stops.
         using var dir = new TempDirectory();
@@ -62,7 +64,7 @@ public sealed class GracefulStopTests
             .AddOrchestratorFunc<int>("FanOut", async ctx =>
                 (await Task.WhenAll(Enumerable.Range(1, 40).Select(i => ctx.CallActivityAsync<int>("SlowSquare", i)))).Sum());
 
-        var first = await TestHub.StartAsync(Tasks, o =>
+        var first = await TestHub.StartAsync(store, Tasks, o =>
         {
             o.MaxConcurrentActivityFunctions = 4;
             o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(20);
@@ -72,7 +74,7 @@ public sealed class GracefulStopTests
 
         // Act
         await first.DisposeAsync();
-        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
         var result = await second.WaitForCompletionAsync(id);
 
         // Assert: every activity result counted exactly once, however the stop cut through the work.
@@ -81,8 +83,9 @@ public sealed class GracefulStopTests
         Assert.True(executions.Value >= 40);
     }
 
-    [Fact]
-    public async Task StopAsync_ActivityOutlastsGrace_CancelledAndRunAgainAfterRestart()
+    [Theory]
+    [Stores]
+    public async Task StopAsync_ActivityOutlastsGrace_CancelledAndRunAgainAfterRestart(StoreKind store)
     {
         // Arrange
         using var dir = new TempDirectory();
@@ -112,13 +115,13 @@ public sealed class GracefulStopTests
             })
             .AddOrchestratorFunc<string>("UsesEndless", ctx => ctx.CallActivityAsync<string>("Endless"));
 
-        var first = await TestHub.StartAsync(Tasks, o => o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(200), directory: dir.Path);
+        var first = await TestHub.StartAsync(store, Tasks, o => o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(200), directory: dir.Path);
         var id = await first.Client.ScheduleNewOrchestrationInstanceAsync("UsesEndless");
         await started.WaitAsync();
 
         // Act
         await first.DisposeAsync();
-        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
         var result = await second.WaitForCompletionAsync(id);
 
         // Assert: the cancelled run was not recorded as a failure; the activity ran again after the restart, with the same idempotency key.

@@ -6,11 +6,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class InstanceControlTests
 {
-    [Fact]
-    public async Task Terminate_WaitingInstance_StatusTerminatedWithReasonAsOutput()
+    [Theory]
+    [Stores]
+    public async Task Terminate_WaitingInstance_StatusTerminatedWithReasonAsOutput(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
 
@@ -24,11 +25,12 @@ public sealed class InstanceControlTests
         await Assert.ThrowsAsync<OrchestrationStateConflictException>(() => hub.Client.RaiseEventAsync(id, "Decision", "late"));
     }
 
-    [Fact]
-    public async Task Terminate_FinishedInstance_ThrowsStateConflict()
+    [Theory]
+    [Stores]
+    public async Task Terminate_FinishedInstance_ThrowsStateConflict(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Done", _ => Task.FromResult("done")));
+        await using var hub = await TestHub.StartAsync(store, r => r.AddOrchestratorFunc<string>("Done", _ => Task.FromResult("done")));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Done");
         await hub.WaitForCompletionAsync(id);
 
@@ -41,11 +43,12 @@ public sealed class InstanceControlTests
         Assert.Equal("done", after!.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task Suspend_EventRaisedWhileSuspended_NotProcessedUntilResume()
+    [Theory]
+    [Stores]
+    public async Task Suspend_EventRaisedWhileSuspended_NotProcessedUntilResume(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
 
@@ -80,11 +83,12 @@ public sealed class InstanceControlTests
         Assert.True(types.IndexOf("ExecutionResumed") < types.IndexOf("EventRaised"));
     }
 
-    [Fact]
-    public async Task Terminate_SuspendedInstance_Terminates()
+    [Theory]
+    [Stores]
+    public async Task Terminate_SuspendedInstance_Terminates(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
         await hub.Client.SuspendInstanceAsync(id);
@@ -98,12 +102,13 @@ public sealed class InstanceControlTests
         Assert.Equal(OrchestrationRuntimeStatus.Terminated, result.RuntimeStatus);
     }
 
-    [Fact]
-    public async Task Restart_SameInstanceId_RunsAgainWithOriginalInput()
+    [Theory]
+    [Stores]
+    public async Task Restart_SameInstanceId_RunsAgainWithOriginalInput(StoreKind store)
     {
         // Arrange
         var stamps = new CallCounter();
-        await using var hub = await TestHub.StartAsync(r => Stamped(r, stamps));
+        await using var hub = await TestHub.StartAsync(store, r => Stamped(r, stamps));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Stamped", "order-7");
         var first = await hub.WaitForCompletionAsync(id);
 
@@ -119,12 +124,13 @@ public sealed class InstanceControlTests
         Assert.Single(await hub.Client.GetInstanceHistoryAsync(id), e => e.EventType == "ExecutionStarted");
     }
 
-    [Fact]
-    public async Task Restart_NewInstanceId_StartsSeparateInstanceAndKeepsOriginal()
+    [Theory]
+    [Stores]
+    public async Task Restart_NewInstanceId_StartsSeparateInstanceAndKeepsOriginal(StoreKind store)
     {
         // Arrange
         var stamps = new CallCounter();
-        await using var hub = await TestHub.StartAsync(r => Stamped(r, stamps));
+        await using var hub = await TestHub.StartAsync(store, r => Stamped(r, stamps));
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Stamped", "order-8");
         await hub.WaitForCompletionAsync(id);
 
@@ -139,13 +145,14 @@ public sealed class InstanceControlTests
         Assert.Equal("order-8#1", original!.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task Restart_ActivityOfTerminatedRunCompletesLater_ResultNotDeliveredToNewRun()
+    [Theory]
+    [Stores]
+    public async Task Restart_ActivityOfTerminatedRunCompletesLater_ResultNotDeliveredToNewRun(StoreKind store)
     {
         // Arrange: run 1's activity (task #0) is still running when run 1 is terminated and restarted under the same id.
         var invocations = new CallCounter();
         var firstRunning = new Signal();
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Sleep", async (_, _) =>
             {
                 var invocation = invocations.Increment();
@@ -172,11 +179,12 @@ public sealed class InstanceControlTests
         Assert.Equal("invocation 2", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task Restart_RunningInstanceSameId_ThrowsAlreadyExists()
+    [Theory]
+    [Stores]
+    public async Task Restart_RunningInstanceSameId_ThrowsAlreadyExists(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver");
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
 
@@ -188,11 +196,12 @@ public sealed class InstanceControlTests
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await hub.Client.GetInstanceAsync(id))!.RuntimeStatus);
     }
 
-    [Fact]
-    public async Task ScheduleNew_IdOfRunningInstance_ThrowsAlreadyExists()
+    [Theory]
+    [Stores]
+    public async Task ScheduleNew_IdOfRunningInstance_ThrowsAlreadyExists(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions("approval-1"));
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
 
@@ -202,23 +211,24 @@ public sealed class InstanceControlTests
     }
 
     [Theory]
-    [InlineData("@counter@x")]
-    [InlineData("a/b")]
-    [InlineData(" ")]
-    public async Task ScheduleNew_InvalidInstanceId_ThrowsArgumentException(string instanceId)
+    [Stores("@counter@x")]
+    [Stores("a/b")]
+    [Stores(" ")]
+    public async Task ScheduleNew_InvalidInstanceId_ThrowsArgumentException(StoreKind store, string instanceId)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
 
         // Act + Assert
         await Assert.ThrowsAsync<ArgumentException>(() => hub.Client.ScheduleNewOrchestrationInstanceAsync("Approver", options: new StartOrchestrationOptions(instanceId)));
     }
 
-    [Fact]
-    public async Task ScheduleNew_UnregisteredOrchestrator_FailsWithTaskNotRegistered()
+    [Theory]
+    [Stores]
+    public async Task ScheduleNew_UnregisteredOrchestrator_FailsWithTaskNotRegistered(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Approver);
+        await using var hub = await TestHub.StartAsync(store, Approver);
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("NoSuchOrchestrator");
@@ -230,11 +240,12 @@ public sealed class InstanceControlTests
         Assert.Contains("NoSuchOrchestrator", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Suspend_TimerDueWhileSuspended_FiresOnlyAfterResume()
+    [Theory]
+    [Stores]
+    public async Task Suspend_TimerDueWhileSuspended_FiresOnlyAfterResume(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r.AddOrchestratorFunc<string>("Napper", async ctx =>
+        await using var hub = await TestHub.StartAsync(store, r => r.AddOrchestratorFunc<string>("Napper", async ctx =>
         {
             ctx.SetCustomStatus("napping");
             await ctx.CreateTimer(TimeSpan.FromMilliseconds(400), CancellationToken.None);

@@ -6,11 +6,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class PurgeTests
 {
-    [Fact]
-    public async Task PurgeInstance_Completed_RemovesInstanceAndHistory()
+    [Theory]
+    [Stores]
+    public async Task PurgeInstance_Completed_RemovesInstanceAndHistory(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", "x");
         await hub.WaitForCompletionAsync(id);
 
@@ -23,11 +24,12 @@ public sealed class PurgeTests
         Assert.Empty(await hub.Client.GetInstanceHistoryAsync(id));
     }
 
-    [Fact]
-    public async Task PurgeInstance_Running_NotPurged()
+    [Theory]
+    [Stores]
+    public async Task PurgeInstance_Running_NotPurged(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Waiter");
         await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
 
@@ -41,11 +43,12 @@ public sealed class PurgeTests
         Assert.Equal("went", after.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task PurgeInstance_UnknownId_ReturnsZero()
+    [Theory]
+    [Stores]
+    public async Task PurgeInstance_UnknownId_ReturnsZero(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
 
         // Act
         var result = await hub.Client.PurgeInstanceAsync("never-existed");
@@ -54,11 +57,12 @@ public sealed class PurgeTests
         Assert.Equal(0, result.PurgedInstanceCount);
     }
 
-    [Fact]
-    public async Task PurgeAllInstances_StatusFilter_PurgesOnlyMatchingFinishedInstances()
+    [Theory]
+    [Stores]
+    public async Task PurgeAllInstances_StatusFilter_PurgesOnlyMatchingFinishedInstances(StoreKind store)
     {
         // Arrange: 3 completed, 2 failed, 1 running.
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var completed = await StartAndFinishAsync(hub, "Quick", 3);
         var failed = await StartAndFinishAsync(hub, "Boom", 2);
         var running = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Waiter");
@@ -82,11 +86,12 @@ public sealed class PurgeTests
         }
     }
 
-    [Fact]
-    public async Task PurgeAllInstances_CreatedToFilter_PurgesOnlyOlderInstances()
+    [Theory]
+    [Stores]
+    public async Task PurgeAllInstances_CreatedToFilter_PurgesOnlyOlderInstances(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var older = await StartAndFinishAsync(hub, "Quick", 3);
         var boundary = await Clock.BoundaryAsync();
         var newer = await StartAndFinishAsync(hub, "Quick", 2);
@@ -107,11 +112,12 @@ public sealed class PurgeTests
         }
     }
 
-    [Fact]
-    public async Task Retention_FinishedInstances_PurgedAutomaticallyAndRunningKept()
+    [Theory]
+    [Stores]
+    public async Task Retention_FinishedInstances_PurgedAutomaticallyAndRunningKept(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples, o =>
+        await using var hub = await TestHub.StartAsync(store, Samples, o =>
         {
             o.Retention = TimeSpan.FromMilliseconds(1);
             o.RetentionInterval = TimeSpan.FromMilliseconds(50);

@@ -7,11 +7,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class QueryTests
 {
-    [Fact]
-    public async Task GetAllInstances_25InstancesPageSize10_ThreePagesWithoutDuplicates()
+    [Theory]
+    [Stores]
+    public async Task GetAllInstances_25InstancesPageSize10_ThreePagesWithoutDuplicates(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var ids = new HashSet<string>();
         for (var i = 0; i < 25; i++)
         {
@@ -35,11 +36,12 @@ public sealed class QueryTests
         Assert.True(ids.SetEquals(seen));
     }
 
-    [Fact]
-    public async Task QueryInstances_ContinuationToken_ResumesAfterLastItem()
+    [Theory]
+    [Stores]
+    public async Task QueryInstances_ContinuationToken_ResumesAfterLastItem(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         for (var i = 0; i < 7; i++)
         {
             await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", i);
@@ -56,11 +58,12 @@ public sealed class QueryTests
         Assert.Empty(first.Values.Select(v => v.InstanceId).Intersect(second.Values.Select(v => v.InstanceId)));
     }
 
-    [Fact]
-    public async Task QueryInstances_StatusFilter_ReturnsOnlyMatchingStatuses()
+    [Theory]
+    [Stores]
+    public async Task QueryInstances_StatusFilter_ReturnsOnlyMatchingStatuses(StoreKind store)
     {
         // Arrange: 3 completed, 2 running, 1 failed.
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var completed = new List<string>();
         for (var i = 0; i < 3; i++)
         {
@@ -94,11 +97,12 @@ public sealed class QueryTests
         Assert.Equal(OrchestrationRuntimeStatus.Failed, finishedPage.Values.Single(m => m.InstanceId == failed).RuntimeStatus);
     }
 
-    [Fact]
-    public async Task QueryInstances_InstanceIdPrefix_ReturnsOnlyPrefixedIds()
+    [Theory]
+    [Stores]
+    public async Task QueryInstances_InstanceIdPrefix_ReturnsOnlyPrefixedIds(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         foreach (var id in new[] { "order-1", "order-2", "order-3", "invoice-1", "orders" })
         {
             await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", 0, new StartOrchestrationOptions(id));
@@ -115,11 +119,12 @@ public sealed class QueryTests
         Assert.Equal(["order-1", "order-2", "order-3"], ids.Order());
     }
 
-    [Fact]
-    public async Task QueryInstances_NameFilter_MatchesOrchestratorNameCaseInsensitively()
+    [Theory]
+    [Stores]
+    public async Task QueryInstances_NameFilter_MatchesOrchestratorNameCaseInsensitively(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", 1);
         var waiters = new[]
         {
@@ -135,11 +140,12 @@ public sealed class QueryTests
         Assert.All(page.Values, m => Assert.Equal("Waiter", m.Name));
     }
 
-    [Fact]
-    public async Task QueryInstances_CreatedRange_ReturnsOnlyInstancesCreatedInside()
+    [Theory]
+    [Stores]
+    public async Task QueryInstances_CreatedRange_ReturnsOnlyInstancesCreatedInside(StoreKind store)
     {
         // Arrange: three batches separated by two boundaries.
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var before = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", 1);
         var from = await Clock.BoundaryAsync();
         var inside = new[]
@@ -160,11 +166,12 @@ public sealed class QueryTests
         Assert.DoesNotContain(before, fromOnly.Values.Select(m => m.InstanceId));
     }
 
-    [Fact]
-    public async Task QueryInstances_FetchInputsAndOutputs_ControlsPayloads()
+    [Theory]
+    [Stores]
+    public async Task QueryInstances_FetchInputsAndOutputs_ControlsPayloads(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(Samples);
+        await using var hub = await TestHub.StartAsync(store, Samples);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", 5);
         await hub.WaitForCompletionAsync(id);
 
@@ -179,11 +186,12 @@ public sealed class QueryTests
         Assert.Equal(5, with.Values.Single().ReadOutputAs<int>());
     }
 
-    [Fact]
-    public async Task GetAllInstances_EntitiesPresent_ListsOnlyOrchestrations()
+    [Theory]
+    [Stores]
+    public async Task GetAllInstances_EntitiesPresent_ListsOnlyOrchestrations(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => Samples(r.AddEntity<Counter>()));
+        await using var hub = await TestHub.StartAsync(store, r => Samples(r.AddEntity<Counter>()));
         var entity = new EntityInstanceId(nameof(Counter), "q");
         await hub.Client.Entities.SignalEntityAsync(entity, "Add", 1);
         await hub.WaitForEntityAsync(entity, e => e is not null);

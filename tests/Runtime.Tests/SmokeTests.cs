@@ -5,10 +5,11 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class SmokeTests
 {
-    [Fact]
-    public async Task HelloSequence_CompletesWithOutputs()
+    [Theory]
+    [Stores]
+    public async Task HelloSequence_CompletesWithOutputs(StoreKind store)
     {
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<string, string>("SayHello", (_, name) => $"Hello {name}!")
             .AddOrchestratorFunc<object?, List<string>>("HelloSequence", async (ctx, _) =>
             [

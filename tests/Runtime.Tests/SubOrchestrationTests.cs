@@ -4,11 +4,12 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class SubOrchestrationTests
 {
-    [Fact]
-    public async Task CallSubOrchestrator_ChildCompletes_ParentReceivesResult()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_ChildCompletes_ParentReceivesResult(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<string, string>("Upper", (_, s) => s.ToUpperInvariant())
             .AddOrchestratorFunc<string, string>("Child", async (ctx, s) => $"{await ctx.CallActivityAsync<string>("Upper", s)} (parent {ctx.Parent?.InstanceId})")
             .AddOrchestratorFunc<string, string>("Parent", (ctx, s) => ctx.CallSubOrchestratorAsync<string>("Child", s)));
@@ -22,11 +23,36 @@ public sealed class SubOrchestrationTests
         Assert.Equal($"HELLO (parent {id})", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task CallSubOrchestrator_FixedInstanceId_ChildVisibleWithParent()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_FanOutTo300Children_AllCompleteAndParentSumsTheirResults(StoreKind store)
+    {
+        // Arrange: one step starts 300 children (long ids: more than one store notification can name at once).
+        const int Children = 300;
+        await using var hub = await TestHub.StartAsync(store, r => r
+            .AddOrchestratorFunc<int, int>("Child", (_, x) => Task.FromResult(x * 2))
+            .AddOrchestratorFunc<int>("Parent", async ctx =>
+            {
+                var children = Enumerable.Range(0, Children).Select(i =>
+                    ctx.CallSubOrchestratorAsync<int>("Child", i, new SubOrchestrationOptions(instanceId: $"{ctx.InstanceId}-child-with-a-long-instance-id-{i:D4}")));
+                return (await Task.WhenAll(children)).Sum();
+            }));
+
+        // Act
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Parent");
+        var result = await hub.WaitForCompletionAsync(id, TimeSpan.FromSeconds(60));
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
+        Assert.Equal(Enumerable.Range(0, Children).Sum(i => i * 2), result.ReadOutputAs<int>());
+    }
+
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_FixedInstanceId_ChildVisibleWithParent(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int, int>("Child", (_, x) => Task.FromResult(x + 1))
             .AddOrchestratorFunc<int>("Parent", ctx => ctx.CallSubOrchestratorAsync<int>("Child", 41, new SubOrchestrationOptions(instanceId: "child-of-parent"))));
 
@@ -42,11 +68,12 @@ public sealed class SubOrchestrationTests
         Assert.Equal(id, child.ParentInstanceId);
     }
 
-    [Fact]
-    public async Task CallSubOrchestrator_ChildContinuesAsNew_ParentReceivesFinalResult()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_ChildContinuesAsNew_ParentReceivesFinalResult(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int, int>("Countdown", (ctx, n) =>
             {
                 if (n > 0)
@@ -67,11 +94,12 @@ public sealed class SubOrchestrationTests
         Assert.Equal(0, result.ReadOutputAs<int>());
     }
 
-    [Fact]
-    public async Task CallSubOrchestrator_FanOut_AllChildResultsReturned()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_FanOut_AllChildResultsReturned(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<int, int>("Triple", (_, x) => x * 3)
             .AddOrchestratorFunc<int, int>("Child", (ctx, x) => ctx.CallActivityAsync<int>("Triple", x))
             .AddOrchestratorFunc<int[]>("Parent", ctx => Task.WhenAll(Enumerable.Range(1, 10).Select(i => ctx.CallSubOrchestratorAsync<int>("Child", i)))));
@@ -84,11 +112,12 @@ public sealed class SubOrchestrationTests
         Assert.Equal(Enumerable.Range(1, 10).Select(i => i * 3), result.ReadOutputAs<int[]>());
     }
 
-    [Fact]
-    public async Task CallSubOrchestrator_InstanceIdAlreadyRunning_ParentTaskFailsWithAlreadyExists()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_InstanceIdAlreadyRunning_ParentTaskFailsWithAlreadyExists(StoreKind store)
     {
         // Arrange: two children with the same fixed id are started in the same step.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Child", ctx => ctx.WaitForExternalEvent<string>("Finish"))
             .AddOrchestratorFunc<string>("Parent", async ctx =>
             {
@@ -118,11 +147,12 @@ public sealed class SubOrchestrationTests
         Assert.Equal($"{typeof(OrchestrationAlreadyExistsException).FullName} / first child finished", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task CallSubOrchestrator_ChildFails_ParentCatchesTaskFailedException()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_ChildFails_ParentCatchesTaskFailedException(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Child", _ => throw new InvalidOperationException("child broke"))
             .AddOrchestratorFunc<string>("Parent", async ctx =>
             {
@@ -145,11 +175,12 @@ public sealed class SubOrchestrationTests
         Assert.Equal("Child: System.InvalidOperationException: child broke", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task CallSubOrchestrator_ChildFailsUnhandled_ParentFailsWithChildFailureInside()
+    [Theory]
+    [Stores]
+    public async Task CallSubOrchestrator_ChildFailsUnhandled_ParentFailsWithChildFailureInside(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Child", _ => throw new InvalidOperationException("child broke"))
             .AddOrchestratorFunc<string>("Parent", ctx => ctx.CallSubOrchestratorAsync<string>("Child")));
 

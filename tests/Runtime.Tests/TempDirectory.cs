@@ -1,6 +1,6 @@
 namespace Serverless.Runtime.Tests;
 
-/// <summary>A data directory shared by several hubs of one test (restarts); deleted at the end.</summary>
+/// <summary>A data location (directory, or PostgreSQL schema named after it) shared by several hubs of one test (restarts); deleted at the end.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
@@ -26,5 +26,13 @@ internal sealed class TempDirectory : IDisposable
         }
     }
 
-    public void Dispose() => TryDelete(Path);
+    public void Dispose()
+    {
+        TryDelete(Path);
+        if (Environment.GetEnvironmentVariable(TestStores.PostgresVariable) is { Length: > 0 })
+        {
+            // The PostgreSQL schema named after the directory, if a test used one.
+            TestStores.DropAsync(StoreKind.Postgres, Path).GetAwaiter().GetResult();
+        }
+    }
 }

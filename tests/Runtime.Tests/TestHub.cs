@@ -9,7 +9,7 @@ using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
 
-/// <summary>A worker and client over a real SQLite file in a temp directory.</summary>
+/// <summary>A worker and client over a real store: a SQLite file in a temp directory, or a PostgreSQL schema named after it.</summary>
 internal sealed class TestHub : IAsyncDisposable
 {
     /// <summary>How long any single wait in a test may take before the test fails.</summary>
@@ -19,12 +19,15 @@ internal sealed class TestHub : IAsyncDisposable
     private readonly bool _ownsDirectory;
     private bool _disposed;
 
-    private TestHub(IHost host, string directory, bool ownsDirectory)
+    private TestHub(IHost host, StoreKind kind, string directory, bool ownsDirectory)
     {
         _host = host;
+        Kind = kind;
         Directory = directory;
         _ownsDirectory = ownsDirectory;
     }
+
+    public StoreKind Kind { get; }
 
     public string Directory { get; }
 
@@ -49,29 +52,30 @@ internal sealed class TestHub : IAsyncDisposable
     public static string DatabasePathIn(string directory) => Path.Combine(directory, "test.db");
 
     /// <summary>Builds and starts a hub. Pass <paramref name="directory"/> to reopen the database of an earlier hub.</summary>
-    public static async Task<TestHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
+    public static async Task<TestHub> StartAsync(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
     {
-        var hub = Create(tasks, options, directory);
+        var hub = Create(kind, tasks, options, directory);
         await hub.RunAsync();
         return hub;
     }
 
     /// <summary>Builds a hub without starting its worker, so a test can drive the store first.</summary>
-    public static TestHub Create(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
+    public static TestHub Create(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
     {
         var dir = directory ?? NewDirectory();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddDurableTaskWorker(b => b
-            .AddTasks(tasks)
-            .Configure(o =>
+        builder.Services.AddDurableTaskWorker(b =>
+        {
+            b.AddTasks(tasks).Configure(o =>
             {
                 o.HubName = "test";
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
                 options?.Invoke(o);
-            })
-            .UseSqlite(s => s.DatabasePath = DatabasePathIn(dir)));
-        return new TestHub(builder.Build(), dir, ownsDirectory: directory is null);
+            });
+            TestStores.Use(b, kind, dir);
+        });
+        return new TestHub(builder.Build(), kind, dir, ownsDirectory: directory is null);
     }
 
     /// <summary>Starts the host (and so the worker).</summary>
@@ -118,6 +122,7 @@ internal sealed class TestHub : IAsyncDisposable
 
         if (_ownsDirectory)
         {
+            await TestStores.DropAsync(Kind, Directory);
             TempDirectory.TryDelete(Directory);
         }
     }

@@ -7,12 +7,13 @@ namespace Serverless.Runtime.Tests;
 
 public sealed class TimerTests
 {
-    [Fact]
-    public async Task CreateTimer_FiresAtDueTime_NotBefore()
+    [Theory]
+    [Stores]
+    public async Task CreateTimer_FiresAtDueTime_NotBefore(StoreKind store)
     {
         // Arrange
         var delay = TimeSpan.FromMilliseconds(400);
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<TimerResult>("Sleeper", async ctx =>
             {
                 var due = ctx.CurrentUtcDateTime.Add(delay);
@@ -33,11 +34,12 @@ public sealed class TimerTests
         Assert.True(clock.Elapsed >= delay, $"completed after {clock.Elapsed}, less than the timer's {delay}");
     }
 
-    [Fact]
-    public async Task CreateTimer_ManyTimersAcrossInstances_AllFire()
+    [Theory]
+    [Stores]
+    public async Task CreateTimer_ManyTimersAcrossInstances_AllFire(StoreKind store)
     {
         // Arrange: 20 instances, each with 10 timers due over 10..200 ms.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<int>("ManyTimers", async ctx =>
             {
                 var timers = Enumerable.Range(1, 10).Select(i => ctx.CreateTimer(TimeSpan.FromMilliseconds(20 * i), CancellationToken.None));
@@ -61,11 +63,12 @@ public sealed class TimerTests
         Assert.Equal(10, history.Count(e => e.EventType == "TimerFired"));
     }
 
-    [Fact]
-    public async Task CreateTimer_CancelledBeforeDue_LateFiringIsIgnored()
+    [Theory]
+    [Stores]
+    public async Task CreateTimer_CancelledBeforeDue_LateFiringIsIgnored(StoreKind store)
     {
         // Arrange: the timer is cancelled; its message still fires later, while the orchestration waits on a second timer.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Cancels", async ctx =>
             {
                 using var cts = new CancellationTokenSource();
@@ -84,8 +87,9 @@ public sealed class TimerTests
         Assert.Equal("cancelled", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task CreateTimer_HubStoppedBeforeDue_FiresAfterRestartNotBeforeDueTime()
+    [Theory]
+    [Stores]
+    public async Task CreateTimer_HubStoppedBeforeDue_FiresAfterRestartNotBeforeDueTime(StoreKind store)
     {
         // Arrange: 30 instances with timers due after the restart; the reloaded due times must stay exact.
         using var dir = new TempDirectory();
@@ -99,7 +103,7 @@ public sealed class TimerTests
             });
 
         var ids = new List<string>();
-        await using (var first = await TestHub.StartAsync(Tasks, directory: dir.Path))
+        await using (var first = await TestHub.StartAsync(store, Tasks, directory: dir.Path))
         {
             for (var i = 0; i < 30; i++)
             {
@@ -113,7 +117,7 @@ public sealed class TimerTests
         }
 
         // Act
-        await using var second = await TestHub.StartAsync(Tasks, directory: dir.Path);
+        await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
         var results = await Task.WhenAll(ids.Select(id => second.WaitForCompletionAsync(id)));
 
         // Assert
@@ -122,11 +126,12 @@ public sealed class TimerTests
             Assert.True(fired.ResumedAt >= fired.Due, $"resumed at {fired.ResumedAt:o}, before the due time {fired.Due:o}"));
     }
 
-    [Fact]
-    public async Task WaitForExternalEvent_TimeoutAndNoEvent_ThrowsTimeoutException()
+    [Theory]
+    [Stores]
+    public async Task WaitForExternalEvent_TimeoutAndNoEvent_ThrowsTimeoutException(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Impatient", async ctx =>
             {
                 try
@@ -149,11 +154,12 @@ public sealed class TimerTests
         Assert.Contains("Approval", result.ReadOutputAs<string>(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task WaitForExternalEvent_TimeoutUnhandled_InstanceFailedWithTimeoutException()
+    [Theory]
+    [Stores]
+    public async Task WaitForExternalEvent_TimeoutUnhandled_InstanceFailedWithTimeoutException(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Impatient", ctx => ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(100))));
 
         // Act
@@ -165,11 +171,12 @@ public sealed class TimerTests
         Assert.Equal(typeof(TimeoutException).FullName, result.FailureDetails!.ErrorType);
     }
 
-    [Fact]
-    public async Task WaitForExternalEvent_EventBeforeTimeout_ReturnsEventAndStaleTimerIsIgnored()
+    [Theory]
+    [Stores]
+    public async Task WaitForExternalEvent_EventBeforeTimeout_ReturnsEventAndStaleTimerIsIgnored(StoreKind store)
     {
         // Arrange: the event wins; the timeout timer still fires while the orchestration waits on a later timer.
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Patient", async ctx =>
             {
                 var value = await ctx.WaitForExternalEvent<string>("Approval", TimeSpan.FromMilliseconds(800));
@@ -188,12 +195,13 @@ public sealed class TimerTests
         Assert.Equal("yes", result.ReadOutputAs<string>());
     }
 
-    [Fact]
-    public async Task ScheduleNew_StartAtInFuture_PendingUntilStartTime()
+    [Theory]
+    [Stores]
+    public async Task ScheduleNew_StartAtInFuture_PendingUntilStartTime(StoreKind store)
     {
         // Arrange
         var started = new CallCounter();
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<DateTime>("Scheduled", ctx =>
             {
                 started.Increment();
@@ -213,11 +221,12 @@ public sealed class TimerTests
         Assert.Equal(1, started.Value);
     }
 
-    [Fact]
-    public async Task ScheduleNew_StartAtInFutureAndEventRaisedEarly_StaysPendingThenReceivesEvent()
+    [Theory]
+    [Stores]
+    public async Task ScheduleNew_StartAtInFutureAndEventRaisedEarly_StaysPendingThenReceivesEvent(StoreKind store)
     {
         // Arrange
-        await using var hub = await TestHub.StartAsync(r => r
+        await using var hub = await TestHub.StartAsync(store, r => r
             .AddOrchestratorFunc<string>("Scheduled", ctx => ctx.WaitForExternalEvent<string>("Early")));
         var startAt = DateTimeOffset.UtcNow.AddMilliseconds(1200);
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Scheduled", options: new StartOrchestrationOptions(startAt: startAt));

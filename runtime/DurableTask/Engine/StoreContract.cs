@@ -68,6 +68,16 @@ internal sealed class OrchestrationWorkItem
 /// <summary>Everything one step changes, committed in one transaction.</summary>
 internal sealed class OrchestrationCommit
 {
+    /// <summary>
+    /// The crash point between a step's commit and the delivery of its tasks and messages to the ready queues: a crash
+    /// here must lose nothing. Its sites are the orchestration's name and the names of the activities the step scheduled.
+    /// </summary>
+    public void ReachCommittedBeforeDelivery(OrchestrationWorkItem workItem)
+    {
+        string[] sites = [Instance?.Name ?? workItem.Instance?.Name ?? workItem.InstanceId, .. NewTasks.Select(t => t.Name)];
+        CrashPoints.Reach(CrashPoints.AfterCommitBeforeDelivery, sites);
+    }
+
     /// <summary>Gets the new state of the instance row; null when the step only drops messages.</summary>
     public required InstanceRecord? Instance { get; init; }
 

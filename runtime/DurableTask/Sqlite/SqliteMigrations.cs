@@ -54,16 +54,5 @@ internal static class SqliteMigrations
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private static IEnumerable<(int Version, string Name, string Sql)> Scripts()
-    {
-        var assembly = typeof(SqliteMigrations).Assembly;
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var name = resource[Prefix.Length..^4];
-            var version = int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            yield return (version, name, reader.ReadToEnd());
-        }
-    }
+    private static IEnumerable<(int Version, string Name, string Sql)> Scripts() => Engine.MigrationScripts.Read(Prefix);
 }

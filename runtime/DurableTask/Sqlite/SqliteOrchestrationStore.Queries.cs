@@ -10,7 +10,7 @@ namespace Serverless.DurableTask.Sqlite;
 /// <content>Client operations: creating instances, sending messages, reading, querying and purging.</content>
 internal sealed partial class SqliteOrchestrationStore
 {
-    private const string InstanceColumns = "instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count";
+    private const string InstanceColumns = StoreRows.InstanceColumns;
 
     public Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
     {
@@ -138,24 +138,7 @@ internal sealed partial class SqliteOrchestrationStore
         sql.Append(" ORDER BY created_at, instance_id LIMIT $take");
         command.Parameters.AddWithValue("$take", pageSize + 1);
         command.CommandText = sql.ToString();
-        var rows = new List<InstanceRecord>(pageSize + 1);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(ReadInstance(reader));
-            }
-        }
-
-        string? next = null;
-        if (rows.Count > pageSize)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            var last = rows[^1];
-            next = EncodeToken(ToMs(last.CreatedAt), last.InstanceId);
-        }
-
-        return new Page<InstanceRecord>(rows, next);
+        return await StoreRows.ReadPageAsync(command, pageSize, r => ReadInstance((SqliteDataReader)r), r => ToMs(r.CreatedAt), cancellationToken).ConfigureAwait(false);
     }
 
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
@@ -165,14 +148,13 @@ internal sealed partial class SqliteOrchestrationStore
     {
         var where = new StringBuilder("is_entity = 0");
         var parameters = new List<(string, object?)>();
-        var terminal = new[] { OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated };
-        var statuses = (filter.Statuses is { Count: > 0 } s ? s.Where(terminal.Contains) : terminal).ToList();
+        var statuses = StoreRows.PurgeableStatuses(filter);
         if (statuses.Count == 0)
         {
             return Task.FromResult(0);
         }
 
-        where.Append(" AND runtime_status IN (").AppendJoin(", ", statuses.Select(x => ((int)x).ToString(CultureInfo.InvariantCulture))).Append(')');
+        where.Append(" AND runtime_status IN (").AppendJoin(", ", statuses.Select(x => x.ToString(CultureInfo.InvariantCulture))).Append(')');
         if (filter.CreatedFrom is { } from)
         {
             where.Append(" AND created_at >= $from");
@@ -191,42 +173,7 @@ internal sealed partial class SqliteOrchestrationStore
     public Task<int> PurgeCompletedBeforeAsync(DateTime completedBefore, CancellationToken cancellationToken) =>
         PurgeWhereAsync("is_entity = 0 AND completed_at IS NOT NULL AND completed_at < $cut AND runtime_status IN (1, 3, 5)", [("$cut", ToMs(completedBefore))]);
 
-    public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            if (!_watchers.TryGetValue(instanceId, out var list))
-            {
-                list = [];
-                _watchers[instanceId] = list;
-            }
-
-            list.Add(tcs);
-        }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            cancellationToken.Register(() =>
-            {
-                lock (_gate)
-                {
-                    if (_watchers.TryGetValue(instanceId, out var list))
-                    {
-                        list.Remove(tcs);
-                        if (list.Count == 0)
-                        {
-                            _watchers.Remove(instanceId);
-                        }
-                    }
-                }
-
-                tcs.TrySetCanceled(cancellationToken);
-            });
-        }
-
-        return tcs.Task;
-    }
+    public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken) => _watchers.WaitAsync(instanceId, cancellationToken);
 
     public Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken)
     {
@@ -297,10 +244,10 @@ internal sealed partial class SqliteOrchestrationStore
         return SqliteMigrations.CurrentVersion(connection) == SqliteMigrations.LatestVersion;
     }
 
-    private static string EncodeToken(long createdAt, string instanceId) =>
+    internal static string EncodeToken(long createdAt, string instanceId) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt.ToString(CultureInfo.InvariantCulture)}|{instanceId}"));
 
-    private static (long CreatedAt, string InstanceId) DecodeToken(string token)
+    internal static (long CreatedAt, string InstanceId) DecodeToken(string token)
     {
         try
         {
@@ -314,29 +261,7 @@ internal sealed partial class SqliteOrchestrationStore
         }
     }
 
-    private static InstanceRecord ReadInstance(SqliteDataReader reader)
-    {
-        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-        return new InstanceRecord
-        {
-            InstanceId = reader.GetString(0),
-            ExecutionId = reader.GetString(1),
-            Name = reader.GetString(2),
-            IsEntity = reader.GetInt32(3) != 0,
-            Status = (OrchestrationRuntimeStatus)reader.GetInt32(4),
-            Input = Text(5),
-            Output = Text(6),
-            CustomStatus = Text(7),
-            Failure = Text(8) is { } f ? JsonSerializer.Deserialize<TaskFailureDetails>(f, Json) : null,
-            EntityState = Text(9),
-            CreatedAt = FromMs(reader.GetInt64(10)),
-            LastUpdatedAt = FromMs(reader.GetInt64(11)),
-            CompletedAt = reader.IsDBNull(12) ? null : FromMs(reader.GetInt64(12)),
-            ParentInstanceId = Text(13),
-            ParentTaskId = reader.GetInt32(14),
-            HistoryCount = reader.GetInt32(15),
-        };
-    }
+    private static InstanceRecord ReadInstance(SqliteDataReader reader) => StoreRows.ReadInstance(reader, (r, i) => FromMs(r.GetInt64(i)), Json);
 
     private Task<int> PurgeWhereAsync(string where, (string Name, object? Value)[] parameters)
     {

@@ -188,7 +188,7 @@ internal sealed partial class SqliteOrchestrationStore
             {
                 if (CrashPoints.Enabled)
                 {
-                    ReachCommittedBeforeDelivery(workItem, commit);
+                    commit.ReachCommittedBeforeDelivery(workItem);
                 }
 
                 if (_queues.TryGetValue(workItem.InstanceId, out var q))
@@ -224,13 +224,6 @@ internal sealed partial class SqliteOrchestrationStore
                     q.StoreFaulted = _failingForStore;
                 }
             });
-    }
-
-    /// <summary>The step is durable, its tasks and messages are not on the ready queues yet: a crash here must lose nothing.</summary>
-    private static void ReachCommittedBeforeDelivery(OrchestrationWorkItem workItem, OrchestrationCommit commit)
-    {
-        string[] sites = [commit.Instance?.Name ?? workItem.Instance?.Name ?? workItem.InstanceId, .. commit.NewTasks.Select(t => t.Name)];
-        CrashPoints.Reach(CrashPoints.AfterCommitBeforeDelivery, sites);
     }
 
     public Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem)
@@ -476,19 +469,7 @@ internal sealed partial class SqliteOrchestrationStore
             ctx.Exec("DELETE FROM History WHERE instance_id = $id", ("$id", instance.InstanceId));
         }
 
-        var started = instance.StartMessage as ExecutionStartedEvent;
-        UpsertInstance(ctx, new InstanceRecord
-        {
-            InstanceId = instance.InstanceId,
-            Name = instance.Name,
-            ExecutionId = started?.ExecutionId ?? Guid.NewGuid().ToString("N"),
-            Status = OrchestrationRuntimeStatus.Pending,
-            Input = instance.Input,
-            CreatedAt = now,
-            LastUpdatedAt = now,
-            ParentInstanceId = instance.ParentInstanceId,
-            ParentTaskId = instance.ParentTaskId,
-        });
+        UpsertInstance(ctx, StoreRows.Pending(instance, now));
         return true;
     }
 

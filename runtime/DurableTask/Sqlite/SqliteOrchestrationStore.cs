@@ -37,7 +37,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     private readonly PriorityQueue<string, DateTime> _delayed = new();
     private readonly Dictionary<long, ActivityEntry> _activities = [];
     private readonly Channel<long> _readyActivities = Channel.CreateUnbounded<long>();
-    private readonly Dictionary<string, List<TaskCompletionSource>> _watchers = new(StringComparer.Ordinal);
+    private readonly InstanceWatchers _watchers = new();
     // Synchronous continuations: a write wakes the blocked writer thread directly, without a thread-pool hop.
     private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _wake = new(0);
@@ -470,16 +470,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         Evaluate(instanceId, q, now);
     }
 
-    private void NotifyWatchers(string instanceId)
-    {
-        if (_watchers.Remove(instanceId, out var list))
-        {
-            foreach (var tcs in list)
-            {
-                tcs.TrySetResult();
-            }
-        }
-    }
+    private void NotifyWatchers(string instanceId) => _watchers.Wake(instanceId);
 
     private sealed class InstanceQueue
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Postgres;
 using Serverless.DurableTask.Sqlite;
 
 namespace Serverless.DurableTask.Worker;
@@ -23,6 +24,9 @@ public interface IDurableTaskWorkerBuilder
 
     /// <summary>Uses the SQLite store (the default when no store is chosen).</summary>
     IDurableTaskWorkerBuilder UseSqlite(Action<SqliteStoreOptions>? configure = null);
+
+    /// <summary>Uses the PostgreSQL store (several hosts sharing one database); the options must name a connection string.</summary>
+    IDurableTaskWorkerBuilder UsePostgres(Action<PostgresStoreOptions> configure);
 }
 
 /// <summary>Service registration for the durable task worker and client.</summary>
@@ -98,6 +102,20 @@ public static class DurableTaskServiceCollectionExtensions
             {
                 var worker = sp.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value;
                 return new SqliteOrchestrationStore(worker.HubName, sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value, worker.LeaseDuration, worker.TimeProvider);
+            });
+            return this;
+        }
+
+        public IDurableTaskWorkerBuilder UsePostgres(Action<PostgresStoreOptions> configure)
+        {
+            ArgumentNullException.ThrowIfNull(configure);
+            services.AddOptions<PostgresStoreOptions>();
+            services.Configure(configure);
+            services.RemoveAll<IOrchestrationStore>();
+            services.AddSingleton<IOrchestrationStore>(sp =>
+            {
+                var worker = sp.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value;
+                return new PostgresOrchestrationStore(worker.HubName, sp.GetRequiredService<IOptions<PostgresStoreOptions>>().Value, worker.LeaseDuration, sp.GetService<ILoggerFactory>());
             });
             return this;
         }

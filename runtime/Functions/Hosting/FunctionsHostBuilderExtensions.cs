@@ -81,7 +81,8 @@ public static class FunctionsHostBuilderExtensions
         }
 
         var keys = HostKeys.Resolve(configuration[HostKeys.SettingName], dataDirectory);
-        var connectionString = storage.ConnectionStringName is { } connectionName
+        // The postgres provider always needs a connection: without a name in host.json it reads its default setting.
+        var connectionString = (storage.ConnectionStringName ?? (storage.Type == "postgres" ? PostgresStorageProvider.DefaultConnectionStringName : null)) is { } connectionName
             ? configuration.GetConnectionString(connectionName) ?? configuration[connectionName]
                 ?? throw new HostJsonException("$.extensions.durableTask.storageProvider.connectionStringName", $"names '{connectionName}', but neither the connection string nor the app setting '{connectionName}' is set.")
             : null;

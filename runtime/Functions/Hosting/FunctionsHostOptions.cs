@@ -30,9 +30,9 @@ public sealed class FunctionsHostOptions
     public TextWriter? BannerWriter { get; set; }
 
     /// <summary>
-    /// Gets the storage providers by host.json <c>storageProvider.type</c>. "sqlite" is built in; a provider added here
+    /// Gets the storage providers by host.json <c>storageProvider.type</c>. "sqlite" and "postgres" are built in; a provider added here
     /// configures the worker's store (and, for timers, an <see cref="Timers.ITimerScheduleStore"/>).
     /// </summary>
     public IDictionary<string, Action<StorageProviderContext>> StorageProviders { get; } =
-        new Dictionary<string, Action<StorageProviderContext>>(StringComparer.OrdinalIgnoreCase) { ["sqlite"] = SqliteStorageProvider.Configure };
+        new Dictionary<string, Action<StorageProviderContext>>(StringComparer.OrdinalIgnoreCase) { ["sqlite"] = SqliteStorageProvider.Configure, ["postgres"] = PostgresStorageProvider.Configure };
 }

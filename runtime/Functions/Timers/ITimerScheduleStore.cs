@@ -13,3 +13,20 @@ public interface ITimerScheduleStore
     /// <summary>Writes the status of a timer function.</summary>
     Task SetAsync(string functionName, ScheduleStatus status, CancellationToken cancellationToken);
 }
+
+/// <summary>What the SQL timer schedule stores share: reading a row of (last, next, last updated) ticks.</summary>
+internal static class TimerScheduleRows
+{
+    /// <summary>Runs a query selecting <c>last_utc, next_utc, last_updated_utc</c>; null when it returns no row.</summary>
+    public static async Task<ScheduleStatus?> ReadAsync(System.Data.Common.DbCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        DateTime Read(int ordinal) => new(reader.GetInt64(ordinal), DateTimeKind.Utc);
+        return new ScheduleStatus { Last = Read(0), Next = Read(1), LastUpdated = Read(2) };
+    }
+}

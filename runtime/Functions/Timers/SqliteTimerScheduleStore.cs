@@ -29,13 +29,7 @@ internal sealed class SqliteTimerScheduleStore : ITimerScheduleStore
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT last_utc, next_utc, last_updated_utc FROM FunctionTimerSchedules WHERE function_name = $name";
         command.Parameters.AddWithValue("$name", functionName);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new ScheduleStatus { Last = Read(reader, 0), Next = Read(reader, 1), LastUpdated = Read(reader, 2) };
+        return await TimerScheduleRows.ReadAsync(command, cancellationToken);
     }
 
     public async Task SetAsync(string functionName, ScheduleStatus status, CancellationToken cancellationToken)
@@ -53,8 +47,6 @@ internal sealed class SqliteTimerScheduleStore : ITimerScheduleStore
         command.Parameters.AddWithValue("$updated", status.LastUpdated.Ticks);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static DateTime Read(SqliteDataReader reader, int ordinal) => new(reader.GetInt64(ordinal), DateTimeKind.Utc);
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {

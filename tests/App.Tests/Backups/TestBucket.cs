@@ -17,7 +17,7 @@ public static class TestBucket
 {
     public static string Endpoint => Environment.GetEnvironmentVariable("HUB_TEST_S3_ENDPOINT") is { Length: > 0 } endpoint
         ? endpoint
-        : throw new InvalidOperationException("HUB_TEST_S3_ENDPOINT is not set: the backup tests need the S3 server that scripts/test starts (or run `. scripts/services && s3rver_start` first).");
+        : throw new InvalidOperationException("HUB_TEST_S3_ENDPOINT is not set: the backup tests need the S3 server that scripts/test starts (or run `scripts/services start s3rver && eval \"$(scripts/services env s3rver)\"` first).");
 
     public static string Bucket => Environment.GetEnvironmentVariable("HUB_TEST_S3_BUCKET") is { Length: > 0 } bucket ? bucket : "hub-backups";
 

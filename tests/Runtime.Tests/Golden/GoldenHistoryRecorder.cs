@@ -13,7 +13,7 @@ public sealed class GoldenHistoryRecorder
     public async Task Record_AllSamples_WritesFixturesIntoTheSourceTree()
     {
         var target = Path.Combine(ProjectDirectory(), "Golden");
-        await using var hub = await TestHub.StartAsync(GoldenSamples.Register);
+        await using var hub = await TestHub.StartAsync(StoreKind.Sqlite, GoldenSamples.Register);
         foreach (var sample in GoldenSamples.All)
         {
             var instanceId = $"golden-{sample.Name}";

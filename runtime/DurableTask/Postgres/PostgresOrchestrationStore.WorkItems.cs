@@ -1,0 +1,759 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Npgsql;
+using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Sqlite;
+
+namespace Serverless.DurableTask.Postgres;
+
+/// <content>Leasing and committing orchestration, entity and activity work.</content>
+internal sealed partial class PostgresOrchestrationStore
+{
+    private const string InstanceColumns = StoreRows.InstanceColumns;
+
+    // Deliverable: visible, and either a control message or the instance is not suspended.
+    private const string Deliverable = "(m.is_control OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id AND i.runtime_status = 7))";
+
+    private const string LeaseInstancesSql = """
+        WITH picked AS (
+            SELECT instance_id FROM instance_queue
+            WHERE ready_at <= $1 AND locked_until < $1
+            ORDER BY ready_at LIMIT $2
+            FOR UPDATE SKIP LOCKED)
+        UPDATE instance_queue q SET lock_token = nextval('lock_tokens'), locked_until = $3, lock_owner = $4
+        FROM picked WHERE q.instance_id = picked.instance_id
+        RETURNING q.instance_id, q.lock_token
+        """;
+
+    private const string LeaseTasksSql = """
+        WITH picked AS (
+            SELECT id FROM tasks
+            WHERE ready_at <= $1 AND locked_until < $1
+            ORDER BY ready_at, id LIMIT $2
+            FOR UPDATE SKIP LOCKED)
+        UPDATE tasks t SET lock_token = nextval('lock_tokens'), locked_until = $3, lock_owner = $4, dequeue_count = t.dequeue_count + 1
+        FROM picked WHERE t.id = picked.id
+        RETURNING t.id, t.instance_id, t.execution_id, t.task_id, t.name, t.input, t.dequeue_count - 1, t.lock_token
+        """;
+
+    // Locks the queue rows a transaction will touch, in one global order, so two commits never deadlock.
+    private const string LockQueueRowsSql = "SELECT instance_id, lock_token FROM instance_queue WHERE instance_id = ANY($1) ORDER BY instance_id FOR UPDATE";
+
+    // Inserts messages and lowers their instances' due times (never raises them: only the lease holder does that).
+    private const string EnqueueSql = """
+        WITH ins AS (
+            INSERT INTO messages (instance_id, visible_at, is_control, event)
+            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::text[])
+            RETURNING instance_id, visible_at)
+        INSERT INTO instance_queue (instance_id, ready_at)
+        SELECT instance_id, MIN(visible_at) FROM ins GROUP BY instance_id ORDER BY instance_id
+        ON CONFLICT (instance_id) DO UPDATE SET ready_at = LEAST(instance_queue.ready_at, excluded.ready_at)
+        """;
+
+    // Ends a lease: recomputes when the instance next has deliverable work ($3: after a retry backoff) and tells every
+    // host (the 'o' flag when work is left, and the instance id for change watchers). The caller holds the row lock.
+    private const string ReleaseInstanceSql = $"""
+        WITH r AS (
+            UPDATE instance_queue q SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
+                ready_at = (
+                    SELECT CASE WHEN MIN(m.visible_at) IS NULL THEN NULL
+                                WHEN $3 THEN GREATEST(MIN(m.visible_at), $2::timestamptz + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(MAX(m.dequeue_count), 1) - 1)))
+                                ELSE MIN(m.visible_at) END
+                    FROM messages m WHERE m.instance_id = q.instance_id AND {Deliverable})
+            WHERE q.instance_id = $1
+            RETURNING q.ready_at)
+        SELECT pg_notify($4, $5 || CASE WHEN (SELECT ready_at FROM r) IS NOT NULL THEN 'o' ELSE '' END || '|' || $6)
+        """;
+
+    private const string DropIdleQueueRowSql = "DELETE FROM instance_queue q WHERE q.instance_id = $1 AND q.ready_at IS NULL AND q.lock_token IS NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.instance_id = q.instance_id)";
+
+    private const string UpsertInstanceSql = $"""
+        INSERT INTO instances ({InstanceColumns})
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        ON CONFLICT (instance_id) DO UPDATE SET
+            execution_id = excluded.execution_id, name = excluded.name, is_entity = excluded.is_entity, runtime_status = excluded.runtime_status,
+            input = excluded.input, output = excluded.output, custom_status = excluded.custom_status, failure = excluded.failure,
+            entity_state = excluded.entity_state, created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = excluded.completed_at,
+            parent_instance_id = excluded.parent_instance_id, parent_task_id = excluded.parent_task_id, history_count = excluded.history_count
+        """;
+
+    private readonly Channel<PendingResult> _activityResults = Channel.CreateUnbounded<PendingResult>(new UnboundedChannelOptions { SingleReader = true });
+
+    public Task<OrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(CancellationToken cancellationToken) => _orchestrations.TakeAsync(cancellationToken);
+
+    public Task<ActivityWorkItem> LockNextActivityWorkItemAsync(CancellationToken cancellationToken) => _activities.TakeAsync(cancellationToken);
+
+    public async Task CompleteOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, OrchestrationCommit commit)
+    {
+        var now = Now();
+        var targets = commit.Messages.Select(m => m.InstanceId).Concat(commit.NewInstances.Select(c => c.InstanceId)).Concat(commit.NewInstances.Select(c => c.ParentInstanceId ?? workItem.InstanceId));
+        var changed = new List<string> { workItem.InstanceId };
+        changed.AddRange(commit.NewInstances.Select(c => c.InstanceId));
+        try
+        {
+            await InTransactionAsync(
+                async (connection, tx) =>
+                {
+                    await LockOwnRowAsync(connection, tx, workItem.InstanceId, workItem.LockToken, targets).ConfigureAwait(false);
+                    await using var batch = new NpgsqlBatch(connection, tx);
+                    var record = commit.Instance;
+                    if (commit.DeleteInstance)
+                    {
+                        batch.BatchCommands.Add(Cmd("DELETE FROM instances WHERE instance_id = $1", workItem.InstanceId));
+                        batch.BatchCommands.Add(Cmd("DELETE FROM history WHERE instance_id = $1", workItem.InstanceId));
+                    }
+                    else if (record is not null)
+                    {
+                        batch.BatchCommands.Add(UpsertInstance(record));
+                        var first = record.HistoryCount - commit.NewHistory.Count;
+                        if (commit.ReplaceHistory)
+                        {
+                            batch.BatchCommands.Add(Cmd("DELETE FROM history WHERE instance_id = $1", workItem.InstanceId));
+                            first = 0;
+                        }
+
+                        if (commit.NewHistory.Count > 0)
+                        {
+                            batch.BatchCommands.Add(Cmd(
+                                "INSERT INTO history (instance_id, seq, event) SELECT $1, s, e FROM unnest($2::integer[], $3::text[]) AS u(s, e)",
+                                record.InstanceId,
+                                Enumerable.Range(first, commit.NewHistory.Count).ToArray(),
+                                commit.NewHistory.Select(SqliteOrchestrationStore.SerializeEvent).ToArray()));
+                        }
+                    }
+
+                    var consumed = commit.ConsumedMessageIds.ToArray();
+                    batch.BatchCommands.Add(Cmd("DELETE FROM messages WHERE id = ANY($1)", consumed));
+
+                    // Delivered but left in the queue (non-control messages behind a suspend): this delivery does not count.
+                    var untouched = workItem.Messages.Select(m => m.Id).Except(consumed).ToArray();
+                    if (untouched.Length > 0)
+                    {
+                        batch.BatchCommands.Add(Cmd("UPDATE messages SET dequeue_count = GREATEST(dequeue_count - 1, 0) WHERE id = ANY($1)", untouched));
+                    }
+
+                    if (commit.NewTasks.Count > 0)
+                    {
+                        batch.BatchCommands.Add(InsertTasks(commit.NewTasks, now));
+                    }
+
+                    await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+
+                    var outgoing = new List<OutgoingMessage>(commit.Messages);
+                    foreach (var child in commit.NewInstances)
+                    {
+                        var conflict = await TryCreateInstanceAsync(connection, tx, child, replaceTerminal: true, now).ConfigureAwait(false);
+                        if (conflict is null)
+                        {
+                            outgoing.Add(new OutgoingMessage(child.InstanceId, child.StartMessage, child.VisibleAt));
+                        }
+                        else if (child.ParentInstanceId is { } parent && child.StartMessage is ExecutionStartedEvent started)
+                        {
+                            // A sub-orchestration id that is already running: the parent's task fails instead.
+                            var failed = new SubOrchestrationInstanceFailedEvent(started.ParentTaskId, new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!, conflict)) { Timestamp = now };
+                            outgoing.Add(new OutgoingMessage(parent, failed, now));
+                        }
+                    }
+
+                    await using var finish = new NpgsqlBatch(connection, tx);
+                    if (outgoing.Count > 0)
+                    {
+                        finish.BatchCommands.Add(Enqueue(outgoing));
+                    }
+
+                    finish.BatchCommands.Add(Release(workItem.InstanceId, now, backoff: false, (outgoing.Count > 0 ? "o" : string.Empty) + (commit.NewTasks.Count > 0 ? "a" : string.Empty), changed.Skip(1)));
+                    finish.BatchCommands.Add(Cmd(DropIdleQueueRowSql, workItem.InstanceId));
+                    await finish.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    return 0;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _held.TryRemove(workItem.LockToken, out _);
+            _lost.TryRemove(workItem.LockToken, out _);
+        }
+
+        commit.ReachCommittedBeforeDelivery(workItem);
+
+        // This host's own loops need not wait for the notification to come back.
+        if (commit.Messages.Count > 0 || commit.NewInstances.Count > 0)
+        {
+            _orchestrations.Pulse();
+        }
+
+        if (commit.NewTasks.Count > 0)
+        {
+            _activities.Pulse();
+        }
+
+        _watchers.Wake(changed);
+    }
+
+    public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem) =>
+        await ReleaseOrQueueAsync(new Lease(false, workItem.InstanceId, 0, workItem.LockToken)).ConfigureAwait(false);
+
+    public async Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
+    {
+        var now = Now();
+        try
+        {
+            await InTransactionAsync(
+                async (connection, tx) =>
+                {
+                    await LockOwnRowAsync(connection, tx, workItem.InstanceId, workItem.LockToken, []).ConfigureAwait(false);
+                    await using (var batch = new NpgsqlBatch(connection, tx))
+                    {
+                        batch.BatchCommands.Add(Cmd(
+                            "INSERT INTO dead_letters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) SELECT 'message', $1, p, $2, d, $3 FROM unnest($4::text[], $5::integer[]) AS u(p, d)",
+                            workItem.InstanceId, reason, now, workItem.Messages.Select(m => SqliteOrchestrationStore.SerializeEvent(m.Event)).ToArray(), workItem.Messages.Select(m => m.DequeueCount).ToArray()));
+                        batch.BatchCommands.Add(Cmd("DELETE FROM messages WHERE id = ANY($1)", workItem.Messages.Select(m => m.Id).ToArray()));
+                        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    }
+
+                    await FailInstanceAsync(connection, tx, workItem.InstanceId, reason, now).ConfigureAwait(false);
+                    await using var release = new NpgsqlBatch(connection, tx) { BatchCommands = { Release(workItem.InstanceId, now, backoff: false, string.Empty, []) } };
+                    await release.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    return 0;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _held.TryRemove(workItem.LockToken, out _);
+        }
+
+        _watchers.Wake(workItem.InstanceId);
+    }
+
+    public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
+    {
+        // Results are committed in groups by one loop: many activities' results share a transaction.
+        var pending = new PendingResult(workItem, result);
+        if (!_activityResults.Writer.TryWrite(pending))
+        {
+            return Task.FromException(new ObjectDisposedException(nameof(PostgresOrchestrationStore), "The store is shutting down."));
+        }
+
+        return pending.Completion.Task;
+    }
+
+    public async Task AbandonActivityWorkItemAsync(ActivityWorkItem workItem) =>
+        await ReleaseOrQueueAsync(new Lease(true, workItem.Task.InstanceId, workItem.Task.Id, workItem.LockToken)).ConfigureAwait(false);
+
+    public async Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason)
+    {
+        var now = Now();
+        try
+        {
+            await InTransactionAsync(
+                async (connection, tx) =>
+                {
+                    await using (var delete = new NpgsqlCommand("DELETE FROM tasks WHERE id = $1 AND lock_token = $2", connection, tx) { Parameters = { new() { Value = workItem.Task.Id }, new() { Value = workItem.LockToken } } })
+                    {
+                        if (await delete.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+                        {
+                            throw new LeaseLostException(workItem.Task.InstanceId);
+                        }
+                    }
+
+                    await using (var insert = new NpgsqlBatch(connection, tx))
+                    {
+                        insert.BatchCommands.Add(Cmd(
+                            "INSERT INTO dead_letters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('activity', $1, $2, $3, $4, $5)",
+                            workItem.Task.InstanceId, JsonSerializer.Serialize(workItem.Task, SqliteOrchestrationStore.Json), reason, workItem.Task.DequeueCount, now));
+                        insert.BatchCommands.Add(Cmd("SELECT pg_notify($1, '|' || $2)", _channel, workItem.Task.InstanceId));
+                        await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    }
+
+                    await FailInstanceAsync(connection, tx, workItem.Task.InstanceId, reason, now).ConfigureAwait(false);
+                    return 0;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _held.TryRemove(workItem.LockToken, out _);
+        }
+
+        _watchers.Wake(workItem.Task.InstanceId);
+    }
+
+    public bool RenewActivityLease(ActivityWorkItem workItem)
+    {
+        // The lease maintenance loop extends the leases asked for here, many in one statement.
+        if (_lost.ContainsKey(workItem.LockToken) || !_held.TryGetValue(workItem.LockToken, out var lease))
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref lease.RenewRequested, 1);
+        return true;
+    }
+
+    private static NpgsqlBatchCommand Cmd(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
+    }
+
+    private static DateTime Utc(DateTime time) => DateTime.SpecifyKind(time, DateTimeKind.Utc);
+
+    private static NpgsqlBatchCommand UpsertInstance(InstanceRecord r)
+    {
+        var command = Cmd(
+            UpsertInstanceSql,
+            r.InstanceId, r.ExecutionId, r.Name, r.IsEntity, (int)r.Status, r.Input, r.Output, r.CustomStatus,
+            r.Failure is null ? null : JsonSerializer.Serialize(r.Failure, SqliteOrchestrationStore.Json),
+            r.EntityState, Utc(r.CreatedAt), Utc(r.LastUpdatedAt), r.CompletedAt is { } d ? Utc(d) : null, r.ParentInstanceId, r.ParentTaskId, r.HistoryCount);
+
+        // Typed, so that null values are understood.
+        command.Parameters[12].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
+        foreach (var i in new[] { 5, 6, 7, 8, 9, 13 })
+        {
+            command.Parameters[i].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        }
+
+        return command;
+    }
+
+    private static NpgsqlBatchCommand InsertTasks(IReadOnlyList<ActivityTask> tasks, DateTime now) => Cmd(
+        "INSERT INTO tasks (instance_id, execution_id, task_id, name, input, created_at, ready_at) SELECT i, x, t, n, inp, $6, $6 FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) AS u(i, x, t, n, inp)",
+        tasks.Select(t => t.InstanceId).ToArray(),
+        tasks.Select(t => t.ExecutionId).ToArray(),
+        tasks.Select(t => t.TaskId).ToArray(),
+        tasks.Select(t => t.Name).ToArray(),
+        tasks.Select(t => t.Input).ToArray(),
+        now);
+
+    private static NpgsqlBatchCommand Enqueue(IReadOnlyList<OutgoingMessage> messages) => Cmd(
+        EnqueueSql,
+        messages.Select(m => m.InstanceId).ToArray(),
+        messages.Select(m => RoundUp(m.VisibleAt)).ToArray(),
+        messages.Select(m => m.Event.IsControl).ToArray(),
+        messages.Select(m => SqliteOrchestrationStore.SerializeEvent(m.Event)).ToArray());
+
+    private NpgsqlBatchCommand Release(string instanceId, DateTime now, bool backoff, string flags, IEnumerable<string> alsoChanged)
+    {
+        // A notification carries at most 8000 bytes: a step that changed many instances asks every host to re-read instead.
+        var ids = NotifyIds(alsoChanged.Prepend(instanceId).ToList());
+        return ids == "*"
+            ? Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags + "*", string.Empty)
+            : Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags, ids[1..]);
+    }
+
+    /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>
+    private static async Task LockOwnRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string instanceId, long lockToken, IEnumerable<string> targets)
+    {
+        long? token = null;
+        await using var command = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = targets.Append(instanceId).Distinct(StringComparer.Ordinal).ToArray() } } };
+        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                if (reader.GetString(0) == instanceId)
+                {
+                    token = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                }
+            }
+        }
+
+        if (token != lockToken)
+        {
+            throw new LeaseLostException(instanceId);
+        }
+    }
+
+    /// <summary>Creates or resets an instance row. Returns the conflict when an unfinished instance with that id exists.</summary>
+    private static async Task<string?> TryCreateInstanceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, NewInstance instance, bool replaceTerminal, DateTime now)
+    {
+        await using (var check = new NpgsqlCommand("SELECT runtime_status FROM instances WHERE instance_id = $1 FOR UPDATE", connection, tx) { Parameters = { new() { Value = instance.InstanceId } } })
+        {
+            if (await check.ExecuteScalarAsync().ConfigureAwait(false) is int existing)
+            {
+                var status = (OrchestrationRuntimeStatus)existing;
+                if (!status.IsTerminal() || !replaceTerminal)
+                {
+                    return $"An orchestration with instance id '{instance.InstanceId}' already exists and is {status}.";
+                }
+            }
+        }
+
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                Cmd("DELETE FROM history WHERE instance_id = $1", instance.InstanceId),
+                UpsertInstance(StoreRows.Pending(instance, now)),
+            },
+        };
+        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Marks the instance failed; when that fails a sub-orchestration, tells its parent.</summary>
+    private async Task FailInstanceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string instanceId, string reason, DateTime now)
+    {
+        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason);
+        string? parent = null;
+        var parentTaskId = -1;
+        await using (var fail = new NpgsqlCommand(
+            "UPDATE instances SET runtime_status = 3, failure = $1, last_updated_at = $2, completed_at = $2 WHERE instance_id = $3 AND NOT is_entity AND runtime_status NOT IN (1, 3, 5) RETURNING parent_instance_id, parent_task_id",
+            connection,
+            tx)
+        {
+            Parameters = { new() { Value = JsonSerializer.Serialize(details, SqliteOrchestrationStore.Json) }, new() { Value = now }, new() { Value = instanceId } },
+        })
+        await using (var reader = await fail.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync().ConfigureAwait(false) && !reader.IsDBNull(0))
+            {
+                parent = reader.GetString(0);
+                parentTaskId = reader.GetInt32(1);
+            }
+        }
+
+        // Without this message a parent waiting for a dead-lettered sub-orchestration would wait forever.
+        if (parent is not null)
+        {
+            await using var notice = new NpgsqlBatch(connection, tx)
+            {
+                BatchCommands =
+                {
+                    Enqueue([new OutgoingMessage(parent, new SubOrchestrationInstanceFailedEvent(parentTaskId, details) { Timestamp = now }, now)]),
+                    Cmd("SELECT pg_notify($1, 'o|' || $2)", _channel, parent),
+                },
+            };
+            await notice.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Leases up to <paramref name="take"/> instances with deliverable messages; also reads when the next one is due.</summary>
+    private async Task<(IReadOnlyList<OrchestrationWorkItem> Items, DateTime? NextDue)> LeaseOrchestrationsAsync(int take, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var leased = new Dictionary<string, long>(StringComparer.Ordinal);
+        DateTime? nextDue;
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Cmd(LeaseInstancesSql, now, take, now + _lease, _owner),
+                // The next due time: a delayed message, or a lease that expires (its work is offered again then).
+                Cmd("SELECT LEAST((SELECT MIN(ready_at) FROM instance_queue WHERE ready_at > $1), (SELECT MIN(locked_until) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until >= $1))", now),
+            },
+        })
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                leased[reader.GetString(0)] = reader.GetInt64(1);
+                _held[reader.GetInt64(1)] = new Lease(false, reader.GetString(0), 0, reader.GetInt64(1));
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            nextDue = reader.IsDBNull(0) ? null : reader.GetDateTime(0);
+        }
+
+        if (leased.Count == 0)
+        {
+            return ([], nextDue);
+        }
+
+        var messages = new Dictionary<string, List<InstanceMessage>>(StringComparer.Ordinal);
+        var instances = new Dictionary<string, InstanceRecord>(StringComparer.Ordinal);
+        var corrupt = new List<(long Id, string InstanceId, string Payload, string Reason)>();
+        try
+        {
+            var ids = leased.Keys.ToArray();
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    // This delivery counts now: work that crashes the host is dead-lettered after a few deliveries, not retried forever.
+                    Cmd($"UPDATE messages m SET dequeue_count = m.dequeue_count + 1 WHERE m.instance_id = ANY($1) AND m.visible_at <= $2 AND {Deliverable} RETURNING m.id, m.instance_id, m.visible_at, m.dequeue_count - 1, m.event", ids, now),
+                    Cmd($"SELECT {InstanceColumns} FROM instances WHERE instance_id = ANY($1)", (object)ids),
+                },
+            };
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var (id, instanceId, payload) = (reader.GetInt64(0), reader.GetString(1), reader.GetString(4));
+                try
+                {
+                    var message = new InstanceMessage(id, instanceId, reader.GetDateTime(2), SqliteOrchestrationStore.DeserializeEvent(payload), reader.GetInt32(3));
+                    (messages.TryGetValue(instanceId, out var list) ? list : messages[instanceId] = []).Add(message);
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+                {
+                    corrupt.Add((id, instanceId, payload, $"The stored message could not be read: {ex.Message}"));
+                }
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var record = ReadInstance(reader);
+                instances[record.InstanceId] = record;
+            }
+        }
+        catch
+        {
+            foreach (var (id, token) in leased)
+            {
+                _held.TryRemove(token, out _);
+                _releaseLater.Enqueue(new Lease(false, id, 0, token));
+            }
+
+            throw;
+        }
+
+        if (corrupt.Count > 0)
+        {
+            // Unreadable messages are kept in the dead-letter table, never dropped and never retried forever.
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    Cmd(
+                        "INSERT INTO dead_letters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) SELECT 'message', i, p, r, 0, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(i, p, r)",
+                        corrupt.Select(c => c.InstanceId).ToArray(), corrupt.Select(c => c.Payload).ToArray(), corrupt.Select(c => c.Reason).ToArray(), now),
+                    Cmd("DELETE FROM messages WHERE id = ANY($1)", corrupt.Select(c => c.Id).ToArray()),
+                },
+            };
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var items = new List<OrchestrationWorkItem>(leased.Count);
+        var idle = new List<Lease>();
+        foreach (var (instanceId, token) in leased)
+        {
+            if (!messages.TryGetValue(instanceId, out var list))
+            {
+                // Nothing deliverable after all (suspended, or the messages were purged): give the lease back.
+                _held.TryRemove(token, out _);
+                idle.Add(new Lease(false, instanceId, 0, token));
+                continue;
+            }
+
+            list.Sort((a, b) => a.Id.CompareTo(b.Id));
+            items.Add(new OrchestrationWorkItem { InstanceId = instanceId, LockToken = token, Instance = instances.GetValueOrDefault(instanceId), Messages = list });
+        }
+
+        if (idle.Count > 0)
+        {
+            await ReleaseAsync(idle, countDelivery: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (items, nextDue);
+    }
+
+    /// <summary>Leases up to <paramref name="take"/> activities; also reads when the next delayed one is due.</summary>
+    private async Task<(IReadOnlyList<ActivityWorkItem> Items, DateTime? NextDue)> LeaseActivitiesAsync(int take, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var items = new List<ActivityWorkItem>();
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Cmd(LeaseTasksSql, now, take, now + _lease, _owner),
+                Cmd("SELECT LEAST((SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1), (SELECT MIN(locked_until) FROM tasks WHERE lock_token IS NOT NULL AND locked_until >= $1))", now),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var task = new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6));
+            var token = reader.GetInt64(7);
+            _held[token] = new Lease(true, task.InstanceId, task.Id, token);
+            items.Add(new ActivityWorkItem { Task = task, LockToken = token });
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (items, reader.IsDBNull(0) ? null : reader.GetDateTime(0));
+    }
+
+    /// <summary>Gives a lease back (its delivery counts, and a retry waits a backoff); while the database is away, later.</summary>
+    private async Task ReleaseOrQueueAsync(Lease lease)
+    {
+        _held.TryRemove(lease.Token, out _);
+        _lost.TryRemove(lease.Token, out _);
+        try
+        {
+            await ReleaseAsync([lease], countDelivery: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            _releaseLater.Enqueue(lease);
+        }
+    }
+
+    /// <summary>Ends leases this host holds (skipping any another host has taken since).</summary>
+    private async Task ReleaseAsync(IReadOnlyList<Lease> leases, bool countDelivery, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var instances = leases.Where(l => !l.Activity).ToList();
+        var activities = leases.Where(l => l.Activity).ToList();
+        // Not OpenAsync: this also runs while the store shuts down.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (activities.Count > 0)
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                UPDATE tasks t SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
+                    ready_at = CASE WHEN $3 THEN $4::timestamptz + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(t.dequeue_count, 1) - 1)) ELSE t.ready_at END,
+                    dequeue_count = CASE WHEN $3 THEN t.dequeue_count ELSE GREATEST(t.dequeue_count - 1, 0) END
+                FROM unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token
+                """,
+                connection)
+            {
+                Parameters = { new() { Value = activities.Select(a => a.TaskId).ToArray() }, new() { Value = activities.Select(a => a.Token).ToArray() }, new() { Value = countDelivery }, new() { Value = now } },
+            };
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var notify = new NpgsqlCommand("SELECT pg_notify($1, 'a')", connection) { Parameters = { new() { Value = _channel } } };
+            await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (instances.Count > 0)
+        {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var current = new Dictionary<string, long?>(StringComparer.Ordinal);
+            await using (var lockRows = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = instances.Select(l => l.InstanceId).Distinct(StringComparer.Ordinal).ToArray() } } })
+            await using (var reader = await lockRows.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    current[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                }
+            }
+
+            await using var batch = new NpgsqlBatch(connection, tx);
+            foreach (var lease in instances.Where(l => current.GetValueOrDefault(l.InstanceId) == l.Token))
+            {
+                batch.BatchCommands.Add(Release(lease.InstanceId, now, countDelivery, string.Empty, []));
+            }
+
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits activity results in groups: one transaction deletes the activities still leased by this host and queues their results.</summary>
+    private async Task CommitActivityResultsAsync(CancellationToken stop)
+    {
+        var reader = _activityResults.Reader;
+        var group = new List<PendingResult>();
+        while (true)
+        {
+            try
+            {
+                if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (ChannelClosedException)
+            {
+                return;
+            }
+
+            while (group.Count < 256 && reader.TryRead(out var pending))
+            {
+                group.Add(pending);
+            }
+
+            try
+            {
+                var committed = await InTransactionAsync((connection, tx) => CommitResultsAsync(connection, tx, group), CancellationToken.None).ConfigureAwait(false);
+                foreach (var pending in group)
+                {
+                    _held.TryRemove(pending.WorkItem.LockToken, out _);
+                    if (committed.Contains(pending.WorkItem.Task.Id))
+                    {
+                        pending.Completion.TrySetResult();
+                    }
+                    else
+                    {
+                        pending.Completion.TrySetException(new LeaseLostException(pending.WorkItem.Task.InstanceId));
+                    }
+                }
+
+                _orchestrations.Pulse();
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
+            }
+
+            group.Clear();
+            if (stop.IsCancellationRequested && !reader.TryPeek(out _))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<HashSet<long>> CommitResultsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingResult> group)
+    {
+        var now = Now();
+        await using (var lockRows = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = group.Select(p => p.WorkItem.Task.InstanceId).Distinct(StringComparer.Ordinal).ToArray() } } })
+        {
+            await lockRows.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        var committed = new HashSet<long>();
+        await using (var delete = new NpgsqlCommand("DELETE FROM tasks t USING unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token RETURNING t.id", connection, tx)
+        {
+            Parameters = { new() { Value = group.Select(p => p.WorkItem.Task.Id).ToArray() }, new() { Value = group.Select(p => p.WorkItem.LockToken).ToArray() } },
+        })
+        await using (var reader = await delete.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                committed.Add(reader.GetInt64(0));
+            }
+        }
+
+        var results = group.Where(p => committed.Contains(p.WorkItem.Task.Id)).ToList();
+        if (results.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, tx)
+            {
+                BatchCommands =
+                {
+                    Enqueue(results.Select(p => new OutgoingMessage(p.WorkItem.Task.InstanceId, p.Result, now)).ToList()),
+                    Cmd("SELECT pg_notify($1, 'o')", _channel),
+                },
+            };
+            await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        return committed;
+    }
+
+    private sealed class PendingResult(ActivityWorkItem workItem, HistoryEvent result)
+    {
+        public ActivityWorkItem WorkItem => workItem;
+
+        public HistoryEvent Result => result;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

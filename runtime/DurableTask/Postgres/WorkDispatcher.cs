@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+
+namespace Serverless.DurableTask.Postgres;
+
+/// <content>The dispatcher that leases work for the waiting worker loops.</content>
+internal sealed partial class PostgresOrchestrationStore
+{
+    /// <summary>
+    /// Leases work for the worker loops waiting in <see cref="TakeAsync"/>: one query leases up to as many items as
+    /// loops wait (so work is never leased ahead of a free slot), and the same round trip reads when the next
+    /// delayed item is due. Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll.
+    /// </summary>
+    private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, DateTime? NextDue)>> lease)
+    {
+        private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
+        private readonly SemaphoreSlim _signal = new(0, 1);
+        private int _waiting;
+
+        public async Task<T> TakeAsync(CancellationToken cancellationToken)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, store._shutdown.Token);
+            Interlocked.Increment(ref _waiting);
+            Pulse();
+            try
+            {
+                return await _ready.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ObjectDisposedException(nameof(PostgresOrchestrationStore), "The store is shutting down.");
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
+        /// <summary>Wakes the dispatcher: there may be new work.</summary>
+        public void Pulse()
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shut down.
+            }
+        }
+
+        /// <summary>Takes the items leased but not handed out (at shutdown).</summary>
+        public List<T> Drain()
+        {
+            var items = new List<T>();
+            while (_ready.Reader.TryRead(out var item))
+            {
+                items.Add(item);
+            }
+
+            return items;
+        }
+
+        public async Task RunAsync(CancellationToken stop)
+        {
+            var minPoll = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, store._options.MaxPollInterval.Ticks / 4));
+            var poll = minPoll;
+            var failures = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var wait = Timeout.InfiniteTimeSpan;
+                var demand = Volatile.Read(ref _waiting) - _ready.Reader.Count;
+                if (demand > 0)
+                {
+                    var take = Math.Min(demand, Math.Max(1, store._options.MaxBatchSize));
+                    (IReadOnlyList<T> Items, DateTime? NextDue) result;
+                    try
+                    {
+                        result = await lease(take, stop).ConfigureAwait(false);
+                        failures = 0;
+                        store.ReportReachable();
+                    }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    catch (Exception ex)
+                    {
+                        failures++;
+                        if (IsUnavailable(ex))
+                        {
+                            store.ReportUnreachable(ex);
+                        }
+                        else
+                        {
+                            store._logger.DispatchFailed(store.HubName, ex);
+                        }
+
+                        try
+                        {
+                            await Task.Delay(store.RetryDelay(failures), stop).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            return;
+                        }
+
+                        continue;
+                    }
+
+                    foreach (var item in result.Items)
+                    {
+                        _ready.Writer.TryWrite(item);
+                    }
+
+                    if (result.Items.Count > 0)
+                    {
+                        poll = minPoll;
+                        if (result.Items.Count == take)
+                        {
+                            continue;
+                        }
+                    }
+
+                    wait = poll;
+                    poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, store._options.MaxPollInterval.Ticks));
+                    if (result.NextDue is { } due)
+                    {
+                        var until = due - DateTime.UtcNow;
+                        wait = until < TimeSpan.Zero ? TimeSpan.Zero : until < wait ? until + TimeSpan.FromMilliseconds(1) : wait;
+                    }
+                }
+
+                try
+                {
+                    await _signal.WaitAsync(wait, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

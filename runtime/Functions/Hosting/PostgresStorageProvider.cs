@@ -1,0 +1,85 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Serverless.DurableTask.Postgres;
+using Serverless.Functions.Configuration;
+using Serverless.Functions.Timers;
+
+namespace Serverless.Functions.Hosting;
+
+/// <summary>
+/// The "postgres" storage provider, named like the settings of the Durable Functions SQL Server provider: the
+/// connection string is the app setting or connection string named by <c>connectionStringName</c> (default
+/// <see cref="DefaultConnectionStringName"/>); host.json may add <c>"schemaName"</c> (default: derived from the hub
+/// name), <c>"taskEventLockTimeout"</c> (the lease, "hh:mm:ss") and <c>"taskEventBatchSize"</c> (work items leased
+/// per query). Several hosts with the same settings share the task hub.
+/// </summary>
+internal static class PostgresStorageProvider
+{
+    /// <summary>The app setting read when host.json names none.</summary>
+    public const string DefaultConnectionStringName = "POSTGRES_CONNECTION";
+
+    private const string SettingsPath = "$.extensions.durableTask.storageProvider";
+    private const string Known = "type, connectionStringName, schemaName, taskEventLockTimeout, taskEventBatchSize";
+
+    public static void Configure(StorageProviderContext context)
+    {
+        var environment = context.Environment;
+        string? schema = null;
+        TimeSpan? lease = null;
+        int? batchSize = null;
+        foreach (var (name, value) in context.Options.Settings)
+        {
+            var path = HostJson.Child(SettingsPath, name);
+            switch (name.ToUpperInvariant())
+            {
+                case "SCHEMANAME":
+                    schema = HostJson.String(value, path);
+                    break;
+                case "TASKEVENTLOCKTIMEOUT":
+                    lease = TimeSpan.TryParse(HostJson.String(value, path), System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed >= TimeSpan.FromSeconds(1)
+                        ? parsed
+                        : throw new HostJsonException(path, "expected a duration of at least one second, \"hh:mm:ss\".");
+                    break;
+                case "TASKEVENTBATCHSIZE":
+                    batchSize = value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt32(out var size) && size is >= 1 and <= 1000
+                        ? size
+                        : throw new HostJsonException(path, "expected a whole number from 1 to 1000.");
+                    break;
+                default:
+                    throw HostJson.Unknown(path, Known);
+            }
+        }
+
+        var settingName = context.Options.ConnectionStringName ?? DefaultConnectionStringName;
+        var connectionString = context.ConnectionString
+            ?? throw new HostJsonException($"{SettingsPath}.connectionStringName", $"the postgres storage provider needs a connection string: set the app setting (or connection string) '{settingName}', or name another one in connectionStringName.");
+        NpgsqlConnectionStringBuilder parsedConnection;
+        try
+        {
+            parsedConnection = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            // The exception text may quote the value, and the value may hold a password: say only where to look.
+            throw new HostJsonException($"{SettingsPath}.connectionStringName", $"the PostgreSQL connection string in '{settingName}' is not valid (expected Host=...;Database=...;Username=...;Password=...).");
+        }
+
+        var schemaName = schema ?? PostgresStoreOptions.SchemaFor(environment.HubName);
+        if (lease is { } leaseDuration)
+        {
+            context.Worker.Configure(o => o.LeaseDuration = leaseDuration);
+        }
+
+        context.Worker.UsePostgres(p =>
+        {
+            p.ConnectionString = connectionString;
+            p.SchemaName = schemaName;
+            if (batchSize is { } batch)
+            {
+                p.MaxBatchSize = batch;
+            }
+        });
+        context.Services.AddSingleton<ITimerScheduleStore>(new PostgresTimerScheduleStore(connectionString, schemaName));
+        context.Describe($"PostgreSQL {parsedConnection.Host}:{parsedConnection.Port}/{parsedConnection.Database} schema {schemaName}");
+    }
+}

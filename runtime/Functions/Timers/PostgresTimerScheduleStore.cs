@@ -1,0 +1,35 @@
+using Npgsql;
+
+namespace Serverless.Functions.Timers;
+
+/// <summary>
+/// Timer schedule status in the task hub's PostgreSQL schema (table <c>function_timer_schedules</c>, created by the
+/// store's migrations).
+/// </summary>
+internal sealed class PostgresTimerScheduleStore(string connectionString, string schema) : ITimerScheduleStore, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema, MaxPoolSize = 2 });
+
+    public async Task<ScheduleStatus?> GetAsync(string functionName, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT last_utc, next_utc, last_updated_utc FROM function_timer_schedules WHERE function_name = $1");
+        command.Parameters.Add(new() { Value = functionName.ToLowerInvariant() });
+        return await TimerScheduleRows.ReadAsync(command, cancellationToken);
+    }
+
+    public async Task SetAsync(string functionName, ScheduleStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        await using var command = _dataSource.CreateCommand("""
+            INSERT INTO function_timer_schedules (function_name, last_utc, next_utc, last_updated_utc) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (function_name) DO UPDATE SET last_utc = excluded.last_utc, next_utc = excluded.next_utc, last_updated_utc = excluded.last_updated_utc
+            """);
+        command.Parameters.Add(new() { Value = functionName.ToLowerInvariant() });
+        command.Parameters.Add(new() { Value = status.Last.Ticks });
+        command.Parameters.Add(new() { Value = status.Next.Ticks });
+        command.Parameters.Add(new() { Value = status.LastUpdated.Ticks });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Serverless.DurableTask;
+using Serverless.Host.Tests.Infrastructure;
+
+namespace Serverless.Host.Tests;
+
+/// <summary>The host on the "postgres" storage provider, against the test server scripts/test starts (HUB_TEST_POSTGRES).</summary>
+public sealed class PostgresHostTests
+{
+    [Fact]
+    public async Task PostgresProvider_HostJsonAndConnectionSetting_ReadyAndRunsAnOrchestration()
+    {
+        var connectionString = ConnectionString();
+        var schema = "host_" + Guid.NewGuid().ToString("N");
+        var hostJson = $$"""
+            {
+              "version": "2.0",
+              "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+                "storageProvider": { "type": "postgres", "connectionStringName": "HubDatabase", "schemaName": "{{schema}}" } } }
+            }
+            """;
+        try
+        {
+            await using (var host = await FunctionsTestHost.StartAsync(hostJson: hostJson, settings: new Dictionary<string, string?> { ["ConnectionStrings:HubDatabase"] = connectionString }))
+            {
+                var ready = await host.Client.GetAsync("/readyz");
+                var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+                var id = await host.DurableClient.ScheduleNewOrchestrationInstanceAsync("HelloSequence");
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+                Assert.Equal("postgres", body.GetProperty("storage").GetString());
+                Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+                Assert.Contains($"schema {schema}", host.Banner.ToString(), StringComparison.Ordinal);
+                Assert.DoesNotContain("Password", host.Banner.ToString(), StringComparison.OrdinalIgnoreCase);
+            }
+
+            // The tables are in the named schema.
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'instances'", connection) { Parameters = { new() { Value = schema } } };
+            Assert.Equal(1L, await command.ExecuteScalarAsync());
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresProvider_DatabaseUnreachable_ReadyzAnswers503ThenReadyAgainAndWorkRuns()
+    {
+        // Arrange: the host reaches the test server through a forwarder the test can cut.
+        var connectionString = ConnectionString();
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        await using var cutter = new TcpCutter(target.Host!, target.Port);
+        var throughCutter = new NpgsqlConnectionStringBuilder(connectionString) { Port = cutter.Port, Host = "127.0.0.1" }.ConnectionString;
+        var schema = "host_" + Guid.NewGuid().ToString("N");
+        var hostJson = $$"""
+            {
+              "version": "2.0",
+              "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+                "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } }
+            }
+            """;
+        try
+        {
+            await using var host = await FunctionsTestHost.StartAsync(hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = throughCutter });
+            var before = (await host.Client.GetAsync("/readyz")).StatusCode;
+
+            // Act 1
+            cutter.Cut();
+            var whileCut = await WaitForStatusAsync(host, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
+
+            // Act 2
+            cutter.Restore();
+            var afterRestore = await WaitForStatusAsync(host, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+            var id = await host.DurableClient.ScheduleNewOrchestrationInstanceAsync("HelloSequence");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            // Assert
+            Assert.Equal(HttpStatusCode.OK, before);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, whileCut);
+            Assert.Equal(HttpStatusCode.OK, afterRestore);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresProvider_TimerFunction_RunsAndKeepsItsScheduleInTheHubSchema()
+    {
+        var connectionString = ConnectionString();
+        var schema = "host_" + Guid.NewGuid().ToString("N");
+        var hostJson = $$"""
+            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
+            """;
+        try
+        {
+            await using (var host = await FunctionsTestHost.StartAsync([typeof(Sample.Ticker)], hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString, ["TickSchedule"] = "* * * * * *" }))
+            {
+                await host.Services.GetRequiredService<Sample.TickLog>().WaitForRunsAsync(2, TimeSpan.FromSeconds(10));
+            }
+
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"SELECT next_utc > last_utc FROM \"{schema}\".function_timer_schedules WHERE function_name = 'tick'", connection);
+            Assert.Equal(true, await command.ExecuteScalarAsync());
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    private static string ConnectionString() =>
+        Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/test, or `scripts/services start` and `eval \"$(scripts/services env)\"` first.");
+
+    private static async Task<HttpStatusCode> WaitForStatusAsync(FunctionsTestHost host, HttpStatusCode expected, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        HttpStatusCode status;
+        do
+        {
+            status = (await host.Client.GetAsync("/readyz")).StatusCode;
+            if (status == expected)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+        while (clock.Elapsed < timeout);
+        return status;
+    }
+
+    private static async Task DropSchemaAsync(string connectionString, string schema)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

@@ -95,6 +95,68 @@ public sealed class HostJsonTests
     }
 
     [Fact]
+    public void Parse_EnvironmentOverrides_ReplaceAndAddValues_KeepingTypes()
+    {
+        var json = """
+            {
+              "version": "2.0",
+              "extensions": { "durableTask": { "hubName": "CompanyHub", "maxConcurrentActivityFunctions": 3, "storageProvider": { "type": "sqlite" } } }
+            }
+            """;
+        KeyValuePair<string, string?>[] overrides =
+        [
+            new("extensions:durableTask:storageProvider:type", "postgres"),
+            new("extensions:durableTask:storageProvider:schemaName", "hub_a"),
+            new("Extensions:DurableTask:MaxConcurrentActivityFunctions", "12"),
+            new("extensions:durableTask:extendedSessionsEnabled", "true"),
+            new("extensions:http:routePrefix", "v2"),
+            new("extensions:durableTask:hubName", ""), // compose passes unset variables as empty: ignored
+        ];
+
+        var options = HostJson.Parse(json, NoSettings, overrides);
+
+        var durable = options.DurableTask;
+        Assert.Equal("postgres", durable.StorageProvider.Type);
+        Assert.Equal("hub_a", durable.StorageProvider.Settings["schemaName"].GetString());
+        Assert.Equal(12, durable.MaxConcurrentActivityFunctions);
+        Assert.True(durable.ExtendedSessionsEnabled == true);
+        Assert.Equal("v2", options.RoutePrefix);
+        Assert.Equal("CompanyHub", durable.HubName);
+    }
+
+    [Fact]
+    public void Parse_EnvironmentOverrideOfWrongType_NamesThePath()
+    {
+        KeyValuePair<string, string?>[] overrides = [new("extensions:durableTask:maxConcurrentActivityFunctions", "many")];
+
+        var ex = Assert.Throws<HostJsonException>(() => HostJson.Parse("""{ "version": "2.0" }""", NoSettings, overrides));
+
+        Assert.Equal("$.extensions.durableTask.maxConcurrentActivityFunctions", ex.Path);
+    }
+
+    [Fact]
+    public void Parse_EnvironmentOverrideBelowAValue_IsRefused()
+    {
+        KeyValuePair<string, string?>[] overrides = [new("version:minor", "1")];
+
+        var ex = Assert.Throws<HostJsonException>(() => HostJson.Parse("""{ "version": "2.0" }""", NoSettings, overrides));
+
+        Assert.Equal("$.version", ex.Path);
+        Assert.Contains("AzureFunctionsJobHost__version__minor", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MissingFileWithOverrides_AppliesThemToTheDefaults()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "host.json");
+
+        var options = HostJson.Load(path, NoSettings, [new("extensions:durableTask:hubName", "OtherHub")]);
+
+        Assert.Equal("OtherHub", options.DurableTask.HubName);
+        Assert.Equal("api", options.RoutePrefix);
+    }
+
+    [Fact]
     public void Load_MissingFile_GivesDefaults()
     {
         var options = HostJson.Load(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "host.json"), NoSettings);

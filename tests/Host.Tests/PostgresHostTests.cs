@@ -53,6 +53,39 @@ public sealed class PostgresHostTests
     }
 
     [Fact]
+    public async Task PostgresProvider_ChosenByEnvironmentOverride_OverASqliteHostJson()
+    {
+        // A container image ships one host.json; a replica switches to the shared database by its environment.
+        var connectionString = ConnectionString();
+        var schema = "env_" + Guid.NewGuid().ToString("N");
+        var hostJson = """
+            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01", "storageProvider": { "type": "sqlite" } } } }
+            """;
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:type"] = "postgres",
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:schemaName"] = schema,
+            ["POSTGRES_CONNECTION"] = connectionString,
+        };
+        try
+        {
+            await using var host = await FunctionsTestHost.StartAsync(hostJson: hostJson, settings: settings);
+            var body = await (await host.Client.GetAsync("/readyz")).Content.ReadFromJsonAsync<JsonElement>();
+            var id = await host.DurableClient.ScheduleNewOrchestrationInstanceAsync("HelloSequence");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            Assert.Equal("postgres", body.GetProperty("storage").GetString());
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            Assert.Contains($"schema {schema}", host.Banner.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
     public async Task PostgresProvider_DatabaseUnreachable_ReadyzAnswers503ThenReadyAgainAndWorkRuns()
     {
         // Arrange: the host reaches the test server through a forwarder the test can cut.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
@@ -14,22 +15,38 @@ public static partial class HostJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
+    /// <summary>The configuration section whose keys override host.json values, as in Azure Functions (<c>AzureFunctionsJobHost__extensions__durableTask__hubName</c>).</summary>
+    public const string OverrideSection = "AzureFunctionsJobHost";
+
     /// <summary>Reads host.json from <paramref name="path"/>; a missing file gives the defaults.</summary>
     /// <param name="path">The file.</param>
     /// <param name="settings">Looks up app settings, for <c>%Setting%</c> references.</param>
-    public static HostJsonOptions Load(string path, Func<string, string?> settings)
+    /// <param name="overrides">
+    /// Values that replace or add host.json values, keyed by their path below the root with <c>:</c> between the parts
+    /// (<c>extensions:durableTask:storageProvider:type</c>); empty values are ignored.
+    /// </param>
+    public static HostJsonOptions Load(string path, Func<string, string?> settings, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return File.Exists(path) ? Parse(File.ReadAllText(path), settings) : new HostJsonOptions();
+        return File.Exists(path) ? Parse(File.ReadAllText(path), settings, overrides)
+            : overrides?.Any(o => !string.IsNullOrEmpty(o.Value)) == true ? Parse("""{ "version": "2.0" }""", settings, overrides)
+            : new HostJsonOptions();
     }
 
     /// <summary>Parses host.json text.</summary>
     /// <param name="json">The text.</param>
     /// <param name="settings">Looks up app settings, for <c>%Setting%</c> references.</param>
-    public static HostJsonOptions Parse(string json, Func<string, string?> settings)
+    /// <param name="overrides">Values that replace or add host.json values (see <see cref="Load"/>).</param>
+    public static HostJsonOptions Parse(string json, Func<string, string?> settings, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(settings);
+        var applied = overrides?.Where(o => !string.IsNullOrEmpty(o.Key) && !string.IsNullOrEmpty(o.Value)).ToList();
+        if (applied is { Count: > 0 })
+        {
+            json = ApplyOverrides(json, applied);
+        }
+
         JsonDocument document;
         try
         {
@@ -93,6 +110,85 @@ public static partial class HostJson
                 DurableTask = durable,
             };
         }
+    }
+
+    /// <summary>
+    /// Writes override values into the host.json text. A value keeps the JSON type of the value it replaces (a number
+    /// stays a number); a new value is a boolean for <c>true</c>/<c>false</c>, a number when it reads as a whole number,
+    /// and a string otherwise. Property names match case-insensitively, as host.json's do.
+    /// </summary>
+    private static string ApplyOverrides(string json, IReadOnlyList<KeyValuePair<string, string?>> overrides)
+    {
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: DocumentOptions) as JsonObject
+                ?? throw new HostJsonException("$", "the file must hold a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new HostJsonException("$", $"the file is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}): {FirstSentence(ex.Message)}", ex);
+        }
+
+        foreach (var (key, value) in overrides.OrderBy(o => o.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            var parts = key.Split(':');
+            var path = "$";
+            var node = root;
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                path = Child(path, parts[i]);
+                var name = ExistingName(node, parts[i]);
+                switch (node[name])
+                {
+                    case JsonObject child:
+                        node = child;
+                        break;
+                    case null:
+                        var created = new JsonObject();
+                        node[name] = created;
+                        node = created;
+                        break;
+                    default:
+                        throw new HostJsonException(path, $"{OverrideSection}__{key.Replace(":", "__", StringComparison.Ordinal)} reaches below a value that is not an object.");
+                }
+            }
+
+            var last = ExistingName(node, parts[^1]);
+            node[last] = OverrideValue(node[last], value!);
+        }
+
+        return root.ToJsonString();
+    }
+
+    private static string ExistingName(JsonObject node, string name) =>
+        node.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) ?? name;
+
+    private static JsonNode OverrideValue(JsonNode? existing, string value)
+    {
+        var kind = existing?.GetValueKind();
+        if (kind is JsonValueKind.True or JsonValueKind.False || (kind is null && (value is "true" or "false")))
+        {
+            if (bool.TryParse(value, out var flag))
+            {
+                return JsonValue.Create(flag);
+            }
+        }
+        else if (kind is JsonValueKind.Number || kind is null)
+        {
+            if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
+            {
+                return JsonValue.Create(whole);
+            }
+
+            if (kind is JsonValueKind.Number && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                return JsonValue.Create(number);
+            }
+        }
+
+        // Anything else becomes a string: the strict reader then names the path if that is not what it expects.
+        return JsonValue.Create(value);
     }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,44}$", RegexOptions.CultureInvariant)]

@@ -61,7 +61,7 @@ public static class FunctionsHostBuilderExtensions
         }
 
         var hostJsonPath = Path.GetFullPath(options.HostJsonPath ?? "host.json", contentRoot);
-        var hostJson = HostJson.Load(hostJsonPath, name => configuration[name]);
+        var hostJson = HostJson.Load(hostJsonPath, name => configuration[name], configuration.GetSection(HostJson.OverrideSection).AsEnumerable(makePathsRelative: true));
         AddBelowEnvironment(configuration, hostJson.LogLevels.Select(l => new KeyValuePair<string, string?>($"Logging:LogLevel:{l.Key}", l.Value.ToString())));
 
         var dataDirectory = Path.GetFullPath(configuration[DataDirectorySetting] is { Length: > 0 } dir ? dir : ".data", contentRoot);
@@ -83,8 +83,8 @@ public static class FunctionsHostBuilderExtensions
         var keys = HostKeys.Resolve(configuration[HostKeys.SettingName], dataDirectory);
         // The postgres provider always needs a connection: without a name in host.json it reads its default setting.
         var connectionString = (storage.ConnectionStringName ?? (storage.Type == "postgres" ? PostgresStorageProvider.DefaultConnectionStringName : null)) is { } connectionName
-            ? configuration.GetConnectionString(connectionName) ?? configuration[connectionName]
-                ?? throw new HostJsonException("$.extensions.durableTask.storageProvider.connectionStringName", $"names '{connectionName}', but neither the connection string nor the app setting '{connectionName}' is set.")
+            ? NonEmpty(configuration.GetConnectionString(connectionName)) ?? NonEmpty(configuration[connectionName])
+                ?? throw new HostJsonException("$.extensions.durableTask.storageProvider.connectionStringName", $"names '{connectionName}', but neither the connection string nor the app setting '{connectionName}' is set (or it is empty).")
             : null;
 
         var services = builder.Services;
@@ -223,4 +223,6 @@ public static class FunctionsHostBuilderExtensions
             return ex.Types.OfType<Type>();
         }
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Serverless.DurableTask;
+using Serverless.Functions;
+using Serverless.Functions.Timers;
 using Serverless.Host.Tests.Infrastructure;
 
 namespace Serverless.Host.Tests;
@@ -149,6 +151,73 @@ public sealed class PostgresHostTests
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"SELECT next_utc > last_utc FROM \"{schema}\".function_timer_schedules WHERE function_name = 'tick'", connection);
             Assert.Equal(true, await command.ExecuteScalarAsync());
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresProvider_TwoHostsOnOneSchema_RunEachTimerOccurrenceOnce()
+    {
+        var connectionString = ConnectionString();
+        var schema = "timer_" + Guid.NewGuid().ToString("N");
+        var hostJson = $$"""
+            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
+            """;
+        var settings = new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString, ["TickSchedule"] = "* * * * * *" };
+        try
+        {
+            await using var first = await FunctionsTestHost.StartAsync([typeof(Sample.Ticker)], hostJson: hostJson, settings: settings);
+            await using var second = await FunctionsTestHost.StartAsync([typeof(Sample.Ticker)], hostJson: hostJson, settings: settings);
+            var logs = new[] { first, second }.Select(h => h.Services.GetRequiredService<Sample.TickLog>()).ToArray();
+
+            // Both hosts wake at every second; let six occurrences pass with both running.
+            var started = DateTime.UtcNow;
+            await Task.Delay(TimeSpan.FromSeconds(6.5));
+
+            var occurrences = logs.SelectMany(l => l.Runs).Select(r => r.ScheduleStatus!.Next).Where(o => o > started.AddSeconds(1)).ToList();
+            Assert.True(occurrences.Count >= 4, $"expected an occurrence every second, saw {occurrences.Count}");
+            Assert.Equal(occurrences.Count, occurrences.Distinct().Count());
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresTimerStore_Claim_OnceLiveThenRetakenOnlyWhenStaleAndNotRun()
+    {
+        var connectionString = ConnectionString();
+        var schema = "claim_" + Guid.NewGuid().ToString("N");
+        var hostJson = $$"""
+            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
+            """;
+        try
+        {
+            await using var host = await FunctionsTestHost.StartAsync(hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString });
+            var store = host.Services.GetRequiredService<ITimerScheduleStore>();
+            var occurrence = new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
+            var hour = TimeSpan.FromHours(1);
+
+            var firstClaim = await store.TryClaimAsync("Job", occurrence, occurrence, hour, CancellationToken.None);
+            var liveAgain = await store.TryClaimAsync("Job", occurrence, occurrence.AddMinutes(5), hour, CancellationToken.None);
+            var staleNotRun = await store.TryClaimAsync("Job", occurrence, occurrence.AddHours(2), hour, CancellationToken.None);
+            await store.SetAsync("Job", new ScheduleStatus { Last = occurrence, Next = occurrence.AddHours(1), LastUpdated = occurrence.AddHours(2) }, CancellationToken.None);
+            var staleButRun = await store.TryClaimAsync("Job", occurrence, occurrence.AddHours(5), hour, CancellationToken.None);
+            var next = await store.TryClaimAsync("Job", occurrence.AddHours(1), occurrence.AddHours(5), hour, CancellationToken.None);
+            var older = await store.TryClaimAsync("Job", occurrence.AddMinutes(30), occurrence.AddHours(5), hour, CancellationToken.None);
+
+            Assert.True(firstClaim);
+            Assert.False(liveAgain);
+            Assert.True(staleNotRun);
+            Assert.False(staleButRun);
+            Assert.True(next);
+            Assert.False(older);
         }
         finally
         {

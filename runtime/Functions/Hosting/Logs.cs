@@ -32,6 +32,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 322, Level = LogLevel.Error, Message = "Timer {FunctionName} could not read or write its schedule status; it keeps running on its schedule, but a restart may repeat or miss an occurrence")]
     public static partial void TimerStatusFailed(this ILogger logger, string functionName, Exception exception);
 
+    [LoggerMessage(EventId = 324, Level = LogLevel.Debug, Message = "Timer {FunctionName} occurrence {Occurrence:o} was claimed by another host sharing the store; not run here")]
+    public static partial void TimerOccurrenceClaimedElsewhere(this ILogger logger, string functionName, DateTime occurrence);
+
     [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "Timer {FunctionName} occurrence {Occurrence:o} failed; the schedule continues")]
     public static partial void TimerOccurrenceFailed(this ILogger logger, string functionName, DateTime occurrence, Exception exception);
 

@@ -12,6 +12,16 @@ public interface ITimerScheduleStore
 
     /// <summary>Writes the status of a timer function.</summary>
     Task SetAsync(string functionName, ScheduleStatus status, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims one occurrence of a timer function for this host, so that hosts sharing the store run it once between
+    /// them: true for the first host to ask, false for the others. A claim whose occurrence has not been recorded as
+    /// run (<see cref="SetAsync"/> with <see cref="ScheduleStatus.Last"/> at the occurrence) can be taken again once
+    /// it is older than <paramref name="staleAfter"/>: its host died while running it. A store that only one host can
+    /// open has nothing to share and grants every claim.
+    /// </summary>
+    Task<bool> TryClaimAsync(string functionName, DateTime occurrence, DateTime nowUtc, TimeSpan staleAfter, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
 }
 
 /// <summary>What the SQL timer schedule stores share: reading a row of (last, next, last updated) ticks.</summary>

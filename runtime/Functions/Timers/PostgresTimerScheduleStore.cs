@@ -31,5 +31,23 @@ internal sealed class PostgresTimerScheduleStore(string connectionString, string
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<bool> TryClaimAsync(string functionName, DateTime occurrence, DateTime nowUtc, TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
+        // Under READ COMMITTED a second host's upsert waits for the first one's row lock and then re-checks the
+        // condition against the claimed row: exactly one of them gets a row back.
+        await using var command = _dataSource.CreateCommand("""
+            INSERT INTO function_timer_schedules AS s (function_name, last_utc, next_utc, last_updated_utc, claimed_utc, claimed_at_utc)
+            VALUES ($1, 0, $2, $3, $2, $3)
+            ON CONFLICT (function_name) DO UPDATE SET claimed_utc = excluded.claimed_utc, claimed_at_utc = excluded.claimed_at_utc
+            WHERE s.claimed_utc < excluded.claimed_utc
+               OR (s.claimed_utc = excluded.claimed_utc AND s.last_utc < excluded.claimed_utc AND s.claimed_at_utc < $4)
+            """);
+        command.Parameters.Add(new() { Value = functionName.ToLowerInvariant() });
+        command.Parameters.Add(new() { Value = occurrence.Ticks });
+        command.Parameters.Add(new() { Value = nowUtc.Ticks });
+        command.Parameters.Add(new() { Value = (nowUtc - staleAfter).Ticks });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

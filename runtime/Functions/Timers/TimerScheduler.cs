@@ -12,15 +12,20 @@ namespace Serverless.Functions.Timers;
 /// after it, so an occurrence missed while the host was down runs once at start-up (with
 /// <see cref="TimerInfo.IsPastDue"/>), and one interrupted by a crash runs again: at least once per occurrence,
 /// exactly once when nothing crashes. A run never overlaps the next one of the same timer; occurrences that pass
-/// during a long run are skipped.
+/// during a long run are skipped. Hosts that share the store (replicas on one PostgreSQL database) claim each
+/// occurrence before running it (<see cref="ITimerScheduleStore.TryClaimAsync"/>), so one of them runs it.
 /// </summary>
 internal sealed class TimerScheduler(
     FunctionCatalog catalog,
     IServiceProvider services,
+    FunctionsHostEnvironment environment,
     TimeProvider time,
     ILogger<TimerScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
+
+    /// <summary>How long a claimed occurrence that was never recorded as run stays with the host that claimed it.</summary>
+    private readonly TimeSpan _claimStaleAfter = (environment.FunctionTimeout ?? TimeSpan.FromHours(1)) + TimeSpan.FromMinutes(1);
     private readonly ITimerScheduleStore? _store = services.GetService<ITimerScheduleStore>();
 
     /// <summary>Decides, at start-up, which occurrence was missed while the host was down; null when none.</summary>
@@ -42,8 +47,12 @@ internal sealed class TimerScheduler(
             var now = Now();
             if (MissedOccurrence(status, now) is { } missed)
             {
-                logger.TimerPastDue(function.Name, missed);
-                await InvokeAsync(function, new TimerInfo { ScheduleStatus = status, IsPastDue = true }, missed, stoppingToken);
+                if (await ClaimAsync(function, missed, stoppingToken))
+                {
+                    logger.TimerPastDue(function.Name, missed);
+                    await InvokeAsync(function, new TimerInfo { ScheduleStatus = status, IsPastDue = true }, missed, stoppingToken);
+                }
+
                 now = Now();
                 status = new ScheduleStatus { Last = missed, Next = NextAfter(schedule, now), LastUpdated = now };
             }
@@ -67,7 +76,11 @@ internal sealed class TimerScheduler(
                 logger.TimerScheduled(function.Name, status.Next);
                 await SleepUntilAsync(status.Next, stoppingToken);
                 var occurrence = status.Next;
-                await InvokeAsync(function, new TimerInfo { ScheduleStatus = monitor ? status : null }, occurrence, stoppingToken);
+                if (!monitor || await ClaimAsync(function, occurrence, stoppingToken))
+                {
+                    await InvokeAsync(function, new TimerInfo { ScheduleStatus = monitor ? status : null }, occurrence, stoppingToken);
+                }
+
                 now = Now();
                 status = new ScheduleStatus { Last = occurrence, Next = NextAfter(schedule, now > occurrence ? now : occurrence), LastUpdated = now };
             }
@@ -112,6 +125,26 @@ internal sealed class TimerScheduler(
         {
             // The failure is logged (here and by the executor); a failed occurrence counts as run, as in Azure Functions.
             logger.TimerOccurrenceFailed(function.Name, occurrence, ex);
+        }
+    }
+
+    /// <summary>Claims an occurrence in the shared store; when the store cannot answer, runs it (at least once).</summary>
+    private async Task<bool> ClaimAsync(FunctionDescriptor function, DateTime occurrence, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (await _store!.TryClaimAsync(function.Name, occurrence, Now(), _claimStaleAfter, stoppingToken))
+            {
+                return true;
+            }
+
+            logger.TimerOccurrenceClaimedElsewhere(function.Name, occurrence);
+            return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.TimerStatusFailed(function.Name, ex);
+            return true;
         }
     }
 

@@ -75,7 +75,19 @@ public static class CompanyHubApp
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
         var environment = builder.Services.Where(d => !d.IsKeyedService).Select(d => d.ImplementationInstance).OfType<FunctionsHostEnvironment>().Single();
         builder.Services.AddHubBackups(configuration, keys, dataDirectory, environment.DatabasePath, startupLog);
-        builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
+        // The audit log and the conversation archive live beside the durable store: in the data directory with
+        // SQLite, in the hub's schema with PostgreSQL (where every replica must see the same ones).
+        if (builder.Services.Select(d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<SharedPostgresDatabase>().SingleOrDefault() is { } shared)
+        {
+            builder.Services.AddSingleton<IAuditLog>(new PostgresAuditLog(shared));
+            builder.Services.AddSingleton<IConversationArchive>(new PostgresConversationArchive(shared));
+        }
+        else
+        {
+            builder.Services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));
+            builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
+        }
+
         builder.Services.Configure<LlmOptions>(o =>
         {
             o.ApiKey = configuration["REDPILL_API_KEY"] is { Length: > 0 } key ? key : configuration["LLM_API_KEY"];

@@ -97,7 +97,6 @@ public static class HubSecurityExtensions
         services.AddSingleton<AttestationRequestLimiter>();
         services.AddHostedService<SealedSecretRotation>();
         services.AddSingleton<IFunctionsAuthorizationHandler, HubAuthorizationHandler>();
-        services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));
         return keys;
     }
 

@@ -80,6 +80,7 @@ internal static class PostgresStorageProvider
             }
         });
         context.Services.AddSingleton<ITimerScheduleStore>(new PostgresTimerScheduleStore(connectionString, schemaName));
+        context.Services.AddSingleton(new SharedPostgresDatabase(connectionString, schemaName));
         context.Describe($"PostgreSQL {parsedConnection.Host}:{parsedConnection.Port}/{parsedConnection.Database} schema {schemaName}");
     }
 }

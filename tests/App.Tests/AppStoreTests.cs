@@ -1,0 +1,185 @@
+using CompanyHub.Entities;
+using CompanyHub.Functions;
+using CompanyHub.Integrations.Storage;
+using CompanyHub.Security;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Serverless.Functions.Hosting;
+
+namespace CompanyHub.Tests;
+
+/// <summary>
+/// The audit log and the conversation archive on both homes they can have: SQLite files in the data directory, and
+/// the hub's PostgreSQL schema (shared by replicas; the test server of scripts/test, HUB_TEST_POSTGRES).
+/// </summary>
+public sealed class AppStoreTests
+{
+    public static TheoryData<string> Stores() => ["sqlite", "postgres"];
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Archive_AppendIsIdempotentBySequence_AndPagesOldestFirst(string store)
+    {
+        await using var home = await StoreHome.CreateAsync(store);
+        var archive = home.Archive();
+        var at = new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
+        ConversationMessage Message(long seq) => new(seq, seq % 2 == 0 ? "assistant" : "user", $"message {seq} — ünïcode ✓", at.AddSeconds(seq), seq == 3 ? "turn-3" : null);
+
+        await archive.AppendAsync("alice", [.. Enumerable.Range(1, 5).Select(i => Message(i))]);
+        await archive.AppendAsync("alice", [.. Enumerable.Range(4, 4).Select(i => Message(i))]); // 4 and 5 again, 6 and 7 new
+        await archive.AppendAsync("bob", [Message(1)]);
+        var page = await archive.ReadAsync("alice", after: 2, top: 3);
+        var all = await archive.ReadAsync("alice", after: 0, top: 100);
+
+        Assert.Equal([3L, 4L, 5L], page.Select(m => m.Seq));
+        Assert.Equal(Message(3), page[0]);
+        Assert.Null(page[1].TurnId);
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => (long)i), all.Select(m => m.Seq));
+        Assert.Single(await archive.ReadAsync("bob", 0, 10));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Audit_FiltersNewestFirst_ActionPrefixIsLiteral_AndRowsCannotChange(string store)
+    {
+        await using var home = await StoreHome.CreateAsync(store);
+        var audit = home.Audit();
+        var at = new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
+        await audit.AppendAsync(new AuditRecord(at, "admin", "management.raiseEvent", "alice", "approval-1", null, "127.0.0.1", "ok"));
+        await audit.AppendAsync(new AuditRecord(at.AddMinutes(1), "user:alice", "proposal.approve", "alice", "p-1", "edited", null, "ok"));
+        await audit.AppendAsync(new AuditRecord(at.AddMinutes(2), "user:bob", "management_x", "bob", null, null, null, "refused"));
+
+        var alice = await audit.QueryAsync(new AuditQuery(AgentId: "alice"));
+        var management = await audit.QueryAsync(new AuditQuery(Action: "management."));
+        var underscore = await audit.QueryAsync(new AuditQuery(Action: "management_"));
+        var window = await audit.QueryAsync(new AuditQuery(From: at.AddSeconds(30), To: at.AddSeconds(90)));
+        var top = await audit.QueryAsync(new AuditQuery(Top: 2));
+
+        Assert.Equal(["proposal.approve", "management.raiseEvent"], alice.Select(r => r.Action));
+        Assert.Equal("management.raiseEvent", Assert.Single(management).Action);
+        Assert.Equal("management_x", Assert.Single(underscore).Action);
+        Assert.Equal(new AuditRecord(at.AddMinutes(1), "user:alice", "proposal.approve", "alice", "p-1", "edited", null, "ok"), Assert.Single(window));
+        Assert.Equal(["management_x", "proposal.approve"], top.Select(r => r.Action));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => home.ExecuteAsync("UPDATE {audit} SET outcome = 'ok'"));
+        Assert.Contains("append-only", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<Exception>(() => home.ExecuteAsync("DELETE FROM {audit}"));
+        Assert.Equal(3, (await audit.QueryAsync(new AuditQuery())).Count);
+    }
+
+    [Fact]
+    public async Task PostgresStores_TwoReplicas_SeeOneArchiveAndOneAuditLog()
+    {
+        await using var home = await StoreHome.CreateAsync("postgres");
+        var (first, second) = (home.Archive(), home.Archive());
+        var (firstAudit, secondAudit) = (home.Audit(), home.Audit());
+
+        await first.AppendAsync("alice", [new ConversationMessage(1, "user", "hi", DateTimeOffset.UnixEpoch)]);
+        await secondAudit.AppendAsync(new AuditRecord(DateTimeOffset.UnixEpoch, "admin", "agent.offboard", "alice", null, null, null, "ok"));
+
+        Assert.Equal("hi", Assert.Single(await second.ReadAsync("alice", 0, 10)).Text);
+        Assert.Equal("agent.offboard", Assert.Single(await firstAudit.QueryAsync(new AuditQuery())).Action);
+    }
+
+    [Fact]
+    public void Hub_OnThePostgresStore_KeepsAuditAndArchiveInTheDatabase_OnSqliteInTheDataDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "hub-app-store-tests", Guid.NewGuid().ToString("N"));
+        string[] Args(params string[] extra) => [$"--Host:DataDirectory={directory}", "--urls=http://127.0.0.1:0", "--MASTER_KEY=" + new string('a', 64), .. extra];
+
+        var onPostgres = CompanyHubApp.Build(Args(
+            "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type=postgres",
+            "--POSTGRES_CONNECTION=" + StoreHome.PostgresConnectionString()));
+        var onSqlite = CompanyHubApp.Build(Args());
+        try
+        {
+            Assert.IsType<PostgresAuditLog>(onPostgres.Services.GetRequiredService<IAuditLog>());
+            Assert.IsType<PostgresConversationArchive>(onPostgres.Services.GetRequiredService<IConversationArchive>());
+            Assert.IsType<SqliteAuditLog>(onSqlite.Services.GetRequiredService<IAuditLog>());
+            Assert.IsType<SqliteConversationArchive>(onSqlite.Services.GetRequiredService<IConversationArchive>());
+        }
+        finally
+        {
+            ((IDisposable)onPostgres).Dispose();
+            ((IDisposable)onSqlite).Dispose();
+        }
+    }
+
+    /// <summary>A fresh directory or schema for one test, removed afterwards.</summary>
+    private sealed class StoreHome : IAsyncDisposable
+    {
+        private readonly string _store;
+        private readonly string _location;
+        private readonly List<IAsyncDisposable> _open = [];
+
+        private StoreHome(string store, string location)
+        {
+            _store = store;
+            _location = location;
+        }
+
+        public static string PostgresConnectionString() =>
+            Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value
+                ? value
+                : throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/test, or `scripts/services start postgres` and `eval \"$(scripts/services env postgres)\"` first.");
+
+        public static Task<StoreHome> CreateAsync(string store) => Task.FromResult(store == "postgres"
+            ? new StoreHome(store, "app_" + Guid.NewGuid().ToString("N"))
+            : new StoreHome(store, Directory.CreateTempSubdirectory("hub-app-store-").FullName));
+
+        public IConversationArchive Archive() => _store == "postgres"
+            ? new PostgresConversationArchive(Shared())
+            : new SqliteConversationArchive(Path.Combine(_location, "conversations.db"));
+
+        public IAuditLog Audit() => _store == "postgres"
+            ? new PostgresAuditLog(Shared())
+            : new SqliteAuditLog(Path.Combine(_location, "audit.db"));
+
+        /// <summary>Runs a statement against the store's own tables (<c>{audit}</c> names the audit table).</summary>
+        public async Task ExecuteAsync(string sql)
+        {
+            if (_store == "postgres")
+            {
+                await using var connection = await Shared().DataSource.OpenConnectionAsync();
+                await using var command = new NpgsqlCommand(sql.Replace("{audit}", "app_audit", StringComparison.Ordinal), connection);
+                await command.ExecuteNonQueryAsync();
+            }
+            else
+            {
+                await using var connection = new SqliteConnection($"Data Source={Path.Combine(_location, "audit.db")};Pooling=false");
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql.Replace("{audit}", "Audit", StringComparison.Ordinal);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var open in _open)
+            {
+                await open.DisposeAsync();
+            }
+
+            if (_store == "postgres")
+            {
+                await using var connection = new NpgsqlConnection(PostgresConnectionString());
+                await connection.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_location}\" CASCADE", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
+            else
+            {
+                SqliteConnection.ClearAllPools();
+                Directory.Delete(_location, recursive: true);
+            }
+        }
+
+        private SharedPostgresDatabase Shared()
+        {
+            var shared = new SharedPostgresDatabase(PostgresConnectionString(), _location);
+            _open.Add(shared);
+            return shared;
+        }
+    }
+}

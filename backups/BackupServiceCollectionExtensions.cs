@@ -17,6 +17,13 @@ public static class BackupServiceCollectionExtensions
     public static void AddHubBackups(this IServiceCollection services, IConfiguration configuration, KeyRing keys, string dataDirectory, string? storePath, ILogger startupLog)
     {
         var options = BackupOptions.Read(configuration);
+        if (options is not null && storePath is null)
+        {
+            // Snapshots copy SQLite files; on PostgreSQL the store, the audit log and the archive are in the database.
+            startupLog.LogWarning("Backups: S3_BUCKET is set, but the durable store is not SQLite: snapshots are off. Back up the database with its own tools (pg_dump, WAL archiving).");
+            options = null;
+        }
+
         var startup = new BackupService(options, keys, dataDirectory, storePath, startupLog);
         if (options is not null)
         {

@@ -1,3 +1,4 @@
+using CompanyHub.Backups;
 using CompanyHub.Entities;
 using CompanyHub.Functions;
 using CompanyHub.Integrations.Storage;
@@ -89,7 +90,9 @@ public sealed class AppStoreTests
 
         var onPostgres = CompanyHubApp.Build(Args(
             "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type=postgres",
-            "--POSTGRES_CONNECTION=" + StoreHome.PostgresConnectionString()));
+            "--POSTGRES_CONNECTION=" + StoreHome.PostgresConnectionString(),
+            "--S3_BUCKET=hub-backups",
+            "--S3_ENDPOINT=http://127.0.0.1:9"));
         var onSqlite = CompanyHubApp.Build(Args());
         try
         {
@@ -97,6 +100,7 @@ public sealed class AppStoreTests
             Assert.IsType<PostgresConversationArchive>(onPostgres.Services.GetRequiredService<IConversationArchive>());
             Assert.IsType<SqliteAuditLog>(onSqlite.Services.GetRequiredService<IAuditLog>());
             Assert.IsType<SqliteConversationArchive>(onSqlite.Services.GetRequiredService<IConversationArchive>());
+            Assert.Null(onPostgres.Services.GetRequiredService<BackupService>().Options); // snapshots copy SQLite files: off here
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using CompanyHub.Integrations.Storage;
 using Microsoft.Data.Sqlite;
@@ -46,16 +47,7 @@ public sealed class SqliteAuditLog : IAuditLog
         ArgumentNullException.ThrowIfNull(record);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO Audit (at, actor, action, agent_id, target, detail, address, outcome) VALUES ($at, $actor, $action, $agent, $target, $detail, $address, $outcome)";
-        command.Parameters.AddWithValue("$at", record.At.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$actor", record.Actor);
-        command.Parameters.AddWithValue("$action", record.Action);
-        command.Parameters.AddWithValue("$agent", (object?)record.AgentId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$target", (object?)record.Target ?? DBNull.Value);
-        command.Parameters.AddWithValue("$detail", (object?)record.Detail ?? DBNull.Value);
-        command.Parameters.AddWithValue("$address", (object?)record.Address ?? DBNull.Value);
-        command.Parameters.AddWithValue("$outcome", record.Outcome);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await AuditSql.AppendAsync(command, "Audit", record, value => (object?)value ?? DBNull.Value, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
@@ -63,35 +55,61 @@ public sealed class SqliteAuditLog : IAuditLog
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
+        return await AuditSql.QueryAsync(command, "Audit", query, value => (object?)value ?? DBNull.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
+}
+
+/// <summary>The audit log's SQL, the same on SQLite and PostgreSQL (only the table name and text cleaning differ).</summary>
+internal static class AuditSql
+{
+    public static async Task AppendAsync(DbCommand command, string table, AuditRecord record, Func<string?, object> text, CancellationToken cancellationToken)
+    {
+        command.CommandText = $"INSERT INTO {table} (at, actor, action, agent_id, target, detail, address, outcome) VALUES (@at, @actor, @action, @agent, @target, @detail, @address, @outcome)";
+        Add(command, "at", record.At.ToUnixTimeMilliseconds());
+        Add(command, "actor", text(record.Actor));
+        Add(command, "action", text(record.Action));
+        Add(command, "agent", text(record.AgentId));
+        Add(command, "target", text(record.Target));
+        Add(command, "detail", text(record.Detail));
+        Add(command, "address", text(record.Address));
+        Add(command, "outcome", text(record.Outcome));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Newest first; the action filter is a literal prefix (no wildcards).</summary>
+    public static async Task<IReadOnlyList<AuditRecord>> QueryAsync(DbCommand command, string table, AuditQuery query, Func<string?, object> text, CancellationToken cancellationToken)
+    {
         var where = new List<string>();
         if (query.AgentId is not null)
         {
-            where.Add("agent_id = $agent");
-            command.Parameters.AddWithValue("$agent", query.AgentId);
+            where.Add("agent_id = @agent");
+            Add(command, "agent", text(query.AgentId));
         }
 
         if (query.From is { } from)
         {
-            where.Add("at >= $from");
-            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+            where.Add("at >= @from");
+            Add(command, "from", from.ToUnixTimeMilliseconds());
         }
 
         if (query.To is { } to)
         {
-            where.Add("at <= $to");
-            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+            where.Add("at <= @to");
+            Add(command, "to", to.ToUnixTimeMilliseconds());
         }
 
         if (query.Action is not null)
         {
-            where.Add("action LIKE $action ESCAPE '\\'");
-            command.Parameters.AddWithValue("$action", query.Action.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+            where.Add("substr(action, 1, length(@action)) = @action");
+            Add(command, "action", text(query.Action));
         }
 
-        command.CommandText = "SELECT at, actor, action, agent_id, target, detail, address, outcome FROM Audit"
+        command.CommandText = $"SELECT at, actor, action, agent_id, target, detail, address, outcome FROM {table}"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + " ORDER BY id DESC LIMIT $top";
-        command.Parameters.AddWithValue("$top", Math.Clamp(query.Top, 1, 1000));
+            + " ORDER BY id DESC LIMIT @top";
+        Add(command, "top", Math.Clamp(query.Top, 1, 1000));
         var list = new List<AuditRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -103,5 +121,11 @@ public sealed class SqliteAuditLog : IAuditLog
         return list;
     }
 
-    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
 }

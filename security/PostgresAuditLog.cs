@@ -1,5 +1,4 @@
 using CompanyHub.Integrations.Storage;
-using Npgsql;
 using Serverless.Functions.Hosting;
 
 namespace CompanyHub.Security;
@@ -25,62 +24,15 @@ public sealed class PostgresAuditLog(SharedPostgresDatabase database) : IAuditLo
     {
         ArgumentNullException.ThrowIfNull(record);
         await using var connection = await _tables.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO app_audit (at, actor, action, agent_id, target, detail, address, outcome) VALUES (@at, @actor, @action, @agent, @target, @detail, @address, @outcome)",
-            connection);
-        command.Parameters.AddWithValue("at", record.At.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("actor", PostgresAppTables.Text(record.Actor));
-        command.Parameters.AddWithValue("action", PostgresAppTables.Text(record.Action));
-        command.Parameters.AddWithValue("agent", PostgresAppTables.Text(record.AgentId));
-        command.Parameters.AddWithValue("target", PostgresAppTables.Text(record.Target));
-        command.Parameters.AddWithValue("detail", PostgresAppTables.Text(record.Detail));
-        command.Parameters.AddWithValue("address", PostgresAppTables.Text(record.Address));
-        command.Parameters.AddWithValue("outcome", PostgresAppTables.Text(record.Outcome));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        await AuditSql.AppendAsync(command, "app_audit", record, PostgresAppTables.Text, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await _tables.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand { Connection = connection };
-        var where = new List<string>();
-        if (query.AgentId is not null)
-        {
-            where.Add("agent_id = @agent");
-            command.Parameters.AddWithValue("agent", PostgresAppTables.Text(query.AgentId));
-        }
-
-        if (query.From is { } from)
-        {
-            where.Add("at >= @from");
-            command.Parameters.AddWithValue("from", from.ToUnixTimeMilliseconds());
-        }
-
-        if (query.To is { } to)
-        {
-            where.Add("at <= @to");
-            command.Parameters.AddWithValue("to", to.ToUnixTimeMilliseconds());
-        }
-
-        if (query.Action is not null)
-        {
-            where.Add("starts_with(action, @action)");
-            command.Parameters.AddWithValue("action", PostgresAppTables.Text(query.Action));
-        }
-
-        command.CommandText = "SELECT at, actor, action, agent_id, target, detail, address, outcome FROM app_audit"
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + " ORDER BY id DESC LIMIT @top";
-        command.Parameters.AddWithValue("top", Math.Clamp(query.Top, 1, 1000));
-        var list = new List<AuditRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-            list.Add(new AuditRecord(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), Text(3), Text(4), Text(5), Text(6), reader.GetString(7)));
-        }
-
-        return list;
+        await using var command = connection.CreateCommand();
+        return await AuditSql.QueryAsync(command, "app_audit", query, PostgresAppTables.Text, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -136,10 +136,7 @@ public sealed class PostgresHostTests
     {
         var connectionString = ConnectionString();
         var schema = "host_" + Guid.NewGuid().ToString("N");
-        var hostJson = $$"""
-            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
-              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
-            """;
+        var hostJson = PostgresHostJson(schema);
         try
         {
             await using (var host = await FunctionsTestHost.StartAsync([typeof(Sample.Ticker)], hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString, ["TickSchedule"] = "* * * * * *" }))
@@ -163,10 +160,7 @@ public sealed class PostgresHostTests
     {
         var connectionString = ConnectionString();
         var schema = "timer_" + Guid.NewGuid().ToString("N");
-        var hostJson = $$"""
-            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
-              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
-            """;
+        var hostJson = PostgresHostJson(schema);
         var settings = new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString, ["TickSchedule"] = "* * * * * *" };
         try
         {
@@ -193,10 +187,7 @@ public sealed class PostgresHostTests
     {
         var connectionString = ConnectionString();
         var schema = "claim_" + Guid.NewGuid().ToString("N");
-        var hostJson = $$"""
-            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
-              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
-            """;
+        var hostJson = PostgresHostJson(schema);
         try
         {
             await using var host = await FunctionsTestHost.StartAsync(hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString });
@@ -224,6 +215,12 @@ public sealed class PostgresHostTests
             await DropSchemaAsync(connectionString, schema);
         }
     }
+
+    /// <summary>host.json of a hub on the "postgres" provider in <paramref name="schema"/> (connection from POSTGRES_CONNECTION).</summary>
+    private static string PostgresHostJson(string schema) => $$"""
+        { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+          "storageProvider": { "type": "postgres", "schemaName": "{{schema}}" } } } }
+        """;
 
     private static string ConnectionString() =>
         Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value

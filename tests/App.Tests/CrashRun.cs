@@ -68,6 +68,19 @@ public sealed class CrashRun : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a second hub process with the same settings and master key but its own data directory and port: a
+    /// replica, when the settings put the store in a shared database.
+    /// </summary>
+    public async Task<HubChild> StartReplicaAsync()
+    {
+        var location = HubLocation.Create() with { MasterKey = Location.MasterKey };
+        Google.RegisteredRedirectUris.Add($"{location.BaseUrl}/oauth/google/callback");
+        var replica = await HubChild.StartAsync(location, _settings);
+        Assert.False(replica.HasExited, $"The replica did not start:{Environment.NewLine}{replica.Output}");
+        return replica;
+    }
+
     public HttpClient Admin() => Hub.Http(Hub.AdminToken);
 
     /// <summary>The value of one of the hub's settings.</summary>

@@ -30,10 +30,7 @@ public static class BackupServiceCollectionExtensions
             startup.RemoveLeftovers();
             startupLog.LogInformation("Backups: encrypted snapshots to {Target} every {Interval} s when something changed; the newest {Retention} are kept.", options.Describe(), options.Interval.TotalSeconds, options.Retention);
             startup.RestoreIfStoreMissingAsync(CancellationToken.None).GetAwaiter().GetResult();
-        }
 
-        if (options is not null)
-        {
             // The snapshot at shutdown runs after the durable worker's grace period: give the host the time for both.
             services.PostConfigure<HostOptions>(o => o.ShutdownTimeout += BackupService.ShutdownBudget);
         }

@@ -19,6 +19,12 @@ namespace CompanyHub.Functions;
 /// <summary>Composes the app on the functions host: settings, security, stores, tools and the durable tasks.</summary>
 public static class CompanyHubApp
 {
+    /// <summary>The audit log's SQLite file in the data directory (on the SQLite store).</summary>
+    private const string AuditFile = "audit.db";
+
+    /// <summary>The conversation archive's SQLite file in the data directory (on the SQLite store).</summary>
+    private const string ConversationsFile = "conversations.db";
+
     /// <summary>The most a request body may carry.</summary>
     public const long MaxRequestBody = 1024 * 1024;
 
@@ -73,19 +79,19 @@ public static class CompanyHubApp
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
 
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
-        var environment = builder.Services.Where(d => !d.IsKeyedService).Select(d => d.ImplementationInstance).OfType<FunctionsHostEnvironment>().Single();
+        var environment = Registered<FunctionsHostEnvironment>(builder.Services).Single();
         builder.Services.AddHubBackups(configuration, keys, dataDirectory, environment.DatabasePath, startupLog);
         // The audit log and the conversation archive live beside the durable store: in the data directory with
         // SQLite, in the hub's schema with PostgreSQL (where every replica must see the same ones).
-        if (builder.Services.Select(d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<SharedPostgresDatabase>().SingleOrDefault() is { } shared)
+        if (Registered<SharedPostgresDatabase>(builder.Services).SingleOrDefault() is { } shared)
         {
             builder.Services.AddSingleton<IAuditLog>(new PostgresAuditLog(shared));
             builder.Services.AddSingleton<IConversationArchive>(new PostgresConversationArchive(shared));
         }
         else
         {
-            builder.Services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, "audit.db")));
-            builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, "conversations.db")));
+            builder.Services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, AuditFile)));
+            builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, ConversationsFile)));
         }
 
         builder.Services.Configure<LlmOptions>(o =>
@@ -121,12 +127,16 @@ public static class CompanyHubApp
     {
         ArgumentNullException.ThrowIfNull(app);
         var dataDirectory = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.DataDirectory;
-        var files = new[] { app.Services.GetRequiredService<FunctionsHostEnvironment>().DatabasePath, Path.Combine(dataDirectory, "audit.db"), Path.Combine(dataDirectory, "conversations.db") };
+        var files = new[] { app.Services.GetRequiredService<FunctionsHostEnvironment>().DatabasePath, Path.Combine(dataDirectory, AuditFile), Path.Combine(dataDirectory, ConversationsFile) };
         foreach (var file in files.OfType<string>())
         {
             Serverless.DurableTask.Sqlite.SqliteFaults.ThrowIfCorrupt(file);
         }
     }
+
+    /// <summary>The instances registered (as objects, not factories) for <typeparamref name="T"/> while the app is composed.</summary>
+    private static IEnumerable<T> Registered<T>(IServiceCollection services) =>
+        services.Where(d => !d.IsKeyedService).Select(d => d.ImplementationInstance).OfType<T>();
 
     public static void UseCompanyHub(this WebApplication app)
     {

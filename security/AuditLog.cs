@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using CompanyHub.Integrations.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -67,14 +66,14 @@ internal static class AuditSql
     public static async Task AppendAsync(DbCommand command, string table, AuditRecord record, Func<string?, object> text, CancellationToken cancellationToken)
     {
         command.CommandText = $"INSERT INTO {table} (at, actor, action, agent_id, target, detail, address, outcome) VALUES (@at, @actor, @action, @agent, @target, @detail, @address, @outcome)";
-        Add(command, "at", record.At.ToUnixTimeMilliseconds());
-        Add(command, "actor", text(record.Actor));
-        Add(command, "action", text(record.Action));
-        Add(command, "agent", text(record.AgentId));
-        Add(command, "target", text(record.Target));
-        Add(command, "detail", text(record.Detail));
-        Add(command, "address", text(record.Address));
-        Add(command, "outcome", text(record.Outcome));
+        command.AddParameter("at", record.At.ToUnixTimeMilliseconds());
+        command.AddParameter("actor", text(record.Actor));
+        command.AddParameter("action", text(record.Action));
+        command.AddParameter("agent", text(record.AgentId));
+        command.AddParameter("target", text(record.Target));
+        command.AddParameter("detail", text(record.Detail));
+        command.AddParameter("address", text(record.Address));
+        command.AddParameter("outcome", text(record.Outcome));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -85,31 +84,31 @@ internal static class AuditSql
         if (query.AgentId is not null)
         {
             where.Add("agent_id = @agent");
-            Add(command, "agent", text(query.AgentId));
+            command.AddParameter("agent", text(query.AgentId));
         }
 
         if (query.From is { } from)
         {
             where.Add("at >= @from");
-            Add(command, "from", from.ToUnixTimeMilliseconds());
+            command.AddParameter("from", from.ToUnixTimeMilliseconds());
         }
 
         if (query.To is { } to)
         {
             where.Add("at <= @to");
-            Add(command, "to", to.ToUnixTimeMilliseconds());
+            command.AddParameter("to", to.ToUnixTimeMilliseconds());
         }
 
         if (query.Action is not null)
         {
             where.Add("substr(action, 1, length(@action)) = @action");
-            Add(command, "action", text(query.Action));
+            command.AddParameter("action", text(query.Action));
         }
 
         command.CommandText = $"SELECT at, actor, action, agent_id, target, detail, address, outcome FROM {table}"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
             + " ORDER BY id DESC LIMIT @top";
-        Add(command, "top", Math.Clamp(query.Top, 1, 1000));
+        command.AddParameter("top", Math.Clamp(query.Top, 1, 1000));
         var list = new List<AuditRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -119,13 +118,5 @@ internal static class AuditSql
         }
 
         return list;
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

@@ -8,7 +8,7 @@ using Serverless.Functions.Security;
 
 namespace CompanyHub.Security;
 
-/// <summary>Registers the key ring, sealed secrets, tokens, the audit log and the authorization rules.</summary>
+/// <summary>Registers the key ring, sealed secrets, tokens and the authorization rules (the audit log goes beside the store: <c>CompanyHubApp</c>).</summary>
 public static class HubSecurityExtensions
 {
     /// <summary>The value of MASTER_KEY_PREVIOUS that names the dstack guest agent's key (a move from the TEE's key to a MASTER_KEY).</summary>

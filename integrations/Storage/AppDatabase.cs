@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace CompanyHub.Integrations.Storage;
@@ -43,5 +44,17 @@ public sealed class AppDatabase
         }
 
         return connection;
+    }
+}
+
+/// <summary>Parameters for the SQL the app's stores share between SQLite and PostgreSQL (both take <c>@name</c>).</summary>
+internal static class DbCommandParameters
+{
+    public static void AddParameter(this DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 }

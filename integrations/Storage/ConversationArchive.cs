@@ -1,3 +1,4 @@
+using System.Data.Common;
 using CompanyHub.Entities;
 using Microsoft.Data.Sqlite;
 
@@ -51,10 +52,22 @@ public sealed class SqliteConversationArchive : IConversationArchive
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, role, text, at, turn_id FROM Messages WHERE agent_id = $a AND seq > $after ORDER BY seq LIMIT $top";
-        command.Parameters.AddWithValue("$a", agentId);
-        command.Parameters.AddWithValue("$after", after);
-        command.Parameters.AddWithValue("$top", Math.Clamp(top, 1, 500));
+        return await ArchiveSql.ReadAsync(command, "Messages", agentId, after, top, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
+}
+
+/// <summary>The archive's read, the same on SQLite and PostgreSQL but for the table.</summary>
+internal static class ArchiveSql
+{
+    /// <summary>Messages of <paramref name="agent"/> (a parameter value) after <paramref name="after"/>, oldest first, at most <paramref name="top"/> (1 to 500).</summary>
+    public static async Task<IReadOnlyList<ConversationMessage>> ReadAsync(DbCommand command, string table, object agent, long after, int top, CancellationToken cancellationToken)
+    {
+        command.CommandText = $"SELECT seq, role, text, at, turn_id FROM {table} WHERE agent_id = @agent AND seq > @after ORDER BY seq LIMIT @top";
+        command.AddParameter("agent", agent);
+        command.AddParameter("after", after);
+        command.AddParameter("top", Math.Clamp(top, 1, 500));
         var list = new List<ConversationMessage>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -64,6 +77,4 @@ public sealed class SqliteConversationArchive : IConversationArchive
 
         return list;
     }
-
-    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 }

@@ -43,10 +43,9 @@ public sealed class PostgresAppTables
                 if (!_ready)
                 {
                     await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    var schema = "\"" + _database.Schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
                     await using (var command = new NpgsqlCommand($"""
                         SELECT pg_advisory_xact_lock(hashtextextended('company-hub-app-tables:' || @schema, 0));
-                        CREATE SCHEMA IF NOT EXISTS {schema};
+                        CREATE SCHEMA IF NOT EXISTS {_database.Schema};
                         {_ddl}
                         """, connection, tx))
                     {

@@ -40,17 +40,7 @@ public sealed class PostgresConversationArchive(SharedPostgresDatabase database)
     public async Task<IReadOnlyList<ConversationMessage>> ReadAsync(string agentId, long after, int top, CancellationToken cancellationToken = default)
     {
         await using var connection = await _tables.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("SELECT seq, role, text, at, turn_id FROM app_conversation_messages WHERE agent_id = @agent AND seq > @after ORDER BY seq LIMIT @top", connection);
-        command.Parameters.AddWithValue("agent", PostgresAppTables.Text(agentId));
-        command.Parameters.AddWithValue("after", after);
-        command.Parameters.AddWithValue("top", Math.Clamp(top, 1, 500));
-        var list = new List<ConversationMessage>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(new ConversationMessage(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.IsDBNull(4) ? null : reader.GetString(4)));
-        }
-
-        return list;
+        await using var command = connection.CreateCommand();
+        return await ArchiveSql.ReadAsync(command, "app_conversation_messages", PostgresAppTables.Text(agentId), after, top, cancellationToken).ConfigureAwait(false);
     }
 }

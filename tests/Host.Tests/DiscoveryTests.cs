@@ -185,6 +185,17 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public void AddFunctionsHost_PostgresSchemaNameNeedingQuotes_RefusedWithPath()
+    {
+        var ex = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(
+            [], """{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "postgres", "connectionStringName": "Db", "schemaName": "Hub\"; DROP SCHEMA x" } } } }""",
+            null, null, new Dictionary<string, string?> { ["Db"] = "Host=127.0.0.1;Database=hub" }, null, out _, out _));
+
+        Assert.Equal("$.extensions.durableTask.storageProvider.schemaName", ex.Path);
+        Assert.Contains("lower-case letters", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddFunctionsHost_UnknownSqliteSetting_RefusesWithPath()
     {
         var ex = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -18,8 +17,6 @@ namespace Serverless.DurableTask.Postgres;
 /// </summary>
 internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 {
-    private static readonly Regex SimpleIdentifier = SimpleIdentifierRegex();
-
     private readonly PostgresStoreOptions _options;
     private readonly TimeSpan _lease;
     private readonly NpgsqlDataSource _dataSource;
@@ -53,9 +50,9 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _options = options;
         _lease = leaseDuration;
         Schema = options.SchemaName ?? PostgresStoreOptions.SchemaFor(hubName);
-        if (!SimpleIdentifier.IsMatch(Schema))
+        if (!PostgresStoreOptions.IsValidSchemaName(Schema))
         {
-            throw new ArgumentException($"The schema name '{Schema}' is not valid: use 1 to 63 lower-case letters, digits or '_', not starting with a digit.", nameof(options));
+            throw new ArgumentException($"The schema name '{Schema}' is not valid: use {PostgresStoreOptions.SchemaNameRule}.", nameof(options));
         }
 
         _channel = "durabletask_" + Schema;
@@ -481,9 +478,6 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             await notify.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
         }
     }
-
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SimpleIdentifierRegex();
 
     /// <summary>A lease this host holds: an instance (orchestration or entity) or an activity.</summary>
     private sealed record Lease(bool Activity, string InstanceId, long TaskId, long Token)

@@ -1,7 +1,7 @@
 namespace Serverless.DurableTask.Postgres;
 
 /// <summary>Options of the PostgreSQL store.</summary>
-public sealed class PostgresStoreOptions
+public sealed partial class PostgresStoreOptions
 {
     /// <summary>Gets or sets the Npgsql connection string (<c>Host=...;Database=...;Username=...;Password=...</c>). Required.</summary>
     public string? ConnectionString { get; set; }
@@ -44,4 +44,13 @@ public sealed class PostgresStoreOptions
 
         return name.Length > 63 ? name[..63] : name;
     }
+
+    /// <summary>The rule every schema name follows: 1 to 63 lower-case letters, digits or '_', not starting with a digit (so it never needs quoting).</summary>
+    public const string SchemaNameRule = "1 to 63 lower-case letters, digits or '_', not starting with a digit";
+
+    /// <summary>Tells whether <paramref name="name"/> follows <see cref="SchemaNameRule"/>.</summary>
+    public static bool IsValidSchemaName(string name) => SchemaNamePattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex SchemaNamePattern();
 }

@@ -18,7 +18,7 @@ public static partial class HostJson
     /// <summary>The configuration section whose keys override host.json values, as in Azure Functions (<c>AzureFunctionsJobHost__extensions__durableTask__hubName</c>).</summary>
     public const string OverrideSection = "AzureFunctionsJobHost";
 
-    /// <summary>Reads host.json from <paramref name="path"/>; a missing file gives the defaults.</summary>
+    /// <summary>Reads host.json from <paramref name="path"/>; a missing file gives the defaults (and the overrides).</summary>
     /// <param name="path">The file.</param>
     /// <param name="settings">Looks up app settings, for <c>%Setting%</c> references.</param>
     /// <param name="overrides">
@@ -28,9 +28,7 @@ public static partial class HostJson
     public static HostJsonOptions Load(string path, Func<string, string?> settings, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return File.Exists(path) ? Parse(File.ReadAllText(path), settings, overrides)
-            : overrides?.Any(o => !string.IsNullOrEmpty(o.Value)) == true ? Parse("""{ "version": "2.0" }""", settings, overrides)
-            : new HostJsonOptions();
+        return Parse(File.Exists(path) ? File.ReadAllText(path) : """{ "version": "2.0" }""", settings, overrides);
     }
 
     /// <summary>Parses host.json text.</summary>

@@ -34,6 +34,11 @@ internal static class PostgresStorageProvider
             {
                 case "SCHEMANAME":
                     schema = HostJson.String(value, path);
+                    if (!PostgresStoreOptions.IsValidSchemaName(schema))
+                    {
+                        throw new HostJsonException(path, $"'{schema}' is not a schema name this host uses: {PostgresStoreOptions.SchemaNameRule}.");
+                    }
+
                     break;
                 case "TASKEVENTLOCKTIMEOUT":
                     lease = TimeSpan.TryParse(HostJson.String(value, path), System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed >= TimeSpan.FromSeconds(1)
@@ -79,8 +84,9 @@ internal static class PostgresStorageProvider
                 p.MaxBatchSize = batch;
             }
         });
-        context.Services.AddSingleton<ITimerScheduleStore>(new PostgresTimerScheduleStore(connectionString, schemaName));
-        context.Services.AddSingleton(new SharedPostgresDatabase(connectionString, schemaName));
+        var shared = new SharedPostgresDatabase(connectionString, schemaName);
+        context.Services.AddSingleton(shared);
+        context.Services.AddSingleton<ITimerScheduleStore>(new PostgresTimerScheduleStore(shared.DataSource));
         context.Describe($"PostgreSQL {parsedConnection.Host}:{parsedConnection.Port}/{parsedConnection.Database} schema {schemaName}");
     }
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Serverless.DurableTask.Postgres;
 
 namespace Serverless.Functions.Hosting;
 
@@ -11,14 +12,19 @@ public sealed class SharedPostgresDatabase : IAsyncDisposable
 {
     /// <summary>Initializes a new instance of the <see cref="SharedPostgresDatabase"/> class.</summary>
     /// <param name="connectionString">An Npgsql connection string.</param>
-    /// <param name="schema">The task hub's schema.</param>
+    /// <param name="schema">The task hub's schema (<see cref="PostgresStoreOptions.SchemaNameRule"/>).</param>
     public SharedPostgresDatabase(string connectionString, string schema)
     {
+        if (!PostgresStoreOptions.IsValidSchemaName(schema))
+        {
+            throw new ArgumentException($"The schema name '{schema}' is not valid: use {PostgresStoreOptions.SchemaNameRule}.", nameof(schema));
+        }
+
         Schema = schema;
         DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema, MaxPoolSize = 10 });
     }
 
-    /// <summary>Gets the schema of the task hub (letters, digits and underscores only).</summary>
+    /// <summary>Gets the schema of the task hub (it follows <see cref="PostgresStoreOptions.SchemaNameRule"/>, so it needs no quoting).</summary>
     public string Schema { get; }
 
     /// <summary>Gets the pooled connections to the database, with <see cref="Schema"/> as the search path.</summary>

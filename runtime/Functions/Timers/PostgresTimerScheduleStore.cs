@@ -4,11 +4,11 @@ namespace Serverless.Functions.Timers;
 
 /// <summary>
 /// Timer schedule status in the task hub's PostgreSQL schema (table <c>function_timer_schedules</c>, created by the
-/// store's migrations).
+/// store's migrations), through the connections of <see cref="Hosting.SharedPostgresDatabase"/>.
 /// </summary>
-internal sealed class PostgresTimerScheduleStore(string connectionString, string schema) : ITimerScheduleStore, IAsyncDisposable
+internal sealed class PostgresTimerScheduleStore(NpgsqlDataSource dataSource) : ITimerScheduleStore
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema, MaxPoolSize = 2 });
+    private readonly NpgsqlDataSource _dataSource = dataSource;
 
     public async Task<ScheduleStatus?> GetAsync(string functionName, CancellationToken cancellationToken)
     {
@@ -48,6 +48,4 @@ internal sealed class PostgresTimerScheduleStore(string connectionString, string
         command.Parameters.Add(new() { Value = (nowUtc - staleAfter).Ticks });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
-
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

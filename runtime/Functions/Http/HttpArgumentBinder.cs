@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -158,15 +157,9 @@ internal static class HttpArgumentBinder
     private static async Task<BodyResult> BindBodyAsync(ParameterBinding binding, HttpContext http, JsonSerializerOptions json, Dictionary<string, List<string>> errors, CancellationToken cancellationToken)
     {
         var request = http.Request;
-        string text;
-        try
+        if (await JsonText.ReadBodyAsync(request, cancellationToken) is not { } text)
         {
-            using var reader = new StreamReader(request.Body, JsonText.StrictUtf8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-            text = await reader.ReadToEndAsync(cancellationToken);
-        }
-        catch (DecoderFallbackException)
-        {
-            Add(errors, BodyKey, "The body is not valid UTF-8.");
+            Add(errors, BodyKey, JsonText.NotUtf8);
             return new BodyResult(binding.DefaultValue, null);
         }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Serverless.Functions.Http;
 
@@ -7,7 +8,24 @@ namespace Serverless.Functions.Http;
 internal static class JsonText
 {
     /// <summary>UTF-8 that refuses invalid bytes instead of replacing them with U+FFFD (what was sent is not what would be stored).</summary>
-    public static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The message a request gets when <see cref="ReadBodyAsync"/> finds its body is not UTF-8.</summary>
+    public const string NotUtf8 = "The body is not valid UTF-8.";
+
+    /// <summary>Reads the whole request body as strict UTF-8 (a byte-order mark is honoured); null when it is not valid UTF-8.</summary>
+    public static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var reader = new StreamReader(request.Body, StrictUtf8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The JSON path of the first string or property name holding an escaped lone surrogate (<c>"\uD800"</c>), or null.</summary>
     public static string? FindInvalidString(JsonElement element, string path = "$")

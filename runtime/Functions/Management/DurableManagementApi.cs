@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -591,18 +590,8 @@ internal sealed class DurableManagementApi(
         return statuses.Count == 0 ? null : statuses;
     }
 
-    private static async Task<string> ReadBodyAsync(HttpContext http)
-    {
-        try
-        {
-            using var reader = new StreamReader(http.Request.Body, JsonText.StrictUtf8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-            return await reader.ReadToEndAsync(http.RequestAborted);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new BadRequestException("The body is not valid UTF-8.");
-        }
-    }
+    private static async Task<string> ReadBodyAsync(HttpContext http) =>
+        await JsonText.ReadBodyAsync(http.Request, http.RequestAborted) ?? throw new BadRequestException(JsonText.NotUtf8);
 
     /// <summary>Parses JSON into a value the client serializes back to the same JSON; null when it is not JSON.</summary>
     private static object? ParseJson(string body)

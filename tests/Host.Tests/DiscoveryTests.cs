@@ -185,6 +185,18 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public void AddFunctionsHost_PostgresWithEmptyConnectionSetting_RefusesAsMissing()
+    {
+        // docker compose passes an unset ${POSTGRES_CONNECTION:-} as an empty value.
+        var ex = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(
+            [], """{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "postgres" } } } }""",
+            null, null, new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = "" }, null, out _, out _));
+
+        Assert.Equal("$.extensions.durableTask.storageProvider.connectionStringName", ex.Path);
+        Assert.Contains("'POSTGRES_CONNECTION' is set (or it is empty)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddFunctionsHost_PostgresSchemaNameNeedingQuotes_RefusedWithPath()
     {
         var ex = Assert.Throws<HostJsonException>(() => FunctionsTestHost.Build(

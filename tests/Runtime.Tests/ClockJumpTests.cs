@@ -45,7 +45,9 @@ public sealed class ClockJumpTests
             o =>
             {
                 o.TimeProvider = clock;
-                o.LeaseDuration = TimeSpan.FromSeconds(2);
+                // Short next to the 2-hour jump (a lease on the wall clock would expire at the next sweep, every 1.5 s),
+                // long enough that a loaded machine still renews it in time (every 2 s).
+                o.LeaseDuration = TimeSpan.FromSeconds(6);
             });
 
         // Forward: timers due in 30 minutes fire as soon as the clock passes their due time, once each.
@@ -57,7 +59,8 @@ public sealed class ClockJumpTests
         clock.Jump(TimeSpan.FromHours(2));
         await AssertFiredOnceAsync(hub, forward, rings, clock);
 
-        // The slow activity ran across the jump, longer than its lease would last on the wall clock: not repeated.
+        // The slow activity ran across the jump, which a lease on the wall clock would not outlast, and past two lease
+        // sweeps: not repeated.
         await Task.Delay(TimeSpan.FromSeconds(3));
         slowGate.SetResult();
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await hub.WaitForCompletionAsync(busy)).RuntimeStatus);

@@ -210,7 +210,7 @@ internal sealed partial class FunctionIndexer
         ParameterBinding? body = null;
         foreach (var p in method.GetParameters())
         {
-            if (p == trigger)
+            if (p.Position == trigger.Position)
             {
                 bindings.Add(new(p, ParameterKind.HttpRequest));
                 continue;
@@ -367,7 +367,7 @@ internal sealed partial class FunctionIndexer
         var bindings = new List<ParameterBinding>();
         foreach (var p in method.GetParameters())
         {
-            if (p == trigger)
+            if (p.Position == trigger.Position)
             {
                 bindings.Add(new(p, triggerKind));
             }

@@ -1,109 +1,160 @@
-using System.Text.Json.Serialization;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.DurableTask;
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace Serverless.DurableTask.Engine;
 
 /// <summary>
-/// One event of an orchestration's history, or a message on its way to an instance. The history of an
-/// execution is the ordered list of these; replaying it through the orchestrator code rebuilds its state.
+/// The stores keep Microsoft's protobuf <see cref="P.HistoryEvent"/>: the history of an execution is the ordered list
+/// of these, and a message on its way to an instance is one of them. This class makes and reads the few the
+/// dispatcher and the client write themselves.
 /// </summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "t")]
-[JsonDerivedType(typeof(OrchestratorStartedEvent), "OrchestratorStarted")]
-[JsonDerivedType(typeof(ExecutionStartedEvent), "ExecutionStarted")]
-[JsonDerivedType(typeof(ExecutionCompletedEvent), "ExecutionCompleted")]
-[JsonDerivedType(typeof(ExecutionTerminatedEvent), "ExecutionTerminated")]
-[JsonDerivedType(typeof(ExecutionSuspendedEvent), "ExecutionSuspended")]
-[JsonDerivedType(typeof(ExecutionResumedEvent), "ExecutionResumed")]
-[JsonDerivedType(typeof(TaskScheduledEvent), "TaskScheduled")]
-[JsonDerivedType(typeof(TaskCompletedEvent), "TaskCompleted")]
-[JsonDerivedType(typeof(TaskFailedEvent), "TaskFailed")]
-[JsonDerivedType(typeof(SubOrchestrationInstanceCreatedEvent), "SubOrchestrationInstanceCreated")]
-[JsonDerivedType(typeof(SubOrchestrationInstanceCompletedEvent), "SubOrchestrationInstanceCompleted")]
-[JsonDerivedType(typeof(SubOrchestrationInstanceFailedEvent), "SubOrchestrationInstanceFailed")]
-[JsonDerivedType(typeof(TimerCreatedEvent), "TimerCreated")]
-[JsonDerivedType(typeof(TimerFiredEvent), "TimerFired")]
-[JsonDerivedType(typeof(EventRaisedEvent), "EventRaised")]
-[JsonDerivedType(typeof(EventSentEvent), "EventSent")]
-[JsonDerivedType(typeof(EntityOperationCalledEvent), "EntityOperationCalled")]
-[JsonDerivedType(typeof(EntityOperationSignaledEvent), "EntityOperationSignaled")]
-[JsonDerivedType(typeof(EntityOperationCompletedEvent), "EntityOperationCompleted")]
-[JsonDerivedType(typeof(EntityOperationFailedEvent), "EntityOperationFailed")]
-[JsonDerivedType(typeof(EntityRequestEvent), "EntityRequest")]
-[JsonDerivedType(typeof(ContinueAsNewStartedEvent), "ContinueAsNewStarted")]
-internal abstract record HistoryEvent
+internal static class HistoryEvents
 {
-    /// <summary>Gets the task id the event belongs to (for *Scheduled/*Created/*Sent/*Called events), or -1.</summary>
-    [JsonPropertyName("id")]
-    public int EventId { get; init; } = -1;
+    /// <summary>Gets whether an event is a control message (terminate, suspend, resume), delivered even to a suspended instance.</summary>
+    public static bool IsControl(P.HistoryEvent e) => e.EventTypeCase is P.HistoryEvent.EventTypeOneofCase.ExecutionTerminated
+        or P.HistoryEvent.EventTypeOneofCase.ExecutionSuspended or P.HistoryEvent.EventTypeOneofCase.ExecutionResumed;
 
-    /// <summary>Gets when the event happened.</summary>
-    [JsonPropertyName("ts")]
-    public DateTime Timestamp { get; init; }
+    /// <summary>Encodes an event as the bytes the stores keep.</summary>
+    public static byte[] Encode(P.HistoryEvent e) => e.ToByteArray();
 
-    /// <summary>
-    /// Gets the execution a completion message (timer firing, activity result) is addressed to, or null. Task ids restart
-    /// at 0 in every execution, so a completion for an earlier execution (before ContinueAsNew or a restart) is dropped.
-    /// </summary>
-    [JsonPropertyName("x")]
-    public string? TargetExecutionId { get; init; }
+    /// <summary>Decodes stored bytes; throws <see cref="InvalidDataException"/> when they are not an event.</summary>
+    public static P.HistoryEvent Decode(byte[] bytes)
+    {
+        try
+        {
+            var e = P.HistoryEvent.Parser.ParseFrom(bytes);
+            return e.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.None
+                ? throw new InvalidDataException("A stored event has no type.")
+                : e;
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new InvalidDataException($"A stored event is not a protobuf HistoryEvent: {ex.Message}", ex);
+        }
+    }
 
-    /// <summary>Gets whether this is a control message (terminate, suspend, resume) that is delivered even to a suspended instance.</summary>
-    [JsonIgnore]
-    public virtual bool IsControl => false;
+    /// <summary>Gets the event's kind for logs and dead letters ("TaskCompleted", "EventRaised", ...).</summary>
+    public static string Kind(P.HistoryEvent e) => e.EventTypeCase.ToString();
+
+    /// <summary>Gets the execution id an <c>ExecutionStarted</c> event starts, or null for other events.</summary>
+    public static string? StartedExecutionId(P.HistoryEvent e) =>
+        e.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.ExecutionStarted ? e.ExecutionStarted.OrchestrationInstance?.ExecutionId : null;
+
+    public static Timestamp Time(DateTime utc) => Timestamp.FromDateTime(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+
+    public static P.HistoryEvent OrchestratorStarted(DateTime now) => new() { EventId = -1, Timestamp = Time(now), OrchestratorStarted = new() };
+
+    /// <summary>Starts an execution; a sub-orchestration names its parent so its result reaches that execution only.</summary>
+    public static P.HistoryEvent ExecutionStarted(string name, string instanceId, string executionId, string? input, DateTime now, DateTime? scheduledStart = null, P.ParentInstanceInfo? parent = null)
+    {
+        var started = new P.ExecutionStartedEvent
+        {
+            Name = name,
+            Input = input,
+            OrchestrationInstance = new P.OrchestrationInstance { InstanceId = instanceId, ExecutionId = executionId },
+            ParentInstance = parent,
+        };
+        if (scheduledStart is { } at)
+        {
+            started.ScheduledStartTimestamp = Time(at);
+        }
+
+        return new P.HistoryEvent { EventId = -1, Timestamp = Time(now), ExecutionStarted = started };
+    }
+
+    public static P.HistoryEvent ExecutionCompleted(P.OrchestrationStatus status, string? result, P.TaskFailureDetails? failure, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        ExecutionCompleted = new P.ExecutionCompletedEvent { OrchestrationStatus = status, Result = result, FailureDetails = failure },
+    };
+
+    public static P.HistoryEvent EventRaised(string name, string? input, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        EventRaised = new P.EventRaisedEvent { Name = name, Input = input },
+    };
+
+    public static P.HistoryEvent Terminated(string? output, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        ExecutionTerminated = new P.ExecutionTerminatedEvent { Input = output },
+    };
+
+    public static P.HistoryEvent Suspended(string? reason, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        ExecutionSuspended = new P.ExecutionSuspendedEvent { Input = reason },
+    };
+
+    public static P.HistoryEvent Resumed(string? reason, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        ExecutionResumed = new P.ExecutionResumedEvent { Input = reason },
+    };
+
+    public static P.HistoryEvent TaskCompleted(int taskId, string? result, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        TaskCompleted = new P.TaskCompletedEvent { TaskScheduledId = taskId, Result = result },
+    };
+
+    public static P.HistoryEvent TaskFailed(int taskId, P.TaskFailureDetails failure, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        TaskFailed = new P.TaskFailedEvent { TaskScheduledId = taskId, FailureDetails = failure },
+    };
+
+    public static P.HistoryEvent TimerFired(int timerId, DateTime fireAt) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(fireAt),
+        TimerFired = new P.TimerFiredEvent { TimerId = timerId, FireAt = Time(fireAt) },
+    };
+
+    public static P.HistoryEvent SubOrchestrationCompleted(int taskId, string? result, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        SubOrchestrationInstanceCompleted = new P.SubOrchestrationInstanceCompletedEvent { TaskScheduledId = taskId, Result = result },
+    };
+
+    public static P.HistoryEvent SubOrchestrationFailed(int taskId, P.TaskFailureDetails failure, DateTime now) => new()
+    {
+        EventId = -1,
+        Timestamp = Time(now),
+        SubOrchestrationInstanceFailed = new P.SubOrchestrationInstanceFailedEvent { TaskScheduledId = taskId, FailureDetails = failure },
+    };
+
+    /// <summary>Converts failure details to their protobuf form (inner failures included).</summary>
+    public static P.TaskFailureDetails ToProto(TaskFailureDetails details)
+    {
+        var proto = new P.TaskFailureDetails
+        {
+            ErrorType = details.ErrorType,
+            ErrorMessage = details.ErrorMessage,
+            StackTrace = details.StackTrace,
+        };
+        if (details.InnerFailure is { } inner)
+        {
+            proto.InnerFailure = ToProto(inner);
+        }
+
+        return proto;
+    }
+
+    /// <summary>Converts protobuf failure details to the SDK's record (inner failures included).</summary>
+    public static TaskFailureDetails FromProto(P.TaskFailureDetails proto) =>
+        new(proto.ErrorType, proto.ErrorMessage, proto.StackTrace, proto.InnerFailure is { } inner ? FromProto(inner) : null, null);
+
+    /// <summary>Failure details for an exception the dispatcher itself raises (not registered, history unreadable).</summary>
+    public static P.TaskFailureDetails Failure(string errorType, string message) => new() { ErrorType = errorType, ErrorMessage = message };
 }
-
-/// <summary>Marks the start of a step; its timestamp is the orchestration's current time for the step.</summary>
-internal sealed record OrchestratorStartedEvent : HistoryEvent;
-
-/// <summary>Starts an execution. A sub-orchestration records its parent's execution, so its result reaches only that execution.</summary>
-internal sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, string? ParentInstanceId = null, string? ParentName = null, int ParentTaskId = -1, string? ParentExecutionId = null) : HistoryEvent;
-
-internal sealed record ExecutionCompletedEvent(OrchestrationRuntimeStatus Status, string? Result, TaskFailureDetails? Failure) : HistoryEvent;
-
-internal sealed record ExecutionTerminatedEvent(string? Reason) : HistoryEvent
-{
-    public override bool IsControl => true;
-}
-
-internal sealed record ExecutionSuspendedEvent(string? Reason) : HistoryEvent
-{
-    public override bool IsControl => true;
-}
-
-internal sealed record ExecutionResumedEvent(string? Reason) : HistoryEvent
-{
-    public override bool IsControl => true;
-}
-
-internal sealed record TaskScheduledEvent(string Name, string? Input) : HistoryEvent;
-
-internal sealed record TaskCompletedEvent(int TaskScheduledId, string? Result) : HistoryEvent;
-
-internal sealed record TaskFailedEvent(int TaskScheduledId, TaskFailureDetails Failure) : HistoryEvent;
-
-internal sealed record SubOrchestrationInstanceCreatedEvent(string Name, string InstanceId, string? Input) : HistoryEvent;
-
-internal sealed record SubOrchestrationInstanceCompletedEvent(int TaskScheduledId, string? Result) : HistoryEvent;
-
-internal sealed record SubOrchestrationInstanceFailedEvent(int TaskScheduledId, TaskFailureDetails Failure) : HistoryEvent;
-
-internal sealed record TimerCreatedEvent(DateTime FireAt) : HistoryEvent;
-
-internal sealed record TimerFiredEvent(int TimerId, DateTime FireAt) : HistoryEvent;
-
-internal sealed record EventRaisedEvent(string Name, string? Input) : HistoryEvent;
-
-internal sealed record EventSentEvent(string InstanceId, string Name, string? Input) : HistoryEvent;
-
-internal sealed record EntityOperationCalledEvent(string RequestId, string TargetInstanceId, string Operation, string? Input) : HistoryEvent;
-
-internal sealed record EntityOperationSignaledEvent(string RequestId, string TargetInstanceId, string Operation, string? Input, DateTime? ScheduledTime) : HistoryEvent;
-
-internal sealed record EntityOperationCompletedEvent(string RequestId, string? Result) : HistoryEvent;
-
-internal sealed record EntityOperationFailedEvent(string RequestId, TaskFailureDetails Failure) : HistoryEvent;
-
-/// <summary>A message to an entity: one operation, signalled or called (with a reply address).</summary>
-internal sealed record EntityRequestEvent(string RequestId, string Operation, string? Input, string? ReplyToInstanceId) : HistoryEvent;
-
-/// <summary>Wakes an instance that restarted itself with <c>ContinueAsNew</c>; never recorded in history.</summary>
-internal sealed record ContinueAsNewStartedEvent : HistoryEvent;

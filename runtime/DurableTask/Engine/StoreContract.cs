@@ -1,4 +1,6 @@
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace Serverless.DurableTask.Engine;
 
@@ -25,6 +27,9 @@ internal sealed record InstanceRecord
 
     public string? EntityState { get; init; }
 
+    /// <summary>Gets an entity's lock owner and the requests it deferred while locked (the entity protocol's JSON), or null.</summary>
+    public string? EntityScheduler { get; init; }
+
     public DateTime CreatedAt { get; init; }
 
     public DateTime LastUpdatedAt { get; init; }
@@ -40,17 +45,25 @@ internal sealed record InstanceRecord
     public int HistoryCount { get; init; }
 }
 
-/// <summary>A message waiting for an instance.</summary>
-internal sealed record InstanceMessage(long Id, string InstanceId, DateTime VisibleAt, HistoryEvent Event, int DequeueCount = 0);
+/// <summary>
+/// A message waiting for an instance. <paramref name="TargetExecutionId"/> names the execution a completion (timer fired,
+/// task or sub-orchestration result) is addressed to: task ids restart in every execution, so a completion for an
+/// earlier one (before ContinueAsNew or a restart) is dropped.
+/// </summary>
+internal sealed record InstanceMessage(long Id, string InstanceId, DateTime VisibleAt, P.HistoryEvent Event, string? TargetExecutionId = null, int DequeueCount = 0)
+{
+    /// <summary>Gets whether this is a control message (terminate, suspend, resume), delivered even to a suspended instance.</summary>
+    public bool IsControl => HistoryEvents.IsControl(Event);
+}
 
 /// <summary>An activity to run.</summary>
 internal sealed record ActivityTask(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount = 0);
 
 /// <summary>A message to send as part of a step's commit.</summary>
-internal sealed record OutgoingMessage(string InstanceId, HistoryEvent Event, DateTime VisibleAt);
+internal sealed record OutgoingMessage(string InstanceId, P.HistoryEvent Event, DateTime VisibleAt, string? TargetExecutionId = null);
 
 /// <summary>An instance to create as part of a step's commit (a sub-orchestration, or an orchestration started by an entity).</summary>
-internal sealed record NewInstance(string InstanceId, string Name, string? Input, string? ParentInstanceId, HistoryEvent StartMessage, DateTime VisibleAt, int ParentTaskId = -1);
+internal sealed record NewInstance(string InstanceId, string Name, string? Input, string? ParentInstanceId, P.HistoryEvent StartMessage, DateTime VisibleAt, int ParentTaskId = -1);
 
 /// <summary>A leased orchestration or entity step.</summary>
 internal sealed class OrchestrationWorkItem
@@ -82,7 +95,7 @@ internal sealed class OrchestrationCommit
     public required InstanceRecord? Instance { get; init; }
 
     /// <summary>Gets the events to append to history (already including the step's new events).</summary>
-    public IReadOnlyList<HistoryEvent> NewHistory { get; init; } = [];
+    public IReadOnlyList<P.HistoryEvent> NewHistory { get; init; } = [];
 
     /// <summary>Gets whether the history is replaced (ContinueAsNew) rather than appended to.</summary>
     public bool ReplaceHistory { get; init; }
@@ -139,7 +152,7 @@ internal interface IOrchestrationStore : IAsyncDisposable
     Task<ActivityWorkItem> LockNextActivityWorkItemAsync(CancellationToken cancellationToken);
 
     /// <summary>Deletes the activity and sends its result to the instance, in one transaction.</summary>
-    Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result);
+    Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, P.HistoryEvent result);
 
     Task AbandonActivityWorkItemAsync(ActivityWorkItem workItem);
 
@@ -148,7 +161,7 @@ internal interface IOrchestrationStore : IAsyncDisposable
     /// <summary>Extends a lease; false when it was lost.</summary>
     bool RenewActivityLease(ActivityWorkItem workItem);
 
-    Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<P.HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken);
 
     // Client operations.
     Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken);
@@ -157,11 +170,11 @@ internal interface IOrchestrationStore : IAsyncDisposable
 
     Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
-    Task<Page<InstanceRecord>> QueryInstancesAsync(OrchestrationQuery query, bool entities, CancellationToken cancellationToken);
+    Task<Page<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken);
 
     Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
-    Task<int> PurgeInstancesAsync(PurgeInstancesFilter filter, CancellationToken cancellationToken);
+    Task<int> PurgeInstancesAsync(PurgeFilter filter, CancellationToken cancellationToken);
 
     /// <summary>Purges finished orchestrations completed before <paramref name="completedBefore"/>.</summary>
     Task<int> PurgeCompletedBeforeAsync(DateTime completedBefore, CancellationToken cancellationToken);
@@ -181,3 +194,29 @@ internal interface IOrchestrationStore : IAsyncDisposable
 
 /// <summary>The lease of a work item expired and another worker may have taken it; the step was not committed.</summary>
 internal sealed class LeaseLostException(string instanceId) : Exception($"The lease on '{instanceId}' was lost; the step was not committed.");
+
+/// <summary>A filter over instances, with paging; the store's own form of the client's query.</summary>
+internal sealed record InstanceQuery
+{
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    public DateTimeOffset? CreatedTo { get; init; }
+
+    public IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses { get; init; }
+
+    public string? InstanceIdPrefix { get; init; }
+
+    public string? Name { get; init; }
+
+    public int PageSize { get; init; } = 100;
+
+    public bool FetchInputsAndOutputs { get; init; }
+
+    public string? ContinuationToken { get; init; }
+}
+
+/// <summary>One page of a query and the token of the next one (null on the last page).</summary>
+internal sealed record Page<T>(IReadOnlyList<T> Values, string? ContinuationToken);
+
+/// <summary>Which finished instances a bulk purge removes.</summary>
+internal sealed record PurgeFilter(DateTimeOffset? CreatedFrom = null, DateTimeOffset? CreatedTo = null, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses = null);

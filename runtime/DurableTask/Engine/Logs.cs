@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Serverless.DurableTask.Engine;

@@ -170,7 +170,7 @@ internal interface IOrchestrationStore : IAsyncDisposable
 
     Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
-    Task<Page<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken);
+    Task<StorePage<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken);
 
     Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
@@ -216,7 +216,7 @@ internal sealed record InstanceQuery
 }
 
 /// <summary>One page of a query and the token of the next one (null on the last page).</summary>
-internal sealed record Page<T>(IReadOnlyList<T> Values, string? ContinuationToken);
+internal sealed record StorePage<T>(IReadOnlyList<T> Values, string? ContinuationToken);
 
 /// <summary>Which finished instances a bulk purge removes.</summary>
 internal sealed record PurgeFilter(DateTimeOffset? CreatedFrom = null, DateTimeOffset? CreatedTo = null, IReadOnlyCollection<OrchestrationRuntimeStatus>? Statuses = null);

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace Serverless.DurableTask.Engine;
 
@@ -8,7 +10,7 @@ namespace Serverless.DurableTask.Engine;
 internal static class StoreRows
 {
     /// <summary>The instance table's columns, in the order <see cref="ReadInstance"/> reads them.</summary>
-    public const string InstanceColumns = "instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count";
+    public const string InstanceColumns = "instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count, entity_scheduler";
 
     private static readonly OrchestrationRuntimeStatus[] Terminal = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
 
@@ -34,11 +36,12 @@ internal static class StoreRows
             ParentInstanceId = Text(13),
             ParentTaskId = reader.GetInt32(14),
             HistoryCount = reader.GetInt32(15),
+            EntityScheduler = Text(16),
         };
     }
 
     /// <summary>Runs a query of one page (it asks for one row more than <paramref name="pageSize"/>) and makes the continuation token from the last row.</summary>
-    public static async Task<Page<InstanceRecord>> ReadPageAsync(DbCommand command, int pageSize, Func<DbDataReader, InstanceRecord> read, Func<InstanceRecord, long> tokenTime, CancellationToken cancellationToken)
+    public static async Task<StorePage<InstanceRecord>> ReadPageAsync(DbCommand command, int pageSize, Func<DbDataReader, InstanceRecord> read, Func<InstanceRecord, long> tokenTime, CancellationToken cancellationToken)
     {
         var rows = new List<InstanceRecord>(pageSize + 1);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -57,7 +60,7 @@ internal static class StoreRows
             next = Sqlite.SqliteOrchestrationStore.EncodeToken(tokenTime(last), last.InstanceId);
         }
 
-        return new Page<InstanceRecord>(rows, next);
+        return new StorePage<InstanceRecord>(rows, next);
     }
 
     /// <summary>The row of an instance being created: pending, with the execution id of its start message.</summary>
@@ -65,7 +68,7 @@ internal static class StoreRows
     {
         InstanceId = instance.InstanceId,
         Name = instance.Name,
-        ExecutionId = (instance.StartMessage as ExecutionStartedEvent)?.ExecutionId ?? Guid.NewGuid().ToString("N"),
+        ExecutionId = HistoryEvents.StartedExecutionId(instance.StartMessage) ?? Guid.NewGuid().ToString("N"),
         Status = OrchestrationRuntimeStatus.Pending,
         Input = instance.Input,
         CreatedAt = now,
@@ -75,6 +78,6 @@ internal static class StoreRows
     };
 
     /// <summary>The statuses a purge filter selects: only finished ones (all of them when the filter names none).</summary>
-    public static List<int> PurgeableStatuses(PurgeInstancesFilter filter) =>
+    public static List<int> PurgeableStatuses(PurgeFilter filter) =>
         (filter.Statuses is { Count: > 0 } s ? s.Where(Terminal.Contains) : Terminal).Select(x => (int)x).ToList();
 }

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using P = Microsoft.DurableTask.Protobuf;
 using Serverless.DurableTask.Engine;
 using Serverless.DurableTask.Sqlite;
 
@@ -56,17 +58,17 @@ internal sealed partial class PostgresOrchestrationStore
         _orchestrations.Pulse();
     }
 
-    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<P.HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT seq, event FROM history WHERE instance_id = $1 ORDER BY seq", connection) { Parameters = { new() { Value = instanceId } } };
-        var events = new List<HistoryEvent>();
+        var events = new List<P.HistoryEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                events.Add(SqliteOrchestrationStore.DeserializeEvent(reader.GetString(1)));
+                events.Add(HistoryEvents.Decode((byte[])reader.GetValue(1)));
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
@@ -85,7 +87,7 @@ internal sealed partial class PostgresOrchestrationStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadInstance(reader) : null;
     }
 
-    public async Task<Page<InstanceRecord>> QueryInstancesAsync(OrchestrationQuery query, bool entities, CancellationToken cancellationToken)
+    public async Task<StorePage<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken)
     {
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -141,7 +143,7 @@ internal sealed partial class PostgresOrchestrationStore
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
         PurgeWhereAsync("instance_id = @id AND completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)", [("id", instanceId)], cancellationToken);
 
-    public Task<int> PurgeInstancesAsync(PurgeInstancesFilter filter, CancellationToken cancellationToken)
+    public Task<int> PurgeInstancesAsync(PurgeFilter filter, CancellationToken cancellationToken)
     {
         var where = new StringBuilder("NOT is_entity");
         var parameters = new List<(string, object)>();

@@ -1,7 +1,11 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Google.Protobuf;
 using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
 using Serverless.DurableTask.Engine;
+using P = Microsoft.DurableTask.Protobuf;
 using Serverless.DurableTask.Sqlite;
 
 namespace Serverless.DurableTask.Postgres;
@@ -42,8 +46,8 @@ internal sealed partial class PostgresOrchestrationStore
     // Inserts messages and lowers their instances' due times (never raises them: only the lease holder does that).
     private const string EnqueueSql = """
         WITH ins AS (
-            INSERT INTO messages (instance_id, visible_at, is_control, event)
-            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::text[])
+            INSERT INTO messages (instance_id, visible_at, is_control, event, target_execution)
+            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::bytea[], $5::text[])
             RETURNING instance_id, visible_at)
         INSERT INTO instance_queue (instance_id, ready_at)
         SELECT instance_id, MIN(visible_at) FROM ins GROUP BY instance_id ORDER BY instance_id
@@ -69,12 +73,13 @@ internal sealed partial class PostgresOrchestrationStore
 
     private const string UpsertInstanceSql = $"""
         INSERT INTO instances ({InstanceColumns})
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
         ON CONFLICT (instance_id) DO UPDATE SET
             execution_id = excluded.execution_id, name = excluded.name, is_entity = excluded.is_entity, runtime_status = excluded.runtime_status,
             input = excluded.input, output = excluded.output, custom_status = excluded.custom_status, failure = excluded.failure,
             entity_state = excluded.entity_state, created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = excluded.completed_at,
-            parent_instance_id = excluded.parent_instance_id, parent_task_id = excluded.parent_task_id, history_count = excluded.history_count
+            parent_instance_id = excluded.parent_instance_id, parent_task_id = excluded.parent_task_id, history_count = excluded.history_count,
+            entity_scheduler = excluded.entity_scheduler
         """;
 
     private readonly Channel<PendingResult> _activityResults = Channel.CreateUnbounded<PendingResult>(new UnboundedChannelOptions { SingleReader = true });
@@ -115,10 +120,10 @@ internal sealed partial class PostgresOrchestrationStore
                         if (commit.NewHistory.Count > 0)
                         {
                             batch.BatchCommands.Add(Cmd(
-                                "INSERT INTO history (instance_id, seq, event) SELECT $1, s, e FROM unnest($2::integer[], $3::text[]) AS u(s, e)",
+                                "INSERT INTO history (instance_id, seq, event) SELECT $1, s, e FROM unnest($2::integer[], $3::bytea[]) AS u(s, e)",
                                 record.InstanceId,
                                 Enumerable.Range(first, commit.NewHistory.Count).ToArray(),
-                                commit.NewHistory.Select(SqliteOrchestrationStore.SerializeEvent).ToArray()));
+                                commit.NewHistory.Select(HistoryEvents.Encode).ToArray()));
                         }
                     }
 
@@ -147,11 +152,11 @@ internal sealed partial class PostgresOrchestrationStore
                         {
                             outgoing.Add(new OutgoingMessage(child.InstanceId, child.StartMessage, child.VisibleAt));
                         }
-                        else if (child.ParentInstanceId is { } parent && child.StartMessage is ExecutionStartedEvent started)
+                        else if (child.ParentInstanceId is { } parent)
                         {
                             // A sub-orchestration id that is already running: the parent's task fails instead.
-                            var failed = new SubOrchestrationInstanceFailedEvent(started.ParentTaskId, new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!, conflict)) { Timestamp = now };
-                            outgoing.Add(new OutgoingMessage(parent, failed, now));
+                            var failed = HistoryEvents.SubOrchestrationFailed(child.ParentTaskId, HistoryEvents.Failure(typeof(OrchestrationAlreadyExistsException).FullName!, conflict), now);
+                            outgoing.Add(new OutgoingMessage(parent, failed, now, child.StartMessage.ExecutionStarted?.ParentInstance?.OrchestrationInstance?.ExecutionId));
                         }
                     }
 
@@ -206,7 +211,7 @@ internal sealed partial class PostgresOrchestrationStore
                     {
                         batch.BatchCommands.Add(Cmd(
                             "INSERT INTO dead_letters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) SELECT 'message', $1, p, $2, d, $3 FROM unnest($4::text[], $5::integer[]) AS u(p, d)",
-                            workItem.InstanceId, reason, now, workItem.Messages.Select(m => SqliteOrchestrationStore.SerializeEvent(m.Event)).ToArray(), workItem.Messages.Select(m => m.DequeueCount).ToArray()));
+                            workItem.InstanceId, reason, now, workItem.Messages.Select(m => JsonFormatter.Default.Format(m.Event)).ToArray(), workItem.Messages.Select(m => m.DequeueCount).ToArray()));
                         batch.BatchCommands.Add(Cmd("DELETE FROM messages WHERE id = ANY($1)", workItem.Messages.Select(m => m.Id).ToArray()));
                         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
                     }
@@ -226,7 +231,7 @@ internal sealed partial class PostgresOrchestrationStore
         _watchers.Wake(workItem.InstanceId);
     }
 
-    public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
+    public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, P.HistoryEvent result)
     {
         // Results are committed in groups by one loop: many activities' results share a transaction.
         var pending = new PendingResult(workItem, result);
@@ -310,7 +315,7 @@ internal sealed partial class PostgresOrchestrationStore
             UpsertInstanceSql,
             r.InstanceId, r.ExecutionId, r.Name, r.IsEntity, (int)r.Status, r.Input, r.Output, r.CustomStatus,
             r.Failure is null ? null : JsonSerializer.Serialize(r.Failure, SqliteOrchestrationStore.Json),
-            r.EntityState, Utc(r.CreatedAt), Utc(r.LastUpdatedAt), r.CompletedAt is { } d ? Utc(d) : null, r.ParentInstanceId, r.ParentTaskId, r.HistoryCount);
+            r.EntityState, Utc(r.CreatedAt), Utc(r.LastUpdatedAt), r.CompletedAt is { } d ? Utc(d) : null, r.ParentInstanceId, r.ParentTaskId, r.HistoryCount, r.EntityScheduler);
 
         // Typed, so that null values are understood.
         command.Parameters[12].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz;
@@ -335,8 +340,9 @@ internal sealed partial class PostgresOrchestrationStore
         EnqueueSql,
         messages.Select(m => m.InstanceId).ToArray(),
         messages.Select(m => RoundUp(m.VisibleAt)).ToArray(),
-        messages.Select(m => m.Event.IsControl).ToArray(),
-        messages.Select(m => SqliteOrchestrationStore.SerializeEvent(m.Event)).ToArray());
+        messages.Select(m => m.Event.EventTypeCase is P.HistoryEvent.EventTypeOneofCase.ExecutionTerminated or P.HistoryEvent.EventTypeOneofCase.ExecutionSuspended or P.HistoryEvent.EventTypeOneofCase.ExecutionResumed).ToArray(),
+        messages.Select(m => HistoryEvents.Encode(m.Event)).ToArray(),
+        messages.Select(m => m.TargetExecutionId).ToArray());
 
     private NpgsqlBatchCommand Release(string instanceId, DateTime now, bool backoff, string flags, IEnumerable<string> alsoChanged)
     {
@@ -399,7 +405,7 @@ internal sealed partial class PostgresOrchestrationStore
     /// <summary>Marks the instance failed; when that fails a sub-orchestration, tells its parent.</summary>
     private async Task FailInstanceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string instanceId, string reason, DateTime now)
     {
-        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason);
+        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason, null, null, null);
         string? parent = null;
         var parentTaskId = -1;
         await using (var fail = new NpgsqlCommand(
@@ -425,7 +431,7 @@ internal sealed partial class PostgresOrchestrationStore
             {
                 BatchCommands =
                 {
-                    Enqueue([new OutgoingMessage(parent, new SubOrchestrationInstanceFailedEvent(parentTaskId, details) { Timestamp = now }, now)]),
+                    Enqueue([new OutgoingMessage(parent, HistoryEvents.SubOrchestrationFailed(parentTaskId, HistoryEvents.ToProto(details), now), now)]),
                     Cmd("SELECT pg_notify($1, 'o|' || $2)", _channel, parent),
                 },
             };
@@ -478,22 +484,22 @@ internal sealed partial class PostgresOrchestrationStore
                 BatchCommands =
                 {
                     // This delivery counts now: work that crashes the host is dead-lettered after a few deliveries, not retried forever.
-                    Cmd($"UPDATE messages m SET dequeue_count = m.dequeue_count + 1 WHERE m.instance_id = ANY($1) AND m.visible_at <= $2 AND {Deliverable} RETURNING m.id, m.instance_id, m.visible_at, m.dequeue_count - 1, m.event", ids, now),
+                    Cmd($"UPDATE messages m SET dequeue_count = m.dequeue_count + 1 WHERE m.instance_id = ANY($1) AND m.visible_at <= $2 AND {Deliverable} RETURNING m.id, m.instance_id, m.visible_at, m.dequeue_count - 1, m.event, m.target_execution", ids, now),
                     Cmd($"SELECT {InstanceColumns} FROM instances WHERE instance_id = ANY($1)", (object)ids),
                 },
             };
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var (id, instanceId, payload) = (reader.GetInt64(0), reader.GetString(1), reader.GetString(4));
+                var (id, instanceId, payload) = (reader.GetInt64(0), reader.GetString(1), (byte[])reader.GetValue(4));
                 try
                 {
-                    var message = new InstanceMessage(id, instanceId, reader.GetDateTime(2), SqliteOrchestrationStore.DeserializeEvent(payload), reader.GetInt32(3));
+                    var message = new InstanceMessage(id, instanceId, reader.GetDateTime(2), HistoryEvents.Decode(payload), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(3));
                     (messages.TryGetValue(instanceId, out var list) ? list : messages[instanceId] = []).Add(message);
                 }
                 catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
                 {
-                    corrupt.Add((id, instanceId, payload, $"The stored message could not be read: {ex.Message}"));
+                    corrupt.Add((id, instanceId, Convert.ToBase64String(payload), $"The stored message could not be read: {ex.Message}"));
                 }
             }
 
@@ -738,7 +744,7 @@ internal sealed partial class PostgresOrchestrationStore
             {
                 BatchCommands =
                 {
-                    Enqueue(results.Select(p => new OutgoingMessage(p.WorkItem.Task.InstanceId, p.Result, now)).ToList()),
+                    Enqueue(results.Select(p => new OutgoingMessage(p.WorkItem.Task.InstanceId, p.Result, now, p.WorkItem.Task.ExecutionId)).ToList()),
                     Cmd("SELECT pg_notify($1, 'o')", _channel),
                 },
             };
@@ -748,11 +754,11 @@ internal sealed partial class PostgresOrchestrationStore
         return committed;
     }
 
-    private sealed class PendingResult(ActivityWorkItem workItem, HistoryEvent result)
+    private sealed class PendingResult(ActivityWorkItem workItem, P.HistoryEvent result)
     {
         public ActivityWorkItem WorkItem => workItem;
 
-        public HistoryEvent Result => result;
+        public P.HistoryEvent Result => result;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

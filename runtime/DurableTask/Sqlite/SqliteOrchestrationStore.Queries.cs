@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using P = Microsoft.DurableTask.Protobuf;
 using Serverless.DurableTask.Engine;
 
 namespace Serverless.DurableTask.Sqlite;
@@ -56,19 +58,19 @@ internal sealed partial class SqliteOrchestrationStore
             afterCommit: _ => AddMessages([created!], now));
     }
 
-    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<P.HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT seq, event FROM History WHERE instance_id = $id ORDER BY seq";
         command.Parameters.AddWithValue("$id", instanceId);
-        var events = new List<HistoryEvent>();
+        var events = new List<P.HistoryEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                events.Add(DeserializeEvent(reader.GetString(1)));
+                events.Add(ReadEvent(reader, 1));
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
@@ -89,7 +91,7 @@ internal sealed partial class SqliteOrchestrationStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadInstance(reader) : null;
     }
 
-    public async Task<Page<InstanceRecord>> QueryInstancesAsync(OrchestrationQuery query, bool entities, CancellationToken cancellationToken)
+    public async Task<StorePage<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken)
     {
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
         var sql = new StringBuilder($"SELECT {InstanceColumns} FROM Instances WHERE is_entity = $ent");
@@ -144,7 +146,7 @@ internal sealed partial class SqliteOrchestrationStore
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
         PurgeWhereAsync("instance_id = $id AND completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)", [("$id", instanceId)]);
 
-    public Task<int> PurgeInstancesAsync(PurgeInstancesFilter filter, CancellationToken cancellationToken)
+    public Task<int> PurgeInstancesAsync(PurgeFilter filter, CancellationToken cancellationToken)
     {
         var where = new StringBuilder("is_entity = 0");
         var parameters = new List<(string, object?)>();

@@ -1,22 +1,27 @@
 using System.Text.Json;
+using Google.Protobuf;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask.Engine;
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace Serverless.DurableTask.Sqlite;
 
 /// <content>Leasing and committing orchestration, entity and activity work.</content>
 internal sealed partial class SqliteOrchestrationStore
 {
-    private const string InsertMessageSql = "INSERT INTO Messages (id, instance_id, visible_at, dequeue_count, event) VALUES ($id, $i, $v, 0, $e)";
+    private const string InsertMessageSql = "INSERT INTO Messages (id, instance_id, visible_at, dequeue_count, event, target_execution) VALUES ($id, $i, $v, 0, $e, $x)";
     private const string InsertTaskSql = "INSERT INTO Tasks (id, instance_id, execution_id, task_id, name, input, dequeue_count, created_at) VALUES ($id, $i, $x, $t, $n, $in, 0, $c)";
     private const string UpsertInstanceSql = """
         INSERT INTO Instances (instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state,
-                               created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count)
-        VALUES ($id, $x, $n, $ent, $s, $in, $out, $cs, $f, $es, $c, $u, $done, $p, $pt, $h)
+                               created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count, entity_scheduler)
+        VALUES ($id, $x, $n, $ent, $s, $in, $out, $cs, $f, $es, $c, $u, $done, $p, $pt, $h, $sch)
         ON CONFLICT (instance_id) DO UPDATE SET
             execution_id = excluded.execution_id, name = excluded.name, is_entity = excluded.is_entity, runtime_status = excluded.runtime_status,
             input = excluded.input, output = excluded.output, custom_status = excluded.custom_status, failure = excluded.failure,
             entity_state = excluded.entity_state, created_at = excluded.created_at, last_updated_at = excluded.last_updated_at, completed_at = excluded.completed_at,
-            parent_instance_id = excluded.parent_instance_id, parent_task_id = excluded.parent_task_id, history_count = excluded.history_count
+            parent_instance_id = excluded.parent_instance_id, parent_task_id = excluded.parent_task_id, history_count = excluded.history_count,
+            entity_scheduler = excluded.entity_scheduler
         """;
 
     public async Task<OrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(CancellationToken cancellationToken)
@@ -37,7 +42,7 @@ internal sealed partial class SqliteOrchestrationStore
                 q.Ready = false;
                 var now = Now;
                 messages = q.LockToken == 0 && q.NotBefore <= now
-                    ? q.Messages.Where(m => m.VisibleAt <= now && (!q.Suspended || m.Event.IsControl)).ToList()
+                    ? q.Messages.Where(m => m.VisibleAt <= now && (!q.Suspended || m.IsControl)).ToList()
                     : [];
                 if (messages.Count == 0)
                 {
@@ -134,7 +139,7 @@ internal sealed partial class SqliteOrchestrationStore
 
                     for (var i = 0; i < commit.NewHistory.Count; i++)
                     {
-                        ctx.Exec("INSERT INTO History (instance_id, seq, event) VALUES ($id, $s, $e)", ("$id", record.InstanceId), ("$s", first + i), ("$e", SerializeEvent(commit.NewHistory[i])));
+                        ctx.Exec("INSERT INTO History (instance_id, seq, event) VALUES ($id, $s, $e)", ("$id", record.InstanceId), ("$s", first + i), ("$e", HistoryEvents.Encode(commit.NewHistory[i])));
                     }
                 }
 
@@ -155,10 +160,11 @@ internal sealed partial class SqliteOrchestrationStore
                     if (!TryCreateInstance(ctx, child, replaceTerminal: true, now, out var conflict))
                     {
                         // A sub-orchestration id that is already running: the parent's task fails instead.
-                        if (child.ParentInstanceId is { } parent && child.StartMessage is ExecutionStartedEvent started)
+                        if (child.ParentInstanceId is { } parent)
                         {
-                            var failed = new SubOrchestrationInstanceFailedEvent(started.ParentTaskId, new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!, conflict!)) { Timestamp = now };
-                            createdMessages.Add(InsertMessage(ctx, new OutgoingMessage(parent, failed, now)));
+                            var failed = HistoryEvents.SubOrchestrationFailed(child.ParentTaskId, HistoryEvents.Failure(typeof(OrchestrationAlreadyExistsException).FullName!, conflict!), now);
+                            var parentExecution = child.StartMessage.ExecutionStarted?.ParentInstance?.OrchestrationInstance?.ExecutionId;
+                            createdMessages.Add(InsertMessage(ctx, new OutgoingMessage(parent, failed, now, parentExecution)));
                         }
 
                         continue;
@@ -250,7 +256,7 @@ internal sealed partial class SqliteOrchestrationStore
                 {
                     ctx.Exec(
                         "INSERT INTO DeadLetters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('message', $i, $p, $r, $d, $t)",
-                        ("$i", workItem.InstanceId), ("$p", SerializeEvent(message.Event)), ("$r", reason), ("$d", message.DequeueCount), ("$t", ToMs(now)));
+                        ("$i", workItem.InstanceId), ("$p", JsonFormatter.Default.Format(message.Event)), ("$r", reason), ("$d", message.DequeueCount), ("$t", ToMs(now)));
                     ctx.Exec("DELETE FROM Messages WHERE id = $id", ("$id", message.Id));
                 }
 
@@ -326,7 +332,7 @@ internal sealed partial class SqliteOrchestrationStore
         }
     }
 
-    public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, HistoryEvent result)
+    public Task CompleteActivityWorkItemAsync(ActivityWorkItem workItem, P.HistoryEvent result)
     {
         var now = Now;
         InstanceMessage? created = null;
@@ -334,7 +340,7 @@ internal sealed partial class SqliteOrchestrationStore
             ctx =>
             {
                 ctx.Exec("DELETE FROM Tasks WHERE id = $id", ("$id", workItem.Task.Id));
-                created = InsertMessage(ctx, new OutgoingMessage(workItem.Task.InstanceId, result, now));
+                created = InsertMessage(ctx, new OutgoingMessage(workItem.Task.InstanceId, result, now, workItem.Task.ExecutionId));
                 return 0;
             },
             validate: () =>
@@ -424,12 +430,12 @@ internal sealed partial class SqliteOrchestrationStore
             ("$id", r.InstanceId), ("$x", r.ExecutionId), ("$n", r.Name), ("$ent", r.IsEntity ? 1 : 0), ("$s", (int)r.Status),
             ("$in", r.Input), ("$out", r.Output), ("$cs", r.CustomStatus), ("$f", r.Failure is null ? null : JsonSerializer.Serialize(r.Failure, Json)),
             ("$es", r.EntityState), ("$c", ToMs(r.CreatedAt)), ("$u", ToMs(r.LastUpdatedAt)), ("$done", r.CompletedAt is { } d ? ToMs(d) : null),
-            ("$p", r.ParentInstanceId), ("$pt", r.ParentTaskId), ("$h", r.HistoryCount));
+            ("$p", r.ParentInstanceId), ("$pt", r.ParentTaskId), ("$h", r.HistoryCount), ("$sch", r.EntityScheduler));
 
     /// <summary>Marks the instance failed; when that fails a sub-orchestration, returns the message that tells its parent.</summary>
     private InstanceMessage? FailInstance(WriteContext ctx, string instanceId, string reason, DateTime now)
     {
-        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason);
+        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason, null, null, null);
         var failed = ctx.Exec(
             "UPDATE Instances SET runtime_status = 3, failure = $f, last_updated_at = $t, completed_at = $t WHERE instance_id = $id AND is_entity = 0 AND runtime_status NOT IN (1, 3, 5)",
             ("$f", JsonSerializer.Serialize(details, Json)), ("$t", ToMs(now)), ("$id", instanceId));
@@ -441,15 +447,15 @@ internal sealed partial class SqliteOrchestrationStore
         }
 
         var parentTaskId = Convert.ToInt32(ctx.Scalar("SELECT parent_task_id FROM Instances WHERE instance_id = $id", ("$id", instanceId)), System.Globalization.CultureInfo.InvariantCulture);
-        return InsertMessage(ctx, new OutgoingMessage(parent, new SubOrchestrationInstanceFailedEvent(parentTaskId, details) { Timestamp = now }, now));
+        return InsertMessage(ctx, new OutgoingMessage(parent, HistoryEvents.SubOrchestrationFailed(parentTaskId, HistoryEvents.ToProto(details), now), now));
     }
 
     private InstanceMessage InsertMessage(WriteContext ctx, OutgoingMessage message)
     {
         var id = ++_nextMessageId;
         // Rounded up: a message reloaded after a restart must not become visible before its due time (a timer fires not before it is due).
-        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMsRoundedUp(message.VisibleAt)), ("$e", SerializeEvent(message.Event)));
-        return new InstanceMessage(id, message.InstanceId, message.VisibleAt, message.Event);
+        ctx.Exec(InsertMessageSql, ("$id", id), ("$i", message.InstanceId), ("$v", ToMsRoundedUp(message.VisibleAt)), ("$e", HistoryEvents.Encode(message.Event)), ("$x", message.TargetExecutionId));
+        return new InstanceMessage(id, message.InstanceId, message.VisibleAt, message.Event, message.TargetExecutionId);
     }
 
     /// <summary>Creates or resets an instance row. False when an unfinished instance with that id exists.</summary>

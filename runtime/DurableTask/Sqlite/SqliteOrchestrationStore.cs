@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using P = Microsoft.DurableTask.Protobuf;
 using Serverless.DurableTask.Engine;
 
 namespace Serverless.DurableTask.Sqlite;
@@ -186,10 +188,9 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
     internal static DateTime FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
 
-    internal static string SerializeEvent(HistoryEvent e) => JsonSerializer.Serialize(e, Json);
-
-    internal static HistoryEvent DeserializeEvent(string json) =>
-        JsonSerializer.Deserialize<HistoryEvent>(json, Json) ?? throw new InvalidDataException("A stored event is empty.");
+    /// <summary>Reads a stored event column: protobuf bytes; anything else is unreadable data.</summary>
+    internal static P.HistoryEvent ReadEvent(SqliteDataReader reader, int ordinal) =>
+        reader.GetValue(ordinal) is byte[] bytes ? HistoryEvents.Decode(bytes) : throw new InvalidDataException("A stored event is not protobuf bytes.");
 
     private void RunWriter()
     {
@@ -231,26 +232,26 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         var corrupt = new List<(long Id, string InstanceId, string Payload, string Reason)>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT id, instance_id, visible_at, dequeue_count, event FROM Messages ORDER BY id";
+            command.CommandText = "SELECT id, instance_id, visible_at, dequeue_count, event, target_execution FROM Messages ORDER BY id";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 var id = reader.GetInt64(0);
                 var instanceId = reader.GetString(1);
-                var payload = reader.GetString(4);
-                HistoryEvent e;
+                P.HistoryEvent e;
                 try
                 {
-                    e = DeserializeEvent(payload);
+                    e = ReadEvent(reader, 4);
                 }
-                catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+                catch (InvalidDataException ex)
                 {
-                    corrupt.Add((id, instanceId, payload, $"The stored message could not be read: {ex.Message}"));
+                    var raw = reader.GetValue(4);
+                    corrupt.Add((id, instanceId, raw is byte[] b ? Convert.ToBase64String(b) : Convert.ToString(raw, CultureInfo.InvariantCulture) ?? string.Empty, $"The stored message could not be read: {ex.Message}"));
                     continue;
                 }
 
                 var q = GetQueue(instanceId);
-                q.Messages.Add(new InstanceMessage(id, instanceId, FromMs(reader.GetInt64(2)), e, reader.GetInt32(3)));
+                q.Messages.Add(new InstanceMessage(id, instanceId, FromMs(reader.GetInt64(2)), e, reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(3)));
                 q.Recovered ??= [];
                 q.Recovered.Add(id);
             }
@@ -338,7 +339,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
         DateTime? next = null;
         foreach (var m in q.Messages)
         {
-            if (q.Suspended && !m.Event.IsControl)
+            if (q.Suspended && !m.IsControl)
             {
                 continue;
             }

@@ -1,25 +1,30 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Entities;
+
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace Serverless.DurableTask.Worker;
 
 /// <summary>
-/// The worker: leases orchestration, entity and activity work from the store and runs it. Orchestration steps
-/// replay history through <see cref="OrchestrationExecutor"/> and commit their effects atomically.
+/// The dispatcher: a <see cref="DurableTaskWorker"/> (Microsoft's hosted-worker base) that leases orchestration, entity
+/// and activity work from our store and runs it — orchestration steps through Microsoft's replay engine
+/// (<see cref="OrchestrationStepRunner"/>), entity batches through its entity runner, activities through their
+/// <see cref="ITaskActivity"/> — and commits each step's effects atomically.
 /// </summary>
-public sealed class DurableTaskWorker : BackgroundService
+public sealed class StoreDurableTaskWorker : DurableTaskWorker
 {
     private readonly IOrchestrationStore _store;
-    private readonly DurableTaskRegistry _registry;
+    private readonly IDurableTaskFactory _factory;
     private readonly IServiceProvider _services;
-    private readonly DurableTaskWorkerOptions _options;
+    private readonly StoreDurableTaskWorkerOptions _options;
     private readonly ILogger _logger;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly SessionCache _sessions;
-    private readonly EntityRunner _entityRunner;
+    private readonly OrchestrationStepRunner _steps;
+    private readonly EntityStepRunner _entities;
     private readonly CancellationTokenSource _activityAbort = new();
     private readonly SemaphoreSlim _pendingCommits;
     private readonly int _pendingCommitCapacity;
@@ -27,22 +32,27 @@ public sealed class DurableTaskWorker : BackgroundService
     private long _storeFaultLoggedAt;
     private volatile bool _storeFaulted;
 
-    internal DurableTaskWorker(IOrchestrationStore store, DurableTaskRegistry registry, IServiceProvider services, IOptions<DurableTaskWorkerOptions> options, ILoggerFactory loggerFactory)
+    /// <summary>Initializes a new instance of the <see cref="StoreDurableTaskWorker"/> class (made by the worker builder).</summary>
+    public StoreDurableTaskWorker(string? name, IDurableTaskFactory factory, IOptionsMonitor<StoreDurableTaskWorkerOptions> options, IServiceProvider services, ILoggerFactory loggerFactory)
+        : base(name, factory)
     {
-        _store = store;
-        _registry = registry;
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _store = (IOrchestrationStore)(services.GetService(typeof(IOrchestrationStore))
+            ?? throw new InvalidOperationException("No durable store is registered: call UseSqlite or UsePostgres on the worker builder."));
+        _factory = factory;
         _services = services;
-        _options = options.Value;
-        _loggerFactory = loggerFactory;
+        _options = options.Get(name ?? Options.DefaultName);
         _logger = loggerFactory.CreateLogger("Serverless.DurableTask.Worker");
-        _sessions = new SessionCache(_options.ExtendedSessionsEnabled ? _options.ExtendedSessionCacheSize : 0, _options.ExtendedSessionIdleTimeout);
-        _entityRunner = new EntityRunner(_options.DataConverter);
+        _steps = new OrchestrationStepRunner(factory, services, _options);
+        _entities = new EntityStepRunner(factory, services, _options, loggerFactory);
         _pendingCommitCapacity = Math.Max(64, _options.MaxConcurrentActivityFunctions * 16);
         _pendingCommits = new SemaphoreSlim(_pendingCommitCapacity);
     }
 
     /// <summary>Gets how many instances are cached between steps.</summary>
-    public int CachedSessions => _sessions.Count;
+    public int CachedSessions => _steps.CachedSessions;
 
     /// <inheritdoc/>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -130,18 +140,18 @@ public sealed class DurableTaskWorker : BackgroundService
             catch (StoreUnavailableException ex)
             {
                 // Not the step's fault: the store releases it without counting a delivery and offers it again shortly.
-                _sessions.Evict(item.InstanceId);
+                _steps.Evict(item.InstanceId);
                 StoreFault(ex);
                 await _store.AbandonOrchestrationWorkItemAsync(item).ConfigureAwait(false);
             }
             catch (LeaseLostException)
             {
-                _sessions.Evict(item.InstanceId);
+                _steps.Evict(item.InstanceId);
                 _logger.LeaseLost(item.InstanceId);
             }
             catch (Exception ex)
             {
-                _sessions.Evict(item.InstanceId);
+                _steps.Evict(item.InstanceId);
                 _logger.StepAbandoned(item.InstanceId, ex);
                 try
                 {
@@ -160,18 +170,16 @@ public sealed class DurableTaskWorker : BackgroundService
         var maxDequeues = _options.MaxDequeueCount;
         if (item.Messages.FirstOrDefault(m => m.DequeueCount >= maxDequeues) is { } poison)
         {
-            var kind = poison.Event.GetType().Name;
-            kind = kind.EndsWith("Event", StringComparison.Ordinal) ? kind[..^"Event".Length] : kind;
-            var reason = $"A message ({kind}) was delivered {poison.DequeueCount} times and never processed successfully.";
+            var reason = $"A message ({HistoryEvents.Kind(poison.Event)}) was delivered {poison.DequeueCount} times and never processed successfully.";
             _logger.DeadLettered(item.InstanceId, poison.DequeueCount, reason);
-            _sessions.Evict(item.InstanceId);
+            _steps.Evict(item.InstanceId);
             await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
             return;
         }
 
-        if (EntityInstanceId.TryParse(item.InstanceId, out var entityId))
+        if (item.InstanceId.StartsWith('@'))
         {
-            await ProcessEntityAsync(item, entityId).ConfigureAwait(false);
+            await ProcessEntityAsync(item).ConfigureAwait(false);
             return;
         }
 
@@ -193,23 +201,27 @@ public sealed class DurableTaskWorker : BackgroundService
         var consumed = new List<InstanceMessage>(item.Messages.Count);
         var suspended = instance.Status == OrchestrationRuntimeStatus.Suspended;
         var status = instance.Status == OrchestrationRuntimeStatus.Pending ? OrchestrationRuntimeStatus.Running : instance.Status;
+        InstanceMessage? terminate = null;
         foreach (var message in item.Messages)
         {
-            if (suspended && !message.Event.IsControl)
+            if (suspended && !message.IsControl)
             {
                 continue;
             }
 
             consumed.Add(message);
-            switch (message.Event)
+            switch (message.Event.EventTypeCase)
             {
-                case ExecutionSuspendedEvent:
+                case P.HistoryEvent.EventTypeOneofCase.ExecutionSuspended:
                     suspended = true;
                     status = OrchestrationRuntimeStatus.Suspended;
                     break;
-                case ExecutionResumedEvent:
+                case P.HistoryEvent.EventTypeOneofCase.ExecutionResumed:
                     suspended = false;
                     status = OrchestrationRuntimeStatus.Running;
+                    break;
+                case P.HistoryEvent.EventTypeOneofCase.ExecutionTerminated:
+                    terminate ??= message;
                     break;
                 default:
                     break;
@@ -218,23 +230,42 @@ public sealed class DurableTaskWorker : BackgroundService
 
         // Pending lasts until the ExecutionStarted message is processed: with a scheduled start, events can arrive (and be
         // recorded for replay) earlier, and they must not make the instance look started.
-        if (instance.Status == OrchestrationRuntimeStatus.Pending && status == OrchestrationRuntimeStatus.Running && !consumed.Any(m => m.Event is ExecutionStartedEvent))
+        var starts = consumed.Any(m => m.Event.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.ExecutionStarted);
+        if (instance.Status == OrchestrationRuntimeStatus.Pending && status == OrchestrationRuntimeStatus.Running && !starts)
         {
             status = OrchestrationRuntimeStatus.Pending;
         }
 
-        var newEvents = new List<HistoryEvent>(consumed.Count + 1) { new OrchestratorStartedEvent { Timestamp = now } };
         // Completions addressed to an earlier execution (work left running across ContinueAsNew or a restart) are
         // consumed but not applied: task ids restart at 0, so they would complete the wrong task.
-        newEvents.AddRange(consumed.Select(m => m.Event).Where(e => e is not ContinueAsNewStartedEvent && (e.TargetExecutionId ?? instance.ExecutionId) == instance.ExecutionId));
+        var newEvents = new List<P.HistoryEvent>(consumed.Count + 1) { HistoryEvents.OrchestratorStarted(now) };
+        newEvents.AddRange(consumed.Where(m => (m.TargetExecutionId ?? instance.ExecutionId) == instance.ExecutionId).Select(m => m.Event));
 
-        var executor = _sessions.Take(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
-        IReadOnlyList<HistoryEvent> past = [];
-        if (executor is null)
+        OrchestrationCommit commit;
+        string? parentExecutionId = null;
+        var finished = true;
+        if (terminate is not null)
         {
+            parentExecutionId = await ParentExecutionAsync(instance).ConfigureAwait(false);
+            commit = StepCommits.Ended(instance, consumed, [HistoryEvents.OrchestratorStarted(now), terminate.Event], OrchestrationRuntimeStatus.Terminated, terminate.Event.ExecutionTerminated.Input, null, now, parentExecutionId);
+        }
+        else if (status == OrchestrationRuntimeStatus.Pending)
+        {
+            // Not started yet: keep what arrived early in the history, for the first step's replay.
+            commit = new OrchestrationCommit
+            {
+                Instance = instance with { LastUpdatedAt = now, HistoryCount = instance.HistoryCount + newEvents.Count - 1 },
+                NewHistory = newEvents.Skip(1).ToList(),
+                ConsumedMessageIds = consumed.Select(m => m.Id).ToList(),
+            };
+            finished = false;
+        }
+        else
+        {
+            StepOutcome outcome;
             try
             {
-                past = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+                outcome = await _steps.RunAsync(instance, newEvents, () => _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None)).ConfigureAwait(false);
             }
             catch (InvalidDataException ex)
             {
@@ -244,176 +275,61 @@ public sealed class DurableTaskWorker : BackgroundService
                 await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
                 return;
             }
-            if (_registry.Orchestrators.TryGetValue(instance.Name, out var factory))
+
+            parentExecutionId = outcome.ParentExecutionId;
+            if (outcome.Response is not { } response)
             {
-                executor = new OrchestrationExecutor(factory(_services), instance.InstanceId, _options.DataConverter, _loggerFactory);
+                var failure = HistoryEvents.Failure("Serverless.DurableTask.OrchestratorNotRegistered", $"No orchestrator named '{instance.Name}' is registered with this worker.");
+                commit = StepCommits.Ended(instance, consumed, newEvents, OrchestrationRuntimeStatus.Failed, null, failure, now, parentExecutionId);
+            }
+            else
+            {
+                commit = StepCommits.FromResponse(instance, consumed, newEvents, response, status, now, parentExecutionId);
+                finished = commit.Instance!.Status.IsTerminal() || commit.ReplaceHistory;
             }
         }
 
-        ExecutionStepResult result;
-        if (executor is null)
-        {
-            var failure = TaskFailureDetails.FromException(new TaskNotRegisteredException("orchestrator", instance.Name));
-            result = new ExecutionStepResult
-            {
-                NewHistory = [.. newEvents, new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, failure) { Timestamp = now }],
-                NewActions = [],
-                Outcome = new ExecutionOutcome(OrchestrationRuntimeStatus.Failed, null, failure),
-                CustomStatus = null,
-            };
-        }
-        else
-        {
-            result = executor.Execute(past, newEvents);
-        }
-
-        var commit = BuildCommit(instance, consumed, result, status, now, executor?.Started?.ParentExecutionId);
-        _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, result.NewActions.Count, commit.Instance!.Status);
+        _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, commit.NewTasks.Count + commit.Messages.Count + commit.NewInstances.Count, commit.Instance!.Status);
         try
         {
             await _store.CompleteOrchestrationWorkItemAsync(item, commit).ConfigureAwait(false);
         }
         catch
         {
-            _sessions.Evict(instance.InstanceId);
+            _steps.Evict(instance.InstanceId);
             throw;
         }
 
-        if (result.Outcome is { } outcome)
+        _steps.Committed(commit.Instance, parentExecutionId, finished);
+        var record = commit.Instance;
+        if (record.Status == OrchestrationRuntimeStatus.Failed && record.Failure is { } f)
         {
-            if (outcome.Status == OrchestrationRuntimeStatus.Failed && outcome.Failure is { } f)
-            {
-                _logger.OrchestrationFailed(instance.InstanceId, instance.Name, f.ErrorType, f.ErrorMessage);
-            }
-            else if (!outcome.ContinuedAsNew)
-            {
-                _logger.OrchestrationFinished(instance.InstanceId, instance.Name, outcome.Status);
-            }
+            _logger.OrchestrationFailed(instance.InstanceId, instance.Name, f.ErrorType, f.ErrorMessage);
         }
-        else if (executor is not null && _options.ExtendedSessionsEnabled)
+        else if (record.Status.IsTerminal())
         {
-            _sessions.Put(instance.InstanceId, commit.Instance!.ExecutionId, commit.Instance.HistoryCount, executor);
+            _logger.OrchestrationFinished(instance.InstanceId, instance.Name, record.Status);
         }
     }
 
-    private static OrchestrationCommit BuildCommit(InstanceRecord instance, List<InstanceMessage> consumed, ExecutionStepResult result, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId)
+    /// <summary>Reads the parent's execution id from the instance's ExecutionStarted event (sub-orchestrations only).</summary>
+    private async Task<string?> ParentExecutionAsync(InstanceRecord instance)
     {
-        var tasks = new List<ActivityTask>();
-        var messages = new List<OutgoingMessage>();
-        var instances = new List<NewInstance>();
-        foreach (var action in result.NewActions)
+        if (instance.ParentInstanceId is null)
         {
-            switch (action)
-            {
-                case ScheduleTaskAction t:
-                    tasks.Add(new ActivityTask(0, instance.InstanceId, instance.ExecutionId, t.TaskId, t.Name, t.Input));
-                    break;
-                case CreateSubOrchestrationAction s:
-                    instances.Add(new NewInstance(s.InstanceId, s.Name, s.Input, instance.InstanceId,
-                        new ExecutionStartedEvent(s.Name, s.Input, Guid.NewGuid().ToString("N"), instance.InstanceId, instance.Name, s.TaskId, instance.ExecutionId) { Timestamp = now }, now, s.TaskId));
-                    break;
-                case CreateTimerAction t:
-                    messages.Add(new OutgoingMessage(instance.InstanceId, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt, TargetExecutionId = instance.ExecutionId }, t.FireAt));
-                    break;
-                case SendEventAction s:
-                    messages.Add(new OutgoingMessage(s.InstanceId, new EventRaisedEvent(s.Name, s.Input) { Timestamp = now }, now));
-                    break;
-                case CallEntityAction c:
-                    messages.Add(new OutgoingMessage(c.TargetInstanceId, new EntityRequestEvent(c.RequestId, c.Operation, c.Input, instance.InstanceId) { Timestamp = now }, now));
-                    break;
-                case SignalEntityAction s:
-                    messages.Add(new OutgoingMessage(s.TargetInstanceId, new EntityRequestEvent(s.RequestId, s.Operation, s.Input, null) { Timestamp = now }, s.ScheduledTime ?? now));
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unknown action {action.GetType().Name}.");
-            }
+            return null;
         }
 
-        var record = instance with
-        {
-            Status = status,
-            CustomStatus = result.CustomStatus ?? instance.CustomStatus,
-            LastUpdatedAt = now,
-            HistoryCount = instance.HistoryCount + result.NewHistory.Count,
-        };
-        var history = result.NewHistory;
-        var replace = false;
-        if (result.Outcome is { } outcome)
-        {
-            if (outcome.ContinuedAsNew)
-            {
-                var started = new ExecutionStartedEvent(instance.Name, outcome.NewInput, Guid.NewGuid().ToString("N"), instance.ParentInstanceId, null, instance.ParentTaskId, parentExecutionId) { Timestamp = now };
-                history = [new OrchestratorStartedEvent { Timestamp = now }, started, .. outcome.CarryoverEvents ?? []];
-                replace = true;
-                record = record with
-                {
-                    Status = OrchestrationRuntimeStatus.Running,
-                    ExecutionId = started.ExecutionId,
-                    Input = outcome.NewInput,
-                    HistoryCount = history.Count,
-                };
-                messages.Add(new OutgoingMessage(instance.InstanceId, new ContinueAsNewStartedEvent { Timestamp = now }, now));
-            }
-            else
-            {
-                record = record with { Status = outcome.Status, Output = outcome.Output, Failure = outcome.Failure, CompletedAt = now };
-                if (instance.ParentInstanceId is not null)
-                {
-                    messages.Add(ParentNotification(instance, outcome, now, parentExecutionId));
-                }
-            }
-        }
-
-        return new OrchestrationCommit
-        {
-            Instance = record,
-            NewHistory = history,
-            ReplaceHistory = replace,
-            NewTasks = tasks,
-            Messages = messages,
-            NewInstances = instances,
-            ConsumedMessageIds = consumed.Select(m => m.Id).ToList(),
-        };
+        var history = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+        return history.FirstOrDefault(e => e.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.ExecutionStarted)?.ExecutionStarted.ParentInstance?.OrchestrationInstance?.ExecutionId;
     }
 
-    private static OutgoingMessage ParentNotification(InstanceRecord instance, ExecutionOutcome outcome, DateTime now, string? parentExecutionId)
-    {
-        var parentTaskId = instance.ParentTaskId;
-        HistoryEvent e = outcome.Status == OrchestrationRuntimeStatus.Completed
-            ? new SubOrchestrationInstanceCompletedEvent(parentTaskId, outcome.Output) { Timestamp = now, TargetExecutionId = parentExecutionId }
-            : new SubOrchestrationInstanceFailedEvent(parentTaskId, outcome.Failure ?? new TaskFailureDetails(
-                "Serverless.DurableTask.OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' ended as {outcome.Status}: {outcome.Output}")) { Timestamp = now, TargetExecutionId = parentExecutionId };
-        return new OutgoingMessage(instance.ParentInstanceId!, e, now);
-    }
-
-    private async Task ProcessEntityAsync(OrchestrationWorkItem item, EntityInstanceId id)
+    private async Task ProcessEntityAsync(OrchestrationWorkItem item)
     {
         var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
-        var requests = item.Messages.Select(m => m.Event).OfType<EntityRequestEvent>().ToList();
-        var factory = _registry.Entities.GetValueOrDefault(id.Name);
-        var result = await _entityRunner.RunAsync(id, item.Instance?.EntityState, requests, () => factory?.Invoke(_services), now).ConfigureAwait(false);
-        _logger.EntityBatch(item.InstanceId, requests.Count);
-        var record = (item.Instance ?? new InstanceRecord
-        {
-            InstanceId = item.InstanceId,
-            Name = id.Name,
-            ExecutionId = string.Empty,
-            IsEntity = true,
-            CreatedAt = now,
-        }) with
-        {
-            EntityState = result.State,
-            Status = OrchestrationRuntimeStatus.Running,
-            LastUpdatedAt = now,
-        };
-        await _store.CompleteOrchestrationWorkItemAsync(item, new OrchestrationCommit
-        {
-            Instance = record,
-            Messages = result.Messages,
-            NewInstances = result.NewInstances,
-            ConsumedMessageIds = item.Messages.Select(m => m.Id).ToList(),
-            DeleteInstance = result.State is null,
-        }).ConfigureAwait(false);
+        var result = await _entities.RunAsync(item, now).ConfigureAwait(false);
+        _logger.EntityBatch(item.InstanceId, result.OperationCount);
+        await _store.CompleteOrchestrationWorkItemAsync(item, result.Commit).ConfigureAwait(false);
     }
 
     private async Task ActivityLoopAsync(CancellationToken stoppingToken)
@@ -478,20 +394,19 @@ public sealed class DurableTaskWorker : BackgroundService
             return;
         }
 
-        HistoryEvent response;
+        P.HistoryEvent response;
         using var renew = new Timer(_ => _store.RenewActivityLease(item), null, _options.LeaseDuration / 3, _options.LeaseDuration / 3);
         try
         {
-            if (!_registry.Activities.TryGetValue(task.Name, out var factory))
+            if (!_factory.TryCreateActivity(new TaskName(task.Name), _services, out var activity) || activity is null)
             {
-                throw new TaskNotRegisteredException("activity", task.Name);
+                throw new InvalidOperationException($"No activity named '{task.Name}' is registered with this worker.");
             }
 
-            var activity = factory(_services);
             var input = _options.DataConverter.Deserialize(task.Input, activity.InputType);
-            var context = new ActivityContext(task, _activityAbort.Token);
+            var context = new StoreTaskActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
-            response = new TaskCompletedEvent(task.TaskId, _options.DataConverter.Serialize(output)) { Timestamp = _options.TimeProvider.GetUtcNow().UtcDateTime, TargetExecutionId = task.ExecutionId };
+            response = HistoryEvents.TaskCompleted(task.TaskId, _options.DataConverter.Serialize(output), _options.TimeProvider.GetUtcNow().UtcDateTime);
             _logger.ActivityFinished(task.Name, task.TaskId, task.InstanceId, "completed");
         }
         catch (OperationCanceledException) when (_activityAbort.IsCancellationRequested)
@@ -503,7 +418,7 @@ public sealed class DurableTaskWorker : BackgroundService
         catch (Exception ex)
         {
             var failure = TaskFailureDetails.FromException(ex);
-            response = new TaskFailedEvent(task.TaskId, failure) { Timestamp = _options.TimeProvider.GetUtcNow().UtcDateTime, TargetExecutionId = task.ExecutionId };
+            response = HistoryEvents.TaskFailed(task.TaskId, HistoryEvents.ToProto(failure), _options.TimeProvider.GetUtcNow().UtcDateTime);
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
         }
 
@@ -515,7 +430,7 @@ public sealed class DurableTaskWorker : BackgroundService
         _ = CommitActivityAsync(item, response);
     }
 
-    private async Task CommitActivityAsync(ActivityWorkItem item, HistoryEvent response)
+    private async Task CommitActivityAsync(ActivityWorkItem item, P.HistoryEvent response)
     {
         try
         {
@@ -612,20 +527,5 @@ public sealed class DurableTaskWorker : BackgroundService
                 return;
             }
         }
-    }
-
-    private sealed class ActivityContext(ActivityTask task, CancellationToken cancellationToken) : TaskActivityContext
-    {
-        public override TaskName Name => task.Name;
-
-        public override string InstanceId => task.InstanceId;
-
-        public override int TaskId => task.TaskId;
-
-        public override string IdempotencyKey => $"{task.InstanceId}:{task.ExecutionId}:{task.TaskId}";
-
-        public override int DequeueCount => task.DequeueCount;
-
-        public override CancellationToken CancellationToken => cancellationToken;
     }
 }

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Grpc;
+using Serverless.DurableTask.Engine;
+using P = Microsoft.DurableTask.Protobuf;
+
+namespace Serverless.DurableTask.Worker;
+
+/// <summary>
+/// Runs one orchestration step through Microsoft's replay engine (<see cref="GrpcOrchestrationRunner"/>, the seam the
+/// isolated Functions worker uses) and turns the actions it returns into a store commit: history, activity work,
+/// timers, events, sub-orchestrations, completion. With extended sessions the runner keeps the replayed state of an
+/// idle instance and the step passes only the new events; the history is loaded when the runner asks for it.
+/// </summary>
+internal sealed class OrchestrationStepRunner
+{
+    private static readonly Duration ReorderWindow = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
+
+    private readonly IDurableTaskFactory _factory;
+    private readonly IServiceProvider _services;
+    private readonly ExtendedSessionsCache? _cache;
+    private readonly double _sessionIdleSeconds;
+
+    // What the runner's session cache holds for each instance, as of our last commit: a session is used only when the
+    // store's row still matches (another replica may have run steps since, or a commit may have failed).
+    private readonly ConcurrentDictionary<string, SessionMark> _sessions = new(StringComparer.Ordinal);
+
+    public OrchestrationStepRunner(IDurableTaskFactory factory, IServiceProvider services, StoreDurableTaskWorkerOptions options)
+    {
+        _factory = factory;
+        _services = services;
+        if (options.ExtendedSessionsEnabled && options.ExtendedSessionIdleTimeout > TimeSpan.Zero)
+        {
+            _cache = new ExtendedSessionsCache();
+            _sessionIdleSeconds = options.ExtendedSessionIdleTimeout.TotalSeconds;
+        }
+    }
+
+    /// <summary>Gets how many instances have a cached session.</summary>
+    public int CachedSessions => _sessions.Count;
+
+    /// <summary>Drops an instance's cached session (after a failed commit, or when the instance finished).</summary>
+    public void Evict(string instanceId)
+    {
+        if (_sessions.TryRemove(instanceId, out _) && _cache is { IsInitialized: true })
+        {
+            _cache.GetOrInitializeCache(_sessionIdleSeconds).Remove(instanceId);
+        }
+    }
+
+    /// <summary>Runs a step; <paramref name="loadHistory"/> is called when the runner needs the past events.</summary>
+    public async Task<StepOutcome> RunAsync(InstanceRecord instance, IReadOnlyList<P.HistoryEvent> newEvents, Func<Task<IReadOnlyList<P.HistoryEvent>>> loadHistory)
+    {
+        if (!_factory.TryCreateOrchestrator(new TaskName(instance.Name), _services, out var orchestrator) || orchestrator is null)
+        {
+            return StepOutcome.NotRegistered;
+        }
+
+        var mark = _sessions.TryGetValue(instance.InstanceId, out var m) && m.ExecutionId == instance.ExecutionId && m.HistoryCount == instance.HistoryCount ? m : null;
+        P.OrchestratorResponse response;
+        IReadOnlyList<P.HistoryEvent>? past = null;
+        if (mark is not null)
+        {
+            response = Run(instance, orchestrator, past: null, newEvents);
+            if (response.RequiresHistory)
+            {
+                past = await loadHistory().ConfigureAwait(false);
+                response = Run(instance, orchestrator, past, newEvents);
+            }
+        }
+        else
+        {
+            past = await loadHistory().ConfigureAwait(false);
+            response = Run(instance, orchestrator, past, newEvents);
+        }
+
+        var parentExecutionId = mark?.ParentExecutionId ?? StartedEvent(past, newEvents)?.ParentInstance?.OrchestrationInstance?.ExecutionId;
+        return new StepOutcome(response, parentExecutionId);
+    }
+
+    /// <summary>Remembers that the runner's cached session for this instance matches the committed row.</summary>
+    public void Committed(InstanceRecord committed, string? parentExecutionId, bool finished)
+    {
+        if (_cache is null || finished)
+        {
+            Evict(committed.InstanceId);
+            return;
+        }
+
+        _sessions[committed.InstanceId] = new SessionMark(committed.ExecutionId, committed.HistoryCount, parentExecutionId);
+    }
+
+    private P.OrchestratorResponse Run(InstanceRecord instance, ITaskOrchestrator orchestrator, IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents)
+    {
+        var request = new P.OrchestratorRequest
+        {
+            InstanceId = instance.InstanceId,
+            ExecutionId = instance.ExecutionId,
+            EntityParameters = new P.OrchestratorEntityParameters { EntityMessageReorderWindow = ReorderWindow },
+        };
+        if (past is not null)
+        {
+            request.PastEvents.AddRange(past);
+        }
+
+        request.NewEvents.AddRange(newEvents);
+        if (_cache is not null)
+        {
+            request.Properties["IsExtendedSession"] = Value.ForBool(true);
+            request.Properties["ExtendedSessionIdleTimeoutInSeconds"] = Value.ForNumber(_sessionIdleSeconds);
+            request.Properties["IncludeState"] = Value.ForBool(past is not null);
+        }
+
+        var encoded = GrpcOrchestrationRunner.LoadAndRun(Convert.ToBase64String(request.ToByteArray()), orchestrator, _cache, _services);
+        return P.OrchestratorResponse.Parser.ParseFrom(Convert.FromBase64String(encoded));
+    }
+
+    private static P.ExecutionStartedEvent? StartedEvent(IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents) =>
+        (past ?? []).Concat(newEvents).FirstOrDefault(e => e.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.ExecutionStarted)?.ExecutionStarted;
+
+    /// <summary>Gets the due time of a scheduled entity signal (event name <c>op@&lt;ISO time&gt;</c>), or null.</summary>
+    public static DateTime? SignalDueTime(string eventName) =>
+        eventName.StartsWith("op@", StringComparison.Ordinal)
+        && DateTime.TryParse(eventName.AsSpan(3), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var due)
+            ? due
+            : null;
+
+    private sealed record SessionMark(string ExecutionId, int HistoryCount, string? ParentExecutionId);
+}
+
+/// <summary>What a step produced: the runner's response (null when no orchestrator has the instance's name).</summary>
+internal sealed record StepOutcome(P.OrchestratorResponse? Response, string? ParentExecutionId)
+{
+    public static StepOutcome NotRegistered { get; } = new(null, null);
+}

@@ -403,7 +403,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
                 throw new InvalidOperationException($"No activity named '{task.Name}' is registered with this worker.");
             }
 
-            var input = _options.DataConverter.Deserialize(task.Input, activity.InputType);
+            var input = _options.DataConverter.Deserialize(ActivityInput(task.Input), activity.InputType);
             var context = new StoreTaskActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
             response = HistoryEvents.TaskCompleted(task.TaskId, _options.DataConverter.Serialize(output), _options.TimeProvider.GetUtcNow().UtcDateTime);
@@ -528,4 +528,11 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             }
         }
     }
+
+    /// <summary>
+    /// The replay engine (DTFx underneath) schedules an activity with its input wrapped in a one-element JSON array;
+    /// the SDK's own activity shim strips the brackets before deserializing, and so do we.
+    /// </summary>
+    internal static string? ActivityInput(string? raw) =>
+        raw is { Length: >= 2 } && raw[0] == '[' && raw[^1] == ']' ? raw[1..^1] : raw;
 }

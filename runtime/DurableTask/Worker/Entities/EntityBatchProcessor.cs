@@ -95,8 +95,15 @@ internal sealed class EntityBatchProcessor
     }
 
     /// <summary>Writes a scheduler state; null when unlocked with nothing deferred.</summary>
-    internal static string? WriteSchedulerState(EntitySchedulerState state) =>
-        state.IsEmpty ? null : EntityJson.Serialize(state);
+    internal static string? WriteSchedulerState(EntitySchedulerState state)
+    {
+        if (state.Queue is { Count: 0 })
+        {
+            state.Queue = null;
+        }
+
+        return state.IsEmpty ? null : EntityJson.Serialize(state);
+    }
 
     sealed class Step
     {

@@ -242,7 +242,7 @@ internal sealed class EntityBatchProcessor
             {
                 problem = "request without an id";
             }
-            else if (request.IsLockRequest)
+            else if (request.LocksEntities)
             {
                 if (request.ParentInstanceId is null)
                 {
@@ -304,7 +304,7 @@ internal sealed class EntityBatchProcessor
                 while (_scheduler.MayDequeue() && _operations + batch.Count < _owner._maxOperationsPerStep)
                 {
                     EntityRequestMessage next = _scheduler.Dequeue();
-                    if (next.IsLockRequest)
+                    if (next.LocksEntities)
                     {
                         lockRequest = next;
                         break;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -54,7 +55,7 @@ internal static class EntityMessageNames
         if (DateTime.TryParse(
                 eventName.AsSpan(ScheduledPrefix.Length),
                 CultureInfo.InvariantCulture,
-                DateTimeStyles.RoundtripKind | DateTimeStyles.AdjustToUniversal,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
                 out DateTime parsed))
         {
             dueUtc = EntityTime.AsUtc(parsed);
@@ -125,9 +126,12 @@ internal sealed class EntityRequestMessage
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Other { get; set; }
 
-    /// <summary>A lock request carries the lock set (DTFx: <c>IsLockRequest =&gt; LockSet != null</c>).</summary>
+    /// <summary>
+    /// A lock request carries the lock set (DTFx: <c>IsLockRequest =&gt; LockSet != null</c>). Not named IsLockRequest:
+    /// that member of the JSON stays in <see cref="Other"/> and is written back as it came.
+    /// </summary>
     [JsonIgnore]
-    public bool IsLockRequest => this.LockSet is not null;
+    public bool LocksEntities => this.LockSet is not null;
 }
 
 /// <summary>An element of a lock set: DTFx's <c>EntityId</c> as it serializes (<c>{"name":..,"key":..}</c>).</summary>
@@ -236,6 +240,9 @@ internal static class EntityJson
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNameCaseInsensitive = true,
+
+        // As Newtonsoft writes it ('+', quotes and apostrophes unescaped); the bodies go to a backend, never into HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);

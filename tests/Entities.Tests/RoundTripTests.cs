@@ -174,6 +174,26 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         Assert.Equal("1", world.EntityRows["@starter@s"].State);
     }
 
+    /// <summary>What the dispatcher must set: both the shim factory's EnableEntitySupport and the request's EntityParameters.</summary>
+    [Theory]
+    [InlineData(false, true, "Durable entities are disabled because DurableTaskWorkerOptions.EnableEntitySupport=false")]
+    [InlineData(true, false, "Durable entities are not supported by the current backend configuration.")]
+    public async Task Entity_calls_need_EnableEntitySupport_and_EntityParameters(bool enable, bool parameters, string message)
+    {
+        World world = new World(enableEntitySupport: enable, sendEntityParameters: parameters)
+            .Entity("counter", () => new Counter())
+            .Orchestrator("CallCounterOrchestrator", () => new CallCounterOrchestrator());
+        world.StartOrchestration("CallCounterOrchestrator", "orch-x", "5");
+
+        await world.RunUntilIdleAsync();
+
+        P.CompleteOrchestrationAction completion = world.Orchestrations["orch-x"].Completion!;
+        Assert.Equal(P.OrchestrationStatus.Failed, completion.OrchestrationStatus);
+        Assert.Equal("System.NotSupportedException", completion.FailureDetails.ErrorType);
+        Assert.Equal(message, completion.FailureDetails.ErrorMessage);
+        Assert.Empty(world.SentByOrchestrations);
+    }
+
     static bool LockedBy(World world, string entity, string owner) =>
         world.EntityRows.TryGetValue(entity, out var row) && row.Scheduler is not null
         && row.Scheduler.Contains($"\"lockedBy\":\"{owner}\"", StringComparison.Ordinal);

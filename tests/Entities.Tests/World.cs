@@ -35,12 +35,15 @@ internal sealed class World
     readonly EntityBatchProcessor _processor;
     long _nextId;
 
-    public World(int maxOperationsPerStep = 1000)
+    public World(int maxOperationsPerStep = 1000, bool enableEntitySupport = true, bool sendEntityParameters = true)
     {
         _processor = new EntityBatchProcessor(null, maxOperationsPerStep);
+        _sendEntityParameters = sendEntityParameters;
         this.Services = new SingleServiceProvider(
-            new DurableTaskShimFactory(new DurableTaskWorkerOptions { EnableEntitySupport = true }, NullLoggerFactory.Instance));
+            new DurableTaskShimFactory(new DurableTaskWorkerOptions { EnableEntitySupport = enableEntitySupport }, NullLoggerFactory.Instance));
     }
+
+    readonly bool _sendEntityParameters;
 
     public IServiceProvider Services { get; }
 
@@ -179,8 +182,12 @@ internal sealed class World
         {
             InstanceId = instanceId,
             ExecutionId = orchestration.ExecutionId,
-            EntityParameters = new P.OrchestratorEntityParameters { EntityMessageReorderWindow = Duration.FromTimeSpan(TimeSpan.Zero) },
         };
+        if (_sendEntityParameters)
+        {
+            request.EntityParameters = new P.OrchestratorEntityParameters { EntityMessageReorderWindow = Duration.FromTimeSpan(TimeSpan.Zero) };
+        }
+
         request.PastEvents.AddRange(orchestration.History);
         var newEvents = new List<P.HistoryEvent>
         {

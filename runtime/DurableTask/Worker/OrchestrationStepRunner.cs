@@ -18,7 +18,7 @@ namespace Serverless.DurableTask.Worker;
 /// </summary>
 internal sealed class OrchestrationStepRunner
 {
-    private static readonly Duration ReorderWindow = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
+    private static readonly Duration ReorderWindow = Duration.FromTimeSpan(TimeSpan.Zero);
 
     private readonly IDurableTaskFactory _factory;
     private readonly IServiceProvider _services;

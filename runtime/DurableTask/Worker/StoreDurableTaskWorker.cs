@@ -46,7 +46,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         _options = options.Get(name ?? Options.DefaultName);
         _logger = loggerFactory.CreateLogger("Serverless.DurableTask.Worker");
         _steps = new OrchestrationStepRunner(factory, services, _options);
-        _entities = new EntityStepRunner(factory, services, _options, loggerFactory);
+        _entities = new EntityStepRunner(factory, services, loggerFactory);
         _pendingCommitCapacity = Math.Max(64, _options.MaxConcurrentActivityFunctions * 16);
         _pendingCommits = new SemaphoreSlim(_pendingCommitCapacity);
     }

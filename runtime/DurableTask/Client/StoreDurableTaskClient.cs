@@ -1,86 +1,196 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Entities;
+using DtfxHistoryEvent = DurableTask.Core.History.HistoryEvent;
+using P = Microsoft.DurableTask.Protobuf;
 
 namespace Serverless.DurableTask.Client;
 
-/// <summary>The client over the store this process's worker uses.</summary>
+/// <summary>
+/// Microsoft's <see cref="DurableTaskClient"/> over this runtime's store (SQLite or PostgreSQL): what
+/// <c>AddDurableTaskClient(b => b.UseSqlite(...))</c> builds. Starting an instance writes its row and an
+/// <c>ExecutionStarted</c> message in one transaction; events, terminate, suspend and resume are messages to the
+/// instance; reads and waits go to the store directly (waits wake on the store's change notification, no polling).
+/// </summary>
+/// <remarks>
+/// Where the SDK leaves the behaviour to the backend, this client keeps the runtime's: an event, terminate, suspend or
+/// resume for an instance that does not exist throws <see cref="OrchestrationNotFoundException"/>, and for one that
+/// has finished <see cref="OrchestrationStateConflictException"/>; starting an instance id that is still running throws
+/// <see cref="OrchestrationAlreadyExistsException"/> (a finished one is replaced, unless its status is in
+/// <see cref="StartOrchestrationOptions.DedupeStatuses"/>); purging an instance that has not finished purges nothing.
+/// </remarks>
 internal sealed class StoreDurableTaskClient : DurableTaskClient
 {
+    private static readonly OrchestrationRuntimeStatus[] NotFinished = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
+    private static readonly OrchestrationRuntimeStatus[] Finished = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+
     private readonly IOrchestrationStore _store;
-    private readonly DataConverter _converter;
+    private readonly StoreDurableTaskClientOptions _options;
     private readonly TimeProvider _time;
 
-    public StoreDurableTaskClient(IOrchestrationStore store, DataConverter converter, TimeProvider? time = null)
+    /// <summary>Initializes a new instance of the <see cref="StoreDurableTaskClient"/> class; the SDK's client builder calls this through <c>ActivatorUtilities</c> with the client's name.</summary>
+    [ActivatorUtilitiesConstructor]
+    public StoreDurableTaskClient(string name, IOrchestrationStore store, IOptionsMonitor<StoreDurableTaskClientOptions> options)
+        : this(name, store, (options ?? throw new ArgumentNullException(nameof(options))).Get(name))
     {
-        _store = store;
-        _converter = converter;
-        _time = time ?? TimeProvider.System;
-        Entities = new EntityClient(store, converter, _time);
     }
 
-    public override string Name => _store.HubName;
+    internal StoreDurableTaskClient(string name, IOrchestrationStore store, StoreDurableTaskClientOptions options)
+        : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options;
+        _time = options.TimeProvider;
+        Entities = new StoreDurableEntityClient(name, store, options.DataConverter, _time);
+    }
 
+    /// <inheritdoc/>
     public override DurableEntityClient Entities { get; }
 
+    private DataConverter Converter => _options.DataConverter;
+
+    private DateTime Now => _time.GetUtcNow().UtcDateTime;
+
+    /// <inheritdoc/>
     public override async Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(orchestratorName.Name, nameof(orchestratorName));
+        cancellation.ThrowIfCancellationRequested();
         var instanceId = options?.InstanceId ?? Guid.NewGuid().ToString("N");
         ValidateInstanceId(instanceId);
-        var serialized = _converter.Serialize(input);
-        var now = _time.GetUtcNow().UtcDateTime;
-        var start = new ExecutionStartedEvent(orchestratorName.Name, serialized, Guid.NewGuid().ToString("N")) { Timestamp = now };
-        var visibleAt = options?.StartAt?.UtcDateTime ?? now;
-        await _store.CreateInstanceAsync(new NewInstance(instanceId, orchestratorName.Name, serialized, null, start, visibleAt), replaceTerminal: true, cancellation).ConfigureAwait(false);
+        var dedupe = DedupeStatuses(options?.DedupeStatuses);
+        if (dedupe.Count > 0
+            && await _store.GetInstanceAsync(instanceId, cancellation).ConfigureAwait(false) is { IsEntity: false } existing
+            && dedupe.Contains(existing.Status))
+        {
+            throw new OrchestrationAlreadyExistsException(instanceId, existing.Status);
+        }
+
+        var serialized = Converter.Serialize(input);
+        var now = Now;
+        var startAt = options?.StartAt?.UtcDateTime is { } at && at > now ? at : (DateTime?)null;
+        var start = HistoryEvents.ExecutionStarted(orchestratorName.Name, instanceId, Guid.NewGuid().ToString("N"), serialized, now, startAt);
+        var version = options?.Version?.Version ?? _options.DefaultVersion;
+        if (!string.IsNullOrEmpty(version))
+        {
+            start.ExecutionStarted.Version = version;
+        }
+
+        if (options?.Tags is { Count: > 0 } tags)
+        {
+            start.ExecutionStarted.Tags.Add(tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
+        }
+
+        await _store.CreateInstanceAsync(new NewInstance(instanceId, orchestratorName.Name, serialized, null, start, startAt ?? now), replaceTerminal: true, cancellation).ConfigureAwait(false);
         return instanceId;
     }
 
+    /// <inheritdoc/>
     public override async Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        await RequireRunningAsync(instanceId, "raise an event to", cancellation).ConfigureAwait(false);
-        await _store.SendMessageAsync(new OutgoingMessage(instanceId, new EventRaisedEvent(eventName, _converter.Serialize(eventPayload)) { Timestamp = _time.GetUtcNow().UtcDateTime }, _time.GetUtcNow().UtcDateTime), cancellation).ConfigureAwait(false);
+        await RequireNotFinishedAsync(instanceId, "raise an event to", cancellation).ConfigureAwait(false);
+        var now = Now;
+        await _store.SendMessageAsync(new OutgoingMessage(instanceId, HistoryEvents.EventRaised(eventName, Converter.Serialize(eventPayload), now), now), cancellation).ConfigureAwait(false);
     }
 
-    public override async Task<OrchestrationMetadata?> GetInstanceAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
+    /// <inheritdoc/>
+    public override async Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         var record = await _store.GetInstanceAsync(instanceId, cancellation).ConfigureAwait(false);
         return record is null || record.IsEntity ? null : ToMetadata(record, getInputsAndOutputs);
     }
 
-    public override async Task<Page<OrchestrationMetadata>> QueryInstancesAsync(OrchestrationQuery query, CancellationToken cancellation = default)
+    /// <inheritdoc/>
+    public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var page = await _store.QueryInstancesAsync(query, entities: false, cancellation).ConfigureAwait(false);
-        return new Page<OrchestrationMetadata>(page.Values.Select(r => ToMetadata(r, query.FetchInputsAndOutputs)).ToList(), page.ContinuationToken);
+        var query = filter ?? new OrchestrationQuery();
+        var statuses = query.Statuses?.ToList();
+        return Pageable.Create(async (continuation, pageSize, cancellation) =>
+        {
+            // A query for other task hubs finds nothing in this one.
+            if (query.TaskHubNames is { } hubs && hubs.Any() && !hubs.Contains(_store.HubName, StringComparer.OrdinalIgnoreCase))
+            {
+                return new Microsoft.DurableTask.Page<OrchestrationMetadata>([], null);
+            }
+
+            var page = await _store.QueryInstancesAsync(
+                new InstanceQuery
+                {
+                    CreatedFrom = query.CreatedFrom,
+                    CreatedTo = query.CreatedTo,
+                    Statuses = statuses,
+                    InstanceIdPrefix = query.InstanceIdPrefix,
+                    PageSize = pageSize ?? query.PageSize,
+                    FetchInputsAndOutputs = query.FetchInputsAndOutputs,
+                    ContinuationToken = continuation ?? query.ContinuationToken,
+                },
+                entities: false,
+                cancellation).ConfigureAwait(false);
+            return new Microsoft.DurableTask.Page<OrchestrationMetadata>([.. page.Values.Select(r => ToMetadata(r, query.FetchInputsAndOutputs))], page.ContinuationToken);
+        });
     }
 
-    public override async Task<IReadOnlyList<HistoryEventInfo>> GetInstanceHistoryAsync(string instanceId, CancellationToken cancellation = default)
+    /// <inheritdoc/>
+    public override async Task<IList<DtfxHistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
         var history = await _store.GetHistoryAsync(instanceId, cancellation).ConfigureAwait(false);
-        return history.Select(HistoryEventInfoMapper.ToInfo).ToList();
+        return [.. history.Select(HistoryEventConverter.Convert)];
     }
 
-    public override async Task TerminateInstanceAsync(string instanceId, object? output = null, CancellationToken cancellation = default)
+    /// <inheritdoc/>
+    /// <remarks>The output becomes the terminate event's input, and so the instance's output. With <see cref="TerminateInstanceOptions.Recursive"/>, the sub-orchestrations it started that are still running are terminated too.</remarks>
+    public override async Task TerminateInstanceAsync(string instanceId, TerminateInstanceOptions? options = null, CancellationToken cancellation = default)
     {
-        await RequireRunningAsync(instanceId, "terminate", cancellation).ConfigureAwait(false);
-        await SendControlAsync(instanceId, new ExecutionTerminatedEvent(_converter.Serialize(output)), cancellation).ConfigureAwait(false);
+        await RequireNotFinishedAsync(instanceId, "terminate", cancellation).ConfigureAwait(false);
+        var output = Converter.Serialize(options?.Output);
+        await SendAsync(instanceId, HistoryEvents.Terminated(output, Now), cancellation).ConfigureAwait(false);
+        if (options?.Recursive == true)
+        {
+            foreach (var child in await ChildrenAsync(instanceId, NotFinished, cancellation).ConfigureAwait(false))
+            {
+                try
+                {
+                    await TerminateInstanceAsync(child, options, cancellation).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OrchestrationNotFoundException or OrchestrationStateConflictException)
+                {
+                    // The child finished (or was purged) meanwhile: nothing to terminate.
+                }
+            }
+        }
     }
 
+    /// <inheritdoc/>
     public override async Task SuspendInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default)
     {
-        await RequireRunningAsync(instanceId, "suspend", cancellation).ConfigureAwait(false);
-        await SendControlAsync(instanceId, new ExecutionSuspendedEvent(reason), cancellation).ConfigureAwait(false);
+        await RequireNotFinishedAsync(instanceId, "suspend", cancellation).ConfigureAwait(false);
+        await SendAsync(instanceId, HistoryEvents.Suspended(reason, Now), cancellation).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public override async Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default)
     {
-        await RequireRunningAsync(instanceId, "resume", cancellation).ConfigureAwait(false);
-        await SendControlAsync(instanceId, new ExecutionResumedEvent(reason), cancellation).ConfigureAwait(false);
+        await RequireNotFinishedAsync(instanceId, "resume", cancellation).ConfigureAwait(false);
+        await SendAsync(instanceId, HistoryEvents.Resumed(reason, Now), cancellation).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Starts the orchestration again with its original input, as a new execution of the same instance id, or under a
+    /// new id. Throws <see cref="OrchestrationNotFoundException"/> for an unknown instance and
+    /// <see cref="OrchestrationAlreadyExistsException"/> when the target id is still running.
+    /// </remarks>
     public override async Task<string> RestartAsync(string instanceId, bool restartWithNewInstanceId = false, CancellationToken cancellation = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
         var record = await _store.GetInstanceAsync(instanceId, cancellation).ConfigureAwait(false);
         if (record is null || record.IsEntity)
         {
@@ -88,24 +198,55 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         }
 
         var newId = restartWithNewInstanceId ? Guid.NewGuid().ToString("N") : instanceId;
-        var now = _time.GetUtcNow().UtcDateTime;
-        var start = new ExecutionStartedEvent(record.Name, record.Input, Guid.NewGuid().ToString("N")) { Timestamp = now };
+        var now = Now;
+        var start = HistoryEvents.ExecutionStarted(record.Name, newId, Guid.NewGuid().ToString("N"), record.Input, now);
         await _store.CreateInstanceAsync(new NewInstance(newId, record.Name, record.Input, null, start, now), replaceTerminal: true, cancellation).ConfigureAwait(false);
         return newId;
     }
 
-    public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, CancellationToken cancellation = default) =>
-        new(await _store.PurgeInstanceAsync(instanceId, cancellation).ConfigureAwait(false));
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Deletes a finished orchestration (or an entity, by its <c>@name@key</c> id) with its history; an orchestration
+    /// that has not finished is left alone and the answer counts 0. With <see cref="PurgeInstanceOptions.Recursive"/>,
+    /// the finished sub-orchestrations it started go too.
+    /// </remarks>
+    public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        var children = options?.Recursive == true ? await ChildrenAsync(instanceId, Finished, cancellation).ConfigureAwait(false) : [];
+        var purged = await _store.PurgeInstanceAsync(instanceId, cancellation).ConfigureAwait(false);
+        foreach (var child in children)
+        {
+            purged += (await PurgeInstanceAsync(child, options, cancellation).ConfigureAwait(false)).PurgedInstanceCount;
+        }
 
-    public override async Task<PurgeResult> PurgeAllInstancesAsync(PurgeInstancesFilter filter, CancellationToken cancellation = default) =>
-        new(await _store.PurgeInstancesAsync(filter, cancellation).ConfigureAwait(false));
+        return new PurgeResult(purged, isComplete: true);
+    }
 
+    /// <inheritdoc/>
+    /// <remarks>Only finished orchestrations are purged, whatever the filter's statuses say; <see cref="PurgeInstancesFilter.Timeout"/> is not needed (one transaction).</remarks>
+    public override async Task<PurgeResult> PurgeAllInstancesAsync(PurgeInstancesFilter filter, PurgeInstanceOptions? options = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var purged = await _store.PurgeInstancesAsync(new PurgeFilter(filter.CreatedFrom, filter.CreatedTo, filter.Statuses?.ToList()), cancellation).ConfigureAwait(false);
+        return new PurgeResult(purged, isComplete: true);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Throws <see cref="OrchestrationNotFoundException"/> when there is no such instance.</remarks>
     public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
         WaitAsync(instanceId, getInputsAndOutputs, m => m.RuntimeStatus != OrchestrationRuntimeStatus.Pending, cancellation);
 
+    /// <inheritdoc/>
+    /// <remarks>Throws <see cref="OrchestrationNotFoundException"/> when there is no such instance (or it is purged while waited for).</remarks>
     public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
         WaitAsync(instanceId, getInputsAndOutputs, m => m.IsCompleted, cancellation);
 
+    /// <inheritdoc/>
+    /// <remarks>The store belongs to the service provider (the worker shares it), so there is nothing to release here.</remarks>
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Checks an instance id: at most 256 characters, no '/', '\' or control characters, not starting with '@' (entities).</summary>
     internal static void ValidateInstanceId(string instanceId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
@@ -115,14 +256,34 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         }
     }
 
+    private static HashSet<OrchestrationRuntimeStatus> DedupeStatuses(IReadOnlyList<string>? names)
+    {
+        var set = new HashSet<OrchestrationRuntimeStatus>();
+        foreach (var name in names ?? [])
+        {
+            if (!Enum.TryParse<OrchestrationRuntimeStatus>(name, ignoreCase: true, out var status) || !Enum.IsDefined(status))
+            {
+                throw new ArgumentException($"Invalid orchestration runtime status: '{name}' for deduplication.", nameof(names));
+            }
+
+            set.Add(status);
+        }
+
+        return set;
+    }
+
+    private static bool IsFinished(OrchestrationRuntimeStatus status) =>
+        status is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
+
     private async Task<OrchestrationMetadata> WaitAsync(string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> done, CancellationToken cancellation)
     {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
         while (true)
         {
             // Register for the change before reading, so a change between the read and the wait is not missed.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var changed = _store.WaitForInstanceChangeAsync(instanceId, stop.Token);
-            var metadata = await GetInstanceAsync(instanceId, getInputsAndOutputs, cancellation).ConfigureAwait(false)
+            var metadata = await GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation).ConfigureAwait(false)
                 ?? throw new OrchestrationNotFoundException(instanceId);
             if (done(metadata))
             {
@@ -134,7 +295,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         }
     }
 
-    private async Task RequireRunningAsync(string instanceId, string verb, CancellationToken cancellation)
+    private async Task RequireNotFinishedAsync(string instanceId, string verb, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         var record = await _store.GetInstanceAsync(instanceId, cancellation).ConfigureAwait(false);
@@ -143,72 +304,40 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
             throw new OrchestrationNotFoundException(instanceId);
         }
 
-        if (record.Status.IsTerminal())
+        if (IsFinished(record.Status))
         {
             throw new OrchestrationStateConflictException(instanceId, record.Status, $"Cannot {verb} instance '{instanceId}': it has already finished ({record.Status}).");
         }
     }
 
-    private Task SendControlAsync(string instanceId, HistoryEvent e, CancellationToken cancellation)
+    private Task SendAsync(string instanceId, P.HistoryEvent e, CancellationToken cancellation) =>
+        _store.SendMessageAsync(new OutgoingMessage(instanceId, e, Now), cancellation);
+
+    /// <summary>Finds the sub-orchestrations an instance started that have one of the statuses (a scan of those statuses).</summary>
+    private async Task<List<string>> ChildrenAsync(string parentInstanceId, OrchestrationRuntimeStatus[] statuses, CancellationToken cancellation)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
-        return _store.SendMessageAsync(new OutgoingMessage(instanceId, e with { Timestamp = now }, now), cancellation);
+        var children = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await _store.QueryInstancesAsync(new InstanceQuery { Statuses = statuses, PageSize = 1000, ContinuationToken = token }, entities: false, cancellation).ConfigureAwait(false);
+            children.AddRange(page.Values.Where(r => r.ParentInstanceId == parentInstanceId).Select(r => r.InstanceId));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+        return children;
     }
 
     private OrchestrationMetadata ToMetadata(InstanceRecord r, bool withData) => new(r.Name, r.InstanceId)
     {
+        // As the SDK's clients: the converter (and so ReadInputAs/ReadOutputAs/ReadCustomStatusAs) only when the data was asked for.
+        DataConverter = withData ? Converter : null,
         RuntimeStatus = r.Status,
-        CreatedAt = new DateTimeOffset(r.CreatedAt, TimeSpan.Zero),
-        LastUpdatedAt = new DateTimeOffset(r.LastUpdatedAt, TimeSpan.Zero),
+        CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc)),
+        LastUpdatedAt = new DateTimeOffset(DateTime.SpecifyKind(r.LastUpdatedAt, DateTimeKind.Utc)),
         SerializedInput = withData ? r.Input : null,
         SerializedOutput = withData ? r.Output : null,
         SerializedCustomStatus = r.CustomStatus,
         FailureDetails = r.Failure,
-        ParentInstanceId = r.ParentInstanceId,
-        DataConverter = _converter,
     };
-
-    private sealed class EntityClient(IOrchestrationStore store, DataConverter converter, TimeProvider time) : DurableEntityClient
-    {
-        public override Task SignalEntityAsync(EntityInstanceId id, string operationName, object? input = null, SignalEntityOptions? options = null, CancellationToken cancellation = default)
-        {
-            ArgumentException.ThrowIfNullOrEmpty(operationName);
-            var now = time.GetUtcNow().UtcDateTime;
-            var request = new EntityRequestEvent(Guid.NewGuid().ToString("N"), operationName, converter.Serialize(input), null) { Timestamp = now };
-            return store.SendMessageAsync(new OutgoingMessage(id.ToString(), request, options?.SignalTime?.UtcDateTime ?? now), cancellation);
-        }
-
-        public override async Task<EntityMetadata?> GetEntityAsync(EntityInstanceId id, bool includeState = true, CancellationToken cancellation = default)
-        {
-            var record = await store.GetInstanceAsync(id.ToString(), cancellation).ConfigureAwait(false);
-            if (record is null || !record.IsEntity)
-            {
-                return null;
-            }
-
-            return await ToMetadataAsync(record, includeState, cancellation).ConfigureAwait(false);
-        }
-
-        public override async Task<Page<EntityMetadata>> QueryEntitiesAsync(EntityQuery query, CancellationToken cancellation = default)
-        {
-            ArgumentNullException.ThrowIfNull(query);
-            var page = await store.QueryInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = query.InstanceIdStartsWith, PageSize = query.PageSize, ContinuationToken = query.ContinuationToken }, entities: true, cancellation).ConfigureAwait(false);
-            var list = new List<EntityMetadata>(page.Values.Count);
-            foreach (var record in page.Values)
-            {
-                list.Add(await ToMetadataAsync(record, query.IncludeState, cancellation).ConfigureAwait(false));
-            }
-
-            return new Page<EntityMetadata>(list, page.ContinuationToken);
-        }
-
-        private async Task<EntityMetadata> ToMetadataAsync(InstanceRecord record, bool includeState, CancellationToken cancellation) =>
-            new(EntityInstanceId.FromString(record.InstanceId))
-            {
-                LastModifiedTime = new DateTimeOffset(record.LastUpdatedAt, TimeSpan.Zero),
-                SerializedState = includeState ? record.EntityState : null,
-                BacklogQueueSize = await store.GetBacklogAsync(record.InstanceId, cancellation).ConfigureAwait(false),
-                DataConverter = converter,
-            };
-    }
 }

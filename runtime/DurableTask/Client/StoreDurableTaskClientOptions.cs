@@ -1,0 +1,18 @@
+using Microsoft.DurableTask.Client;
+
+namespace Serverless.DurableTask.Client;
+
+/// <summary>
+/// Options of the client over this runtime's stores: Microsoft's <see cref="DurableTaskClientOptions"/> (the
+/// <see cref="DurableTaskClientOptions.DataConverter"/>, the default version) and the clock. Configure them per client
+/// name, as the SDK does: <c>services.Configure&lt;StoreDurableTaskClientOptions&gt;(Options.DefaultName, o => ...)</c>.
+/// The stores always support entities, so <see cref="DurableTaskClientOptions.EnableEntitySupport"/> is not consulted.
+/// </summary>
+public sealed class StoreDurableTaskClientOptions : DurableTaskClientOptions
+{
+    /// <summary>
+    /// Gets or sets the wall clock the client stamps events with and schedules delayed starts and signals on. Default is
+    /// <see cref="TimeProvider.System"/>; give it the worker's clock when a test moves that one.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -15,7 +15,7 @@ public sealed class AuthorizationHandlerTests
         public ValueTask<FunctionsAuthorizationResult> AuthorizeAsync(FunctionsAuthorizationContext context)
         {
             var header = context.HttpContext.Request.Headers.Authorization.ToString();
-            if (header == "Bearer alice-token" && context.Level == Serverless.Functions.AuthorizationLevel.User)
+            if (header == "Bearer alice-token" && context.Level == Microsoft.Azure.Functions.Worker.AuthorizationLevel.User)
             {
                 return ValueTask.FromResult(FunctionsAuthorizationResult.Allow(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "alice")], "Bearer"))));
             }

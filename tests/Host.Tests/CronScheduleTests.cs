@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using Serverless.Functions;
 using Serverless.Functions.Timers;
 

@@ -1,4 +1,7 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Worker;
 using Serverless.Functions;
 using Serverless.Functions.Indexing;
@@ -34,11 +37,12 @@ public sealed class DiscoveryTests
         var classTask = Assert.Single(catalog.ClassTasks);
         Assert.Equal(("ToUpper", FunctionTriggerType.Activity), (classTask.Name, classTask.Kind));
 
-        var registry = app.Services.GetRequiredService<DurableTaskRegistry>();
-        Assert.True(registry.Orchestrators.ContainsKey("HelloSequence"));
-        Assert.True(registry.Activities.ContainsKey("SayHello"));
-        Assert.True(registry.Activities.ContainsKey("ToUpper"));
-        Assert.True(registry.Entities.ContainsKey("counter"));
+        // Microsoft's registry, as the worker reads it (named options of the default worker).
+        var registry = app.Services.GetRequiredService<IOptionsMonitor<DurableTaskRegistry>>().Get(Options.DefaultName);
+        Assert.Contains(registry.GetOrchestrators(), o => o.Key == new TaskName("HelloSequence"));
+        Assert.Contains(registry.GetActivities(), a => a.Key == new TaskName("SayHello"));
+        Assert.Contains(registry.GetActivities(), a => a.Key == new TaskName("ToUpper"));
+        Assert.Contains(registry.GetEntities(), e => string.Equals(e.Key.Name, "counter", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Host.Tests.Infrastructure;
 using Serverless.Host.Tests.Sample;
 

@@ -31,7 +31,7 @@ public sealed class HostJsonMappingTests
             }
             """, null, null, new Dictionary<string, string?> { ["ConnectionStrings:HubDb"] = "Data Source=db/hub.db" }, null, out var directory, out _);
 
-        var worker = app.Services.GetRequiredService<IOptions<DurableTaskWorkerOptions>>().Value;
+        var worker = app.Services.GetRequiredService<IOptions<StoreDurableTaskWorkerOptions>>().Value;
         Assert.Equal("Mapped", worker.HubName);
         Assert.Equal(3, worker.MaxConcurrentActivityFunctions);
         Assert.Equal(5, worker.MaxConcurrentOrchestratorFunctions);

@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions;
 using Serverless.Functions.Configuration;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
 using Serverless.Host.Tests.Infrastructure;
 
 namespace Serverless.Host.Tests;
@@ -29,7 +29,7 @@ public sealed class ManagementApiTests(SampleHostFixture fixture) : IClassFixtur
     private async Task<string> StartWaitingAsync(string? id = null)
     {
         id ??= "wait-" + Guid.NewGuid().ToString("N");
-        await Client.ScheduleNewOrchestrationInstanceAsync("WaitForApproval", options: new StartOrchestrationOptions(id));
+        await Client.ScheduleNewOrchestrationInstanceAsync("WaitForApproval", input: null, options: new StartOrchestrationOptions(id));
         await WithTimeout(ct => Client.WaitForInstanceStartAsync(id, false, ct));
         return id;
     }
@@ -391,7 +391,7 @@ public sealed class ManagementApiTests(SampleHostFixture fixture) : IClassFixtur
         var prefix = "page-" + Guid.NewGuid().ToString("N")[..8] + "-";
         for (var i = 0; i < 5; i++)
         {
-            await Client.ScheduleNewOrchestrationInstanceAsync("WaitForApproval", options: new StartOrchestrationOptions($"{prefix}{i}"));
+            await Client.ScheduleNewOrchestrationInstanceAsync("WaitForApproval", input: null, options: new StartOrchestrationOptions($"{prefix}{i}"));
         }
 
         var seen = new List<string>();
@@ -429,8 +429,8 @@ public sealed class ManagementApiTests(SampleHostFixture fixture) : IClassFixtur
     public async Task List_RuntimeStatusAndCreatedTimeFilters_Apply()
     {
         var prefix = "filter-" + Guid.NewGuid().ToString("N")[..8] + "-";
-        await Client.ScheduleNewOrchestrationInstanceAsync("WaitForApproval", options: new StartOrchestrationOptions(prefix + "running"));
-        await CompletedAsync(await Client.ScheduleNewOrchestrationInstanceAsync("Echo", options: new StartOrchestrationOptions(prefix + "done")));
+        await Client.ScheduleNewOrchestrationInstanceAsync("WaitForApproval", input: null, options: new StartOrchestrationOptions(prefix + "running"));
+        await CompletedAsync(await Client.ScheduleNewOrchestrationInstanceAsync("Echo", input: null, options: new StartOrchestrationOptions(prefix + "done")));
 
         var completed = await (await Host.SendAsync(HttpMethod.Get, $"{Base}/instances?instanceIdPrefix={prefix}&runtimeStatus=Completed,Failed")).Content.ReadFromJsonAsync<JsonElement>();
         var future = await (await Host.SendAsync(HttpMethod.Get, $"{Base}/instances?instanceIdPrefix={prefix}&createdTimeFrom={DateTime.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}")).Content.ReadFromJsonAsync<JsonElement>();

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Reflection.Emit;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Serverless.Functions;
 using Serverless.Functions.Indexing;

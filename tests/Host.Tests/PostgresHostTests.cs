@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Serverless.DurableTask;
 using Serverless.Functions;
 using Serverless.Functions.Timers;
 using Serverless.Host.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Host.Tests.Infrastructure;
 using Serverless.Host.Tests.Sample;
 

@@ -1,10 +1,16 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.DurableTask;
+using Microsoft.Extensions.Hosting;
 using Serverless.Functions.Indexing;
+using Serverless.Functions.Invocation;
 
 namespace Serverless.Functions.Durable;
 
-/// <summary>Runs an <see cref="ActivityTriggerAttribute"/> function as an activity of the durable worker.</summary>
+/// <summary>
+/// Runs an <c>[ActivityTrigger]</c> function as an <see cref="ITaskActivity"/> of Microsoft's worker. Microsoft's
+/// <see cref="TaskActivityContext"/> carries no cancellation token: the invocation is cancelled when the host stops
+/// or the function timeout passes.
+/// </summary>
 internal sealed class FunctionActivity(FunctionDescriptor function, IServiceProvider services) : ITaskActivity
 {
     public Type InputType => function.ActivityInputType!;
@@ -15,9 +21,10 @@ internal sealed class FunctionActivity(FunctionDescriptor function, IServiceProv
     {
         await using var scope = services.CreateAsyncScope();
         var executor = scope.ServiceProvider.GetRequiredService<FunctionExecutor>();
-        using var cancellation = executor.CreateCancellation(context.CancellationToken);
-        var invocationId = context.IdempotencyKey;
-        var functionContext = new DefaultFunctionContext(function.Definition, invocationId, scope.ServiceProvider, cancellation.Token);
+        var stopping = scope.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        using var cancellation = executor.CreateCancellation(stopping);
+        var invocationId = Guid.NewGuid().ToString();
+        var functionContext = new HostFunctionContext(function.Definition, invocationId, scope.ServiceProvider, cancellation.Token);
         var instance = function.CreateInstance(scope.ServiceProvider);
         var args = InvocationArguments.Bind(function, functionContext, input, context);
         return await executor.ExecuteAsync(function, instance, args, invocationId, $"activity of orchestration {context.InstanceId}", cancellation);

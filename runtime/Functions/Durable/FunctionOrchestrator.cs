@@ -1,13 +1,14 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.DurableTask;
 using Serverless.Functions.Indexing;
+using Serverless.Functions.Invocation;
 
 namespace Serverless.Functions.Durable;
 
-/// <summary>Runs an <see cref="OrchestrationTriggerAttribute"/> function as an orchestrator of the durable worker.</summary>
+/// <summary>Runs an <c>[OrchestrationTrigger]</c> function as an <see cref="ITaskOrchestrator"/> of Microsoft's worker.</summary>
 internal sealed class FunctionOrchestrator(FunctionDescriptor function, IServiceProvider services) : ITaskOrchestrator
 {
-    // Function-based orchestrators read their input with context.GetInput<T>(); the worker's copy stays untyped.
+    // Function-based orchestrators read their input with context.GetInput<T>(); the runner's copy stays untyped.
     public Type InputType => typeof(object);
 
     public Type OutputType => function.Return.ValueType == typeof(void) ? typeof(object) : function.Return.ValueType;
@@ -17,7 +18,7 @@ internal sealed class FunctionOrchestrator(FunctionDescriptor function, IService
         // Everything here runs on the orchestration's replay thread: plain awaits keep it there, and the scope is
         // disposed synchronously so no non-durable task is awaited.
         using var scope = services.CreateScope();
-        var functionContext = new DefaultFunctionContext(function.Definition, context.InstanceId, scope.ServiceProvider, CancellationToken.None);
+        var functionContext = new HostFunctionContext(function.Definition, context.InstanceId, scope.ServiceProvider, CancellationToken.None);
         var instance = function.CreateInstance(scope.ServiceProvider);
         var args = InvocationArguments.Bind(function, functionContext, context);
         return await function.InvokeAsync(instance, args);

@@ -8,10 +8,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Serverless.DurableTask.Entities;
-using Serverless.DurableTask.Worker;
 using Serverless.Functions.Configuration;
-using Serverless.Functions.Durable;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Management;
 using Serverless.Functions.Security;
@@ -93,13 +90,8 @@ public static class FunctionsHostBuilderExtensions
         services.AddSingleton(keys);
         services.AddSingleton(catalog);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddDurableTaskWorker(worker =>
-        {
-            worker.AddTasks(registry => Register(catalog, registry));
-            worker.Configure(o => ApplyHostJson(hostJson.DurableTask, o));
-            provider(new StorageProviderContext(worker, storage, connectionString, environment));
-        });
-        var registry = (DurableTaskRegistry)services.Last(d => d.ServiceType == typeof(DurableTaskRegistry)).ImplementationInstance!;
+        var (worker, client) = DurableTaskRegistration.Add(services, catalog, hostJson.DurableTask);
+        provider(new StorageProviderContext(worker, client, storage, connectionString, environment));
 
         var grace = hostJson.DurableTask.ShutdownGracePeriod ?? TimeSpan.FromSeconds(10);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + TimeSpan.FromSeconds(5) > o.ShutdownTimeout ? grace + TimeSpan.FromSeconds(5) : o.ShutdownTimeout);
@@ -131,55 +123,7 @@ public static class FunctionsHostBuilderExtensions
             builder.WebHost.UseUrls(local?.LocalHttpPort is { } port ? $"http://127.0.0.1:{port}" : options.DefaultUrl);
         }
 
-        return new FunctionsHostBuilder(services, registry);
-    }
-
-    private static void Register(FunctionCatalog catalog, DurableTaskRegistry registry)
-    {
-        foreach (var function in catalog.Functions)
-        {
-            switch (function.Trigger)
-            {
-                case FunctionTriggerType.Orchestration:
-                    registry.AddOrchestrator(function.Name, sp => new FunctionOrchestrator(function, sp));
-                    break;
-                case FunctionTriggerType.Activity:
-                    registry.AddActivity(function.Name, sp => new FunctionActivity(function, sp));
-                    break;
-                case FunctionTriggerType.Entity:
-                    registry.AddEntity(function.Name, sp => new FunctionEntity(function, sp));
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        foreach (var task in catalog.ClassTasks)
-        {
-            switch (task.Kind)
-            {
-                case FunctionTriggerType.Orchestration:
-                    registry.AddOrchestrator(task.Name, task.Type);
-                    break;
-                case FunctionTriggerType.Activity:
-                    registry.AddActivity(task.Name, task.Type);
-                    break;
-                default:
-                    registry.AddEntity(task.Name, sp => (ITaskEntity)ActivatorUtilities.CreateInstance(sp, task.Type));
-                    break;
-            }
-        }
-    }
-
-    private static void ApplyHostJson(DurableTaskHostOptions durable, DurableTaskWorkerOptions options)
-    {
-        options.HubName = durable.HubName;
-        options.MaxConcurrentActivityFunctions = durable.MaxConcurrentActivityFunctions ?? options.MaxConcurrentActivityFunctions;
-        options.MaxConcurrentOrchestratorFunctions = durable.MaxConcurrentOrchestratorFunctions ?? options.MaxConcurrentOrchestratorFunctions;
-        options.ExtendedSessionsEnabled = durable.ExtendedSessionsEnabled ?? options.ExtendedSessionsEnabled;
-        options.ExtendedSessionIdleTimeout = durable.ExtendedSessionIdleTimeout ?? options.ExtendedSessionIdleTimeout;
-        options.Retention = durable.Retention ?? options.Retention;
-        options.ShutdownGracePeriod = durable.ShutdownGracePeriod ?? options.ShutdownGracePeriod;
+        return new FunctionsHostBuilder(services, worker);
     }
 
     /// <summary>Adds settings just below the environment variables, so environment variables and the command line override them.</summary>

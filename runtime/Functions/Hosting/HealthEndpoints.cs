@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask.Engine;
 
 namespace Serverless.Functions.Hosting;
 
@@ -33,7 +32,7 @@ internal static class HealthEndpoints
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            ready = await services.GetRequiredService<IOrchestrationStore>().IsReadyAsync(timeout.Token);
+            ready = services.GetService<IDurableStoreDiagnostics>() is { } diagnostics && await diagnostics.IsReadyAsync(timeout.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {

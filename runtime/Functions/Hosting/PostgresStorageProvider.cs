@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Postgres;
+using Serverless.DurableTask.Worker;
 using Serverless.Functions.Configuration;
 using Serverless.Functions.Timers;
 
@@ -72,10 +74,10 @@ internal static class PostgresStorageProvider
         var schemaName = schema ?? PostgresStoreOptions.SchemaFor(environment.HubName);
         if (lease is { } leaseDuration)
         {
-            context.Worker.Configure(o => o.LeaseDuration = leaseDuration);
+            context.Services.Configure<StoreDurableTaskWorkerOptions>(context.Worker.Name, o => o.LeaseDuration = leaseDuration);
         }
 
-        context.Worker.UsePostgres(p =>
+        void Configure(PostgresStoreOptions p)
         {
             p.ConnectionString = connectionString;
             p.SchemaName = schemaName;
@@ -83,7 +85,10 @@ internal static class PostgresStorageProvider
             {
                 p.MaxBatchSize = batch;
             }
-        });
+        }
+
+        context.Worker.UsePostgres(Configure);
+        context.Client.UsePostgres(Configure);
         var shared = new SharedPostgresDatabase(connectionString, schemaName);
         context.Services.AddSingleton(shared);
         context.Services.AddSingleton<ITimerScheduleStore>(new PostgresTimerScheduleStore(shared.DataSource));

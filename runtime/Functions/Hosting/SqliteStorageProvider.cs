@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.DurableTask.Sqlite;
+using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Worker;
 using Serverless.Functions.Configuration;
 using Serverless.Functions.Timers;
@@ -38,11 +39,14 @@ internal static class SqliteStorageProvider
         var databasePath = context.ConnectionString is { Length: > 0 } connection
             ? Path.GetFullPath(DataSource(connection), environment.ContentRoot)
             : Path.Combine(environment.DataDirectory, environment.HubName + ".db");
-        context.Worker.UseSqlite(s =>
+        void Configure(SqliteStoreOptions s)
         {
             s.DatabasePath = databasePath;
             s.Synchronous = synchronous;
-        });
+        }
+
+        context.Worker.UseSqlite(Configure);
+        context.Client.UseSqlite(Configure);
         context.Services.AddSingleton<ITimerScheduleStore>(new SqliteTimerScheduleStore(databasePath));
         context.Describe($"SQLite {databasePath} (synchronous={synchronous.ToString().ToLowerInvariant()})", databasePath);
     }

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask.Worker;
+using Microsoft.Extensions.Options;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Management;
 using Serverless.Functions.Security;
@@ -23,9 +24,11 @@ internal sealed class StartupBanner(
     IHostApplicationLifetime lifetime,
     IHostEnvironment hostEnvironment,
     FunctionsHostOptions options,
-    DurableTaskRegistry registry,
+    IOptionsMonitor<DurableTaskRegistry> registries,
     ILogger<StartupBanner> logger) : IHostedService
 {
+    private DurableTaskRegistry Registry => registries.Get(Options.DefaultName);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() =>
@@ -33,7 +36,7 @@ internal sealed class StartupBanner(
             var writer = options.BannerWriter ?? Console.Out;
             writer.Write(Render(ListeningAddresses()));
             writer.Flush();
-            logger.HostStarted(catalog.Functions.Count(f => f.Trigger is FunctionTriggerType.Http or FunctionTriggerType.Timer) + registry.Orchestrators.Count + registry.Activities.Count + registry.Entities.Count, environment.HubName, environment.StorageDescription);
+            logger.HostStarted(catalog.Functions.Count(f => f.Trigger is FunctionTriggerType.Http or FunctionTriggerType.Timer) + Registry.GetOrchestrators().Count() + Registry.GetActivities().Count() + Registry.GetEntities().Count(), environment.HubName, environment.StorageDescription);
         });
         lifetime.ApplicationStopping.Register(() => logger.HostStopping(environment.HostJson.DurableTask.ShutdownGracePeriod ?? TimeSpan.FromSeconds(10)));
         return Task.CompletedTask;
@@ -55,9 +58,9 @@ internal sealed class StartupBanner(
             .Concat(catalog.ClassTasks.Select(c => (c.Name, Line: $"{Trigger(c.Kind)} (class {c.Type.Name})")))
             .ToList();
         var listed = entries.Select(e => e.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        entries.AddRange(registry.Orchestrators.Keys.Select(k => k.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Orchestration)} (registered in code)")));
-        entries.AddRange(registry.Activities.Keys.Select(k => k.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Activity)} (registered in code)")));
-        entries.AddRange(registry.Entities.Keys.Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Entity)} (registered in code)")));
+        entries.AddRange(Registry.GetOrchestrators().Select(k => k.Key.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Orchestration)} (registered in code)")));
+        entries.AddRange(Registry.GetActivities().Select(k => k.Key.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Activity)} (registered in code)")));
+        entries.AddRange(Registry.GetEntities().Select(k => k.Key.Name).Where(n => !listed.Contains(n)).Select(n => (n, $"{Trigger(FunctionTriggerType.Entity)} (registered in code)")));
         entries = entries.OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ToList();
         if (entries.Count == 0)
         {

@@ -1,5 +1,6 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.DurableTask.Worker;
 using Serverless.Functions.Configuration;
 
 namespace Serverless.Functions.Hosting;
@@ -7,16 +8,20 @@ namespace Serverless.Functions.Hosting;
 /// <summary>What a storage provider gets to set up the store from host.json.</summary>
 public sealed class StorageProviderContext
 {
-    internal StorageProviderContext(IDurableTaskWorkerBuilder worker, StorageProviderOptions options, string? connectionString, FunctionsHostEnvironment environment)
+    internal StorageProviderContext(IDurableTaskWorkerBuilder worker, IDurableTaskClientBuilder client, StorageProviderOptions options, string? connectionString, FunctionsHostEnvironment environment)
     {
         Worker = worker;
+        Client = client;
         Options = options;
         ConnectionString = connectionString;
         Environment = environment;
     }
 
-    /// <summary>Gets the worker builder (call its <c>UseXxx</c> store method).</summary>
+    /// <summary>Gets Microsoft's worker builder (call the store's <c>UseXxx</c> on it).</summary>
     public IDurableTaskWorkerBuilder Worker { get; }
+
+    /// <summary>Gets Microsoft's client builder (call the same store's <c>UseXxx</c> on it).</summary>
+    public IDurableTaskClientBuilder Client { get; }
 
     /// <summary>Gets the service collection.</summary>
     public IServiceCollection Services => Worker.Services;

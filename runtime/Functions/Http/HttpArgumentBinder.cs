@@ -6,9 +6,9 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
-using Serverless.DurableTask.Client;
 using Serverless.Functions.Indexing;
 
 namespace Serverless.Functions.Http;
@@ -51,7 +51,7 @@ internal static class HttpArgumentBinder
                     args[i] = InvocationArguments.UserLogger(function, http.RequestServices);
                     break;
                 case ParameterKind.DurableClient:
-                    args[i] = http.RequestServices.GetRequiredService<DurableTaskClient>();
+                    args[i] = InvocationArguments.DurableClient(http.RequestServices);
                     break;
                 case ParameterKind.RouteValue:
                     args[i] = BindSimple(binding, http.GetRouteValue(binding.Name)?.ToString(), "route value", errors);

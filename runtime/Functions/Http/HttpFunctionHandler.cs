@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Sqlite;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Indexing;
+using Serverless.Functions.Invocation;
 using Serverless.Functions.Security;
 
 namespace Serverless.Functions.Http;
@@ -27,7 +28,7 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
         var json = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         using var cancellation = executor.CreateCancellation(http.RequestAborted);
         var invocationId = http.TraceIdentifier;
-        var context = new DefaultFunctionContext(function.Definition, invocationId, services, cancellation.Token) { HttpContext = http };
+        var context = new HostFunctionContext(function.Definition, invocationId, services, cancellation.Token, http);
         var invoked = false;
         try
         {

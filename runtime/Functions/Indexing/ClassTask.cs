@@ -1,3 +1,5 @@
+using Microsoft.DurableTask;
+
 namespace Serverless.Functions.Indexing;
 
 /// <summary>A class-based orchestrator, activity or entity found by its <see cref="DurableTaskAttribute"/>.</summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Functions.Invocation;
 using Serverless.Functions.Timers;
 
 namespace Serverless.Functions.Indexing;
@@ -16,7 +18,7 @@ internal sealed record FunctionDescriptor
 
     public required FunctionTriggerType Trigger { get; init; }
 
-    public required FunctionDefinition Definition { get; init; }
+    public required HostFunctionDefinition Definition { get; init; }
 
     public required IReadOnlyList<ParameterBinding> Parameters { get; init; }
 

@@ -5,11 +5,13 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
+using Serverless.Functions.Invocation;
 using Serverless.Functions.Timers;
 
 namespace Serverless.Functions.Indexing;
@@ -132,7 +134,7 @@ internal sealed partial class FunctionIndexer
         }
 
         var (triggerParameter, trigger) = (triggers[0].Parameter, triggers[0].Kind!.Value);
-        var definition = new FunctionDefinition(name, entryPoint, trigger, type.Assembly.Location);
+        var definition = new HostFunctionDefinition(name, entryPoint, trigger, type.Assembly.Location, [.. parameters.Select(p => new FunctionParameter(p.Name ?? $"arg{p.Position}", p.ParameterType))], triggerParameter.Name ?? $"arg{triggerParameter.Position}");
         var descriptor = trigger switch
         {
             FunctionTriggerType.Http => IndexHttp(name, method, definition, triggerParameter, reasons),
@@ -167,7 +169,7 @@ internal sealed partial class FunctionIndexer
         : p.IsDefined(typeof(TimerTriggerAttribute)) ? FunctionTriggerType.Timer
         : null;
 
-    private FunctionDescriptor? IndexHttp(string name, MethodInfo method, FunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
+    private FunctionDescriptor? IndexHttp(string name, MethodInfo method, HostFunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
     {
         var attribute = trigger.GetCustomAttribute<HttpTriggerAttribute>()!;
         if (trigger.ParameterType != typeof(HttpRequest))
@@ -176,7 +178,7 @@ internal sealed partial class FunctionIndexer
         }
 
         var methods = new List<string>();
-        foreach (var m in attribute.Methods)
+        foreach (var m in attribute.Methods ?? [])
         {
             if (string.IsNullOrWhiteSpace(m) || !m.All(char.IsAsciiLetter))
             {
@@ -280,7 +282,7 @@ internal sealed partial class FunctionIndexer
         };
     }
 
-    private FunctionDescriptor? IndexOrchestration(string name, MethodInfo method, FunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
+    private FunctionDescriptor? IndexOrchestration(string name, MethodInfo method, HostFunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
     {
         if (trigger.ParameterType != typeof(TaskOrchestrationContext))
         {
@@ -291,7 +293,7 @@ internal sealed partial class FunctionIndexer
         return Descriptor(name, method, definition, FunctionTriggerType.Orchestration, bindings, reasons);
     }
 
-    private FunctionDescriptor? IndexActivity(string name, MethodInfo method, FunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
+    private FunctionDescriptor? IndexActivity(string name, MethodInfo method, HostFunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
     {
         if (IsSpecial(trigger.ParameterType) || trigger.ParameterType.IsAbstract && !typeof(JsonNode).IsAssignableFrom(trigger.ParameterType) || trigger.ParameterType.IsInterface)
         {
@@ -304,7 +306,7 @@ internal sealed partial class FunctionIndexer
             : null;
     }
 
-    private FunctionDescriptor? IndexEntity(string name, MethodInfo method, FunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
+    private FunctionDescriptor? IndexEntity(string name, MethodInfo method, HostFunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
     {
         if (trigger.ParameterType != typeof(TaskEntityDispatcher))
         {
@@ -320,7 +322,7 @@ internal sealed partial class FunctionIndexer
         return Descriptor(name, method, definition, FunctionTriggerType.Entity, bindings, reasons);
     }
 
-    private FunctionDescriptor? IndexTimer(string name, MethodInfo method, FunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
+    private FunctionDescriptor? IndexTimer(string name, MethodInfo method, HostFunctionDefinition definition, ParameterInfo trigger, List<string> reasons)
     {
         var attribute = trigger.GetCustomAttribute<TimerTriggerAttribute>()!;
         if (trigger.ParameterType != typeof(TimerInfo))
@@ -388,7 +390,7 @@ internal sealed partial class FunctionIndexer
         return bindings;
     }
 
-    private static FunctionDescriptor? Descriptor(string name, MethodInfo method, FunctionDefinition definition, FunctionTriggerType trigger, List<ParameterBinding> bindings, List<string> reasons) =>
+    private static FunctionDescriptor? Descriptor(string name, MethodInfo method, HostFunctionDefinition definition, FunctionTriggerType trigger, List<ParameterBinding> bindings, List<string> reasons) =>
         reasons.Count > 0 ? null : new FunctionDescriptor
         {
             Name = name,
@@ -496,7 +498,7 @@ internal sealed partial class FunctionIndexer
 
     private void IndexClassTask(Type type, DurableTaskAttribute attribute)
     {
-        var name = attribute.Name ?? type.Name;
+        var name = string.IsNullOrEmpty(attribute.Name.Name) ? type.Name : attribute.Name.Name;
         var entryPoint = type.FullName ?? type.Name;
         var kinds = new List<FunctionTriggerType>();
         if (typeof(ITaskOrchestrator).IsAssignableFrom(type))

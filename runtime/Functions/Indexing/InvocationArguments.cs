@@ -1,7 +1,8 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
 
 namespace Serverless.Functions.Indexing;
 
@@ -19,7 +20,7 @@ internal static class InvocationArguments
                 ParameterKind.FunctionContext => context,
                 ParameterKind.CancellationToken => context.CancellationToken,
                 ParameterKind.Logger => UserLogger(function, context.InstanceServices),
-                ParameterKind.DurableClient => context.InstanceServices.GetRequiredService<DurableTaskClient>(),
+                ParameterKind.DurableClient => DurableClient(context.InstanceServices),
                 ParameterKind.ActivityContext => activityContext,
                 ParameterKind.OrchestrationContext or ParameterKind.ActivityInput or ParameterKind.EntityDispatcher or ParameterKind.TimerInfo => triggerValue,
                 _ => throw new InvalidOperationException($"Parameter kind {binding.Kind} cannot be bound outside an HTTP request."),
@@ -32,4 +33,9 @@ internal static class InvocationArguments
     /// <summary>Gets the logger handed to functions, category <c>Function.{Name}.User</c> as in Azure Functions.</summary>
     public static ILogger UserLogger(FunctionDescriptor function, IServiceProvider services) =>
         services.GetRequiredService<ILoggerFactory>().CreateLogger($"Function.{function.Name}.User");
+
+    /// <summary>Gets the client a <c>[DurableClient]</c> parameter receives: the one registered with <c>AddDurableTaskClient</c>.</summary>
+    public static DurableTaskClient DurableClient(IServiceProvider services) =>
+        services.GetService<DurableTaskClient>()
+        ?? throw new InvalidOperationException("No DurableTaskClient is registered: the host registers one with services.AddDurableTaskClient(b => b.UseSqlite(...)); was it removed?");
 }

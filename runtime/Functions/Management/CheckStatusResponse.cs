@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Serverless.Functions.Management;
 
 namespace Serverless.Functions;
 
@@ -13,14 +14,14 @@ public sealed class CheckStatusResponse : IResult, IActionResult
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    internal CheckStatusResponse(HttpManagementPayload payload, int statusCode = StatusCodes.Status202Accepted)
+    internal CheckStatusResponse(InstanceManagementUrls payload, int statusCode = StatusCodes.Status202Accepted)
     {
         Payload = payload;
         StatusCode = statusCode;
     }
 
     /// <summary>Gets the management URLs.</summary>
-    public HttpManagementPayload Payload { get; }
+    internal InstanceManagementUrls Payload { get; }
 
     /// <summary>Gets the status code. Default is 202.</summary>
     public int StatusCode { get; }

@@ -3,12 +3,14 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
-using Serverless.DurableTask.Worker;
+using Microsoft.Extensions.Options;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Http;
 using Serverless.Functions.Security;
@@ -23,7 +25,7 @@ namespace Serverless.Functions.Management;
 /// </summary>
 internal sealed class DurableManagementApi(
     DurableTaskClient client,
-    DurableTaskRegistry registry,
+    IOptionsMonitor<DurableTaskRegistry> registries,
     ManagementUrls urls,
     FunctionsHostEnvironment environment,
     ILogger<DurableManagementApi> logger)
@@ -31,6 +33,8 @@ internal sealed class DurableManagementApi(
     public const string ContinuationHeader = "x-ms-continuation-token";
 
     private string HubName => environment.HubName;
+
+    private DurableTaskRegistry Registry => registries.Get(Options.DefaultName);
 
     private ILogger Logger => logger;
 
@@ -96,7 +100,7 @@ internal sealed class DurableManagementApi(
     private async Task StartAsync(HttpContext http)
     {
         var name = Route(http, "functionName")!;
-        if (!registry.Orchestrators.ContainsKey(name))
+        if (!Registry.GetOrchestrators().Any(o => string.Equals(o.Key.Name, name, StringComparison.OrdinalIgnoreCase)))
         {
             throw new BadRequestException($"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function.");
         }
@@ -113,7 +117,7 @@ internal sealed class DurableManagementApi(
         {
             await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), http.RequestAborted);
         }
-        catch (OrchestrationAlreadyExistsException ex)
+        catch (Exception ex) when (ClientErrors.IsAlreadyExists(ex))
         {
             await Problem(http, StatusCodes.Status409Conflict, ex.Message);
             return;
@@ -142,15 +146,15 @@ internal sealed class DurableManagementApi(
             return;
         }
 
-        IReadOnlyList<HistoryEventInfo>? history = null;
+        IList<global::DurableTask.Core.History.HistoryEvent>? history = null;
         if (showHistory && metadata.RuntimeStatus != OrchestrationRuntimeStatus.Pending)
         {
-            history = await client.GetInstanceHistoryAsync(instanceId, http.RequestAborted);
+            history = await client.GetOrchestrationHistoryAsync(instanceId, http.RequestAborted);
         }
 
         var status = metadata.RuntimeStatus switch
         {
-            OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.ContinuedAsNew or OrchestrationRuntimeStatus.Suspended => StatusCodes.Status202Accepted,
+            OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended => StatusCodes.Status202Accepted,
             OrchestrationRuntimeStatus.Failed when returnInternalServerErrorOnFailure => StatusCodes.Status500InternalServerError,
             _ => StatusCodes.Status200OK,
         };
@@ -167,18 +171,20 @@ internal sealed class DurableManagementApi(
     private async Task ListAsync(HttpContext http)
     {
         var showInput = Bool(http, "showInput") ?? false;
+        var top = Int(http, "top") ?? 100;
+        var token = ContinuationToken(http);
         var query = new OrchestrationQuery
         {
             InstanceIdPrefix = Query(http, "instanceIdPrefix"),
             CreatedFrom = Time(http, "createdTimeFrom"),
             CreatedTo = Time(http, "createdTimeTo"),
             Statuses = Statuses(http),
-            PageSize = Int(http, "top") ?? 100,
+            PageSize = top,
             FetchInputsAndOutputs = true,
-            ContinuationToken = ContinuationToken(http),
+            ContinuationToken = token,
         };
-        var page = await client.QueryInstancesAsync(query, http.RequestAborted);
-        if (page.ContinuationToken is { } next)
+        var page = await FirstPageAsync(client.GetAllInstancesAsync(query), token, top, http.RequestAborted);
+        if (page.ContinuationToken is { Length: > 0 } next)
         {
             http.Response.Headers[ContinuationHeader] = next;
         }
@@ -221,7 +227,7 @@ internal sealed class DurableManagementApi(
     {
         var from = Time(http, "createdTimeFrom") ?? throw new BadRequestException("Please provide value for 'createdTimeFrom' parameter.");
         var to = Time(http, "createdTimeTo") ?? DateTimeOffset.UtcNow;
-        var result = await client.PurgeAllInstancesAsync(new PurgeInstancesFilter(from, to, Statuses(http)), http.RequestAborted);
+        var result = await client.PurgeAllInstancesAsync(new PurgeInstancesFilter(from, to, Statuses(http)), cancellation: http.RequestAborted);
         if (result.PurgedInstanceCount == 0)
         {
             await Problem(http, StatusCodes.Status404NotFound, "No finished instance matched the filter.");
@@ -312,12 +318,12 @@ internal sealed class DurableManagementApi(
         {
             newId = await client.RestartAsync(instanceId, Bool(http, "restartWithNewInstanceId") ?? true, http.RequestAborted);
         }
-        catch (OrchestrationNotFoundException)
+        catch (Exception ex) when (ClientErrors.IsNotFound(ex))
         {
             // Durable Functions answers 400 here, not 404.
             throw new BadRequestException("InstanceId does not match a valid orchestration instance.");
         }
-        catch (OrchestrationAlreadyExistsException)
+        catch (Exception ex) when (ClientErrors.IsAlreadyExists(ex))
         {
             await Problem(http, StatusCodes.Status409Conflict, "A non-terminal instance with this instance ID already exists.");
             return;
@@ -350,21 +356,24 @@ internal sealed class DurableManagementApi(
         var fetchState = Bool(http, "fetchState") ?? false;
         var from = Time(http, "lastOperationTimeFrom");
         var to = Time(http, "lastOperationTimeTo");
-        var page = await client.Entities.QueryEntitiesAsync(
-            new EntityQuery
-            {
-                InstanceIdStartsWith = string.IsNullOrEmpty(name) ? "@" : $"@{name.ToLowerInvariant()}@",
-                IncludeState = fetchState,
-                PageSize = Int(http, "top") ?? 100,
-                ContinuationToken = ContinuationToken(http),
-            },
-            http.RequestAborted);
-        if (page.ContinuationToken is { } next)
+        var top = Int(http, "top") ?? 100;
+        var token = ContinuationToken(http);
+        var query = new EntityQuery
+        {
+            InstanceIdStartsWith = string.IsNullOrEmpty(name) ? "@" : $"@{name.ToLowerInvariant()}@",
+            LastModifiedFrom = from,
+            LastModifiedTo = to,
+            IncludeState = fetchState,
+            PageSize = top,
+            ContinuationToken = token,
+        };
+        var page = await FirstPageAsync(client.Entities.GetAllEntitiesAsync(query), token, top, http.RequestAborted);
+        if (page.ContinuationToken is { Length: > 0 } next)
         {
             http.Response.Headers[ContinuationHeader] = next;
         }
 
-        // The store filters by name; the last-operation window is applied per page, so a page may hold fewer than top.
+        // The window is in the query; it is applied again here in case the store filters by name only (then a page may hold fewer than top).
         var entities = page.Values.Where(e => (from is null || e.LastModifiedTime >= from) && (to is null || e.LastModifiedTime <= to)).ToList();
         await JsonResponses.WriteAsync(http, StatusCodes.Status200OK, w =>
         {
@@ -389,14 +398,14 @@ internal sealed class DurableManagementApi(
             return;
         }
 
-        await JsonResponses.WriteAsync(http, StatusCodes.Status200OK, w => JsonResponses.WriteRaw(w, entity.SerializedState));
+        await JsonResponses.WriteAsync(http, StatusCodes.Status200OK, w => JsonResponses.WriteRaw(w, entity.State?.Value));
     }
 
     // POST|DELETE /entities/{entityName}/{entityKey}?op=...
     private async Task SignalEntityAsync(HttpContext http)
     {
         var id = EntityId(http);
-        if (!registry.Entities.ContainsKey(id.Name))
+        if (!Registry.GetEntities().Any(e => string.Equals(e.Key.Name, id.Name, StringComparison.OrdinalIgnoreCase)))
         {
             await Problem(http, StatusCodes.Status404NotFound, $"No entity function named '{id.Name}' exists.");
             return;
@@ -422,7 +431,7 @@ internal sealed class DurableManagementApi(
             }
         }
 
-        await client.Entities.SignalEntityAsync(id, operation, input, cancellation: http.RequestAborted);
+        await client.Entities.SignalEntityAsync(id, operation, input, options: null, cancellation: http.RequestAborted);
         http.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 
@@ -462,7 +471,7 @@ internal sealed class DurableManagementApi(
             case OrchestrationRuntimeStatus.Completed:
                 await JsonResponses.WriteAsync(http, StatusCodes.Status200OK, w => JsonResponses.WriteRaw(w, metadata.SerializedOutput));
                 break;
-            case OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Canceled:
+            case OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated:
                 await WriteStatusAsync(http, instanceId, returnInternalServerErrorOnFailure);
                 break;
             default:
@@ -498,14 +507,26 @@ internal sealed class DurableManagementApi(
             await operation();
             http.Response.StatusCode = StatusCodes.Status202Accepted;
         }
-        catch (OrchestrationNotFoundException)
+        catch (Exception ex) when (ClientErrors.IsNotFound(ex))
         {
             await Problem(http, StatusCodes.Status404NotFound, $"No orchestration instance with id '{instanceId}' exists.");
         }
-        catch (OrchestrationStateConflictException ex)
+        catch (Exception ex) when (ClientErrors.IsStateConflict(ex))
         {
             await Problem(http, StatusCodes.Status410Gone, ex.Message);
         }
+    }
+
+    /// <summary>Reads the first page of a query: the page the caller's continuation token points at, at most <paramref name="top"/> values.</summary>
+    private static async Task<Page<T>> FirstPageAsync<T>(AsyncPageable<T> pageable, string? continuationToken, int top, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        await foreach (var page in pageable.AsPages(continuationToken, top).WithCancellation(cancellationToken))
+        {
+            return page;
+        }
+
+        return new Page<T>([], null);
     }
 
     private static EntityInstanceId EntityId(HttpContext http)

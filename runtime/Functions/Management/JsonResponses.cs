@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
 
 namespace Serverless.Functions.Management;
 
@@ -48,7 +48,7 @@ internal static class JsonResponses
 
     public static string EventTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
-    public static void WriteStatus(Utf8JsonWriter writer, OrchestrationMetadata metadata, bool showInput, IReadOnlyList<HistoryEventInfo>? history, bool showHistoryOutput)
+    public static void WriteStatus(Utf8JsonWriter writer, OrchestrationMetadata metadata, bool showInput, IEnumerable<global::DurableTask.Core.History.HistoryEvent>? history, bool showHistoryOutput)
     {
         writer.WriteStartObject();
         writer.WriteString("name", metadata.Name);
@@ -90,11 +90,18 @@ internal static class JsonResponses
         if (includeState)
         {
             writer.WritePropertyName("state");
-            WriteRaw(writer, entity.SerializedState);
+            WriteRaw(writer, entity.State?.Value);
         }
 
         writer.WriteNumber("backlogQueueSize", entity.BacklogQueueSize);
-        writer.WriteNull("lockedBy");
+        if (entity.LockedBy is { } lockedBy)
+        {
+            writer.WriteString("lockedBy", lockedBy);
+        }
+        else
+        {
+            writer.WriteNull("lockedBy");
+        }
         writer.WriteEndObject();
     }
 }

@@ -15,7 +15,7 @@ internal sealed class ManagementUrls(FunctionsHostEnvironment environment, HostK
 {
     public const string BasePath = "/runtime/webhooks/durabletask";
 
-    public HttpManagementPayload Create(HttpRequest request, string instanceId, bool returnInternalServerErrorOnFailure = false)
+    public InstanceManagementUrls Create(HttpRequest request, string instanceId, bool returnInternalServerErrorOnFailure = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         var baseUrl = BaseUrl(request) + BasePath;
@@ -32,7 +32,7 @@ internal sealed class ManagementUrls(FunctionsHostEnvironment environment, HostK
             status += "&returnInternalServerErrorOnFailure=true";
         }
 
-        return new HttpManagementPayload
+        return new InstanceManagementUrls
         {
             Id = instanceId,
             StatusQueryGetUri = status,

@@ -1,3 +1,5 @@
+using Microsoft.Azure.Functions.Worker;
+
 namespace Serverless.Functions.Security;
 
 /// <summary>Set on <c>HttpContext.Features</c> once a request is authorized; tells later code how.</summary>

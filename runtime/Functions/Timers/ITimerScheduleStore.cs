@@ -1,3 +1,5 @@
+using Microsoft.Azure.Functions.Worker;
+
 namespace Serverless.Functions.Timers;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using Npgsql;
 
 namespace Serverless.Functions.Timers;

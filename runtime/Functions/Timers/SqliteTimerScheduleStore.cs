@@ -1,3 +1,4 @@
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Data.Sqlite;
 
 namespace Serverless.Functions.Timers;

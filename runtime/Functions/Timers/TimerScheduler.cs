@@ -1,8 +1,10 @@
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Indexing;
+using Serverless.Functions.Invocation;
 
 namespace Serverless.Functions.Timers;
 
@@ -114,7 +116,7 @@ internal sealed class TimerScheduler(
         var executor = scope.ServiceProvider.GetRequiredService<FunctionExecutor>();
         using var cancellation = executor.CreateCancellation(stoppingToken);
         var invocationId = Guid.NewGuid().ToString("N");
-        var context = new DefaultFunctionContext(function.Definition, invocationId, scope.ServiceProvider, cancellation.Token);
+        var context = new HostFunctionContext(function.Definition, invocationId, scope.ServiceProvider, cancellation.Token);
         try
         {
             var instance = function.CreateInstance(scope.ServiceProvider);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Broken;
@@ -27,8 +28,11 @@ public static class WrongTriggerType
 
 public static class UnsupportedParameter
 {
+    // Deliberately wrong (the host must refuse the ILogger parameter), so Microsoft's analyzer objects too.
+#pragma warning disable DURABLE0010
     [Function(nameof(UnsupportedParameter))]
     public static Task<string> Run([OrchestrationTrigger] TaskOrchestrationContext context, ILogger logger) => Task.FromResult("x");
+#pragma warning restore DURABLE0010
 }
 
 public static class BadRoute

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Security;
 using Serverless.Host.Tests.Sample;

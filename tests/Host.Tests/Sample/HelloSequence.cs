@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Sample;

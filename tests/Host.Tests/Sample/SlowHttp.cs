@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Sample;

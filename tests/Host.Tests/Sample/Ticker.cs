@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Azure.Functions.Worker;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Sample;

@@ -1,4 +1,5 @@
-using Serverless.DurableTask;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Sample;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Functions;
 
 namespace Serverless.Host.Tests.Sample;

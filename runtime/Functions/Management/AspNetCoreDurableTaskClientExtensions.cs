@@ -1,12 +1,16 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 using Serverless.Functions.Management;
 
 namespace Serverless.Functions;
 
-/// <summary>The HTTP helpers of Durable Functions on <see cref="DurableTaskClient"/>, for HTTP-triggered functions.</summary>
-public static class DurableTaskClientExtensions
+/// <summary>
+/// The HTTP helpers of Durable Functions on <see cref="DurableTaskClient"/>, for HTTP-triggered functions that take
+/// ASP.NET Core's <see cref="HttpRequest"/> (Microsoft's <c>DurableTaskClientExtensions</c> take the worker's
+/// <c>HttpRequestData</c>, which this host does not bind). Same names and answers as Microsoft's.
+/// </summary>
+public static class AspNetCoreDurableTaskClientExtensions
 {
     /// <summary>
     /// Creates the async HTTP 202 response for an instance: <c>Location</c> points at the status URL and the body
@@ -30,7 +34,7 @@ public static class DurableTaskClientExtensions
     }
 
     /// <summary>Gets the management URLs of an instance.</summary>
-    public static HttpManagementPayload CreateHttpManagementPayload(this DurableTaskClient client, HttpRequest request, string instanceId, bool returnInternalServerErrorOnFailure = false)
+    internal static InstanceManagementUrls CreateHttpManagementPayload(this DurableTaskClient client, HttpRequest request, string instanceId, bool returnInternalServerErrorOnFailure = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);

@@ -5,8 +5,8 @@ using CompanyHub.Integrations.Storage;
 using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Activities;
 
@@ -25,7 +25,7 @@ public sealed class CallLlm(ILlmClient llm) : TaskActivity<LlmCall, LlmResponse>
     {
         try
         {
-            return await llm.CompleteAsync(input.Messages, input.Tools, context.CancellationToken);
+            return await llm.CompleteAsync(input.Messages, input.Tools, context.CancellationToken());
         }
         catch (LlmException ex) when (ex.IsTransient)
         {
@@ -52,7 +52,7 @@ public sealed class RunReadTool(IReadToolRunner runner) : TaskActivity<ReadToolC
     {
         try
         {
-            return AgentTools.Truncate(await runner.RunAsync(input.AgentId, input.Tool, input.Arguments, context.CancellationToken));
+            return AgentTools.Truncate(await runner.RunAsync(input.AgentId, input.Tool, input.Arguments, context.CancellationToken()));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -74,7 +74,7 @@ public sealed class CreateProposal(DurableTaskClient client, Integrations.ToolAv
 
     public override async Task<ProposalCreation> RunAsync(TaskActivityContext context, ProposalRequest input)
     {
-        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken) is not null)
+        if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken()) is not null)
         {
             return new ProposalCreation(input.ProposalId);
         }
@@ -85,12 +85,12 @@ public sealed class CreateProposal(DurableTaskClient client, Integrations.ToolAv
         }
 
         if (tools is not null && Integrations.ToolAvailability.NeedsGoogleAccount(input.Type)
-            && (await client.Entities.GetEntityAsync(AgentEntity.Id(input.AgentId), true, context.CancellationToken))?.ReadStateAs<AgentState>() is { SealedGoogleRefreshToken: null } agent)
+            && (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(input.AgentId), context.CancellationToken()))?.State is { SealedGoogleRefreshToken: null } agent)
         {
             return new ProposalCreation(input.ProposalId, $"{agent.Name} has not connected a Google account, so Gmail and Calendar are not available.");
         }
 
-        await client.StartOnceAsync(nameof(ApprovalOrchestration), input, input.ProposalId, restartIfFinished: false, context.CancellationToken);
+        await client.StartOnceAsync(nameof(ApprovalOrchestration), input, input.ProposalId, restartIfFinished: false, context.CancellationToken());
         return new ProposalCreation(input.ProposalId);
     }
 }
@@ -100,7 +100,7 @@ public sealed class EnsureMailbox(DurableTaskClient client) : TaskActivity<strin
 {
     public const string Name = nameof(EnsureMailbox);
 
-    public override Task<string> RunAsync(TaskActivityContext context, string input) => AgentMailbox.EnsureStartedAsync(client, input, context.CancellationToken);
+    public override Task<string> RunAsync(TaskActivityContext context, string input) => AgentMailbox.EnsureStartedAsync(client, input, context.CancellationToken());
 }
 
 /// <summary>Starts a background turn (sessions_spawn); it runs beside the agent's mailbox and reports into the conversation.</summary>
@@ -109,7 +109,7 @@ public sealed class StartBackgroundTurn(DurableTaskClient client) : TaskActivity
     public const string Name = nameof(StartBackgroundTurn);
 
     public override Task<string> RunAsync(TaskActivityContext context, TurnRequest input) =>
-        client.StartOnceAsync(nameof(AgentTurnOrchestration), input, input.TurnId, restartIfFinished: false, context.CancellationToken);
+        client.StartOnceAsync(nameof(AgentTurnOrchestration), input, input.TurnId, restartIfFinished: false, context.CancellationToken());
 }
 
 /// <summary>The input of <see cref="ArchiveConversation"/>.</summary>
@@ -122,7 +122,7 @@ public sealed class ArchiveConversation(IConversationArchive archive) : TaskActi
 
     public override async Task<int> RunAsync(TaskActivityContext context, ArchiveRequest input)
     {
-        await archive.AppendAsync(input.AgentId, input.Messages, context.CancellationToken);
+        await archive.AppendAsync(input.AgentId, input.Messages, context.CancellationToken());
         return input.Messages.Count;
     }
 }

@@ -1,5 +1,5 @@
 using CompanyHub.Orchestrations.Approvals;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
 
 namespace CompanyHub.Activities;
 
@@ -14,5 +14,5 @@ public sealed class ExecuteProposalAction(IProposalActionRunner runner) : TaskAc
 {
     public const string Name = nameof(ExecuteProposalAction);
 
-    public override Task<ActionResult> RunAsync(TaskActivityContext context, ActionRequest input) => runner.RunAsync(input, context.CancellationToken);
+    public override Task<ActionResult> RunAsync(TaskActivityContext context, ActionRequest input) => runner.RunAsync(input, context.CancellationToken());
 }

@@ -5,8 +5,8 @@ using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Orchestrations.Onboarding;
 using CompanyHub.Security;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Activities;
 
@@ -41,7 +41,7 @@ public sealed class PlanOnboarding(DurableTaskClient client, IOptions<HubOptions
             return new OnboardingPlan(null, $"{email} is not in an allowed domain ({string.Join(", ", hub.AllowedEmailDomains)}).", expires);
         }
 
-        var directory = (await client.Entities.GetEntityAsync(DirectoryEntity.Id, true, context.CancellationToken))?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+        var directory = (await client.Entities.GetEntityAsync<DirectoryState>(DirectoryEntity.Id, context.CancellationToken()))?.State ?? new DirectoryState();
         if (directory.FindActiveByEmail(email) is { } existing)
         {
             return new OnboardingPlan(null, $"{email} already has an active agent ({existing.AgentId}).", expires);
@@ -75,10 +75,17 @@ public sealed class SendInviteEmail(IOnboardingMailer mailer, SecretBox box, IOp
 {
     public const string Name = nameof(SendInviteEmail);
 
+    /// <summary>
+    /// One invite email per onboarding and expiry: a run repeated after a crash sends nothing new, a resend (a new expiry)
+    /// sends again. Built from what the orchestration hands the activity, so it is the same on every host.
+    /// </summary>
+    public static string IdempotencyKey(TaskActivityContext context, InviteEmail input) =>
+        $"{context.InstanceId}:invite:{input.ExpiresAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     public override Task<string?> RunAsync(TaskActivityContext context, InviteEmail input)
     {
         var link = options.Value.Link("/invite/" + box.Open(input.SealedCode, CreateInvite.Purpose));
-        return mailer.SendInviteAsync(input.Email, input.Name, link, input.ExpiresAt, context.IdempotencyKey, context.CancellationToken);
+        return mailer.SendInviteAsync(input.Email, input.Name, link, input.ExpiresAt, IdempotencyKey(context, input), context.CancellationToken());
     }
 }
 
@@ -107,10 +114,13 @@ public sealed class SendReadyEmail(IOnboardingMailer mailer, SecretBox box, IOpt
 {
     public const string Name = nameof(SendReadyEmail);
 
+    /// <summary>One dashboard-link email per onboarding and agent, however often the activity runs.</summary>
+    public static string IdempotencyKey(TaskActivityContext context, ReadyEmail input) => $"{context.InstanceId}:ready:{input.AgentId}";
+
     public override Task<string?> RunAsync(TaskActivityContext context, ReadyEmail input)
     {
         var token = box.Open(input.SealedToken, MintUserToken.Purpose + ":" + input.AgentId);
-        return mailer.SendReadyAsync(input.Email, input.Name, options.Value.Link("/?token=" + token), context.IdempotencyKey, context.CancellationToken);
+        return mailer.SendReadyAsync(input.Email, input.Name, options.Value.Link("/?token=" + token), IdempotencyKey(context, input), context.CancellationToken());
     }
 }
 
@@ -124,5 +134,5 @@ public sealed class StartOnboardingFromProposal(DurableTaskClient client) : Task
 
     public override Task<string> RunAsync(TaskActivityContext context, OnboardingFromProposal input) =>
         client.StartOnceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(input.Email, input.Name, InitiatedBy.Admin, "agent:orchestrator"),
-            $"onboarding-{input.ProposalId}", restartIfFinished: false, context.CancellationToken);
+            $"onboarding-{input.ProposalId}", restartIfFinished: false, context.CancellationToken());
 }

@@ -1,5 +1,5 @@
 using CompanyHub.Security;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
 
 namespace CompanyHub.Activities;
 
@@ -10,7 +10,7 @@ public sealed class RecordAudit(IAuditLog audit) : TaskActivity<AuditRecord, boo
 
     public override async Task<bool> RunAsync(TaskActivityContext context, AuditRecord input)
     {
-        await audit.AppendAsync(input, context.CancellationToken);
+        await audit.AppendAsync(input, context.CancellationToken());
         return true;
     }
 }

@@ -1,4 +1,4 @@
-using Serverless.DurableTask.Entities;
+using Microsoft.DurableTask.Entities;
 
 namespace CompanyHub.Entities;
 

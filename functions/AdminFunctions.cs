@@ -7,8 +7,8 @@ using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
@@ -16,7 +16,7 @@ namespace CompanyHub.Functions;
 public sealed record BroadcastBody(string? Text);
 
 /// <summary>The admin's tools: audit log, broadcast, health, dead letters.</summary>
-public sealed class AdminFunctions(IAuditLog audit, DurableStoreDiagnostics diagnostics, ILlmClient llm, IGoogleOAuthClient google, INotionClient notion, IAttioClient attio)
+public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Client.DurableStoreDiagnostics diagnostics, ILlmClient llm, IGoogleOAuthClient google, INotionClient notion, IAttioClient attio)
 {
     [Function("AdminAudit")]
     public async Task<IResult> AdminAudit(
@@ -35,7 +35,7 @@ public sealed class AdminFunctions(IAuditLog audit, DurableStoreDiagnostics diag
         }
 
         var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(BroadcastOrchestration), new BroadcastRequest(body.Text.Trim(), SystemPrompts.OrchestratorId), cancellation: cancellationToken);
-        var directory = (await client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken))?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+        var directory = (await client.Entities.GetEntityAsync<DirectoryState>(DirectoryEntity.Id, cancellationToken))?.State ?? new DirectoryState();
         await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "broadcast.sent", null, id, body.Text.Length > 200 ? body.Text[..200] + "…" : body.Text, TokenAuthenticator.AddressOf(req.HttpContext), "accepted"), cancellationToken);
         return Results.Accepted($"/runtime/webhooks/durabletask/instances/{id}", new
         {
@@ -50,7 +50,7 @@ public sealed class AdminFunctions(IAuditLog audit, DurableStoreDiagnostics diag
         [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var health = await diagnostics.GetHealthAsync(cancellationToken);
-        var orchestrator = (await client.Entities.GetEntityAsync(AgentEntity.Id(SystemPrompts.OrchestratorId), true, cancellationToken))?.ReadStateAs<AgentState>();
+        var orchestrator = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(SystemPrompts.OrchestratorId), cancellationToken))?.State;
         return Results.Ok(new
         {
             store = await diagnostics.IsReadyAsync(cancellationToken) ? "ready" : "not ready",

@@ -1,6 +1,6 @@
 using CompanyHub.Entities;
 using CompanyHub.Security;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Functions;
 
@@ -14,8 +14,8 @@ public static class AgentAccess
             return null;
         }
 
-        var entity = await client.Entities.GetEntityAsync(AgentEntity.Id(agentId), true, cancellationToken);
-        return entity?.ReadStateAs<AgentState>();
+        var entity = await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId), cancellationToken);
+        return entity?.State;
     }
 
     public static string NotFoundMessage(string agentId) => $"No agent '{agentId}' is visible to you.";

@@ -4,8 +4,8 @@ using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
@@ -18,11 +18,11 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var caller = Caller.From(user);
-        var directory = (await client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken))?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+        var directory = (await client.Entities.GetEntityAsync<DirectoryState>(DirectoryEntity.Id, cancellationToken))?.State ?? new DirectoryState();
         var list = new List<object>();
         foreach (var entry in directory.Agents.Values.Where(a => caller.CanAccess(a.AgentId)).OrderBy(a => a.AgentId, StringComparer.Ordinal))
         {
-            var agent = (await client.Entities.GetEntityAsync(AgentEntity.Id(entry.AgentId), true, cancellationToken))?.ReadStateAs<AgentState>();
+            var agent = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(entry.AgentId), cancellationToken))?.State;
             list.Add(new
             {
                 agentId = entry.AgentId,
@@ -72,14 +72,10 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         var cancelled = 0;
         foreach (var proposalId in pending)
         {
-            try
+            // Already finished or gone: nothing to cancel.
+            if (await InstanceEvents.TryRaiseAsync(client, proposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Cancel, Reason: "the agent was offboarded", DecidedBy: "admin"), cancellationToken))
             {
-                await client.RaiseEventAsync(proposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Cancel, Reason: "the agent was offboarded", DecidedBy: "admin"), cancellationToken);
                 cancelled++;
-            }
-            catch (Serverless.DurableTask.DurableTaskException)
-            {
-                // Already finished or gone: nothing to cancel.
             }
         }
 

@@ -3,7 +3,7 @@ using CompanyHub.Integrations.Dstack;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Serverless.Functions;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 

@@ -1,7 +1,7 @@
 using CompanyHub.Backups;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
-using Serverless.Functions;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 

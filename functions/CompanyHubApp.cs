@@ -8,11 +8,13 @@ using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions.Hosting;
+using HostSettings = Serverless.Functions.Hosting.FunctionsHostBuilderExtensions;
 
 namespace CompanyHub.Functions;
 
@@ -36,9 +38,9 @@ public static class CompanyHubApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory && builder.Configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] is null)
+        if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory && builder.Configuration[HostSettings.DataDirectorySetting] is null)
         {
-            builder.Configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] = dataDirectory;
+            builder.Configuration[HostSettings.DataDirectorySetting] = dataDirectory;
         }
 
         var functions = builder.AddFunctionsHost(typeof(CompanyHubApp).Assembly);
@@ -52,7 +54,7 @@ public static class CompanyHubApp
     public static void AddCompanyHub(this WebApplicationBuilder builder, IFunctionsHostBuilder functions)
     {
         var configuration = builder.Configuration;
-        var dataDirectory = Path.GetFullPath(configuration[FunctionsHostBuilderExtensions.DataDirectorySetting] is { Length: > 0 } dir ? dir : ".data", builder.Environment.ContentRootPath);
+        var dataDirectory = Path.GetFullPath(configuration[HostSettings.DataDirectorySetting] is { Length: > 0 } dir ? dir : ".data", builder.Environment.ContentRootPath);
         using var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
         var startupLog = loggerFactory.CreateLogger("CompanyHub.Startup");
 
@@ -115,6 +117,9 @@ public static class CompanyHubApp
         builder.Services.AddSingleton<ILlmClient, OpenAiLlmClient>();
         builder.Services.AddCompanyTools(configuration);
         builder.Services.AddHostedService<OrchestratorBootstrap>();
+
+        // Microsoft's worker and client take the data converter from the services: the hub's JSON, as it has always stored it.
+        builder.Services.AddSingleton<DataConverter>(HubJson.Converter);
         functions.AddTasks(r => CompanyHubTasks.Register(r));
     }
 

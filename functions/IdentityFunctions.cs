@@ -4,8 +4,8 @@ using CompanyHub.Orchestrations;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 

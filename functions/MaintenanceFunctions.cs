@@ -1,6 +1,8 @@
 using CompanyHub.Entities;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
@@ -18,10 +20,10 @@ public static class MaintenanceFunctions
     /// <summary>Deletes the attempts that expired before <paramref name="cutoff"/>; returns how many.</summary>
     public static async Task<int> DeleteExpiredAttemptsAsync(DurableTaskClient client, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var expired = new List<Serverless.DurableTask.Entities.EntityInstanceId>();
-        await foreach (var entity in client.Entities.GetAllEntitiesAsync(new EntityQuery { InstanceIdStartsWith = $"@{OAuthStateEntity.Name}@" }).WithCancellation(cancellationToken))
+        var expired = new List<EntityInstanceId>();
+        await foreach (var entity in client.Entities.GetAllEntitiesAsync<OAuthAttempt>(new EntityQuery { InstanceIdStartsWith = $"@{OAuthStateEntity.Name}@", IncludeState = true }).WithCancellation(cancellationToken))
         {
-            if (entity.ReadStateAs<OAuthAttempt>() is { } attempt && attempt.ExpiresAt < cutoff)
+            if (entity.State is { } attempt && attempt.ExpiresAt < cutoff)
             {
                 expired.Add(entity.Id);
             }

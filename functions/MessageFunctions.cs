@@ -7,8 +7,8 @@ using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 

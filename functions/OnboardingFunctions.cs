@@ -4,9 +4,9 @@ using CompanyHub.Orchestrations.Onboarding;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
@@ -16,6 +16,9 @@ public sealed record OnboardingBody(string? Email, string? Name);
 /// <summary>Onboarding: the self-service request and the admin's invites.</summary>
 public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IOptions<ApprovalOptions> approvals, IAuditLog audit, OnboardingRequestLimiter limiter)
 {
+    /// <summary>How every onboarding's instance id starts (<c>onboarding-&lt;guid&gt;</c>, or <c>onboarding-&lt;proposal id&gt;</c> when approved as a proposal).</summary>
+    public const string OnboardingIdPrefix = "onboarding-";
+
     private static readonly TimeSpan StepWait = TimeSpan.FromSeconds(10);
 
     [Function("RequestOnboarding")]
@@ -88,8 +91,14 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         [DurableClient] DurableTaskClient client, CancellationToken cancellationToken, string? status = null)
     {
         var list = new List<object>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { Name = nameof(OnboardingOrchestration), FetchInputsAndOutputs = true }).WithCancellation(cancellationToken))
+        // Every onboarding's instance id starts with "onboarding-"; the query has no filter by orchestrator name.
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = OnboardingIdPrefix, FetchInputsAndOutputs = true }).WithCancellation(cancellationToken))
         {
+            if (instance.Name != nameof(OnboardingOrchestration))
+            {
+                continue;
+            }
+
             var view = instance.ReadCustomStatusAs<OnboardingStatus>();
             var input = instance.ReadInputAs<OnboardingRequest>();
             var step = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed
@@ -125,7 +134,7 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "admin/onboardings/{id}/invite")] HttpRequest req,
         string id, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(id, false, cancellationToken);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         var status = instance?.Name == nameof(OnboardingOrchestration) ? instance.ReadCustomStatusAs<OnboardingStatus>() : null;
         if (status is null)
         {
@@ -172,7 +181,7 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
 
     private async Task<string> StartAsync(DurableTaskClient client, OnboardingBody body, string initiatedBy, string requestedBy, CancellationToken cancellationToken)
     {
-        var id = $"onboarding-{Guid.NewGuid():N}";
+        var id = $"{OnboardingIdPrefix}{Guid.NewGuid():N}";
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(body.Email!.Trim(), body.Name!.Trim(), initiatedBy, requestedBy), new StartOrchestrationOptions(id), cancellationToken);
         await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, requestedBy, "onboarding.requested", null, id, $"{body.Email!.Trim()} ({initiatedBy} path)", null, "accepted"), cancellationToken);
         return id;
@@ -186,7 +195,7 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         {
             while (true)
             {
-                var instance = await client.GetInstanceAsync(id, false, timeout.Token);
+                var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, timeout.Token);
                 if (instance?.ReadCustomStatusAs<OnboardingStatus>() is { } status && condition(status))
                 {
                     return status;
@@ -203,7 +212,7 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
 
     private static async Task<IResult> RaiseAsync(DurableTaskClient client, string id, string eventName, object payload, object answer, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(id, false, cancellationToken);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (instance is null || instance.Name != nameof(OnboardingOrchestration))
         {
             return Problems.NotFound($"No onboarding '{id}'.");

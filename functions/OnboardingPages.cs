@@ -15,8 +15,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Functions;
 
@@ -186,7 +186,7 @@ public static class OnboardingPages
             return;
         }
 
-        var invite = attempt.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync(InviteEntity.Id(attempt.InviteHash), true, http.RequestAborted))?.ReadStateAs<InviteState>();
+        var invite = attempt.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(attempt.InviteHash), http.RequestAborted))?.State;
         if (query["error"].ToString() is { Length: > 0 } error)
         {
             var message = error == "access_denied"
@@ -243,11 +243,7 @@ public static class OnboardingPages
 
     private static async Task CompleteAsync(HttpContext http, DurableTaskClient client, SecretBox box, InviteState invite, OAuthCompleted completed)
     {
-        try
-        {
-            await client.RaiseEventAsync(invite.InstanceId, OAuthCompleted.EventName, completed, http.RequestAborted);
-        }
-        catch (DurableTaskException)
+        if (!await InstanceEvents.TryRaiseAsync(client, invite.InstanceId, OAuthCompleted.EventName, completed, http.RequestAborted))
         {
             await Pages.WriteAsync(http, StatusCodes.Status410Gone, "Invite no longer valid", "This onboarding has ended. Ask your admin for a new invite.");
             return;
@@ -319,7 +315,7 @@ public static class OnboardingPages
             return null;
         }
 
-        return (await client.Entities.GetEntityAsync(InviteEntity.Id(UserTokens.Hash(code)), true, cancellationToken))?.ReadStateAs<InviteState>();
+        return (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(UserTokens.Hash(code)), cancellationToken))?.State;
     }
 
     /// <summary>Writes the page for an unknown (404), used, cancelled or expired (410) invite; false when the invite is open.</summary>

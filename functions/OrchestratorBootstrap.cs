@@ -1,7 +1,7 @@
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
 using Microsoft.Extensions.Hosting;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Functions;
 

@@ -3,8 +3,8 @@ using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Functions;
 
@@ -61,12 +61,8 @@ public static class ProposalDecisions
         // The orchestration applies the first decision on a revision and ignores the others; this request waits to
         // learn whether it was the first, so that two racing decisions get one 202 and one 409.
         var decisionId = Guid.NewGuid().ToString("N");
-        try
-        {
-            await client.RaiseEventAsync(view.ProposalId, ApprovalDecision.EventName,
-                new ApprovalDecision(decision, changes, reason, caller.Actor, view.Revision, decisionId), cancellationToken);
-        }
-        catch (DurableTaskException)
+        if (!await InstanceEvents.TryRaiseAsync(client, view.ProposalId, ApprovalDecision.EventName,
+                new ApprovalDecision(decision, changes, reason, caller.Actor, view.Revision, decisionId), cancellationToken))
         {
             // It finished (expired, cancelled) since it was read.
             return NoLongerPending(await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, cancellationToken) ?? view);

@@ -6,9 +6,9 @@ using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.Functions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
@@ -119,7 +119,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             return "an agent cannot message itself.";
         }
 
-        var peer = (await client.Entities.GetEntityAsync(AgentEntity.Id(target), true, cancellationToken))?.ReadStateAs<AgentState>();
+        var peer = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(target), cancellationToken))?.State;
         return peer is { Status: AgentStatus.Active } ? null : $"there is no active agent '{target}'.";
     }
 

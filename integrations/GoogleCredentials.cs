@@ -1,7 +1,7 @@
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Google;
 using CompanyHub.Security;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Integrations;
 
@@ -17,7 +17,7 @@ public sealed class GoogleCredentials(DurableTaskClient client, IGoogleOAuthClie
             throw new ToolNotConfiguredException("Google", "Gmail and Calendar are not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.");
         }
 
-        var agent = (await client.Entities.GetEntityAsync(AgentEntity.Id(agentId), true, cancellationToken))?.ReadStateAs<AgentState>();
+        var agent = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId), cancellationToken))?.State;
         if (agent?.SealedGoogleRefreshToken is not { } sealedToken)
         {
             throw new ToolNotConfiguredException("Google", agentId == "orchestrator"

@@ -9,7 +9,6 @@ using CompanyHub.Integrations.Google.Gmail;
 using CompanyHub.Integrations.Mail;
 using CompanyHub.Integrations.Notion;
 using CompanyHub.Orchestrations.Approvals;
-using Serverless.DurableTask.Client;
 
 namespace CompanyHub.Integrations;
 

@@ -1,7 +1,7 @@
 using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
 
 namespace CompanyHub.Orchestrations;
 

@@ -1,5 +1,5 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Orchestrations;
 
@@ -13,19 +13,27 @@ public static class ClientExtensions
     /// </summary>
     public static async Task<string> StartOnceAsync(this DurableTaskClient client, string orchestratorName, object? input, string instanceId, bool restartIfFinished, CancellationToken cancellationToken)
     {
-        var existing = await client.GetInstanceAsync(instanceId, cancellation: cancellationToken).ConfigureAwait(false);
+        var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
         if (existing is null || (restartIfFinished && existing.IsCompleted))
         {
             try
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, new StartOrchestrationOptions(instanceId), cancellationToken).ConfigureAwait(false);
             }
-            catch (OrchestrationAlreadyExistsException)
+            catch (InvalidOperationException)
             {
-                // Started concurrently: fine.
+                // The SDK's clients refuse an id in use with an InvalidOperationException: fine when someone else started it.
+                if (!await StartedMeanwhileAsync(client, instanceId, existing is not null, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
             }
         }
 
         return instanceId;
     }
+
+    /// <summary>Whether the instance exists now (and runs, when a finished one was being restarted): someone else started it.</summary>
+    private static async Task<bool> StartedMeanwhileAsync(DurableTaskClient client, string instanceId, bool wasFinished, CancellationToken cancellationToken) =>
+        await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is { } now && (!wasFinished || !now.IsCompleted);
 }

@@ -3,7 +3,7 @@ using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Orchestrations.Onboarding;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask;
 
 namespace CompanyHub.Orchestrations;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
 
 namespace CompanyHub.Orchestrations;
 
@@ -23,9 +23,9 @@ public static class EntityCalls
 {
     public static async Task<TResult?> CallAsync<TResult>(DurableTaskClient client, EntityInstanceId id, string operation, object? input, CancellationToken cancellationToken)
     {
-        var element = input is null ? (JsonElement?)null : JsonSerializer.SerializeToElement(input, JsonDataConverter.Default.Options);
-        var instanceId = await client.ScheduleNewOrchestrationInstanceAsync(nameof(EntityCallOrchestration), new EntityCall(id.ToString(), operation, element), cancellation: cancellationToken).ConfigureAwait(false);
-        var done = await client.WaitForInstanceCompletionAsync(instanceId, true, cancellationToken).ConfigureAwait(false);
+        var element = input is null ? (JsonElement?)null : JsonSerializer.SerializeToElement(input, HubJson.Options);
+        var instanceId = await client.ScheduleNewOrchestrationInstanceAsync(nameof(EntityCallOrchestration), new EntityCall(id.ToString(), operation, element), cancellationToken).ConfigureAwait(false);
+        var done = await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         try
         {
             if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
@@ -37,7 +37,7 @@ public static class EntityCalls
         }
         finally
         {
-            await client.PurgeInstanceAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
+            await client.PurgeInstanceAsync(instanceId, cancellation: CancellationToken.None).ConfigureAwait(false);
         }
     }
 

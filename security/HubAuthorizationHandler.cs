@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Serverless.Functions;
+using Microsoft.Azure.Functions.Worker;
 using Serverless.Functions.Security;
 
 namespace CompanyHub.Security;

@@ -2,7 +2,7 @@ using CompanyHub.Entities;
 using CompanyHub.Integrations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Security;
 
@@ -21,11 +21,11 @@ public sealed class SealedSecretRotation(KeyRing keys, SecretBox box, DurableTas
             return;
         }
 
-        var directory = (await client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken).ConfigureAwait(false))?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+        var directory = (await client.Entities.GetEntityAsync<DirectoryState>(DirectoryEntity.Id, cancellationToken).ConfigureAwait(false))?.State ?? new DirectoryState();
         var resealed = new List<string>();
         foreach (var agentId in directory.Agents.Keys)
         {
-            var agent = (await client.Entities.GetEntityAsync(AgentEntity.Id(agentId), true, cancellationToken).ConfigureAwait(false))?.ReadStateAs<AgentState>();
+            var agent = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId), cancellationToken).ConfigureAwait(false))?.State;
             if (agent?.SealedGoogleRefreshToken is not { } sealedToken || box.IsSealedWithCurrentKey(sealedToken))
             {
                 continue;

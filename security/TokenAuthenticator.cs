@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using CompanyHub.Entities;
 using Microsoft.AspNetCore.Http;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Security;
 
@@ -153,8 +153,8 @@ public sealed class TokenAuthenticator : IDisposable
 
             var readAt = DateTime.UtcNow;
             var generation = Interlocked.Read(ref _generation);
-            var entity = await _client.Entities.GetEntityAsync(DirectoryEntity.Id, true, cancellationToken).ConfigureAwait(false);
-            var state = entity?.ReadStateAs<DirectoryState>() ?? new DirectoryState();
+            var entity = await _client.Entities.GetEntityAsync<DirectoryState>(DirectoryEntity.Id, cancellationToken).ConfigureAwait(false);
+            var state = entity?.State ?? new DirectoryState();
 
             // A rotation or offboarding during the read may not be in this copy: use it for this request only.
             if (Interlocked.Read(ref _generation) == generation)

@@ -1,4 +1,4 @@
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Orchestrations.Agents;
 

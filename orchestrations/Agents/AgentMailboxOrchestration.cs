@@ -1,4 +1,4 @@
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
 
 namespace CompanyHub.Orchestrations.Agents;
 

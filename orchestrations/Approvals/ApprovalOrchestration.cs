@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using CompanyHub.Entities;
 using CompanyHub.Activities;
 using CompanyHub.Orchestrations.Agents;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
 
 namespace CompanyHub.Orchestrations.Approvals;
 
@@ -40,11 +40,12 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             try
             {
                 decision = remaining <= TimeSpan.Zero
-                    ? throw new TimeoutException()
+                    ? throw new TaskCanceledException()
                     : await context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.EventName, remaining);
             }
-            catch (TimeoutException)
+            catch (TaskCanceledException)
             {
+                // The SDK's timed wait ends by cancelling when its timer fires before the event arrives.
                 view = await PublishAsync(context, view with { Status = ProposalStatus.Expired, DecidedAt = Now(context) }, "proposal expired", "expired");
                 break;
             }
@@ -176,7 +177,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         context.SetCustomStatus(view);
         await context.Entities.SignalEntityAsync(AgentEntity.Id(view.AgentId), nameof(AgentEntity.UpsertProposal),
             new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error));
-        await context.CallActivityAsync(RecordAudit.Name, new Security.AuditRecord(
+        await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(
             Now(context), view.DecidedBy ?? (view.Status == ProposalStatus.Pending ? Actor(view.ProposedBy, view.AgentId) : "system"),
             $"proposal.{outcome}", view.AgentId, view.ProposalId, auditText, Address: null, Outcome: outcome));
         return view;

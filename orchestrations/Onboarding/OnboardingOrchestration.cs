@@ -1,7 +1,8 @@
 using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Security;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Entities;
 
 namespace CompanyHub.Orchestrations.Onboarding;
 
@@ -154,7 +155,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingRequest
     }
 
     private static Task AuditAsync(TaskOrchestrationContext context, OnboardingRequest input, OnboardingStatus status, string action, string? detail, string outcome) =>
-        context.CallActivityAsync(RecordAudit.Name, new AuditRecord(Now(context), input.RequestedBy, action, status.AgentId, context.InstanceId, detail ?? $"{status.Email}: {status.Step}", null, outcome));
+        context.CallActivityAsync<bool>(RecordAudit.Name, new AuditRecord(Now(context), input.RequestedBy, action, status.AgentId, context.InstanceId, detail ?? $"{status.Email}: {status.Step}", null, outcome));
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 }

@@ -16,7 +16,7 @@ public sealed class AgentEntityHubTests
         var agentId = await tools.OnboardWithDevSignInAsync("hana@company.com", "Hana");
         var client = tools.Hub.Client;
         var id = AgentEntity.Id(agentId);
-        var before = (await client.Entities.GetEntityAsync(id, true))!.ReadStateAs<AgentState>()!;
+        var before = (await client.Entities.GetEntityAsync<AgentState>(id))!.State;
         const int Writers = 8;
         const int PerWriter = 25;
 
@@ -36,7 +36,7 @@ public sealed class AgentEntityHubTests
         AgentState state = before;
         await ToolHub.WaitUntilAsync(() =>
         {
-            state = client.Entities.GetEntityAsync(id, true).GetAwaiter().GetResult()!.ReadStateAs<AgentState>()!;
+            state = client.Entities.GetEntityAsync<AgentState>(id).GetAwaiter().GetResult()!.State;
             return state.NextSeq == before.NextSeq + Total && state.Inbox.Count == before.Inbox.Count + Total;
         }, "every signal to be applied");
 

@@ -4,7 +4,8 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Tests;
 
@@ -49,7 +50,7 @@ public sealed class AgentTurnTests
         var proposalId = Assert.Single(result.Proposals);
         Assert.Contains($"Proposal {proposalId}", result.Reply, StringComparison.Ordinal);
         Assert.Contains("awaits Alice's approval", result.Reply, StringComparison.Ordinal);
-        var proposal = await hub.Client.GetInstanceAsync(proposalId);
+        var proposal = await hub.Client.GetInstanceAsync(proposalId, getInputsAndOutputs: true);
         Assert.Equal(ProposalStatus.Pending, proposal!.ReadCustomStatusAs<ProposalView>()!.Status);
         Assert.Equal(0, actions.Count);
 
@@ -254,15 +255,15 @@ public sealed class AgentTurnTests
     }
 
     private static async Task<AgentState> AgentAsync(AppHub hub, string agentId) =>
-        (await hub.Client.Entities.GetEntityAsync(AgentEntity.Id(agentId)))!.ReadStateAs<AgentState>()!;
+        (await hub.Client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId)))!.State!;
 
     private static async Task<AgentState> WaitForAgentAsync(AppHub hub, string agentId, Func<AgentState, bool> condition)
     {
         using var cts = new CancellationTokenSource(Wait);
         while (true)
         {
-            var entity = await hub.Client.Entities.GetEntityAsync(AgentEntity.Id(agentId), true, cts.Token);
-            if (entity?.ReadStateAs<AgentState>() is { } state && condition(state))
+            var entity = await hub.Client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId), cts.Token);
+            if (entity?.State is { } state && condition(state))
             {
                 return state;
             }

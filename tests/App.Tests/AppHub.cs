@@ -4,11 +4,12 @@ using CompanyHub.Integrations.Storage;
 using System.Text.Json.Nodes;
 using CompanyHub.Orchestrations;
 using CompanyHub.Security;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Tests;
 
@@ -63,6 +64,10 @@ public sealed class AppHub : IAsyncDisposable
         });
         builder.Services.AddSingleton<RecordingMailer>();
         builder.Services.AddSingleton<IOnboardingMailer>(sp => sp.GetRequiredService<RecordingMailer>());
+        builder.Services.AddSingleton<DataConverter>(HubJson.Converter);
+
+        // Microsoft's worker and client over the runtime's SQLite store (UseSqlite: the runtime's builder extensions;
+        // the hub name and the shutdown grace period are the runtime's settings).
         builder.Services.AddDurableTaskWorker(b => b
             .AddTasks(r => CompanyHubTasks.Register(r))
             .Configure(o =>
@@ -71,6 +76,7 @@ public sealed class AppHub : IAsyncDisposable
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(1);
             })
             .UseSqlite(s => s.DatabasePath = Path.Combine(dir, "hub.db")));
+        builder.Services.AddDurableTaskClient(b => b.UseSqlite(s => s.DatabasePath = Path.Combine(dir, "hub.db")));
         var host = builder.Build();
         await host.StartAsync();
         return new AppHub(host, dir);

@@ -4,7 +4,8 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Tests;
 
@@ -133,8 +134,8 @@ public sealed class ApprovalOrchestrationTests
         using var cts = new CancellationTokenSource(Wait);
         while (true)
         {
-            var bob = await hub.Client.Entities.GetEntityAsync(AgentEntity.Id("bob-example-com"), true, cts.Token);
-            if (bob?.ReadStateAs<AgentState>()?.Inbox is { Count: 1 } inbox)
+            var bob = await hub.Client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id("bob-example-com"), cts.Token);
+            if (bob?.State?.Inbox is { Count: 1 } inbox)
             {
                 Assert.Equal("alice-example-com", inbox[0].FromAgentId);
                 Assert.Equal("Status on Acme?", inbox[0].Text);
@@ -154,14 +155,14 @@ public sealed class ApprovalOrchestrationTests
     {
         var id = "p-" + Guid.NewGuid().ToString("N");
         var request = new ProposalRequest(id, "alice-example-com", "alice@example.com", proposal.Type, proposal.Payload, ProposedBy.Agent("alice-example-com"), DateTimeOffset.UtcNow + (expiry ?? TimeSpan.FromDays(7)));
-        await hub.Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new Serverless.DurableTask.Client.StartOrchestrationOptions(id));
+        await hub.Client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new StartOrchestrationOptions(id));
         return id;
     }
 
     private static async Task WaitForStatusAsync(AppHub hub, string id, string status)
     {
         using var cts = new CancellationTokenSource(Wait);
-        while ((await hub.Client.GetInstanceAsync(id, false, cts.Token))?.ReadCustomStatusAs<ProposalView>()?.Status != status)
+        while ((await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true, cts.Token))?.ReadCustomStatusAs<ProposalView>()?.Status != status)
         {
             await Task.Delay(10, cts.Token);
         }

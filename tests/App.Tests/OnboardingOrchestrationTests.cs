@@ -2,7 +2,8 @@ using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Onboarding;
 using CompanyHub.Activities;
 using CompanyHub.Security;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Tests;
 
@@ -30,9 +31,9 @@ public sealed class OnboardingOrchestrationTests
         var token = ready.Link["https://hub.example.com/?token=".Length..];
         Assert.True(UserTokens.LooksLikeToken(token));
         Assert.Equal(token, hub.Box.Open(done.SealedToken!, MintUserToken.Purpose + ":alice-example-com"));
-        var directory = (await hub.Client.Entities.GetEntityAsync(DirectoryEntity.Id))!.ReadStateAs<DirectoryState>()!;
+        var directory = (await hub.Client.Entities.GetEntityAsync<DirectoryState>(DirectoryEntity.Id))!.State!;
         Assert.Equal("alice-example-com", directory.FindByTokenHash(UserTokens.Hash(token)));
-        var agent = (await hub.Client.Entities.GetEntityAsync(AgentEntity.Id("alice-example-com")))!.ReadStateAs<AgentState>()!;
+        var agent = (await hub.Client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id("alice-example-com")))!.State!;
         Assert.Equal("Alice's Assistant", agent.Identity.Name);
         Assert.Equal(["orchestrator", "*"], agent.AllowAgents);
         Assert.Equal(1, agent.Autonomy.Level);
@@ -154,7 +155,7 @@ public sealed class OnboardingOrchestrationTests
         await hub.Client.ScheduleNewOrchestrationInstanceAsync(nameof(OnboardingOrchestration), new OnboardingRequest(email, name, initiatedBy, initiatedBy == InitiatedBy.Admin ? "admin" : "anonymous"));
 
     private static async Task<OnboardingStatus> StatusAsync(AppHub hub, string id) =>
-        (await hub.Client.GetInstanceAsync(id))!.ReadCustomStatusAs<OnboardingStatus>()!;
+        (await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true))!.ReadCustomStatusAs<OnboardingStatus>()!;
 
     private static Task<OnboardingStatus> WaitForStepAsync(AppHub hub, string id, string step) => WaitForAsync(hub, id, s => s.Step == step);
 
@@ -163,7 +164,7 @@ public sealed class OnboardingOrchestrationTests
         using var cts = new CancellationTokenSource(Wait);
         while (true)
         {
-            var status = (await hub.Client.GetInstanceAsync(id, false, cts.Token))?.ReadCustomStatusAs<OnboardingStatus>();
+            var status = (await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true, cts.Token))?.ReadCustomStatusAs<OnboardingStatus>();
             if (status is not null && condition(status))
             {
                 return status;

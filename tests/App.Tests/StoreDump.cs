@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
 
 namespace CompanyHub.Tests;
 
@@ -18,16 +19,16 @@ public static class StoreDump
         var client = hub.Client;
         await foreach (var i in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
         {
-            var history = await client.GetInstanceHistoryAsync(i.InstanceId);
+            var history = await client.GetOrchestrationHistoryAsync(i.InstanceId);
             lines.Add($"instance {i.InstanceId} {i.Name} {i.RuntimeStatus} updated={i.LastUpdatedAt:O} history={history.Count} input={i.SerializedInput} output={i.SerializedOutput} status={i.SerializedCustomStatus}");
         }
 
         await foreach (var e in client.Entities.GetAllEntitiesAsync(new EntityQuery { IncludeState = true }))
         {
-            lines.Add($"entity {e.Id} modified={e.LastModifiedTime:O} backlog={e.BacklogQueueSize} state={e.SerializedState}");
+            lines.Add($"entity {e.Id} modified={e.LastModifiedTime:O} backlog={e.BacklogQueueSize} state={e.State?.Value}");
         }
 
-        var health = await hub.Services.GetRequiredService<DurableStoreDiagnostics>().GetHealthAsync();
+        var health = await hub.Services.GetRequiredService<Serverless.DurableTask.Client.DurableStoreDiagnostics>().GetHealthAsync();
         lines.Add($"store pending messages={health.PendingMessages} activities={health.PendingActivities} dead letters={health.DeadLetters} instances={health.Instances}");
 
         foreach (var file in Directory.GetFiles(hub.Directory, "*.db").Order(StringComparer.Ordinal))

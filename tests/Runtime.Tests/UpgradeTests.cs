@@ -164,6 +164,95 @@ public sealed class UpgradeTests
         Assert.Equal(signal["requestId"]!.GetValue<string>(), LegacyConverter.DeterministicGuid("fx-entity-caller", step.ToUniversalTime(), 0).ToString("N"));
     }
 
+    [Fact]
+    public void SqliteMigration_OnTheFixture_ConvertsEveryRowInPlace()
+    {
+        // Arrange
+        var file = FixtureStore.CopySqlite(Path.Combine("sqlite-runtime", "runtime.db"));
+        using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+
+        // Act
+        Serverless.DurableTask.Sqlite.SqliteMigrations.Apply(connection);
+
+        // Assert
+        Assert.Equal(Serverless.DurableTask.Sqlite.SqliteMigrations.LatestVersion, Serverless.DurableTask.Sqlite.SqliteMigrations.CurrentVersion(connection));
+        using var history = connection.CreateCommand();
+        history.CommandText = "SELECT instance_id, typeof(event), event FROM History ORDER BY instance_id, seq";
+        var callerHistory = new List<P.HistoryEvent>();
+        using (var reader = history.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                Assert.Equal("blob", reader.GetString(1));
+                var e = P.HistoryEvent.Parser.ParseFrom((byte[])reader[2]);
+                if (reader.GetString(0) == "fx-entity-caller")
+                {
+                    callerHistory.Add(e);
+                }
+            }
+        }
+
+        Assert.Equal(LegacyConverter.ConvertInstance(FixtureStore.ReadSqlite("fx-entity-caller")).History, callerHistory);
+        using var messages = connection.CreateCommand();
+        messages.CommandText = "SELECT instance_id, event, target_execution FROM Messages ORDER BY id";
+        var rows = new List<(string Instance, P.HistoryEvent Event, string? Target)>();
+        using (var reader = messages.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), P.HistoryEvent.Parser.ParseFrom((byte[])reader[1]), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            }
+        }
+
+        Assert.Contains(rows, r => r.Instance == "fx-timer" && r.Event.TimerFired is not null && r.Target is not null);
+        Assert.Equal(["ExecutionStarted", "EventRaised"], rows.Where(r => r.Instance == "fx-scheduled-start").Select(r => r.Event.EventTypeCase.ToString()));
+        using var pendingHistory = connection.CreateCommand();
+        pendingHistory.CommandText = "SELECT COUNT(*) FROM History WHERE instance_id = 'fx-scheduled-start'";
+        Assert.Equal(0L, (long)pendingHistory.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public void SqliteMigration_WithAnUnconvertibleRow_RefusesAndLeavesTheStoreAsItWas()
+    {
+        // Arrange
+        var file = FixtureStore.CopySqlite(Path.Combine("sqlite-runtime", "runtime.db"));
+        using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+        using (var corrupt = connection.CreateCommand())
+        {
+            corrupt.CommandText = "INSERT INTO History (instance_id, seq, event) VALUES ('fx-buffered', 99, '{\"t\":\"Mystery\",\"id\":-1,\"ts\":\"2026-12-07T06:28:36Z\"}')";
+            corrupt.ExecuteNonQuery();
+        }
+
+        // Act
+        var error = Assert.Throws<StoreUpgradeException>(() => Serverless.DurableTask.Sqlite.SqliteMigrations.Apply(connection));
+
+        // Assert
+        Assert.Equal(["fx-buffered"], error.InstanceIds);
+        Assert.Contains("Mystery", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Serverless.DurableTask.Sqlite.SqliteMigrations.CurrentVersion(connection));
+        using var text = connection.CreateCommand();
+        text.CommandText = "SELECT COUNT(*) FROM History WHERE typeof(event) <> 'text'";
+        Assert.Equal(0L, (long)text.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public void SqliteMigration_StoreNewerThanTheCode_Refuses()
+    {
+        var file = FixtureStore.CopySqlite(Path.Combine("sqlite-runtime", "runtime.db"));
+        using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+        using (var later = connection.CreateCommand())
+        {
+            later.CommandText = "INSERT INTO SchemaVersions (version, name, applied_at) VALUES (99, '0099_future', '2030-01-01')";
+            later.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<StoreUpgradeException>(() => Serverless.DurableTask.Sqlite.SqliteMigrations.Apply(connection));
+        Assert.Contains("newer than this release", error.Message, StringComparison.Ordinal);
+    }
+
     private static (List<P.HistoryEvent> Past, List<P.HistoryEvent> Pending) Split(ConvertedInstance converted) =>
         ([.. converted.History], [.. converted.Messages.Where(m => m.VisibleAt <= DateTime.UtcNow && m.Event.TimerFired is null).Select(m => m.Event)]);
 

@@ -253,6 +253,63 @@ public sealed class UpgradeTests
         Assert.Contains("newer than this release", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PostgresMigration_OnTheFixtureDump_ConvertsEveryRow()
+    {
+        // Arrange: the dump restored under a schema of this test's own.
+        var connectionString = Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/services start and eval \"$(scripts/services env)\".");
+        var schema = "upgrade_" + Guid.NewGuid().ToString("N")[..12];
+        var dump = (await File.ReadAllTextAsync(Path.Combine(FixtureStore.Directory(), "postgres-runtime.sql")))
+            .Replace("fixture_v1", schema, StringComparison.Ordinal)
+            .Replace("SELECT pg_catalog.set_config('search_path', '', false);", "", StringComparison.Ordinal);
+        // psql meta-commands (\restrict of recent pg_dump) are not SQL.
+        dump = string.Join('\n', dump.Split('\n').Where(line => !line.StartsWith('\\')));
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var restore = new Npgsql.NpgsqlCommand(dump, connection))
+        {
+            await restore.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            // Act
+            await Serverless.DurableTask.Postgres.PostgresMigrations.ApplyAsync(connection, schema, CancellationToken.None);
+
+            // Assert
+            await using var read = new Npgsql.NpgsqlCommand($"SELECT h.event FROM \"{schema}\".history h WHERE instance_id = 'fx-entity-caller' ORDER BY seq", connection);
+            var history = new List<P.HistoryEvent>();
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    history.Add(P.HistoryEvent.Parser.ParseFrom((byte[])reader[0]));
+                }
+            }
+
+            Assert.Equal(6, history.Count);
+            Assert.Equal(2, history.Count(e => e.EventSent?.Name == "op"));
+            await using var messages = new Npgsql.NpgsqlCommand($"SELECT instance_id, event, target_execution FROM \"{schema}\".messages ORDER BY id", connection);
+            var rows = new List<(string, P.HistoryEvent, string?)>();
+            await using (var reader = await messages.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add((reader.GetString(0), P.HistoryEvent.Parser.ParseFrom((byte[])reader[1]), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                }
+            }
+
+            Assert.Contains(rows, r => r.Item1 == "fx-timer" && r.Item2.TimerFired is not null && r.Item3 is not null);
+            Assert.Equal(["ExecutionStarted", "EventRaised"], rows.Where(r => r.Item1 == "fx-scheduled-start").Select(r => r.Item2.EventTypeCase.ToString()));
+        }
+        finally
+        {
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA \"{schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
     private static (List<P.HistoryEvent> Past, List<P.HistoryEvent> Pending) Split(ConvertedInstance converted) =>
         ([.. converted.History], [.. converted.Messages.Where(m => m.VisibleAt <= DateTime.UtcNow && m.Event.TimerFired is null).Select(m => m.Event)]);
 
@@ -308,7 +365,7 @@ public sealed class UpgradeTests
     };
 
     // The fixture's orchestrators (tests/Fixtures/v1/README.md), the same logic on Microsoft's types.
-    private sealed class EventWithTimeout : MS.TaskOrchestrator<string, string>
+    internal sealed class EventWithTimeout : MS.TaskOrchestrator<string, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, string input)
         {
@@ -323,7 +380,7 @@ public sealed class UpgradeTests
         }
     }
 
-    private sealed class ActivityThenEvent : MS.TaskOrchestrator<string, string>
+    internal sealed class ActivityThenEvent : MS.TaskOrchestrator<string, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, string input)
         {
@@ -332,19 +389,19 @@ public sealed class UpgradeTests
         }
     }
 
-    private sealed class ParentOrchestration : MS.TaskOrchestrator<string, string>
+    internal sealed class ParentOrchestration : MS.TaskOrchestrator<string, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, string input) =>
             $"parent({await context.CallSubOrchestratorAsync<string>("ChildOrchestration", input + "-child", new MS.SubOrchestrationOptions { InstanceId = context.InstanceId + ":child" })})";
     }
 
-    private sealed class ChildOrchestration : MS.TaskOrchestrator<string, string>
+    internal sealed class ChildOrchestration : MS.TaskOrchestrator<string, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, string input) =>
             $"{input}:{await context.WaitForExternalEvent<string>("ChildGo")}";
     }
 
-    private sealed class TimerSoon : MS.TaskOrchestrator<int, string>
+    internal sealed class TimerSoon : MS.TaskOrchestrator<int, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, int input)
         {
@@ -353,7 +410,7 @@ public sealed class UpgradeTests
         }
     }
 
-    private sealed class TwoEvents : MS.TaskOrchestrator<object?, string>
+    internal sealed class TwoEvents : MS.TaskOrchestrator<object?, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, object? input)
         {
@@ -362,7 +419,7 @@ public sealed class UpgradeTests
         }
     }
 
-    private sealed class EntityCaller : MS.TaskOrchestrator<object?, string>
+    internal sealed class EntityCaller : MS.TaskOrchestrator<object?, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, object? input)
         {
@@ -373,7 +430,7 @@ public sealed class UpgradeTests
         }
     }
 
-    private sealed class Looper : MS.TaskOrchestrator<int, string>
+    internal sealed class Looper : MS.TaskOrchestrator<int, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, int input)
         {
@@ -387,7 +444,7 @@ public sealed class UpgradeTests
         }
     }
 
-    private sealed class LateStarter : MS.TaskOrchestrator<string, string>
+    internal sealed class LateStarter : MS.TaskOrchestrator<string, string>
     {
         public override async Task<string> RunAsync(MS.TaskOrchestrationContext context, string input) =>
             $"{input}:{await context.WaitForExternalEvent<string>("Early")}";

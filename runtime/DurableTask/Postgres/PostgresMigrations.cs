@@ -12,6 +12,14 @@ internal static class PostgresMigrations
 {
     private const string Prefix = "Serverless.Postgres.Migrations.";
 
+    private const string ConvertMarker = "-- @convert";
+
+    /// <summary>The C# steps of the scripts that have one, by version (run between the two halves of the script, in the same transaction).</summary>
+    private static readonly Dictionary<int, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>> ConvertSteps = new()
+    {
+        [3] = Upgrade.PostgresHistoryUpgrade.ConvertAsync,
+    };
+
     public static int LatestVersion => Scripts().Select(s => s.Version).DefaultIfEmpty(0).Max();
 
     public static async Task ApplyAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
@@ -41,11 +49,25 @@ internal static class PostgresMigrations
             }
         }
 
+        if (applied.Count > 0 && applied.Max() > LatestVersion)
+        {
+            throw new Upgrade.StoreUpgradeException(
+                $"The schema \"{schema}\" has version {applied.Max()}, newer than this release knows ({LatestVersion}): it was written by a later release. Start that release (or a later one) on it; this one must not touch it.");
+        }
+
         foreach (var (version, name, sql) in Scripts().Where(s => !applied.Contains(s.Version)))
         {
-            await using (var apply = new NpgsqlCommand(sql, connection, tx))
+            var parts = sql.Split(ConvertMarker, 2, StringSplitOptions.None);
+            await using (var apply = new NpgsqlCommand(parts[0], connection, tx))
             {
                 await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (parts.Length == 2)
+            {
+                await ConvertSteps[version](connection, tx, cancellationToken).ConfigureAwait(false);
+                await using var rest = new NpgsqlCommand(parts[1], connection, tx);
+                await rest.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await using var record = new NpgsqlCommand("INSERT INTO schema_versions (version, name, applied_at) VALUES (@v, @n, now())", connection, tx);

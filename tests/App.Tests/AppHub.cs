@@ -1,3 +1,5 @@
+using Serverless.DurableTask.Client;
+using Serverless.DurableTask.Worker;
 using CompanyHub.Activities;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
@@ -70,7 +72,7 @@ public sealed class AppHub : IAsyncDisposable
         // the hub name and the shutdown grace period are the runtime's settings).
         builder.Services.AddDurableTaskWorker(b => b
             .AddTasks(r => CompanyHubTasks.Register(r))
-            .Configure(o =>
+            .ConfigureStore(o =>
             {
                 o.HubName = "app";
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(1);

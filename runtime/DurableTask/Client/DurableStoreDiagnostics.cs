@@ -14,7 +14,7 @@ public sealed record StoreHealth(int PendingMessages, int PendingActivities, int
 public sealed record DeadLetteredWork(long Id, string Kind, string InstanceId, string Reason, int DequeueCount, DateTimeOffset DeadLetteredAt);
 
 /// <summary>Read-only diagnostics of the durable store (an addition of this runtime; not in Microsoft's SDK).</summary>
-public sealed class DurableStoreDiagnostics
+public sealed class DurableStoreDiagnostics : Serverless.Functions.Hosting.IDurableStoreDiagnostics
 {
     private readonly IOrchestrationStore _store;
 

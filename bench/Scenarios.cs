@@ -4,11 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
+using Microsoft.DurableTask.Worker;
 using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Entities;
-using Serverless.DurableTask.Postgres;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Bench;
@@ -60,6 +61,17 @@ internal static class Scenarios
         builder.Services.AddDurableTaskWorker(b =>
         {
             Register(b);
+            if (schema is null)
+            {
+                b.UseSqlite(s => s.DatabasePath = Path.Combine(dir, "bench.db"));
+            }
+            else
+            {
+                b.UsePostgres(p => { p.ConnectionString = Target.ConnectionString; p.SchemaName = schema; });
+            }
+        });
+        builder.Services.AddDurableTaskClient(b =>
+        {
             if (schema is null)
             {
                 b.UseSqlite(s => s.DatabasePath = Path.Combine(dir, "bench.db"));
@@ -133,7 +145,7 @@ internal static class Scenarios
                     return fan.Sum();
                 })
                 .AddEntity<Counter>())
-            .Configure(o => { o.HubName = "bench"; if (Environment.GetEnvironmentVariable("BENCH_ACT") is { } a) { o.MaxConcurrentActivityFunctions = int.Parse(a, System.Globalization.CultureInfo.InvariantCulture); } });
+            .ConfigureStore(o => { o.HubName = "bench"; if (Environment.GetEnvironmentVariable("BENCH_ACT") is { } a) { o.MaxConcurrentActivityFunctions = int.Parse(a, System.Globalization.CultureInfo.InvariantCulture); } });
 
     /// <summary>
     /// The scale curve (PostgreSQL): the same distributed workload (orchestrations of three chained and five fanned-out
@@ -155,9 +167,12 @@ internal static class Scenarios
             var workers = new List<Process>();
             try
             {
-                await using var store = new PostgresOrchestrationStore("bench", new PostgresStoreOptions { ConnectionString = Target.ConnectionString, SchemaName = schema }, TimeSpan.FromSeconds(60));
-                await store.InitializeAsync(CancellationToken.None);
-                var client = new StoreDurableTaskClient(store, JsonDataConverter.Default);
+                var clientBuilder = Host.CreateApplicationBuilder();
+                clientBuilder.Logging.ClearProviders();
+                clientBuilder.Services.AddDurableTaskClient(b => b.UsePostgres(p => { p.ConnectionString = Target.ConnectionString; p.SchemaName = schema; }));
+                using var clientHost = clientBuilder.Build();
+                await clientHost.Services.GetRequiredService<IOrchestrationStore>().InitializeAsync(CancellationToken.None);
+                var client = clientHost.Services.GetRequiredService<DurableTaskClient>();
                 for (var h = 0; h < hosts; h++)
                 {
                     workers.Add(StartWorker(schema));
@@ -382,7 +397,7 @@ internal static class Scenarios
         while (true)
         {
             var entity = await bench.Client.Entities.GetEntityAsync(id, true, cts.Token);
-            if (entity?.ReadStateAs<int>() == n)
+            if (entity?.State.ReadAs<int>() == n)
             {
                 break;
             }

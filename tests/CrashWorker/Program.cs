@@ -1,10 +1,14 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.CrashWorker;
-using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
+using Serverless.DurableTask.Postgres;
+using Serverless.DurableTask.Sqlite;
 using Serverless.DurableTask.Worker;
 
 // A worker process for the crash test: runs the mixed workload over a SQLite file (or a PostgreSQL schema) until
@@ -31,27 +35,25 @@ Func<int, string> instanceId = scaleOut ? ScaleOut.InstanceId : Workload.Instanc
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
+Action<PostgresStoreOptions>? postgres = args.Length >= 3
+    ? p =>
+    {
+        p.ConnectionString = (Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") ?? throw new InvalidOperationException("HUB_TEST_POSTGRES is not set."))
+            + (scaleOut ? $";Application Name={ScaleOut.ApplicationName(hostIndex)}" : string.Empty);
+        p.SchemaName = args[2]["postgres:".Length..];
+    }
+    : null;
+Action<SqliteStoreOptions> sqlite = s => s.DatabasePath = Path.Combine(directory, "crash.db");
 builder.Services.AddDurableTaskWorker(b =>
 {
-    b.AddTasks(Workload.Register).AddTasks(ScaleOut.Register).Configure(o =>
+    b.AddTasks(Workload.Register).AddTasks(ScaleOut.Register).ConfigureStore(o =>
     {
         o.HubName = scaleOut ? "scale" : "crash";
         o.LeaseDuration = scaleOut ? ScaleOut.LeaseDuration : TimeSpan.FromSeconds(5);
     });
-    if (args.Length >= 3)
-    {
-        b.UsePostgres(p =>
-        {
-            p.ConnectionString = (Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") ?? throw new InvalidOperationException("HUB_TEST_POSTGRES is not set."))
-                + (scaleOut ? $";Application Name={ScaleOut.ApplicationName(hostIndex)}" : string.Empty);
-            p.SchemaName = args[2]["postgres:".Length..];
-        });
-    }
-    else
-    {
-        b.UseSqlite(s => s.DatabasePath = Path.Combine(directory, "crash.db"));
-    }
+    _ = postgres is not null ? b.UsePostgres(postgres) : b.UseSqlite(sqlite);
 });
+builder.Services.AddDurableTaskClient(b => _ = postgres is not null ? b.UsePostgres(postgres) : b.UseSqlite(sqlite));
 using var host = builder.Build();
 await host.StartAsync();
 var client = host.Services.GetRequiredService<DurableTaskClient>();

@@ -1,7 +1,6 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
 
 namespace Serverless.CrashWorker;
 
@@ -84,8 +83,9 @@ public static class ScaleOut
                     var code = await ctx.WaitForExternalEvent<int>("SignedIn", SignsIn(i) ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(1.5));
                     result = await ctx.CallActivityAsync<int>("Add", new[] { code, 1000 });
                 }
-                catch (TimeoutException)
+                catch (TaskCanceledException)
                 {
+                    // The SDK's timed WaitForExternalEvent cancels when the timeout fires (ours threw TimeoutException).
                     result = -1;
                 }
 

@@ -1,5 +1,5 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Entities;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Entities;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.CrashWorker;
@@ -65,7 +65,7 @@ public static class Workload
         // FileMode.Append writes at the position it saw as the end, so concurrent appends must be serialized.
         lock (LogLock)
         {
-            File.AppendAllText(ExecutionLog, ctx.IdempotencyKey + "\n");
+            File.AppendAllText(ExecutionLog, ((StoreTaskActivityContext)ctx).IdempotencyKey + "\n");
         }
 
         return result;

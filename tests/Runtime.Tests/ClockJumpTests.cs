@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 
@@ -83,8 +84,8 @@ public sealed class ClockJumpTests
         Assert.All(rings, r => Assert.True(r.Value == 1, $"{r.Key} rang {r.Value} times"));
         foreach (var id in forward.Concat(back))
         {
-            var history = await hub.Client.GetInstanceHistoryAsync(id);
-            Assert.Single(history, e => e.EventType == "TimerFired");
+            var history = await hub.Client.GetOrchestrationHistoryAsync(id);
+            Assert.Single(history, e => e.EventType == EventType.TimerFired);
         }
     }
 
@@ -98,7 +99,7 @@ public sealed class ClockJumpTests
 
         foreach (var id in ids)
         {
-            await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "TimerCreated"));
+            await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == EventType.TimerCreated));
         }
 
         return ids;

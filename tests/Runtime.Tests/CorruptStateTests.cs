@@ -1,6 +1,6 @@
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
 
@@ -19,7 +19,7 @@ public sealed class CorruptStateTests
             await first.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "waiting");
         }
 
-        Assert.Equal(1, await TestStores.ExecuteAsync(store, dir.Path, "UPDATE History SET event = '{\"t\":\"TaskScheduled\",\"id\":' WHERE instance_id = $id AND seq = 1", id));
+        Assert.Equal(1, await TestStores.ExecuteAsync(store, dir.Path, $"UPDATE History SET event = {Damaged(store)} WHERE instance_id = $id AND seq = 1", id));
 
         // Act
         await using var second = await TestHub.StartAsync(store, Tasks, o => o.MaxDequeueCount = 3, directory: dir.Path);
@@ -32,7 +32,8 @@ public sealed class CorruptStateTests
         Assert.Contains("#1", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
         var dead = Assert.Single(await second.Store.GetDeadLettersAsync(10, CancellationToken.None));
         Assert.Equal(id, dead.InstanceId);
-        Assert.Contains("EventRaised", dead.Payload, StringComparison.Ordinal);
+        // The payload is the protobuf event in protobuf's JSON form (field names in lower camel case).
+        Assert.Contains("\"eventRaised\"", dead.Payload, StringComparison.Ordinal);
 
         // The host is still healthy: other instances run.
         var other = await second.Client.ScheduleNewOrchestrationInstanceAsync("Quick");
@@ -55,7 +56,7 @@ public sealed class CorruptStateTests
             await first.Client.RaiseEventAsync(id, "Go", "now");
         }
 
-        Assert.Equal(1, await TestStores.ExecuteAsync(store, dir.Path, "UPDATE Messages SET event = 'not json' WHERE instance_id = $id", id));
+        Assert.Equal(1, await TestStores.ExecuteAsync(store, dir.Path, $"UPDATE Messages SET event = {Damaged(store)} WHERE instance_id = $id", id));
 
         // Act: the hub restarts and the instance is resumed, so the damaged message is due. SQLite finds it already
         // while loading its queues at start-up; PostgreSQL when it leases the message.
@@ -64,11 +65,19 @@ public sealed class CorruptStateTests
 
         // Assert
         var dead = await WaitForSingleDeadLetterAsync(second);
-        Assert.Equal((id, "not json"), (dead.InstanceId, dead.Payload));
+        // The damaged bytes are kept, base64-encoded.
+        Assert.Equal((id, Convert.ToBase64String(DamagedBytes)), (dead.InstanceId, dead.Payload));
         Assert.Contains("could not be read", dead.Reason, StringComparison.Ordinal);
         var other = await second.Client.ScheduleNewOrchestrationInstanceAsync("Quick");
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await second.WaitForCompletionAsync(other)).RuntimeStatus);
     }
+
+    /// <summary>Bytes that are not a protobuf event (a varint that never ends), as both stores keep events as bytes.</summary>
+    private static readonly byte[] DamagedBytes = [0xFF, 0xFF, 0xFF, 0xFF];
+
+    private static string Damaged(StoreKind store) => store == StoreKind.Sqlite
+        ? $"X'{Convert.ToHexString(DamagedBytes)}'"
+        : $"decode('{Convert.ToHexString(DamagedBytes)}', 'hex')";
 
     private static async Task<DeadLetter> WaitForSingleDeadLetterAsync(TestHub hub)
     {

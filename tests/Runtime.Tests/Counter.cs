@@ -1,9 +1,9 @@
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Entities;
 
 namespace Serverless.Runtime.Tests;
 
-/// <summary>The entity the tests use: an integer counter.</summary>
+/// <summary>The entity the tests use: an integer counter, written as Microsoft's <see cref="TaskEntity{TState}"/>.</summary>
 public sealed class Counter : TaskEntity<int>
 {
     /// <summary>The orchestration <see cref="StartReport"/> starts; tests register it when they need it.</summary>
@@ -33,6 +33,7 @@ public sealed class Counter : TaskEntity<int>
     /// <summary>Adds to itself and signals the same amount to another counter.</summary>
     public void Forward(CounterForward request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         State += request.Amount;
         Context.SignalEntity(new EntityInstanceId(nameof(Counter), request.TargetKey), "add", request.Amount);
     }

@@ -1,5 +1,6 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Worker;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 
@@ -58,7 +59,7 @@ public sealed class GracefulStopTests
                     someRan.Set();
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(50), ctx.CancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ctx.Store().CancellationToken);
                 return x * x;
             })
             .AddOrchestratorFunc<int>("FanOut", async ctx =>
@@ -96,13 +97,13 @@ public sealed class GracefulStopTests
         void Tasks(DurableTaskRegistry r) => r
             .AddActivityFunc<object?, string>("Endless", async (ctx, _) =>
             {
-                keys.Enqueue(ctx.IdempotencyKey);
+                keys.Enqueue(ctx.Store().IdempotencyKey);
                 if (runs.Increment() == 1)
                 {
                     started.Set();
                     try
                     {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, ctx.CancellationToken);
+                        await Task.Delay(Timeout.InfiniteTimeSpan, ctx.Store().CancellationToken);
                     }
                     catch (OperationCanceledException)
                     {
@@ -128,7 +129,7 @@ public sealed class GracefulStopTests
         Assert.Equal(1, cancelled.Value);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal("run 2", result.ReadOutputAs<string>());
-        Assert.DoesNotContain(await second.Client.GetInstanceHistoryAsync(id), e => e.EventType == "TaskFailed");
+        Assert.DoesNotContain(await second.Client.GetOrchestrationHistoryAsync(id), e => e.EventType == EventType.TaskFailed);
         Assert.Equal(2, keys.Count);
         Assert.Single(keys.Distinct());
     }

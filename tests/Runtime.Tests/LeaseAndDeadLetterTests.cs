@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Serverless.DurableTask;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
 
@@ -21,7 +21,7 @@ public sealed class LeaseAndDeadLetterTests
     {
         // Arrange
         var attempts = new CallCounter();
-        await using var hub = await TestHub.StartAsync(store, 
+        await using var hub = await TestHub.StartAsync(store,
             r => r
                 .AddActivityFunc<object?, string>("Throws", (_, _) => Fail.Always(attempts, "bad"))
                 .AddOrchestratorFunc<string>("CallsThrows", ctx => ctx.CallActivityAsync<string>("Throws")),
@@ -44,7 +44,7 @@ public sealed class LeaseAndDeadLetterTests
     {
         // Arrange: the worker is not started yet; the test plays a worker that keeps failing the step.
         var bodyRuns = new CallCounter();
-        await using var hub = TestHub.Create(store, 
+        await using var hub = TestHub.Create(store,
             r => r.AddOrchestratorFunc<string>("Never", _ =>
             {
                 bodyRuns.Increment();
@@ -122,7 +122,7 @@ public sealed class LeaseAndDeadLetterTests
         var workRuns = new CallCounter();
         var blockerRunning = new Signal();
         var releaseBlocker = new Signal();
-        await using var hub = await TestHub.StartAsync(store, 
+        await using var hub = await TestHub.StartAsync(store,
             r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns),
             o =>
             {
@@ -168,7 +168,7 @@ public sealed class LeaseAndDeadLetterTests
         var workRuns = new CallCounter();
         var blockerRunning = new Signal();
         var releaseBlocker = new Signal();
-        await using var hub = await TestHub.StartAsync(store, 
+        await using var hub = await TestHub.StartAsync(store,
             r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns)
                 .AddOrchestratorFunc<string>("Parent", async ctx =>
                 {
@@ -221,7 +221,7 @@ public sealed class LeaseAndDeadLetterTests
         var deliveries = new ConcurrentQueue<int>();
         var blockerRunning = new Signal();
         var releaseBlocker = new Signal();
-        await using var hub = await TestHub.StartAsync(store, 
+        await using var hub = await TestHub.StartAsync(store,
             r => BlockerAndWork(r, blockerRunning, releaseBlocker, workRuns, deliveries),
             o =>
             {
@@ -250,7 +250,7 @@ public sealed class LeaseAndDeadLetterTests
 
         // The crashed worker coming back cannot commit its stale result.
         await Assert.ThrowsAsync<LeaseLostException>(() =>
-            hub.Store.CompleteActivityWorkItemAsync(stolen, new TaskCompletedEvent(stolen.Task.TaskId, "\"stale\"") { Timestamp = DateTime.UtcNow }));
+            hub.Store.CompleteActivityWorkItemAsync(stolen, HistoryEvents.TaskCompleted(stolen.Task.TaskId, "\"stale\"", DateTime.UtcNow)));
         Assert.Equal("worked", (await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true))!.ReadOutputAs<string>());
     }
 
@@ -260,7 +260,7 @@ public sealed class LeaseAndDeadLetterTests
     {
         // Arrange: before the worker starts, the test leases the first step of the instance and never finishes it.
         var lease = TimeSpan.FromSeconds(1);
-        await using var hub = TestHub.Create(store, 
+        await using var hub = TestHub.Create(store,
             r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")),
             o => o.LeaseDuration = lease);
         using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
@@ -290,7 +290,7 @@ public sealed class LeaseAndDeadLetterTests
         // Arrange
         var lease = TimeSpan.FromSeconds(1);
         var runs = new CallCounter();
-        await using var hub = await TestHub.StartAsync(store, 
+        await using var hub = await TestHub.StartAsync(store,
             r => r
                 .AddActivityFunc<object?, string>("Long", async (_, _) =>
                 {
@@ -416,7 +416,7 @@ public sealed class LeaseAndDeadLetterTests
         .AddActivityFunc<object?, string>("Work", (ctx, _) =>
         {
             workRuns.Increment();
-            deliveries?.Enqueue(ctx.DequeueCount);
+            deliveries?.Enqueue(ctx.Store().DequeueCount);
             return "worked";
         })
         .AddOrchestratorFunc<string>("BlockerOrchestration", ctx => ctx.CallActivityAsync<string>("Blocker"))

@@ -4,11 +4,13 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Entities;
+using Microsoft.DurableTask.Worker;
 using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Entities;
 using Serverless.DurableTask.Postgres;
 using Serverless.DurableTask.Worker;
 using Xunit.Abstractions;
@@ -84,7 +86,7 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
         void Tasks(DurableTaskRegistry r, string host) => r
             .AddActivityFunc<int, int>("Slow", async (ctx, x) =>
             {
-                runs.GetOrAdd(ctx.IdempotencyKey, _ => []).Add(host);
+                runs.GetOrAdd(ctx.Store().IdempotencyKey, _ => []).Add(host);
                 await Task.Delay(150);
                 return x * 2;
             })
@@ -124,13 +126,19 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
         const int Instances = 40;
         await using var server = await OwnServer.StartAsync();
         var executions = new ConcurrentDictionary<string, int>();
+        void OnOwnServer(PostgresStoreOptions p)
+        {
+            p.ConnectionString = server.ConnectionString;
+            p.MaxRetryDelay = TimeSpan.FromSeconds(2);
+        }
+
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddDurableTaskWorker(b => b
             .AddTasks(r => r
                 .AddActivityFunc<int, int>("Step", async (ctx, x) =>
                 {
-                    executions.AddOrUpdate(ctx.IdempotencyKey, 1, (_, n) => n + 1);
+                    executions.AddOrUpdate(ctx.Store().IdempotencyKey, 1, (_, n) => n + 1);
                     await Task.Delay(100);
                     return x + 1;
                 })
@@ -147,17 +155,14 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
                     return x;
                 })
                 .AddEntity<Counter>())
-            .Configure(o =>
+            .ConfigureStore(o =>
             {
                 o.HubName = "outage";
                 o.MaxConcurrentActivityFunctions = 8;
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
             })
-            .UsePostgres(p =>
-            {
-                p.ConnectionString = server.ConnectionString;
-                p.MaxRetryDelay = TimeSpan.FromSeconds(2);
-            }));
+            .UsePostgres(OnOwnServer));
+        builder.Services.AddDurableTaskClient(b => b.UsePostgres(OnOwnServer));
         using var host = builder.Build();
         await host.StartAsync();
         var client = host.Services.GetRequiredService<DurableTaskClient>();
@@ -196,7 +201,7 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
         }
 
         using var entityTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var counter = await WaitUntilValueAsync(async () => (await client.Entities.GetEntityAsync(new EntityInstanceId(nameof(Counter), "outage"), includeState: true, entityTimeout.Token))?.ReadStateAs<int>() ?? 0, v => v == Instances, entityTimeout.Token);
+        var counter = await WaitUntilValueAsync(async () => (await client.Entities.GetEntityAsync<int>(new EntityInstanceId(nameof(Counter), "outage"), entityTimeout.Token))?.State ?? 0, v => v == Instances, entityTimeout.Token);
         await host.StopAsync();
 
         // Assert

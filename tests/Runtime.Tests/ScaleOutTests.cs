@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using Microsoft.DurableTask;
 using Serverless.CrashWorker;
-using Serverless.DurableTask;
 using Serverless.DurableTask.Client;
 using Xunit.Abstractions;
 
@@ -57,7 +57,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
             await using (var store = TestStores.Open(StoreKind.Postgres, directory, ScaleOut.LeaseDuration))
             {
                 await store.InitializeAsync(CancellationToken.None);
-                var client = new StoreDurableTaskClient(store, JsonDataConverter.Default);
+                var client = new StoreDurableTaskClient("scale", store, new StoreDurableTaskClientOptions());
                 for (var i = 0; i < Instances; i++)
                 {
                     await client.ScheduleNewOrchestrationInstanceAsync(nameof(ScaleOut), i, new StartOrchestrationOptions(ScaleOut.InstanceId(i)));

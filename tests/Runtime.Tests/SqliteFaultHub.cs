@@ -1,11 +1,15 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
+using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
 using Serverless.DurableTask.Sqlite;
 using Serverless.DurableTask.Worker;
+using DtfxHistoryEvent = DurableTask.Core.History.HistoryEvent;
 
 namespace Serverless.Runtime.Tests;
 
@@ -33,7 +37,7 @@ internal sealed class SqliteFaultHub : IAsyncDisposable
 
     public LogLines Logs { get; }
 
-    public static async Task<SqliteFaultHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null)
+    public static async Task<SqliteFaultHub> StartAsync(Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "hub-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -41,15 +45,22 @@ internal sealed class SqliteFaultHub : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
+        var databasePath = Path.Combine(directory, "faults.db");
         builder.Services.AddDurableTaskWorker(b => b
             .AddTasks(tasks)
-            .Configure(o =>
+            .ConfigureStore(o =>
             {
                 o.HubName = "faults";
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
                 options?.Invoke(o);
             })
-            .UseSqlite(s => s.DatabasePath = Path.Combine(directory, "faults.db")));
+            .UseSqlite(s => s.DatabasePath = databasePath));
+        builder.Services.AddDurableTaskClient(b => b.UseSqlite(s => s.DatabasePath = databasePath));
+
+        // One clock for the whole hub, as before the SDK: the client stamps events and schedules on the worker's clock
+        // (the clock-jump test moves it).
+        builder.Services.AddOptions<StoreDurableTaskClientOptions>()
+            .Configure<IOptions<StoreDurableTaskWorkerOptions>>((client, worker) => client.TimeProvider = worker.Value.TimeProvider);
         var hub = new SqliteFaultHub(builder.Build(), directory, logs);
         await hub._host.StartAsync();
         return hub;
@@ -63,10 +74,10 @@ internal sealed class SqliteFaultHub : IAsyncDisposable
     }
 
     /// <summary>Polls the instance's history until <paramref name="condition"/> holds.</summary>
-    public async Task WaitForHistoryAsync(string instanceId, Func<IReadOnlyList<HistoryEventInfo>, bool> condition, TimeSpan? timeout = null)
+    public async Task WaitForHistoryAsync(string instanceId, Func<IList<DtfxHistoryEvent>, bool> condition, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        while (!condition(await Client.GetInstanceHistoryAsync(instanceId, CancellationToken.None)))
+        while (!condition(await Client.GetOrchestrationHistoryAsync(instanceId, CancellationToken.None)))
         {
             if (cts.IsCancellationRequested)
             {

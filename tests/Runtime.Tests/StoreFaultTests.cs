@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using DurableTask.Core.History;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask;
 
 namespace Serverless.Runtime.Tests;
@@ -77,7 +80,7 @@ public sealed class StoreFaultTests
         await SqliteFaultHub.WaitUntilAsync(() => store.IsReadyAsync(CancellationToken.None).GetAwaiter().GetResult(), "the store to be ready again");
         foreach (var id in ids)
         {
-            await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == "TaskCompleted") == Steps, TimeSpan.FromSeconds(30));
+            await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == EventType.TaskCompleted) == Steps, TimeSpan.FromSeconds(30));
             await hub.Client.RaiseEventAsync(id, "go", 1);
         }
 

@@ -1,15 +1,24 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.DurableTask;
+using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
-using Serverless.DurableTask.Entities;
 using Serverless.DurableTask.Worker;
+using DtfxHistoryEvent = DurableTask.Core.History.HistoryEvent;
 
 namespace Serverless.Runtime.Tests;
 
-/// <summary>A worker and client over a real store: a SQLite file in a temp directory, or a PostgreSQL schema named after it.</summary>
+/// <summary>
+/// A worker and client over a real store: a SQLite file in a temp directory, or a PostgreSQL schema named after it.
+/// Registered the SDK's way: Microsoft's <c>AddDurableTaskWorker</c>/<c>AddDurableTaskClient</c> with our
+/// <c>UseSqlite</c>/<c>UsePostgres</c>; tests talk to Microsoft's <see cref="DurableTaskClient"/>.
+/// </summary>
 internal sealed class TestHub : IAsyncDisposable
 {
     /// <summary>How long any single wait in a test may take before the test fails.</summary>
@@ -35,9 +44,11 @@ internal sealed class TestHub : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
+    /// <summary>Gets Microsoft's client (our store-backed implementation behind it).</summary>
     public DurableTaskClient Client => _host.Services.GetRequiredService<DurableTaskClient>();
 
-    public DurableTaskWorker Worker => _host.Services.GetRequiredService<DurableTaskWorker>();
+    /// <summary>Gets the worker; Microsoft's builder registers it as a hosted service.</summary>
+    public StoreDurableTaskWorker Worker => _host.Services.GetServices<IHostedService>().OfType<StoreDurableTaskWorker>().Single();
 
     /// <summary>Gets the store the worker and the client share (the engine's internal contract).</summary>
     public IOrchestrationStore Store => _host.Services.GetRequiredService<IOrchestrationStore>();
@@ -52,7 +63,7 @@ internal sealed class TestHub : IAsyncDisposable
     public static string DatabasePathIn(string directory) => Path.Combine(directory, "test.db");
 
     /// <summary>Builds and starts a hub. Pass <paramref name="directory"/> to reopen the database of an earlier hub.</summary>
-    public static async Task<TestHub> StartAsync(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
+    public static async Task<TestHub> StartAsync(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null, string? directory = null)
     {
         var hub = Create(kind, tasks, options, directory);
         await hub.RunAsync();
@@ -60,14 +71,14 @@ internal sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>Builds a hub without starting its worker, so a test can drive the store first.</summary>
-    public static TestHub Create(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<DurableTaskWorkerOptions>? options = null, string? directory = null)
+    public static TestHub Create(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null, string? directory = null)
     {
         var dir = directory ?? NewDirectory();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddDurableTaskWorker(b =>
         {
-            b.AddTasks(tasks).Configure(o =>
+            b.AddTasks(tasks).ConfigureStore(o =>
             {
                 o.HubName = "test";
                 o.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
@@ -75,6 +86,11 @@ internal sealed class TestHub : IAsyncDisposable
             });
             TestStores.Use(b, kind, dir);
         });
+        builder.Services.AddDurableTaskClient(b => TestStores.Use(b, kind, dir));
+
+        // One clock for the whole hub: the client stamps events and schedules on the worker's clock.
+        builder.Services.AddOptions<StoreDurableTaskClientOptions>()
+            .Configure<IOptions<StoreDurableTaskWorkerOptions>>((client, worker) => client.TimeProvider = worker.Value.TimeProvider);
         return new TestHub(builder.Build(), kind, dir, ownsDirectory: directory is null);
     }
 
@@ -90,13 +106,20 @@ internal sealed class TestHub : IAsyncDisposable
         return await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
     }
 
+    /// <summary>Gets the history of the instance's current execution, as Microsoft's client returns it (DTFx events).</summary>
+    public async Task<IList<DtfxHistoryEvent>> GetHistoryAsync(string instanceId)
+    {
+        using var cts = new CancellationTokenSource(DefaultTimeout);
+        return await Client.GetOrchestrationHistoryAsync(instanceId, cts.Token);
+    }
+
     /// <summary>Waits until the instance (null when it does not exist) satisfies <paramref name="condition"/>.</summary>
     public Task<OrchestrationMetadata?> WaitForInstanceAsync(string instanceId, Func<OrchestrationMetadata?, bool> condition, TimeSpan? timeout = null) =>
         WaitForChangeAsync(instanceId, ct => Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, ct), condition, timeout);
 
     /// <summary>Waits until the history of the instance's current execution satisfies <paramref name="condition"/>.</summary>
-    public Task<IReadOnlyList<HistoryEventInfo>> WaitForHistoryAsync(string instanceId, Func<IReadOnlyList<HistoryEventInfo>, bool> condition, TimeSpan? timeout = null) =>
-        WaitForChangeAsync(instanceId, ct => Client.GetInstanceHistoryAsync(instanceId, ct), condition, timeout);
+    public Task<IList<DtfxHistoryEvent>> WaitForHistoryAsync(string instanceId, Func<IList<DtfxHistoryEvent>, bool> condition, TimeSpan? timeout = null) =>
+        WaitForChangeAsync(instanceId, ct => Client.GetOrchestrationHistoryAsync(instanceId, ct), condition, timeout);
 
     /// <summary>Waits until the entity (null when it does not exist) satisfies <paramref name="condition"/>.</summary>
     public Task<EntityMetadata?> WaitForEntityAsync(EntityInstanceId id, Func<EntityMetadata?, bool> condition, TimeSpan? timeout = null) =>
@@ -162,9 +185,10 @@ internal sealed class TestHub : IAsyncDisposable
     private static string Describe(object? value) => value switch
     {
         null => "null",
-        OrchestrationMetadata m => $"{m.RuntimeStatus}, custom status {m.SerializedCustomStatus ?? "none"}, output {m.SerializedOutput ?? "none"}, failure {m.FailureDetails?.ToString() ?? "none"}",
-        EntityMetadata e => $"state {e.SerializedState ?? "none"}, backlog {e.BacklogQueueSize}",
-        IReadOnlyList<HistoryEventInfo> h => string.Join(", ", h.Select(e => e.EventType)),
+        OrchestrationMetadata m => $"{m.RuntimeStatus}, custom status {m.SerializedCustomStatus ?? "none"}, output {m.SerializedOutput ?? "none"}, failure {Describe(m.FailureDetails)}",
+        TaskFailureDetails f => $"{f.ErrorType}: {f.ErrorMessage}",
+        EntityMetadata e => $"state {(e.IncludesState ? e.State.Value : "not read")}, backlog {e.BacklogQueueSize}",
+        IList<DtfxHistoryEvent> h => string.Join(", ", h.Select(e => e.EventType)),
         _ => value.ToString() ?? "?",
     };
 }

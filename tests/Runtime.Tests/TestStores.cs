@@ -1,7 +1,10 @@
 using System.Data.Common;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Npgsql;
+using Serverless.DurableTask.Client;
 using Serverless.DurableTask.Engine;
 using Serverless.DurableTask.Postgres;
 using Serverless.DurableTask.Sqlite;
@@ -43,6 +46,7 @@ internal static class TestStores
 
     public static string SchemaFor(string directory) => "t_" + Path.GetFileName(directory.TrimEnd('/')).ToLowerInvariant().Replace('-', '_');
 
+    /// <summary>Puts a worker on the test's store (our <c>UseSqlite</c>/<c>UsePostgres</c> on Microsoft's builder).</summary>
     public static void Use(IDurableTaskWorkerBuilder builder, StoreKind kind, string directory)
     {
         switch (kind)
@@ -52,12 +56,24 @@ internal static class TestStores
                 break;
             case StoreKind.Postgres:
                 var connectionString = PostgresConnectionString;
-                builder.UsePostgres(p =>
-                {
-                    p.ConnectionString = connectionString;
-                    p.SchemaName = SchemaFor(directory);
-                    p.MaxPoolSize = 10;
-                });
+                builder.UsePostgres(p => ConfigurePostgres(p, connectionString, directory));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+    }
+
+    /// <summary>Puts a client on the test's store; configured like the worker, it shares the worker's store instance.</summary>
+    public static void Use(IDurableTaskClientBuilder builder, StoreKind kind, string directory)
+    {
+        switch (kind)
+        {
+            case StoreKind.Sqlite:
+                builder.UseSqlite(s => s.DatabasePath = TestHub.DatabasePathIn(directory));
+                break;
+            case StoreKind.Postgres:
+                var connectionString = PostgresConnectionString;
+                builder.UsePostgres(p => ConfigurePostgres(p, connectionString, directory));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
@@ -128,6 +144,13 @@ internal static class TestStores
         {
             // Cleanup never fails a test.
         }
+    }
+
+    private static void ConfigurePostgres(PostgresStoreOptions options, string connectionString, string directory)
+    {
+        options.ConnectionString = connectionString;
+        options.SchemaName = SchemaFor(directory);
+        options.MaxPoolSize = 10;
     }
 
     private static DbConnection Connect(StoreKind kind, string directory, string sqliteFile = "test.db") => kind switch

@@ -1,5 +1,5 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 

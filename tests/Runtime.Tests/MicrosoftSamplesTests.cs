@@ -225,7 +225,7 @@ public sealed class MicrosoftSamplesTests
         // in an activity) with the retry options of Microsoft Learn's error-handling page
         // (TaskOptions.FromRetryPolicy(new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: ...))). The sample's
         // first retry comes after 5 s; here after 100 ms. The first leaf activity for 0 and the first for 1 fail, so
-        // the two sub-orchestrations that ran them fail and their parents retry them as new sub-orchestrations.
+        // the two sub-orchestrations that ran them fail and their parents retry them.
         var failedOnce = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
         await using var hub = await TestHub.StartAsync(store, tasks =>
         {
@@ -253,20 +253,32 @@ public sealed class MicrosoftSamplesTests
         var instanceId = await hub.Client.ScheduleNewOrchestrationInstanceAsync("FibOrchestration", 5);
         var instance = await hub.WaitForCompletionAsync(instanceId, TimeSpan.FromSeconds(60));
 
-        // Assert: fib(5) = 5. Without failures fib(5) runs as 15 instances (the root and 14 sub-orchestrations); the two
-        // failed leaves stay as two failed instances, and their two retries complete in their place.
+        // Assert: fib(5) = 5, from 15 instances (the root and 14 sub-orchestrations). The SDK retries a sub-orchestration
+        // under the same instance id, so each failed leaf was started again in place: its parent's history shows the
+        // failure and the same child created twice, and no failed instance is left.
         Assert.True(instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instance.RuntimeStatus}: {instance.FailureDetails?.ErrorMessage}");
         Assert.Equal(5, instance.ReadOutputAs<int>());
+        Assert.Equal(2, failedOnce.Count);
         var all = new List<OrchestrationMetadata>();
         await foreach (var m in hub.Client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
         {
             all.Add(m);
         }
 
-        Assert.Equal(15, all.Count(m => m.RuntimeStatus == OrchestrationRuntimeStatus.Completed));
-        var failed = all.Where(m => m.RuntimeStatus == OrchestrationRuntimeStatus.Failed).ToList();
-        Assert.Equal(2, failed.Count);
-        Assert.All(failed, m => Assert.Contains("is flaky", m.FailureDetails!.InnerFailure!.ErrorMessage, StringComparison.Ordinal));
+        Assert.Equal(15, all.Count);
+        Assert.All(all, m => Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus));
+        var failures = new List<SubOrchestrationInstanceFailedEvent>();
+        var recreated = new List<string>();
+        foreach (var m in all)
+        {
+            var history = await hub.GetHistoryAsync(m.InstanceId);
+            failures.AddRange(history.OfType<SubOrchestrationInstanceFailedEvent>());
+            recreated.AddRange(history.OfType<SubOrchestrationInstanceCreatedEvent>().GroupBy(e => e.InstanceId).Where(g => g.Count() == 2).Select(g => g.Key));
+        }
+
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Contains("is flaky", f.FailureDetails!.InnerFailure!.ErrorMessage, StringComparison.Ordinal));
+        Assert.Equal(2, recreated.Count);
     }
 
     // samples/DistributedTracingSample/Program.cs, "GetWeather".

@@ -162,7 +162,7 @@ public sealed class DeterminismTests
         var values = result.ReadOutputAs<string[]>()!;
         var recorded = (await hub.GetHistoryAsync(id)).OfType<TaskScheduledEvent>().First();
         // The replay engine records an activity's input as DTFx does: a one-element JSON array.
-        Assert.Equal([$"{values[0]}|{values[1]}"], JsonSerializer.Deserialize<string[]>(recorded.Input!));
+        Assert.Equal([$"{values[0]}|{values[1]}"], JsonSerializer.Deserialize<string[]>(recorded.Input!)!);
     }
 
     /// <summary>The error type DTFx's replay engine reports for a history the code no longer matches.</summary>

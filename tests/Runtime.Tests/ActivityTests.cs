@@ -1,4 +1,6 @@
-using Serverless.DurableTask;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask.Worker;
 
 namespace Serverless.Runtime.Tests;
@@ -119,7 +121,7 @@ public sealed class ActivityTests
 
     [Theory]
     [Stores]
-    public async Task CallActivity_UnregisteredActivity_TaskFailsWithTaskNotRegistered(StoreKind store)
+    public async Task CallActivity_UnregisteredActivity_TaskFailsWithActivityTaskNotFound(StoreKind store)
     {
         // Arrange
         await using var hub = await TestHub.StartAsync(store, r => r
@@ -129,9 +131,11 @@ public sealed class ActivityTests
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("CallsMissing");
         var result = await hub.WaitForCompletionAsync(id);
 
-        // Assert
+        // Assert: the task fails as the SDK's own worker fails it (GrpcDurableTaskWorker answers an unknown activity with
+        // the error type "ActivityTaskNotFound"); our engine used to report its own TaskNotRegisteredException.
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal(typeof(TaskNotRegisteredException).FullName, result.FailureDetails!.InnerFailure!.ErrorType);
+        Assert.Equal("ActivityTaskNotFound", result.FailureDetails!.InnerFailure!.ErrorType);
+        Assert.Contains("DoesNotExist", result.FailureDetails.InnerFailure.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("DoesNotExist", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
@@ -158,11 +162,11 @@ public sealed class ActivityTests
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal("ok on attempt 3", result.ReadOutputAs<string>());
         Assert.Equal(3, attempts.Value);
-        var history = await hub.Client.GetInstanceHistoryAsync(id);
-        Assert.Equal(3, history.Count(e => e.EventType == "TaskScheduled"));
-        Assert.Equal(2, history.Count(e => e.EventType == "TaskFailed"));
-        Assert.Equal(2, history.Count(e => e.EventType == "TimerCreated"));
-        Assert.Equal(2, history.Count(e => e.EventType == "TimerFired"));
+        var history = await hub.GetHistoryAsync(id);
+        Assert.Equal(3, history.Count(e => e.EventType == EventType.TaskScheduled));
+        Assert.Equal(2, history.Count(e => e.EventType == EventType.TaskFailed));
+        Assert.Equal(2, history.Count(e => e.EventType == EventType.TimerCreated));
+        Assert.Equal(2, history.Count(e => e.EventType == EventType.TimerFired));
     }
 
     [Theory]
@@ -213,8 +217,8 @@ public sealed class ActivityTests
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         Assert.Equal(1, attempts.Value);
         Assert.Equal(typeof(ArgumentException).FullName, result.FailureDetails!.InnerFailure!.ErrorType);
-        var history = await hub.Client.GetInstanceHistoryAsync(id);
-        Assert.DoesNotContain(history, e => e.EventType == "TimerCreated");
+        var history = await hub.GetHistoryAsync(id);
+        Assert.DoesNotContain(history, e => e.EventType == EventType.TimerCreated);
     }
 
     [Theory]
@@ -232,10 +236,12 @@ public sealed class ActivityTests
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Backoff");
         await hub.WaitForCompletionAsync(id);
 
-        // Assert: each retry timer's due time minus the time it was created is the policy's delay.
-        var timers = (await hub.Client.GetInstanceHistoryAsync(id)).Where(e => e.EventType == "TimerCreated").ToList();
-        var delays = timers.Select(t => DateTimeOffset.Parse(t.Data!, System.Globalization.CultureInfo.InvariantCulture) - t.Timestamp).ToList();
-        Assert.Equal([TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(120)], delays);
+        // Assert: each retry timer's due time minus the time it was created is the policy's delay. The SDK's retry loop
+        // (DTFx RetryInterceptor) also schedules a timer due at once after the last failed attempt ("Dummy timer for
+        // back-compat"), so its history ends with a zero delay our engine did not write.
+        var timers = (await hub.GetHistoryAsync(id)).OfType<TimerCreatedEvent>().ToList();
+        var delays = timers.Select(t => t.FireAt - t.Timestamp).ToList();
+        Assert.Equal([TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(120), TimeSpan.Zero], delays);
         Assert.Equal(4, attempts.Value);
     }
 
@@ -267,7 +273,7 @@ public sealed class ActivityTests
     {
         // Arrange
         await using var hub = await TestHub.StartAsync(store, r => r
-            .AddActivityFunc<object?, string>("Key", (ctx, _) => ctx.IdempotencyKey)
+            .AddActivityFunc<object?, string>("Key", (ctx, _) => ((StoreTaskActivityContext)ctx).IdempotencyKey)
             .AddOrchestratorFunc<string[]>("Keys", async ctx =>
                 [await ctx.CallActivityAsync<string>("Key"), await ctx.CallActivityAsync<string>("Key")]));
 

@@ -1,5 +1,6 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Worker;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 
@@ -36,12 +37,12 @@ public sealed class ContinueAsNewTests
         await hub.WaitForCompletionAsync(longRun);
 
         // Assert: only the last generation's history is kept, so 40 generations leave as much as 2 do.
-        var shortHistory = await hub.Client.GetInstanceHistoryAsync(shortRun);
-        var longHistory = await hub.Client.GetInstanceHistoryAsync(longRun);
+        var shortHistory = await hub.GetHistoryAsync(shortRun);
+        var longHistory = await hub.GetHistoryAsync(longRun);
         Assert.Equal(shortHistory.Count, longHistory.Count);
         Assert.InRange(longHistory.Count, 1, 10);
-        Assert.Single(longHistory, e => e.EventType == "ExecutionStarted");
-        Assert.DoesNotContain(longHistory, e => e.EventType == "TaskScheduled");
+        Assert.Single(longHistory, e => e.EventType == EventType.ExecutionStarted);
+        Assert.DoesNotContain(longHistory, e => e.EventType == EventType.TaskScheduled);
     }
 
     [Theory]
@@ -77,7 +78,7 @@ public sealed class ContinueAsNewTests
         // Act
         await hub.Client.RaiseEventAsync(id, "Item", "x");
         await hub.Client.RaiseEventAsync(id, "Item", "y");
-        await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == "EventRaised") == 2);
+        await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == EventType.EventRaised) == 2);
         gate.Set();
         var result = await hub.WaitForCompletionAsync(id);
 
@@ -170,8 +171,9 @@ public sealed class ContinueAsNewTests
                 {
                     return await ctx.WaitForExternalEvent<string>("Item", TimeSpan.FromSeconds(1));
                 }
-                catch (TimeoutException)
+                catch (TaskCanceledException)
                 {
+                    // The SDK's timed wait cancels when the timer wins (our engine threw TimeoutException).
                     return "the event was lost";
                 }
             }));
@@ -179,9 +181,9 @@ public sealed class ContinueAsNewTests
         await hub.WaitForInstanceAsync(id, m => m?.ReadCustomStatusAs<string>() == "timer set");
         await hub.Client.SuspendInstanceAsync(id);
         await hub.WaitForInstanceAsync(id, m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Suspended);
-        var timer = (await hub.Client.GetInstanceHistoryAsync(id)).Single(e => e.EventType == "TimerCreated");
+        var timer = (await hub.GetHistoryAsync(id)).OfType<TimerCreatedEvent>().Single();
         await hub.Client.RaiseEventAsync(id, "Item", "carried");
-        await Clock.WaitPastAsync(DateTimeOffset.Parse(timer.Data!, System.Globalization.CultureInfo.InvariantCulture));
+        await Clock.WaitPastAsync(new DateTimeOffset(DateTime.SpecifyKind(timer.FireAt, DateTimeKind.Utc)));
 
         // Act
         await hub.Client.ResumeInstanceAsync(id);
@@ -218,8 +220,9 @@ public sealed class ContinueAsNewTests
                 {
                     return await ctx.WaitForExternalEvent<string>("Item", TimeSpan.FromMilliseconds(200));
                 }
-                catch (TimeoutException)
+                catch (TaskCanceledException)
                 {
+                    // The SDK's timed wait cancels when the timer wins (our engine threw TimeoutException).
                     return "nothing carried over";
                 }
             }));
@@ -228,7 +231,7 @@ public sealed class ContinueAsNewTests
 
         // Act
         await hub.Client.RaiseEventAsync(id, "Item", "x");
-        await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == "EventRaised"));
+        await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == EventType.EventRaised));
         gate.Set();
         var result = await hub.WaitForCompletionAsync(id);
 
@@ -278,8 +281,9 @@ public sealed class ContinueAsNewTests
                     {
                         await ctx.WaitForExternalEvent<string>("Go", TimeSpan.FromMilliseconds(300));
                     }
-                    catch (TimeoutException)
+                    catch (TaskCanceledException)
                     {
+                        // The SDK's timed wait cancels when the timer wins (our engine threw TimeoutException).
                         // Only on a very slow machine; then no stale timer is left and the test proves nothing more.
                     }
 

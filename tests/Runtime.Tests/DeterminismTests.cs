@@ -1,13 +1,23 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Worker;
+using System.Text.Json;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 
 public sealed class DeterminismTests
 {
+    // Our engine failed an orchestrator that awaited a non-durable task (Task.Delay, Task.Run, ConfigureAwait(false))
+    // with its own OrchestrationRuleViolationException. Microsoft's replay engine does not check this at run time; the
+    // SDK catches it at build time instead: its analyzers (Microsoft.DurableTask.Analyzers, part of the 1.28.0 packages)
+    // report DURABLE0003 (Task.Delay) and DURABLE0004 (Task.Run, threads) in orchestrator code, and this repository
+    // builds with warnings as errors, so such code does not compile (this file needs the pragma below to hold the bad
+    // orchestrators at all). What is left to test at run time is what the SDK then does: the step ends with nothing
+    // durable scheduled and the instance waits for ever, whatever the escaped continuation does later.
+#pragma warning disable DURABLE0003, DURABLE0004 // Deliberately non-deterministic orchestrators; see above.
     [Theory]
     [Stores]
-    public async Task Orchestrator_AwaitsTaskDelay_FailsWithRuleViolation(StoreKind store)
+    public async Task Orchestrator_AwaitsTaskDelay_NotDetectedAtRunTimeAndNeverCompletes(StoreKind store)
     {
         // Arrange
         await using var hub = await TestHub.StartAsync(store, r => r
@@ -19,17 +29,14 @@ public sealed class DeterminismTests
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Sleeps");
-        var result = await hub.WaitForCompletionAsync(id);
 
         // Assert
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal(typeof(OrchestrationRuleViolationException).FullName, result.FailureDetails!.ErrorType);
-        Assert.Contains("durable task", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        await AssertStuckAsync(hub, id);
     }
 
     [Theory]
     [Stores]
-    public async Task Orchestrator_AwaitsTaskRun_FailsWithRuleViolation(StoreKind store)
+    public async Task Orchestrator_AwaitsTaskRun_NotDetectedAtRunTimeAndNeverCompletes(StoreKind store)
     {
         // Arrange
         await using var hub = await TestHub.StartAsync(store, r => r
@@ -41,44 +48,16 @@ public sealed class DeterminismTests
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("UsesThreadPool");
-        var result = await hub.WaitForCompletionAsync(id);
 
         // Assert
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal(typeof(OrchestrationRuleViolationException).FullName, result.FailureDetails!.ErrorType);
-    }
-
-    [Theory]
-    [Stores(true)]
-    [Stores(false)]
-    public async Task Orchestrator_AwaitsTaskDelayWhileActivityPending_FailsWithRuleViolation(StoreKind store, bool extendedSessions)
-    {
-        // Arrange: a durable task is open, so the first step cannot tell; the violation must surface at a later step.
-        await using var hub = await TestHub.StartAsync(store, 
-            r => r
-                .AddActivityFunc<object?, string>("Work", (_, _) => "done")
-                .AddOrchestratorFunc<string>("Mixed", async ctx =>
-                {
-                    var work = ctx.CallActivityAsync<string>("Work");
-                    await Task.Delay(20);
-                    return await work;
-                }),
-            o => o.ExtendedSessionsEnabled = extendedSessions);
-
-        // Act
-        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Mixed");
-        var result = await hub.WaitForCompletionAsync(id);
-
-        // Assert
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal(typeof(OrchestrationRuleViolationException).FullName, result.FailureDetails!.ErrorType);
+        await AssertStuckAsync(hub, id);
     }
 
     [Theory]
     [Stores]
-    public async Task Orchestrator_ContextUsedAfterConfigureAwaitFalse_FailsWithRuleViolation(StoreKind store)
+    public async Task Orchestrator_ContextUsedAfterConfigureAwaitFalse_ActivityNeverScheduledAndNeverCompletes(StoreKind store)
     {
-        // Arrange
+        // Arrange: the activity is called from a thread-pool thread after the step has ended; the call is lost.
         await using var hub = await TestHub.StartAsync(store, r => r
             .AddActivityFunc<object?, string>("Work", (_, _) => "done")
             .AddOrchestratorFunc<string>("LeavesThread", async ctx =>
@@ -89,12 +68,12 @@ public sealed class DeterminismTests
 
         // Act
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("LeavesThread");
-        var result = await hub.WaitForCompletionAsync(id);
 
         // Assert
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal(typeof(OrchestrationRuleViolationException).FullName, result.FailureDetails!.ErrorType);
+        await AssertStuckAsync(hub, id);
+        Assert.DoesNotContain(await hub.GetHistoryAsync(id), e => e.EventType == EventType.TaskScheduled);
     }
+#pragma warning restore DURABLE0003, DURABLE0004
 
     [Theory]
     [Stores]
@@ -117,10 +96,10 @@ public sealed class DeterminismTests
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         var failure = result.FailureDetails!;
-        Assert.Equal(typeof(NonDeterministicOrchestrationException).FullName, failure.ErrorType);
-        Assert.Contains("task #0", failure.ErrorMessage, StringComparison.Ordinal);
-        Assert.Contains("ChargeCard", failure.ErrorMessage, StringComparison.Ordinal);
-        Assert.Contains("ReserveStock", failure.ErrorMessage, StringComparison.Ordinal);
+        // DTFx's replay reports it (our engine's message said "task #0"; DTFx says "sequence number 0").
+        Assert.Equal(NonDeterministic, failure.ErrorType);
+        Assert.Contains("activity task with sequence number 0 named 'ReserveStock'", failure.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("activity task named 'ChargeCard' with this sequence number", failure.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -148,30 +127,29 @@ public sealed class DeterminismTests
 
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal(typeof(NonDeterministicOrchestrationException).FullName, result.FailureDetails!.ErrorType);
-        Assert.Contains("CreateTimer", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
-        Assert.Contains("task #0", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+        // DTFx's replay reports it (our engine's message named "CreateTimer" and "task #0").
+        Assert.Equal(NonDeterministic, result.FailureDetails!.ErrorType);
+        Assert.Contains("scheduled a timer task with sequence number 0 but the current replay execution hasn't (yet?) scheduled this task", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Theory]
     [Stores]
     public async Task Orchestrator_NewGuidAndCurrentTime_SameOnEveryReplay(StoreKind store)
     {
-        // Arrange: without extended sessions every step replays from the start.
-        await using var hub = await TestHub.StartAsync(store, 
+        // Arrange: without extended sessions every step replays from the start. The first (non-replaying) run records its
+        // values as the input of the first activity; the last replay returns them. (Our engine kept a custom status set
+        // only when not replaying; the SDK sends each step's custom status, and a replay that does not set it clears it,
+        // so the first run's values are recorded in the history instead.)
+        await using var hub = await TestHub.StartAsync(
+            store,
             r => r
-                .AddActivityFunc<object?, string>("Noop", (_, _) => "ok")
+                .AddActivityFunc<string, string>("Noop", (_, _) => "ok")
                 .AddOrchestratorFunc<string[]>("Stable", async ctx =>
                 {
                     var guid = ctx.NewGuid();
                     var time = ctx.CurrentUtcDateTime;
-                    if (!ctx.IsReplaying)
-                    {
-                        ctx.SetCustomStatus($"{guid}|{time:o}");
-                    }
-
-                    await ctx.CallActivityAsync<string>("Noop");
-                    await ctx.CallActivityAsync<string>("Noop");
+                    await ctx.CallActivityAsync<string>("Noop", $"{guid}|{time:o}");
+                    await ctx.CallActivityAsync<string>("Noop", "second");
                     return [guid.ToString(), time.ToString("o")];
                 }),
             o => o.ExtendedSessionsEnabled = false);
@@ -180,9 +158,28 @@ public sealed class DeterminismTests
         var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Stable");
         var result = await hub.WaitForCompletionAsync(id);
 
-        // Assert: the values the last replay returned equal the ones the first (non-replaying) run recorded.
+        // Assert: the values the last replay returned equal the ones the first run recorded.
         var values = result.ReadOutputAs<string[]>()!;
-        Assert.Equal($"{values[0]}|{values[1]}", result.ReadCustomStatusAs<string>());
+        var recorded = (await hub.GetHistoryAsync(id)).OfType<TaskScheduledEvent>().First();
+        // The replay engine records an activity's input as DTFx does: a one-element JSON array.
+        Assert.Equal([$"{values[0]}|{values[1]}"], JsonSerializer.Deserialize<string[]>(recorded.Input!)!);
+    }
+
+    /// <summary>The error type DTFx's replay engine reports for a history the code no longer matches.</summary>
+    private const string NonDeterministic = "DurableTask.Core.Exceptions.NonDeterministicOrchestrationException";
+
+    /// <summary>Waits until the first step is committed, then checks the instance is still running a second later with no result.</summary>
+    private static async Task AssertStuckAsync(TestHub hub, string id)
+    {
+        await hub.WaitForHistoryAsync(id, h => h.Any(e => e.EventType == EventType.OrchestratorStarted));
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hub.Client.WaitForInstanceCompletionAsync(id, cancellation: wait.Token));
+        }
+
+        var instance = await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, instance!.RuntimeStatus);
+        Assert.Null(instance.SerializedOutput);
     }
 
     private static void Versioned(DurableTaskRegistry r, string firstActivity) => r

@@ -1,7 +1,7 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
 
 namespace Serverless.Runtime.Tests;
 
@@ -18,7 +18,7 @@ public sealed class EntityTests
         // Act
         await hub.Client.Entities.SignalEntityAsync(id, "Add", 5);
         await hub.Client.Entities.SignalEntityAsync(id, "add", 7);
-        var entity = await hub.WaitForEntityAsync(id, e => e?.ReadStateAs<int>() == 12);
+        var entity = await hub.WaitForEntityAsync(id, e => e?.State.ReadAs<int>() == 12);
 
         // Assert
         Assert.Equal(id, entity!.Id);
@@ -47,7 +47,7 @@ public sealed class EntityTests
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal(42, result.ReadOutputAs<int>());
         var entity = await hub.Client.Entities.GetEntityAsync(new EntityInstanceId(nameof(Counter), "b"));
-        Assert.Equal(42, entity!.ReadStateAs<int>());
+        Assert.Equal(42, entity!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -88,7 +88,7 @@ public sealed class EntityTests
         var entity = await hub.WaitForEntityAsync(new EntityInstanceId(nameof(Counter), "c"), e => e is not null);
 
         // Assert
-        Assert.Equal(3, entity!.ReadStateAs<int>());
+        Assert.Equal(3, entity!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -105,8 +105,8 @@ public sealed class EntityTests
         var targetState = await hub.WaitForEntityAsync(target, e => e is not null);
 
         // Assert
-        Assert.Equal(9, targetState!.ReadStateAs<int>());
-        Assert.Equal(9, (await hub.Client.Entities.GetEntityAsync(source))!.ReadStateAs<int>());
+        Assert.Equal(9, targetState!.State.ReadAs<int>());
+        Assert.Equal(9, (await hub.Client.Entities.GetEntityAsync(source))!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -138,10 +138,10 @@ public sealed class EntityTests
 
         // Act
         await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => hub.Client.Entities.SignalEntityAsync(id, "Add", 1)));
-        var entity = await hub.WaitForEntityAsync(id, e => e is { BacklogQueueSize: 0 } && e.ReadStateAs<int>() >= 200);
+        var entity = await hub.WaitForEntityAsync(id, e => e is { BacklogQueueSize: 0 } && e.State.ReadAs<int>() >= 200);
 
         // Assert: exactly 200 — none lost, none applied twice.
-        Assert.Equal(200, entity!.ReadStateAs<int>());
+        Assert.Equal(200, entity!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -154,18 +154,18 @@ public sealed class EntityTests
         await using (var first = await TestHub.StartAsync(store, Tasks, directory: dir.Path))
         {
             await first.Client.Entities.SignalEntityAsync(id, "Add", 7);
-            await first.WaitForEntityAsync(id, e => e?.ReadStateAs<int>() == 7);
+            await first.WaitForEntityAsync(id, e => e?.State.ReadAs<int>() == 7);
         }
 
         // Act
         await using var second = await TestHub.StartAsync(store, Tasks, directory: dir.Path);
         var reloaded = await second.Client.Entities.GetEntityAsync(id);
         await second.Client.Entities.SignalEntityAsync(id, "Add", 1);
-        var updated = await second.WaitForEntityAsync(id, e => e?.ReadStateAs<int>() != 7);
+        var updated = await second.WaitForEntityAsync(id, e => e?.State.ReadAs<int>() != 7);
 
         // Assert
-        Assert.Equal(7, reloaded!.ReadStateAs<int>());
-        Assert.Equal(8, updated!.ReadStateAs<int>());
+        Assert.Equal(7, reloaded!.State.ReadAs<int>());
+        Assert.Equal(8, updated!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -208,7 +208,7 @@ public sealed class EntityTests
         }
 
         // Assert
-        Assert.Equal(["x:1", "y:2", "z:3"], listed.Select(e => $"{e.Id.Key}:{e.ReadStateAs<int>()}").Order());
+        Assert.Equal(["x:1", "y:2", "z:3"], listed.Select(e => $"{e.Id.Key}:{e.State.ReadAs<int>()}").Order());
         Assert.All(listed, e => Assert.Equal("counter", e.Id.Name));
     }
 
@@ -245,7 +245,7 @@ public sealed class EntityTests
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal("AddThenFail: System.InvalidOperationException: AddThenFail(100) is refused. | 5", result.ReadOutputAs<string>());
         var entity = await hub.Client.Entities.GetEntityAsync(new EntityInstanceId(nameof(Counter), "guarded"));
-        Assert.Equal(5, entity!.ReadStateAs<int>());
+        Assert.Equal(5, entity!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -261,10 +261,10 @@ public sealed class EntityTests
         await hub.Client.Entities.SignalEntityAsync(id, "AddThenFail", 50);
         await hub.Client.Entities.SignalEntityAsync(id, "NoSuchOperation");
         await hub.Client.Entities.SignalEntityAsync(id, "Add", 2);
-        var entity = await hub.WaitForEntityAsync(id, e => e is { BacklogQueueSize: 0 } && e.ReadStateAs<int>() == 3);
+        var entity = await hub.WaitForEntityAsync(id, e => e is { BacklogQueueSize: 0 } && e.State.ReadAs<int>() == 3);
 
         // Assert
-        Assert.Equal(3, entity!.ReadStateAs<int>());
+        Assert.Equal(3, entity!.State.ReadAs<int>());
     }
 
     [Theory]
@@ -285,7 +285,7 @@ public sealed class EntityTests
         Assert.True(before is null, $"the signal was applied at {before?.LastModifiedTime:o}, before its time {signalTime:o}");
         var due = signalTime.AddTicks(-(signalTime.Ticks % TimeSpan.TicksPerMillisecond));
         Assert.True(entity!.LastModifiedTime >= due, $"applied at {entity.LastModifiedTime:o}, before {signalTime:o}");
-        Assert.Equal(4, entity.ReadStateAs<int>());
+        Assert.Equal(4, entity.State.ReadAs<int>());
     }
 
     private static void Tasks(DurableTaskRegistry r) => r.AddEntity<Counter>();

@@ -1,5 +1,6 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Worker;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 
@@ -61,9 +62,7 @@ public sealed class ExtendedSessionTests
         await replaying.WaitForCompletionAsync(b);
 
         // Assert: the recorded decisions (what was scheduled, with which input) do not depend on the cache.
-        static IEnumerable<string> Decisions(IEnumerable<Serverless.DurableTask.Client.HistoryEventInfo> h) =>
-            h.Where(e => e.EventType is "TaskScheduled" or "TaskCompleted" or "ExecutionCompleted").Select(e => $"{e.EventType}:{e.Name}:{e.Data}:{e.ScheduledId}");
-        Assert.Equal(Decisions(await replaying.Client.GetInstanceHistoryAsync(b)), Decisions(await cached.Client.GetInstanceHistoryAsync(a)));
+        Assert.Equal(Decisions(await replaying.GetHistoryAsync(b)), Decisions(await cached.GetHistoryAsync(a)));
     }
 
     [Theory]
@@ -138,6 +137,14 @@ public sealed class ExtendedSessionTests
         Assert.InRange(cached, 1, 5);
         Assert.All(results, r => Assert.Equal(r.InstanceId, r.ReadOutputAs<string>()));
     }
+
+    private static IEnumerable<string> Decisions(IEnumerable<HistoryEvent> history) => history.Select(e => e switch
+    {
+        TaskScheduledEvent t => $"TaskScheduled:{t.EventId}:{t.Name}:{t.Input}",
+        TaskCompletedEvent t => $"TaskCompleted:{t.TaskScheduledId}:{t.Result}",
+        ExecutionCompletedEvent t => $"ExecutionCompleted:{t.OrchestrationStatus}:{t.Result}",
+        _ => null,
+    }).OfType<string>();
 
     private static void Chain(DurableTaskRegistry r, CallCounter starts) => r
         .AddActivityFunc<int, int>("Increment", (_, x) => x + 1)

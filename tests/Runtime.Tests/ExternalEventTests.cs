@@ -1,3 +1,6 @@
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask;
 
 namespace Serverless.Runtime.Tests;
@@ -38,7 +41,7 @@ public sealed class ExternalEventTests
         await hub.Client.RaiseEventAsync(id, "A", "A1");
         await hub.Client.RaiseEventAsync(id, "A", "A2");
         await hub.Client.RaiseEventAsync(id, "A", "A3");
-        await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == "EventRaised") == 3);
+        await hub.WaitForHistoryAsync(id, h => h.Count(e => e.EventType == EventType.EventRaised) == 3);
         gate.Set();
         var result = await hub.WaitForCompletionAsync(id);
 
@@ -72,7 +75,7 @@ public sealed class ExternalEventTests
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal(5050, result.ReadOutputAs<int>());
-        Assert.Equal(100, (await hub.Client.GetInstanceHistoryAsync(id)).Count(e => e.EventType == "EventRaised"));
+        Assert.Equal(100, (await hub.GetHistoryAsync(id)).Count(e => e.EventType == EventType.EventRaised));
     }
 
     [Theory]
@@ -151,7 +154,7 @@ public sealed class ExternalEventTests
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal($"from {sender}", result.ReadOutputAs<string>());
-        var senderHistory = await hub.Client.GetInstanceHistoryAsync(sender);
-        Assert.Contains(senderHistory, e => e.EventType == "EventSent" && e.Name == "Ping");
+        var senderHistory = await hub.GetHistoryAsync(sender);
+        Assert.Contains(senderHistory, e => e is EventSentEvent { Name: "Ping" });
     }
 }

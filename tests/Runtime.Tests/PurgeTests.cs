@@ -1,6 +1,5 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests;
 
@@ -21,7 +20,7 @@ public sealed class PurgeTests
         // Assert
         Assert.Equal(1, result.PurgedInstanceCount);
         Assert.Null(await hub.Client.GetInstanceAsync(id));
-        Assert.Empty(await hub.Client.GetInstanceHistoryAsync(id));
+        Assert.Empty(await hub.GetHistoryAsync(id));
     }
 
     [Theory]
@@ -130,7 +129,7 @@ public sealed class PurgeTests
         await hub.WaitForInstanceAsync(finished, m => m is null);
 
         // Assert
-        Assert.Empty(await hub.Client.GetInstanceHistoryAsync(finished));
+        Assert.Empty(await hub.GetHistoryAsync(finished));
         var stillRunning = await hub.Client.GetInstanceAsync(running);
         Assert.Equal(OrchestrationRuntimeStatus.Running, stillRunning!.RuntimeStatus);
     }
@@ -150,6 +149,8 @@ public sealed class PurgeTests
 
     private static void Samples(DurableTaskRegistry r) => r
         .AddOrchestratorFunc<string, string>("Quick", (_, s) => Task.FromResult(s))
-        .AddOrchestratorFunc<string>("Boom", _ => throw new InvalidOperationException("boom"))
+        .AddOrchestratorFunc("Boom", Boom)
         .AddOrchestratorFunc<string>("Waiter", ctx => ctx.WaitForExternalEvent<string>("Go"));
+
+    private static Task<string> Boom(TaskOrchestrationContext context) => throw new InvalidOperationException("boom");
 }

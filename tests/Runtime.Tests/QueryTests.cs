@@ -1,7 +1,8 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
-using Serverless.DurableTask.Entities;
-using Serverless.DurableTask.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.DurableTask.Entities;
+using Serverless.DurableTask.Engine;
 
 namespace Serverless.Runtime.Tests;
 
@@ -48,8 +49,8 @@ public sealed class QueryTests
         }
 
         // Act
-        var first = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { PageSize = 4 });
-        var second = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { PageSize = 4, ContinuationToken = first.ContinuationToken });
+        var first = await FirstPageAsync(hub, new OrchestrationQuery { PageSize = 4 });
+        var second = await FirstPageAsync(hub, new OrchestrationQuery { PageSize = 4, ContinuationToken = first.ContinuationToken });
 
         // Assert
         Assert.Equal(4, first.Values.Count);
@@ -88,8 +89,8 @@ public sealed class QueryTests
         }
 
         // Act
-        var runningPage = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running] });
-        var finishedPage = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed] });
+        var runningPage = await FirstPageAsync(hub, new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running] });
+        var finishedPage = await FirstPageAsync(hub, new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed] });
 
         // Assert
         Assert.Equal(running.Order(), runningPage.Values.Select(m => m.InstanceId).Order());
@@ -132,8 +133,9 @@ public sealed class QueryTests
             await hub.Client.ScheduleNewOrchestrationInstanceAsync("Waiter"),
         };
 
-        // Act
-        var page = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { Name = "waiter" });
+        // Act: Microsoft's OrchestrationQuery has no name filter (our old client query had one); the store's query,
+        // which the runtime's own callers use, keeps it.
+        var page = await hub.Store.QueryInstancesAsync(new InstanceQuery { Name = "waiter" }, entities: false, CancellationToken.None);
 
         // Assert
         Assert.Equal(waiters.Order(), page.Values.Select(m => m.InstanceId).Order());
@@ -157,8 +159,8 @@ public sealed class QueryTests
         var after = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Quick", 4);
 
         // Act
-        var page = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { CreatedFrom = from, CreatedTo = to });
-        var fromOnly = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { CreatedFrom = from });
+        var page = await FirstPageAsync(hub, new OrchestrationQuery { CreatedFrom = from, CreatedTo = to });
+        var fromOnly = await FirstPageAsync(hub, new OrchestrationQuery { CreatedFrom = from });
 
         // Assert
         Assert.Equal(inside.Order(), page.Values.Select(m => m.InstanceId).Order());
@@ -176,8 +178,8 @@ public sealed class QueryTests
         await hub.WaitForCompletionAsync(id);
 
         // Act
-        var without = await hub.Client.QueryInstancesAsync(new OrchestrationQuery());
-        var with = await hub.Client.QueryInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true });
+        var without = await FirstPageAsync(hub, new OrchestrationQuery());
+        var with = await FirstPageAsync(hub, new OrchestrationQuery { FetchInputsAndOutputs = true });
 
         // Assert
         Assert.Null(without.Values.Single().SerializedInput);
@@ -211,6 +213,20 @@ public sealed class QueryTests
 
     private static void Samples(DurableTaskRegistry r) => r
         .AddOrchestratorFunc<int, int>("Quick", (_, x) => Task.FromResult(x))
-        .AddOrchestratorFunc<string>("Boom", _ => throw new InvalidOperationException("boom"))
+        .AddOrchestratorFunc("Boom", Boom)
         .AddOrchestratorFunc<string>("Waiter", ctx => ctx.WaitForExternalEvent<string>("Go"));
+
+    /// <summary>Reads one page as Microsoft's pageable hands it out, starting at the query's continuation token.</summary>
+    private static async Task<Page<OrchestrationMetadata>> FirstPageAsync(TestHub hub, OrchestrationQuery query)
+    {
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await foreach (var page in hub.Client.GetAllInstancesAsync(query).AsPages(query.ContinuationToken, query.PageSize).WithCancellation(cts.Token))
+        {
+            return page;
+        }
+
+        throw new InvalidOperationException("The query returned no page at all.");
+    }
+
+    private static Task<string> Boom(TaskOrchestrationContext context) => throw new InvalidOperationException("boom");
 }

@@ -1,3 +1,6 @@
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.DurableTask;
 
 namespace Serverless.Runtime.Tests;
@@ -65,7 +68,9 @@ public sealed class SubOrchestrationTests
         var child = await hub.Client.GetInstanceAsync("child-of-parent", getInputsAndOutputs: true);
         Assert.NotNull(child);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, child.RuntimeStatus);
-        Assert.Equal(id, child.ParentInstanceId);
+        // The SDK's OrchestrationMetadata has no parent id: the child's ExecutionStarted event names its parent.
+        var started = (await hub.GetHistoryAsync("child-of-parent")).OfType<ExecutionStartedEvent>().Single();
+        Assert.Equal(id, started.ParentInstance?.OrchestrationInstance?.InstanceId);
     }
 
     [Theory]
@@ -153,7 +158,7 @@ public sealed class SubOrchestrationTests
     {
         // Arrange
         await using var hub = await TestHub.StartAsync(store, r => r
-            .AddOrchestratorFunc<string>("Child", _ => throw new InvalidOperationException("child broke"))
+            .AddOrchestratorFunc("Child", ChildBreaks)
             .AddOrchestratorFunc<string>("Parent", async ctx =>
             {
                 try
@@ -181,7 +186,7 @@ public sealed class SubOrchestrationTests
     {
         // Arrange
         await using var hub = await TestHub.StartAsync(store, r => r
-            .AddOrchestratorFunc<string>("Child", _ => throw new InvalidOperationException("child broke"))
+            .AddOrchestratorFunc("Child", ChildBreaks)
             .AddOrchestratorFunc<string>("Parent", ctx => ctx.CallSubOrchestratorAsync<string>("Child")));
 
         // Act
@@ -193,4 +198,6 @@ public sealed class SubOrchestrationTests
         Assert.Equal(typeof(TaskFailedException).FullName, result.FailureDetails!.ErrorType);
         Assert.Equal("child broke", result.FailureDetails.InnerFailure!.ErrorMessage);
     }
+
+    private static Task<string> ChildBreaks(TaskOrchestrationContext context) => throw new InvalidOperationException("child broke");
 }

@@ -1,11 +1,11 @@
-using Serverless.DurableTask;
-using Serverless.DurableTask.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Serverless.Runtime.Tests.Golden;
 
 /// <summary>
-/// Regenerates the golden fixtures by running each sample on the real engine (a hub over SQLite) and saving the
-/// instance's stored history. Run: <c>RECORD_GOLDEN_HISTORIES=1 dotnet test tests/Runtime.Tests --filter GoldenHistoryRecorder</c>.
+/// Regenerates the golden fixtures by running each sample on the real worker (Microsoft's replay engine on a hub over
+/// SQLite) and saving the instance's stored protobuf history. Never edit a fixture by hand. Run: <c>RECORD_GOLDEN_HISTORIES=1 dotnet test tests/Runtime.Tests --filter GoldenHistoryRecorder</c>.
 /// </summary>
 public sealed class GoldenHistoryRecorder
 {

@@ -1,3 +1,4 @@
+using Serverless.DurableTask.Client;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Entities;

@@ -24,6 +24,7 @@ internal sealed class OrchestrationStepRunner
     private readonly IServiceProvider _services;
     private readonly ExtendedSessionsCache? _cache;
     private readonly double _sessionIdleSeconds;
+    private readonly int _sessionLimit;
 
     // What the runner's session cache holds for each instance, as of our last commit: a session is used only when the
     // store's row still matches (another replica may have run steps since, or a commit may have failed).
@@ -37,6 +38,7 @@ internal sealed class OrchestrationStepRunner
         {
             _cache = new ExtendedSessionsCache();
             _sessionIdleSeconds = options.ExtendedSessionIdleTimeout.TotalSeconds;
+            _sessionLimit = Math.Max(0, options.ExtendedSessionCacheSize);
         }
     }
 
@@ -65,17 +67,18 @@ internal sealed class OrchestrationStepRunner
         IReadOnlyList<P.HistoryEvent>? past = null;
         if (mark is not null)
         {
-            response = Run(instance, orchestrator, past: null, newEvents);
+            response = Run(instance, orchestrator, past: null, newEvents, cache: true);
             if (response.RequiresHistory)
             {
                 past = await loadHistory().ConfigureAwait(false);
-                response = Run(instance, orchestrator, past, newEvents);
+                response = Run(instance, orchestrator, past, newEvents, cache: true);
             }
         }
         else
         {
+            // A new session only while the cache has room: the runner's cache evicts by idle time alone.
             past = await loadHistory().ConfigureAwait(false);
-            response = Run(instance, orchestrator, past, newEvents);
+            response = Run(instance, orchestrator, past, newEvents, cache: _sessions.Count < _sessionLimit);
         }
 
         var parentExecutionId = mark?.ParentExecutionId ?? StartedEvent(past, newEvents)?.ParentInstance?.OrchestrationInstance?.ExecutionId;
@@ -85,7 +88,7 @@ internal sealed class OrchestrationStepRunner
     /// <summary>Remembers that the runner's cached session for this instance matches the committed row.</summary>
     public void Committed(InstanceRecord committed, string? parentExecutionId, bool finished)
     {
-        if (_cache is null || finished)
+        if (_cache is null || finished || (!_sessions.ContainsKey(committed.InstanceId) && _sessions.Count >= _sessionLimit))
         {
             Evict(committed.InstanceId);
             return;
@@ -94,7 +97,7 @@ internal sealed class OrchestrationStepRunner
         _sessions[committed.InstanceId] = new SessionMark(committed.ExecutionId, committed.HistoryCount, parentExecutionId);
     }
 
-    private P.OrchestratorResponse Run(InstanceRecord instance, ITaskOrchestrator orchestrator, IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents)
+    private P.OrchestratorResponse Run(InstanceRecord instance, ITaskOrchestrator orchestrator, IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents, bool cache)
     {
         var request = new P.OrchestratorRequest
         {
@@ -110,7 +113,7 @@ internal sealed class OrchestrationStepRunner
         request.NewEvents.AddRange(newEvents);
         if (_cache is not null)
         {
-            request.Properties["IsExtendedSession"] = Value.ForBool(true);
+            request.Properties["IsExtendedSession"] = Value.ForBool(cache);
             request.Properties["ExtendedSessionIdleTimeoutInSeconds"] = Value.ForNumber(_sessionIdleSeconds);
             request.Properties["IncludeState"] = Value.ForBool(past is not null);
         }

@@ -31,6 +31,9 @@ public sealed class StoreDurableTaskWorkerOptions : DurableTaskWorkerOptions
     /// <summary>Gets or sets how long an idle orchestration stays cached. Default is 30 seconds.</summary>
     public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets or sets how many idle orchestrations the session cache holds at most. Default is 2000.</summary>
+    public int ExtendedSessionCacheSize { get; set; } = 2000;
+
     /// <summary>Gets or sets the lease on a work item; an unrenewed lease lets another worker take it. Default is 60 seconds.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Serverless.DurableTask.Worker;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Invocation;
 
@@ -8,8 +9,9 @@ namespace Serverless.Functions.Durable;
 
 /// <summary>
 /// Runs an <c>[ActivityTrigger]</c> function as an <see cref="ITaskActivity"/> of Microsoft's worker. Microsoft's
-/// <see cref="TaskActivityContext"/> carries no cancellation token: the invocation is cancelled when the host stops
-/// or the function timeout passes.
+/// <see cref="TaskActivityContext"/> carries no cancellation token: the invocation is cancelled when the host's
+/// shutdown grace period is over (<see cref="StoreTaskActivityContext.CancellationToken"/>) or the function timeout
+/// passes.
 /// </summary>
 internal sealed class FunctionActivity(FunctionDescriptor function, IServiceProvider services) : ITaskActivity
 {
@@ -21,7 +23,11 @@ internal sealed class FunctionActivity(FunctionDescriptor function, IServiceProv
     {
         await using var scope = services.CreateAsyncScope();
         var executor = scope.ServiceProvider.GetRequiredService<FunctionExecutor>();
-        var stopping = scope.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        // Our worker's context carries the token that fires once the host's shutdown grace period is over; an
+        // activity run by another worker is cancelled as soon as the host starts stopping.
+        var stopping = context is StoreTaskActivityContext store
+            ? store.CancellationToken
+            : scope.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         using var cancellation = executor.CreateCancellation(stopping);
         var invocationId = Guid.NewGuid().ToString();
         var functionContext = new HostFunctionContext(function.Definition, invocationId, scope.ServiceProvider, cancellation.Token);

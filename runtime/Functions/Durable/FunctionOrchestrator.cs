@@ -1,5 +1,8 @@
 using Microsoft.DurableTask;
+using Serverless.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Invocation;
 
@@ -8,7 +11,8 @@ namespace Serverless.Functions.Durable;
 /// <summary>Runs an <c>[OrchestrationTrigger]</c> function as an <see cref="ITaskOrchestrator"/> of Microsoft's worker.</summary>
 internal sealed class FunctionOrchestrator(FunctionDescriptor function, IServiceProvider services) : ITaskOrchestrator
 {
-    // Function-based orchestrators read their input with context.GetInput<T>(); the runner's copy stays untyped.
+    // Function-based orchestrators read their input with context.GetInput<T>(): the runner's copy stays untyped and
+    // FunctionOrchestrationContext converts it to the type asked for.
     public Type InputType => typeof(object);
 
     public Type OutputType => function.Return.ValueType == typeof(void) ? typeof(object) : function.Return.ValueType;
@@ -20,7 +24,9 @@ internal sealed class FunctionOrchestrator(FunctionDescriptor function, IService
         using var scope = services.CreateScope();
         var functionContext = new HostFunctionContext(function.Definition, context.InstanceId, scope.ServiceProvider, CancellationToken.None);
         var instance = function.CreateInstance(scope.ServiceProvider);
-        var args = InvocationArguments.Bind(function, functionContext, context);
+        var converter = services.GetRequiredService<IOptionsMonitor<StoreDurableTaskWorkerOptions>>().Get(Options.DefaultName).DataConverter;
+        var functionOrchestration = new FunctionOrchestrationContext(context, converter, services.GetRequiredService<ILoggerFactory>());
+        var args = InvocationArguments.Bind(function, functionContext, functionOrchestration);
         return await function.InvokeAsync(instance, args);
     }
 }

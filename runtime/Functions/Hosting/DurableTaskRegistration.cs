@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Entities;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Worker;
 using Serverless.Functions.Configuration;
@@ -22,6 +23,9 @@ internal static class DurableTaskRegistration
 {
     public static (IDurableTaskWorkerBuilder Worker, IDurableTaskClientBuilder Client) Add(IServiceCollection services, FunctionCatalog catalog, DurableTaskHostOptions durable)
     {
+        // The isolated Functions worker serializes with the web defaults (camelCase names, case-insensitive reads);
+        // a host app that registers its own DataConverter service replaces this one.
+        services.TryAddSingleton<DataConverter>(WebDataConverter);
         IDurableTaskWorkerBuilder? worker = null;
         IDurableTaskClientBuilder? client = null;
         services.AddDurableTaskWorker(b => worker = b);
@@ -33,6 +37,8 @@ internal static class DurableTaskRegistration
         services.AddOptions<StoreDurableTaskWorkerOptions>(worker.Name).Configure(o => ApplyHostJson(durable, o));
         return (worker, client!);
     }
+
+    private static readonly DataConverter WebDataConverter = new Microsoft.DurableTask.Converters.JsonDataConverter(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
 
     /// <summary>Gets the registry the worker runs with: the discovered functions and what the app added with AddTasks.</summary>
     public static DurableTaskRegistry Registry(IServiceProvider services) =>

@@ -7,6 +7,7 @@ using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace CompanyHub.Activities;
 
@@ -68,12 +69,18 @@ public sealed record ProposalCreation(string ProposalId, string? Refused = null)
 /// Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id), unless its tool
 /// cannot run here (no credentials, no Google account): then it says so, and nothing waits for an approval in vain.
 /// </summary>
-public sealed class CreateProposal(DurableTaskClient client, Integrations.ToolAvailability? tools = null) : TaskActivity<ProposalRequest, ProposalCreation>
+public sealed class CreateProposal(DurableTaskClient client, IOptions<ApprovalOptions> approvals, Integrations.ToolAvailability? tools = null) : TaskActivity<ProposalRequest, ProposalCreation>
 {
     public const string Name = nameof(CreateProposal);
 
     public override async Task<ProposalCreation> RunAsync(TaskActivityContext context, ProposalRequest input)
     {
+        // A proposal drafted by an orchestration carries no expiry yet: it starts from now and the approval options.
+        if (input.ExpiresAt == default)
+        {
+            input = input with { ExpiresAt = DateTimeOffset.UtcNow + approvals.Value.Expiry };
+        }
+
         if (await client.GetInstanceAsync(input.ProposalId, cancellation: context.CancellationToken()) is not null)
         {
             return new ProposalCreation(input.ProposalId);

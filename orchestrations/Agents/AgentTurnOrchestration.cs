@@ -4,7 +4,6 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Llm;
 using CompanyHub.Orchestrations.Approvals;
-using Microsoft.Extensions.Options;
 using Microsoft.DurableTask;
 
 namespace CompanyHub.Orchestrations.Agents;
@@ -14,7 +13,7 @@ namespace CompanyHub.Orchestrations.Agents;
 /// their results go back to the model; write tools become proposals and the model is told they await approval; the
 /// reply ends the turn and is appended to the conversation (and, for a peer's message, sent back to the peer).
 /// </summary>
-public sealed class AgentTurnOrchestration(IOptions<ApprovalOptions> approvals) : TaskOrchestrator<TurnRequest, TurnResult>
+public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnResult>
 {
     public const int MaxToolRounds = 8;
     public const int MaxHops = 3;
@@ -190,8 +189,9 @@ public sealed class AgentTurnOrchestration(IOptions<ApprovalOptions> approvals) 
 
         var proposalId = $"p-{context.NewGuid():N}";
         var by = input.Source == TurnSource.Peer && input.FromAgentId is { } from ? ProposedBy.Peer(from) : ProposedBy.Agent(agent.AgentId);
-        var expires = Now(context) + approvals.Value.Expiry;
-        var created = await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, expires));
+        // Orchestrators are created without services (as Microsoft's worker creates them): the activity sets the
+        // proposal's expiry from the approval options.
+        var created = await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, ExpiresAt: default));
         if (created.Refused is { } refused)
         {
             return $"Error: {refused} Nothing was proposed.";

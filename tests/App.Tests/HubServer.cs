@@ -105,6 +105,9 @@ public sealed class HubServer : IAsyncDisposable
 /// <summary>Every log line the hub wrote, formatted, for tests that check no secret reaches a log.</summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
+    // For debugging a failing test: HUB_TEST_LOG_FILE=/tmp/hub.log dotnet test --filter ... appends every line there.
+    private static readonly string? DebugFile = Environment.GetEnvironmentVariable("HUB_TEST_LOG_FILE");
+
     public ConcurrentQueue<string> Lines { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
@@ -120,7 +123,17 @@ public sealed class CapturedLogs : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = $"{logLevel} {category}: {formatter(state, exception)} {exception}";
+            owner.Lines.Enqueue(line);
+            if (DebugFile is { } file)
+            {
+                lock (DebugFile)
+                {
+                    File.AppendAllText(file, line + Environment.NewLine);
+                }
+            }
+        }
     }
 }

@@ -157,4 +157,21 @@ internal static class HistoryEvents
 
     /// <summary>Failure details for an exception the dispatcher itself raises (not registered, history unreadable).</summary>
     public static P.TaskFailureDetails Failure(string errorType, string message) => new() { ErrorType = errorType, ErrorMessage = message };
+
+    /// <summary>Describes an exception as failure details, with its inner exceptions, as Microsoft's worker does.</summary>
+    public static P.TaskFailureDetails Failure(Exception ex)
+    {
+        var details = new P.TaskFailureDetails { ErrorType = ex.GetType().FullName ?? ex.GetType().Name, ErrorMessage = ex.Message };
+        if (ex.StackTrace is { } stack)
+        {
+            details.StackTrace = stack;
+        }
+
+        if (ex.InnerException is { } inner)
+        {
+            details.InnerFailure = Failure(inner);
+        }
+
+        return details;
+    }
 }

@@ -57,9 +57,19 @@ internal sealed class OrchestrationStepRunner
     /// <summary>Runs a step; <paramref name="loadHistory"/> is called when the runner needs the past events.</summary>
     public async Task<StepOutcome> RunAsync(InstanceRecord instance, IReadOnlyList<P.HistoryEvent> newEvents, Func<Task<IReadOnlyList<P.HistoryEvent>>> loadHistory)
     {
-        if (!_factory.TryCreateOrchestrator(new TaskName(instance.Name), _services, out var orchestrator) || orchestrator is null)
+        // As Microsoft's worker does: an orchestrator that is not registered, cannot be created or breaks the runner
+        // fails its instance (a poison step would otherwise be retried until it is dead-lettered).
+        ITaskOrchestrator? orchestrator;
+        try
         {
-            return StepOutcome.NotRegistered;
+            if (!_factory.TryCreateOrchestrator(new TaskName(instance.Name), _services, out orchestrator) || orchestrator is null)
+            {
+                return StepOutcome.Failed(instance, "OrchestratorTaskNotFound", $"No orchestrator task named '{instance.Name}' was found.");
+            }
+        }
+        catch (Exception ex)
+        {
+            return StepOutcome.Failed(instance, ex);
         }
 
         var mark = _sessions.TryGetValue(instance.InstanceId, out var m) && m.ExecutionId == instance.ExecutionId && m.HistoryCount == instance.HistoryCount ? m : null;
@@ -118,8 +128,16 @@ internal sealed class OrchestrationStepRunner
             request.Properties["IncludeState"] = Value.ForBool(past is not null);
         }
 
-        var encoded = GrpcOrchestrationRunner.LoadAndRun(Convert.ToBase64String(request.ToByteArray()), orchestrator, _cache, _services);
-        return P.OrchestratorResponse.Parser.ParseFrom(Convert.FromBase64String(encoded));
+        try
+        {
+            var encoded = GrpcOrchestrationRunner.LoadAndRun(Convert.ToBase64String(request.ToByteArray()), orchestrator, _cache, _services);
+            return P.OrchestratorResponse.Parser.ParseFrom(Convert.FromBase64String(encoded));
+        }
+        catch (Exception ex)
+        {
+            Evict(instance.InstanceId);
+            return StepOutcome.FailedResponse(instance.InstanceId, HistoryEvents.Failure(ex));
+        }
     }
 
     private static P.ExecutionStartedEvent? StartedEvent(IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents) =>
@@ -135,8 +153,24 @@ internal sealed class OrchestrationStepRunner
     private sealed record SessionMark(string ExecutionId, int HistoryCount, string? ParentExecutionId);
 }
 
-/// <summary>What a step produced: the runner's response (null when no orchestrator has the instance's name).</summary>
-internal sealed record StepOutcome(P.OrchestratorResponse? Response, string? ParentExecutionId)
+/// <summary>What a step produced: the runner's response, or one that fails the instance.</summary>
+internal sealed record StepOutcome(P.OrchestratorResponse Response, string? ParentExecutionId)
 {
-    public static StepOutcome NotRegistered { get; } = new(null, null);
+    public static StepOutcome Failed(InstanceRecord instance, string errorType, string message) =>
+        new(FailedResponse(instance.InstanceId, HistoryEvents.Failure(errorType, message)), null);
+
+    public static StepOutcome Failed(InstanceRecord instance, Exception ex) => new(FailedResponse(instance.InstanceId, HistoryEvents.Failure(ex)), null);
+
+    /// <summary>A response whose only action completes the orchestration as failed.</summary>
+    public static P.OrchestratorResponse FailedResponse(string instanceId, P.TaskFailureDetails failure) => new()
+    {
+        InstanceId = instanceId,
+        Actions =
+        {
+            new P.OrchestratorAction
+            {
+                CompleteOrchestration = new P.CompleteOrchestrationAction { OrchestrationStatus = P.OrchestrationStatus.Failed, FailureDetails = failure },
+            },
+        },
+    };
 }

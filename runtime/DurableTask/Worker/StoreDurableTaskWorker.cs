@@ -276,17 +276,9 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
                 return;
             }
 
-            parentExecutionId = outcome.ParentExecutionId;
-            if (outcome.Response is not { } response)
-            {
-                var failure = HistoryEvents.Failure("Serverless.DurableTask.OrchestratorNotRegistered", $"No orchestrator named '{instance.Name}' is registered with this worker.");
-                commit = StepCommits.Ended(instance, consumed, newEvents, OrchestrationRuntimeStatus.Failed, null, failure, now, parentExecutionId);
-            }
-            else
-            {
-                commit = StepCommits.FromResponse(instance, consumed, newEvents, response, status, now, parentExecutionId);
-                finished = commit.Instance!.Status.IsTerminal() || commit.ReplaceHistory;
-            }
+            parentExecutionId = outcome.ParentExecutionId ?? (instance.ParentInstanceId is null ? null : await ParentExecutionAsync(instance).ConfigureAwait(false));
+            commit = StepCommits.FromResponse(instance, consumed, newEvents, outcome.Response, status, now, parentExecutionId);
+            finished = commit.Instance!.Status.IsTerminal() || commit.ReplaceHistory;
         }
 
         _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, commit.NewTasks.Count + commit.Messages.Count + commit.NewInstances.Count, commit.Instance!.Status);
@@ -400,7 +392,14 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         {
             if (!_factory.TryCreateActivity(new TaskName(task.Name), _services, out var activity) || activity is null)
             {
-                throw new InvalidOperationException($"No activity named '{task.Name}' is registered with this worker.");
+                // Microsoft's worker answers an unknown activity with this failure, marked as not worth retrying.
+                var notFound = HistoryEvents.Failure("ActivityTaskNotFound", $"No activity task named '{task.Name}' was found.");
+                notFound.IsNonRetriable = true;
+                response = HistoryEvents.TaskFailed(task.TaskId, notFound, _options.TimeProvider.GetUtcNow().UtcDateTime);
+                _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, notFound.ErrorType, notFound.ErrorMessage);
+                await _pendingCommits.WaitAsync().ConfigureAwait(false);
+                _ = CommitActivityAsync(item, response);
+                return;
             }
 
             var input = _options.DataConverter.Deserialize(ActivityInput(task.Input), activity.InputType);

@@ -528,6 +528,10 @@ internal sealed partial class FunctionIndexer
         {
             _errors.Add(new(name, entryPoint, "a [DurableTask] class must be concrete and not generic."));
         }
+        else if (kinds[0] == FunctionTriggerType.Orchestration && type.GetConstructor(Type.EmptyTypes) is null)
+        {
+            _errors.Add(new(name, entryPoint, "an orchestrator class needs a public parameterless constructor: the worker creates orchestrators without services (pass settings in the input, or read them in an activity)."));
+        }
         else
         {
             _classTasks.Add(new ClassTask(name, type, kinds[0]));

@@ -12,7 +12,9 @@ namespace Serverless.DurableTask.Worker;
 internal static class StepCommits
 {
     /// <summary>Builds the commit of a step the runner answered.</summary>
-    public static OrchestrationCommit FromResponse(InstanceRecord instance, IReadOnlyList<InstanceMessage> consumed, IReadOnlyList<P.HistoryEvent> newEvents, P.OrchestratorResponse response, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId)
+    /// <remarks>With <c>replaceHistory</c>, <c>newEvents</c> is the whole history (the start of an instance that kept
+    /// events before its scheduled start) and replaces what is stored.</remarks>
+    public static OrchestrationCommit FromResponse(InstanceRecord instance, IReadOnlyList<InstanceMessage> consumed, IReadOnlyList<P.HistoryEvent> newEvents, P.OrchestratorResponse response, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId, bool replaceHistory = false)
     {
         var history = new List<P.HistoryEvent>(newEvents);
         var tasks = new List<ActivityTask>();
@@ -70,7 +72,7 @@ internal static class StepCommits
             LastUpdatedAt = now,
             HistoryCount = instance.HistoryCount + history.Count,
         };
-        var replace = false;
+        var replace = replaceHistory;
         if (completion is not null)
         {
             if (completion.OrchestrationStatus == P.OrchestrationStatus.ContinuedAsNew)
@@ -80,7 +82,8 @@ internal static class StepCommits
                 P.ParentInstanceInfo? parent = instance.ParentInstanceId is { } parentId
                     ? new P.ParentInstanceInfo { TaskScheduledId = instance.ParentTaskId, OrchestrationInstance = new P.OrchestrationInstance { InstanceId = parentId, ExecutionId = parentExecutionId ?? string.Empty } }
                     : null;
-                messages.Add(new OutgoingMessage(instance.InstanceId, HistoryEvents.ExecutionStarted(instance.Name, instance.InstanceId, executionId, completion.Result, now, parent: parent), now));
+                // First, so the next execution starts before the events it carries over (sent to itself just before).
+                messages.Insert(0, new OutgoingMessage(instance.InstanceId, HistoryEvents.ExecutionStarted(instance.Name, instance.InstanceId, executionId, completion.Result, now, parent: parent), now));
                 messages.AddRange(completion.CarryoverEvents.Select(e => new OutgoingMessage(instance.InstanceId, e, now)));
                 history.Clear();
                 replace = true;

@@ -238,8 +238,21 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
 
         // Completions addressed to an earlier execution (work left running across ContinueAsNew or a restart) are
         // consumed but not applied: task ids restart at 0, so they would complete the wrong task.
+        // The runner must see ExecutionStarted before any event of the execution: events that arrived with it (or
+        // earlier, before a scheduled start) come after it, in their order.
         var newEvents = new List<P.HistoryEvent>(consumed.Count + 1) { HistoryEvents.OrchestratorStarted(now) };
-        newEvents.AddRange(consumed.Where(m => (m.TargetExecutionId ?? instance.ExecutionId) == instance.ExecutionId).Select(m => m.Event));
+        var applied = consumed.Where(m => (m.TargetExecutionId ?? instance.ExecutionId) == instance.ExecutionId).Select(m => m.Event).ToList();
+        newEvents.AddRange(applied.Where(e => e.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.ExecutionStarted));
+        IReadOnlyList<P.HistoryEvent>? early = null;
+        if (starts && status != OrchestrationRuntimeStatus.Pending && instance.HistoryCount > 0)
+        {
+            // Events kept while the instance waited for its scheduled start: the history is rewritten with them after
+            // the start.
+            early = await _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None).ConfigureAwait(false);
+            newEvents.AddRange(early.Where(e => e.EventTypeCase != P.HistoryEvent.EventTypeOneofCase.ExecutionStarted));
+        }
+
+        newEvents.AddRange(applied.Where(e => e.EventTypeCase != P.HistoryEvent.EventTypeOneofCase.ExecutionStarted));
 
         OrchestrationCommit commit;
         string? parentExecutionId = null;
@@ -265,7 +278,9 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             StepOutcome outcome;
             try
             {
-                outcome = await _steps.RunAsync(instance, newEvents, () => _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None)).ConfigureAwait(false);
+                outcome = early is null
+                    ? await _steps.RunAsync(instance, newEvents, () => _store.GetHistoryAsync(instance.InstanceId, CancellationToken.None)).ConfigureAwait(false)
+                    : await _steps.RunAsync(instance with { HistoryCount = 0 }, newEvents, () => Task.FromResult<IReadOnlyList<P.HistoryEvent>>([])).ConfigureAwait(false);
             }
             catch (InvalidDataException ex)
             {
@@ -277,7 +292,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             }
 
             parentExecutionId = outcome.ParentExecutionId ?? (instance.ParentInstanceId is null ? null : await ParentExecutionAsync(instance).ConfigureAwait(false));
-            commit = StepCommits.FromResponse(instance, consumed, newEvents, outcome.Response, status, now, parentExecutionId);
+            commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null);
             finished = commit.Instance!.Status.IsTerminal() || commit.ReplaceHistory;
         }
 

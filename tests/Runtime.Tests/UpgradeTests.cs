@@ -213,6 +213,34 @@ public sealed class UpgradeTests
     }
 
     [Fact]
+    public void SqliteMigration_PendingActivityInput_BecomesTheRunnersParameterArray_SoAnArrayInputArrivesWhole()
+    {
+        // Arrange: an activity the previous release had queued with a list as its input, and one with no input.
+        var file = FixtureStore.CopySqlite(Path.Combine("sqlite-runtime", "runtime.db"));
+        using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+        using (var queue = connection.CreateCommand())
+        {
+            queue.CommandText = "INSERT INTO Tasks (instance_id, execution_id, task_id, name, input, dequeue_count, created_at) VALUES ('fx-list', 'e1', 0, 'Sum', '[1,2,3]', 0, 0), ('fx-none', 'e1', 0, 'Ping', NULL, 0, 0)";
+            queue.ExecuteNonQuery();
+        }
+
+        // Act
+        Serverless.DurableTask.Sqlite.SqliteMigrations.Apply(connection);
+
+        // Assert: the worker strips the runner's wrapper and hands the activity the list it was given.
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT instance_id, input FROM Tasks WHERE instance_id IN ('fx-list', 'fx-none') ORDER BY instance_id";
+        using var reader = read.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal("fx-list", reader.GetString(0));
+        Assert.Equal("[[1,2,3]]", reader.GetString(1));
+        Assert.Equal("[1,2,3]", Serverless.DurableTask.Worker.StoreDurableTaskWorker.ActivityInput(reader.GetString(1)));
+        Assert.True(reader.Read());
+        Assert.True(reader.IsDBNull(1));
+    }
+
+    [Fact]
     public void SqliteMigration_WithAnUnconvertibleRow_RefusesAndLeavesTheStoreAsItWas()
     {
         // Arrange

@@ -70,7 +70,7 @@ internal sealed partial class PostgresOrchestrationStore
             {
                 events.Add(HistoryEvents.Decode((byte[])reader.GetValue(1)));
             }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            catch (Exception ex) when (ex is InvalidDataException or InvalidCastException)
             {
                 throw new InvalidDataException($"History event #{reader.GetInt32(0)} of instance '{instanceId}' is corrupt: {ex.Message}", ex);
             }
@@ -141,7 +141,7 @@ internal sealed partial class PostgresOrchestrationStore
     }
 
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
-        PurgeWhereAsync("instance_id = @id AND completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)", [("id", instanceId)], cancellationToken);
+        PurgeWhereAsync("instance_id = @id AND (is_entity OR (completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)))", [("id", instanceId)], cancellationToken);
 
     public Task<int> PurgeInstancesAsync(PurgeFilter filter, CancellationToken cancellationToken)
     {

@@ -72,7 +72,7 @@ internal sealed partial class SqliteOrchestrationStore
             {
                 events.Add(ReadEvent(reader, 1));
             }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            catch (Exception ex) when (ex is InvalidDataException or InvalidCastException)
             {
                 throw new InvalidDataException($"History event #{reader.GetInt64(0)} of instance '{instanceId}' is corrupt: {ex.Message}", ex);
             }
@@ -144,7 +144,7 @@ internal sealed partial class SqliteOrchestrationStore
     }
 
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
-        PurgeWhereAsync("instance_id = $id AND completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)", [("$id", instanceId)]);
+        PurgeWhereAsync("instance_id = $id AND (is_entity = 1 OR (completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)))", [("$id", instanceId)]);
 
     public Task<int> PurgeInstancesAsync(PurgeFilter filter, CancellationToken cancellationToken)
     {

@@ -234,7 +234,7 @@ internal static class LegacyConverter
                 p.ExecutionResumed = new P.ExecutionResumedEvent { Input = e.Reason };
                 break;
             case "TaskScheduled":
-                p.TaskScheduled = new P.TaskScheduledEvent { Name = e.Name ?? throw new FormatException("TaskScheduled has no name"), Input = e.Input };
+                p.TaskScheduled = new P.TaskScheduledEvent { Name = e.Name ?? throw new FormatException("TaskScheduled has no name"), Input = e.Input is null ? null : $"[{e.Input}]" };
                 break;
             case "TaskCompleted":
                 p.TaskCompleted = new P.TaskCompletedEvent { TaskScheduledId = e.TaskScheduledId, Result = e.Result };

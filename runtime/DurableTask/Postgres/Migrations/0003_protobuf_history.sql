@@ -11,3 +11,5 @@ ALTER TABLE history ALTER COLUMN event SET NOT NULL;
 ALTER TABLE messages DROP COLUMN event;
 ALTER TABLE messages RENAME COLUMN event_pb TO event;
 ALTER TABLE messages ALTER COLUMN event SET NOT NULL;
+-- Activity inputs are kept as the runner writes them: DTFx's parameter array, '[' input ']' (the worker unwraps it).
+UPDATE tasks SET input = '[' || input || ']' WHERE input IS NOT NULL;

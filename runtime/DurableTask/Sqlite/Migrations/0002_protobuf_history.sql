@@ -24,3 +24,5 @@ ALTER TABLE History_v2 RENAME TO History;
 DROP TABLE Messages;
 ALTER TABLE Messages_v2 RENAME TO Messages;
 CREATE INDEX ix_messages_instance ON Messages (instance_id, id);
+-- Activity inputs are kept as the runner writes them: DTFx's parameter array, '[' input ']' (the worker unwraps it).
+UPDATE Tasks SET input = '[' || input || ']' WHERE input IS NOT NULL;

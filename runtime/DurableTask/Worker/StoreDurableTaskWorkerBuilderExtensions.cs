@@ -13,7 +13,7 @@ namespace Serverless.DurableTask.Worker;
 /// Puts Microsoft's durable task worker on our stores, the way the SDK's own transports plug in:
 /// <c>services.AddDurableTaskWorker(b => b.AddTasks(r => ...).UseSqlite())</c>.
 /// </summary>
-public static class DurableTaskWorkerBuilderExtensions
+public static class StoreDurableTaskWorkerBuilderExtensions
 {
     /// <summary>Runs the worker on the embedded SQLite store.</summary>
     public static IDurableTaskWorkerBuilder UseSqlite(this IDurableTaskWorkerBuilder builder, Action<SqliteStoreOptions>? configure = null)

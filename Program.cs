@@ -30,8 +30,12 @@ try
 {
     app = CompanyHubApp.Build(args);
     CompanyHubApp.CheckDataFiles(app);
+
+    // The store opens (and a store of the previous release is upgraded) before the host starts.
+    await app.Services.InitializeDurableStoreAsync();
 }
-catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException or CompanyHub.Backups.BackupConfigurationException)
+catch (Exception ex) when (ex is FunctionsHostException or KeyConfigurationException or CompanyHub.Backups.BackupConfigurationException
+    or Serverless.DurableTask.Upgrade.StoreUpgradeException)
 {
     await Console.Error.WriteLineAsync($"Company Hub refused to start.{Environment.NewLine}{ex.Message}");
     return 1;

@@ -39,7 +39,8 @@ public sealed partial class ToolHub : IAsyncDisposable
     public HubServer Hub { get; private set; }
 
     /// <summary>Starts the fakes and a hub pointed at them; <paramref name="tools"/> picks which credentials the hub gets.</summary>
-    public static async Task<ToolHub> StartAsync(Tools tools = Tools.All, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    /// <param name="directory">An existing data directory to start on (with its <paramref name="masterKey"/>); a new one by default.</param>
+    public static async Task<ToolHub> StartAsync(Tools tools = Tools.All, IEnumerable<KeyValuePair<string, string?>>? settings = null, string? directory = null, string? masterKey = null)
     {
         var google = await FakeGoogle.StartAsync();
         var notion = await FakeNotion.StartAsync();
@@ -63,7 +64,7 @@ public sealed partial class ToolHub : IAsyncDisposable
         }
 
         all.AddRange(settings ?? []);
-        var hub = await HubServer.StartAsync(all, port: port);
+        var hub = await HubServer.StartAsync(all, directory, masterKey, port);
         return new ToolHub(google, notion, attio, hub, all);
     }
 

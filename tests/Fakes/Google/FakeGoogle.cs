@@ -176,6 +176,19 @@ public sealed partial class FakeGoogle : FakeServer
         }
     }
 
+    /// <summary>
+    /// Honours a refresh token issued earlier by another instance of this fake (Google keeps its grants while the hub is
+    /// upgraded or moved; a new fake starts empty).
+    /// </summary>
+    public void ImportRefreshToken(string refreshToken, string email, params string[] scopes)
+    {
+        var account = Account(email);
+        lock (_gate)
+        {
+            _refreshTokens[refreshToken] = new Grant(account.Email, ClientId, NormalizeScopes(scopes), DateTimeOffset.MaxValue);
+        }
+    }
+
     /// <summary>Revokes a refresh token (the person removed the app's access).</summary>
     public void RevokeRefreshToken(string refreshToken)
     {

@@ -28,9 +28,11 @@ internal sealed class FunctionExecutor(ILoggerFactory loggerFactory, FunctionsHo
             {
                 result = timeout is null ? await invocation : await invocation.WaitAsync(timeout.Value);
             }
-            catch (TimeoutException) when (!invocation.IsCompleted)
+            catch (TimeoutException)
             {
-                // The invocation keeps running until it observes its cancelled token; its outcome is no longer wanted.
+                // The wait and the invocation's own cancellation share the timeout: on a busy machine the invocation may
+                // already have ended (cancelled) when this runs, and it is still the timeout that ended it. An invocation
+                // still running ends when it observes its cancelled token; its outcome is no longer wanted.
                 _ = invocation.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 throw new FunctionTimeoutException(function.Name, timeout!.Value);
             }

@@ -109,27 +109,43 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         return Task.WhenAll(loops);
     }
 
-    private async Task OrchestrationLoopAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Leases the next work item; null once the worker stops or the store is closed. While the store cannot be read the
+    /// fault is logged and the lease tried again.
+    /// </summary>
+    private async Task<T?> LeaseNextAsync<T>(Func<CancellationToken, Task<T>> lease, CancellationToken stoppingToken)
+        where T : class
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            OrchestrationWorkItem item;
             try
             {
-                item = await _store.LockNextOrchestrationWorkItemAsync(stoppingToken).ConfigureAwait(false);
+                return await lease(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                return null;
             }
             catch (ObjectDisposedException)
             {
-                return;
+                return null;
             }
             catch (StoreUnavailableException ex)
             {
                 StoreFault(ex);
-                continue;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task OrchestrationLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (await LeaseNextAsync(_store.LockNextOrchestrationWorkItemAsync, stoppingToken).ConfigureAwait(false) is not { } item)
+            {
+                return;
             }
 
             try
@@ -343,23 +359,9 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            ActivityWorkItem item;
-            try
-            {
-                item = await _store.LockNextActivityWorkItemAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            if (await LeaseNextAsync(_store.LockNextActivityWorkItemAsync, stoppingToken).ConfigureAwait(false) is not { } item)
             {
                 return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (StoreUnavailableException ex)
-            {
-                StoreFault(ex);
-                continue;
             }
 
             Interlocked.Increment(ref _runningActivities);

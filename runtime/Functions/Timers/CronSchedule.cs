@@ -8,7 +8,7 @@ namespace Serverless.Functions.Timers;
 /// Each field takes <c>*</c>, a value, a range <c>a-b</c>, a step <c>*/n</c>, <c>a-b/n</c> or <c>a/n</c>, and
 /// comma-separated lists of these. Months take <c>JAN</c>–<c>DEC</c>, days of week <c>SUN</c>–<c>SAT</c> or 0–6 (Sunday is 0).
 /// As in NCrontab (which Azure Functions uses), a time must match both the day and the day-of-week field.
-/// Hand-written because the Cronos and NCrontab packages do not restore here (docs/decisions.md).
+/// Hand-written when the Cronos and NCrontab packages did not restore here (docs/decisions.md).
 /// </summary>
 public sealed class CronSchedule
 {

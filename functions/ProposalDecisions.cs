@@ -16,10 +16,12 @@ public static class ProposalDecisions
 {
     /// <summary>
     /// <c>202 { proposalId, decision, status, revision }</c> when applied (<c>queued: true</c> when it could not be confirmed
-    /// within <paramref name="wait"/>); <c>409</c> when the proposal is no longer pending or another decision on the same
-    /// revision came first; <c>400</c> naming the field for a bad decision or edit.
+    /// within <paramref name="wait"/>); <c>409</c> when the proposal is no longer pending, when <paramref name="seen"/> is
+    /// not its current revision (the answer carries the current card), or when another decision on the same revision
+    /// came first; <c>400</c> naming the field for a bad decision or edit. Without <paramref name="seen"/> (chat) the
+    /// decision is for the current revision.
     /// </summary>
-    public static async Task<IResult> DecideAsync(DurableTaskClient client, Caller caller, ProposalView view, string? decisionText, JsonObject? changes, string? reason, TimeSpan wait, CancellationToken cancellationToken)
+    public static async Task<IResult> DecideAsync(DurableTaskClient client, Caller caller, ProposalView view, string? decisionText, JsonObject? changes, string? reason, TimeSpan wait, CancellationToken cancellationToken, int? seen = null)
     {
         var decision = decisionText?.Trim().ToLowerInvariant();
         if (decision is not (ApprovalDecision.Approve or ApprovalDecision.Edit or ApprovalDecision.Reject))
@@ -30,6 +32,15 @@ public static class ProposalDecisions
         if (view.Status != ProposalStatus.Pending)
         {
             return NoLongerPending(view);
+        }
+
+        // An approval never runs a text its person has not seen: a decision on another revision changes nothing.
+        var revision = seen ?? view.Revision;
+        if (revision != view.Revision)
+        {
+            return Problems.Conflict(
+                $"Proposal {view.ProposalId} is at revision {view.Revision} now, not {revision}: it changed since you saw it. Nothing was applied; read the current card and decide again.",
+                new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision, card = view.Card });
         }
 
         if (decision == ApprovalDecision.Edit)
@@ -62,7 +73,7 @@ public static class ProposalDecisions
         // learn whether it was the first, so that two racing decisions get one 202 and one 409.
         var decisionId = Guid.NewGuid().ToString("N");
         if (!await InstanceEvents.TryRaiseAsync(client, view.ProposalId, ApprovalDecision.EventName,
-                new ApprovalDecision(decision, changes, reason, caller.Actor, view.Revision, decisionId), cancellationToken))
+                new ApprovalDecision(decision, changes, reason, caller.Actor, revision, decisionId), cancellationToken))
         {
             // It finished (expired, cancelled) since it was read.
             return NoLongerPending(await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, cancellationToken) ?? view);

@@ -16,7 +16,8 @@ namespace CompanyHub.Functions;
 public sealed record NewProposal(string? Type, JsonObject? Payload);
 
 /// <summary>The body of <c>POST /api/proposals/{proposalId}/decision</c>.</summary>
-public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason);
+/// <param name="Revision">The revision of the card the decision was made on (required).</param>
+public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason, int? Revision);
 
 /// <summary>Proposals: list, compose by hand, read, decide.</summary>
 public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolAvailability tools)
@@ -109,7 +110,12 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             return Problems.NotFound($"No proposal '{proposalId}' is visible to you.");
         }
 
-        return await ProposalDecisions.DecideAsync(client, caller, view, body.Decision, body.Changes, body.Reason, approvals.Value.DecisionWait, cancellationToken);
+        if (body.Revision is not { } revision)
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { ["revision"] = ["revision is required: the revision of the proposal card the decision was made on."] });
+        }
+
+        return await ProposalDecisions.DecideAsync(client, caller, view, body.Decision, body.Changes, body.Reason, approvals.Value.DecisionWait, cancellationToken, revision);
     }
 
     private static async Task<string?> MessageTargetErrorAsync(DurableTaskClient client, AgentState sender, string target, CancellationToken cancellationToken)

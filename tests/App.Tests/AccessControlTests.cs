@@ -38,7 +38,7 @@ public sealed class AccessControlTests
             (HttpMethod.Post, $"/api/agents/{bobId}/proposals", new { type = "send_email", payload = new { to = new[] { "x@company.com" }, subject = "s", body = "b" } }),
             (HttpMethod.Post, $"/api/agents/{bobId}/token/rotate", null),
             (HttpMethod.Get, $"/api/proposals/{bobProposal}", null),
-            (HttpMethod.Post, $"/api/proposals/{bobProposal}/decision", new { decision = "approve" }),
+            (HttpMethod.Post, $"/api/proposals/{bobProposal}/decision", new { decision = "approve", revision = 1 }),
             (HttpMethod.Delete, $"/api/agents/{bobId}", null),
             (HttpMethod.Delete, $"/api/agents/{aliceId}", null),
             (HttpMethod.Get, "/api/admin/audit", null),
@@ -48,7 +48,7 @@ public sealed class AccessControlTests
             (HttpMethod.Post, "/api/admin/broadcast", new { text = "hi all" }),
             (HttpMethod.Get, ManagementApi, null),
             (HttpMethod.Get, $"{ManagementApi}/{bobProposal}", null),
-            (HttpMethod.Post, $"{ManagementApi}/{bobProposal}/raiseEvent/ApprovalDecision", new { decision = "approve" }),
+            (HttpMethod.Post, $"{ManagementApi}/{bobProposal}/raiseEvent/ApprovalDecision", new { decision = "approve", revision = 1 }),
         };
         foreach (var (method, path, body) in probes)
         {
@@ -191,13 +191,13 @@ public sealed class AccessControlTests
         var rejected = await ProposeWriteAsync(alice, aliceId);
         var approved = await ProposeWriteAsync(alice, aliceId);
 
-        using (var no = await alice.PostAsJsonAsync($"/api/proposals/{rejected}/decision", new { decision = "reject", reason = "not now" }))
+        using (var no = await alice.PostAsJsonAsync($"/api/proposals/{rejected}/decision", new { decision = "reject", reason = "not now", revision = 1 }))
         {
             Assert.Equal(HttpStatusCode.Accepted, no.StatusCode);
         }
 
         using var admin = hub.Http(hub.AdminToken);
-        using (var yes = await admin.PostAsJsonAsync($"/api/proposals/{approved}/decision", new { decision = "approve" }))
+        using (var yes = await admin.PostAsJsonAsync($"/api/proposals/{approved}/decision", new { decision = "approve", revision = 1 }))
         {
             Assert.Equal(HttpStatusCode.Accepted, yes.StatusCode);
         }

@@ -495,7 +495,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
         {
             ["POST /api/agents/{agentId}/messages"] = new JsonObject { ["text"] = "Hello" },
             ["POST /api/agents/{agentId}/proposals"] = new JsonObject { ["type"] = ProposalTypes.CreateAttioTask, ["payload"] = new JsonObject { ["content"] = "Call Sarah" } },
-            ["POST /api/proposals/{proposalId}/decision"] = new JsonObject { ["decision"] = "edit", ["changes"] = new JsonObject { ["content"] = "Call Sarah today" } },
+            ["POST /api/proposals/{proposalId}/decision"] = new JsonObject { ["decision"] = "edit", ["changes"] = new JsonObject { ["content"] = "Call Sarah today" }, ["revision"] = 1 },
             ["POST /api/onboarding/requests"] = new JsonObject { ["email"] = "dave@company.com", ["name"] = "Dave Example" },
             ["POST /api/admin/onboardings"] = new JsonObject { ["email"] = "erin@company.com", ["name"] = "Erin Example" },
             ["POST /api/admin/broadcast"] = new JsonObject { ["text"] = "All hands at 3" },

@@ -55,7 +55,7 @@ public sealed class MasterKeyRotationTests
 
         using var aliceAgain = g.Hub.Http(aliceToken);
         var proposalId = await AccessControlTests.ProposeWriteAsync(aliceAgain, "alice-company-com");
-        Assert.Equal(HttpStatusCode.Accepted, (await aliceAgain.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await aliceAgain.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve", revision = 1 })).StatusCode);
         JsonObject? view = null;
         await HubFlows.WaitUntilAsync(async () => (view = await aliceAgain.GetFromJsonAsync<JsonObject>($"/api/proposals/{proposalId}"))!["status"]!.GetValue<string>() is "succeeded" or "failed", () => $"the proposal to run: {view}");
         Assert.True(view!["status"]!.GetValue<string>() == "succeeded", view.ToJsonString());

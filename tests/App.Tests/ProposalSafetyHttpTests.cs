@@ -156,6 +156,43 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task DecisionOnAnOlderRevision_Answers409WithTheCurrentCard_AndRunsNothing()
+    {
+        // Arrange: Alice proposes a price; the admin edits it (revision 2) while Alice still looks at revision 1.
+        using var alice = fixture.Tools.User(fixture.Alice);
+        using var admin = fixture.Tools.Admin();
+        var payload = ProposalCases.Payload(fixture, ProposalTypes.CreateAttioTask);
+        var original = $"Our price is 100 EUR ({Guid.NewGuid():N})";
+        var edited = original.Replace("100 EUR", "900 EUR", StringComparison.Ordinal);
+        payload["content"] = original;
+        var id = await ToolHub.ProposeAsync(alice, fixture.Alice, ProposalTypes.CreateAttioTask, payload);
+        await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
+        await ToolHub.DecideOkAsync(admin, id, "edit", new JsonObject { ["content"] = edited }, revision: 1);
+
+        // Act
+        using var stale = await ToolHub.DecideAsync(alice, id, "approve", revision: 1);
+        using var missing = await alice.PostAsJsonAsync($"/api/proposals/{id}/decision", new { decision = "approve" });
+
+        // Assert: the approval of what Alice saw is refused with what the proposal says now; nothing ran.
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        var refusal = (await stale.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(2, refusal["revision"]!.GetValue<int>());
+        Assert.Contains("900 EUR", refusal["card"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("revision", (await missing.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject().Select(e => e.Key));
+        var now = await ToolHub.GetProposalAsync(alice, id);
+        Assert.Equal(ProposalStatus.Pending, ToolHub.Status(now));
+        Assert.Equal(2, now["revision"]!.GetValue<int>());
+        Assert.DoesNotContain(fixture.Tools.Attio.Tasks, t => t["content_plaintext"]!.GetValue<string>() == edited);
+
+        // Approving the revision she has now seen runs that text, once.
+        await ToolHub.DecideOkAsync(alice, id, "approve", revision: 2);
+        Assert.Equal(ProposalStatus.Succeeded, ToolHub.Status(await ToolHub.WaitForFinalAsync(alice, id)));
+        Assert.Single(fixture.Tools.Attio.Tasks, t => t["content_plaintext"]!.GetValue<string>() == edited);
+        Assert.DoesNotContain(fixture.Tools.Attio.Tasks, t => t["content_plaintext"]!.GetValue<string>() == original);
+    }
+
+    [Fact]
     public async Task RacingDecisions_ExactlyOneIsApplied_TheOtherGets409()
     {
         using var alice = fixture.Tools.User(fixture.Alice);

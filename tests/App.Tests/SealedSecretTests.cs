@@ -71,7 +71,7 @@ public sealed class SealedSecretTests
         Assert.Equal(HttpStatusCode.Accepted, proposed.StatusCode);
         var proposalId = (await proposed.Content.ReadFromJsonAsync<JsonObject>())!["proposalId"]!.GetValue<string>();
         await HubFlows.WaitUntilAsync(async () => (await alice.GetFromJsonAsync<JsonObject>($"/api/proposals/{proposalId}"))!["status"]!.GetValue<string>() == "pending", () => "the proposal to be pending");
-        using var approved = await alice.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" });
+        using var approved = await alice.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve", revision = 1 });
         Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
 
         JsonObject? view = null;

@@ -45,7 +45,7 @@ public sealed class SecretLeakTests
 
             using var alice = g.Hub.Http(aliceToken);
             var proposalId = await AccessControlTests.ProposeGmailAsync(alice, "alice-company-com");
-            using (var approved = await alice.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" }))
+            using (var approved = await alice.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve", revision = 1 }))
             {
                 Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
             }

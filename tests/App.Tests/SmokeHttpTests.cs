@@ -57,7 +57,7 @@ public sealed class SelfServiceApprovalTests
             await Task.Delay(20, cts.Token);
         }
 
-        var decided = await admin.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve" }, cts.Token);
+        var decided = await admin.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve", revision = 1 }, cts.Token);
         Assert.Equal(HttpStatusCode.Accepted, decided.StatusCode);
         await hub.Client.WaitForInstanceCompletionAsync(proposalId, false, cts.Token);
 

@@ -161,13 +161,22 @@ public sealed partial class ToolHub : IAsyncDisposable
         return json["proposalId"]!.GetValue<string>();
     }
 
-    public static Task<HttpResponseMessage> DecideAsync(HttpClient http, string proposalId, string decision, JsonObject? changes = null, string? reason = null) =>
-        http.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision, changes, reason });
+    /// <summary>Decides as the dashboard does: on the revision shown now (read first), unless <paramref name="revision"/> names one.</summary>
+    public static async Task<HttpResponseMessage> DecideAsync(HttpClient http, string proposalId, string decision, JsonObject? changes = null, string? reason = null, int? revision = null)
+    {
+        if (revision is null)
+        {
+            using var shown = await http.GetAsync($"/api/proposals/{proposalId}");
+            revision = shown.IsSuccessStatusCode ? (await shown.Content.ReadFromJsonAsync<JsonObject>())!["revision"]!.GetValue<int>() : 1;
+        }
+
+        return await http.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision, changes, reason, revision });
+    }
 
     /// <summary>Decides and asserts that the decision was accepted.</summary>
-    public static async Task DecideOkAsync(HttpClient http, string proposalId, string decision, JsonObject? changes = null, string? reason = null)
+    public static async Task DecideOkAsync(HttpClient http, string proposalId, string decision, JsonObject? changes = null, string? reason = null, int? revision = null)
     {
-        var response = await DecideAsync(http, proposalId, decision, changes, reason);
+        var response = await DecideAsync(http, proposalId, decision, changes, reason, revision);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"Deciding {decision} on {proposalId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 

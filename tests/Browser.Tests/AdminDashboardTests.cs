@@ -18,7 +18,7 @@ public sealed partial class AdminDashboardTests(HubFixture fixture) : IAsyncLife
     {
         var person = await fixture.Api.OnboardAsync("gina@company.com", "Gina Linetti");
         var approved = await fixture.Api.ProposeAsync(person, "message_agent", new { agentId = "orchestrator", text = "Status report is ready" });
-        await fixture.Api.DecideAsync(person, approved, new { decision = "approve" });
+        await fixture.Api.DecideAsync(person, approved, new { decision = "approve", revision = 1 });
         await fixture.Api.WaitForInstanceAsync(approved, i => i["runtimeStatus"]?.GetValue<string>() == "Completed");
         var waiting = await fixture.Api.ProposeAsync(person, "message_agent", new { agentId = "orchestrator", text = "This one will be terminated" });
         await fixture.Api.WaitForInstanceAsync(waiting, i => i["runtimeStatus"]?.GetValue<string>() == "Running");

@@ -312,7 +312,8 @@ function proposalCard(initial, agent, refresh, asAdmin) {
     status.clear();
     el.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     try {
-      await api(`/api/proposals/${enc(card.view.proposalId)}/decision`, { method: 'POST', body });
+      // The decision names the revision on screen: if the proposal changed meanwhile, the hub answers 409 and applies nothing.
+      await api(`/api/proposals/${enc(card.view.proposalId)}/decision`, { method: 'POST', body: { ...body, revision: card.view.revision } });
       card.justActed = true;
       status.show('ok', doneText);
       return true;

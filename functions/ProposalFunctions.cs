@@ -77,6 +77,8 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             return Problems.Invalid(new Dictionary<string, string[]> { ["payload.agentId"] = [targetError] }, "The proposal is not valid.");
         }
 
+        // The hop count of a conversation between agents is the hub's: a person's message starts one.
+        body.Payload!.Remove("hops");
         var proposalId = $"p-{Guid.NewGuid():N}";
         var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + approvals.Value.Expiry);
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new StartOrchestrationOptions(proposalId), cancellationToken);

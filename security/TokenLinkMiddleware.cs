@@ -54,7 +54,9 @@ public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator
         });
 
         await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, caller.Actor, "auth.login", caller.AgentId, request.Path.Value, "dashboard link exchanged for a session cookie", address, "ok"), context.RequestAborted);
-        var query = QueryString.Create(request.Query.Where(q => q.Key != "token").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))));
+        // Query names match case-insensitively (the token was found as "token", "Token" or "TOKEN"): all of them go, or
+        // the browser would be sent to a link that still carries the token, again and again.
+        var query = QueryString.Create(request.Query.Where(q => !string.Equals(q.Key, "token", StringComparison.OrdinalIgnoreCase)).SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))));
         // "//evil.example/" would send the browser to another host: the target is always a path of this hub.
         var path = (request.PathBase + request.Path).ToUriComponent();
         if (path.StartsWith("//", StringComparison.Ordinal))

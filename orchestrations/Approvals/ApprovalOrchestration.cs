@@ -165,7 +165,8 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             new InboxMessage(view.ProposalId, input.AgentId, text, Now(context)));
 
         // The peer's agent thinks about the message with its own tools; its answer comes back to the sender.
-        var hops = view.Payload["hops"] is JsonValue h && h.TryGetValue<int>(out var n) ? n : 1;
+        // Only the hub writes hops (an agent's message_agent); whatever the payload says, it stays within the limit.
+        var hops = Math.Clamp(view.Payload["hops"] is JsonValue h && h.TryGetValue<int>(out var n) ? n : 1, 1, AgentTurnOrchestration.MaxHops);
         var mailbox = await context.CallActivityAsync<string>(EnsureMailbox.Name, target);
         context.SendEvent(mailbox, AgentMailboxOrchestration.TurnEvent,
             new TurnRequest($"{view.ProposalId}-reply", target, text, TurnSource.Peer, input.AgentId, view.ProposalId, hops));

@@ -193,6 +193,21 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ComposedMessageToAnAgent_CarriesNoHopCountOfTheCallers()
+    {
+        // A caller cannot buy an agents' conversation more hops than the limit by writing its own count.
+        using var alice = fixture.Tools.User(fixture.Alice);
+        var payload = ProposalCases.Payload(fixture, ProposalTypes.MessageAgent);
+        payload["hops"] = -50;
+
+        var id = await ToolHub.ProposeAsync(alice, fixture.Alice, ProposalTypes.MessageAgent, payload);
+
+        var view = await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
+        Assert.False(view["payload"]!.AsObject().ContainsKey("hops"), view.ToJsonString());
+        await ToolHub.DecideOkAsync(alice, id, "reject");
+    }
+
+    [Fact]
     public async Task RacingDecisions_ExactlyOneIsApplied_TheOtherGets409()
     {
         using var alice = fixture.Tools.User(fixture.Alice);

@@ -56,6 +56,24 @@ public sealed class TokenLinkTests
     }
 
     [Theory]
+    [InlineData("Token")]
+    [InlineData("TOKEN")]
+    public async Task TokenLink_TheParameterInAnotherCase_IsStrippedToo_SoTheRedirectEnds(string name)
+    {
+        await using var hub = await HubServer.StartAsync();
+        var (aliceId, token) = await HubFlows.OnboardWithDevSignInAsync(hub, "alice@company.com", "Alice");
+        using var browser = hub.Http();
+
+        using var link = await browser.GetAsync($"/?view=proposals&{name}={token}");
+
+        Assert.Equal(HttpStatusCode.SeeOther, link.StatusCode);
+        Assert.Equal("/?view=proposals", link.Headers.Location!.OriginalString);
+        using var page = await browser.GetAsync(link.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Single(await HubFlows.AuditAsync(hub, "auth.login", aliceId));
+    }
+
+    [Theory]
     [InlineData("//evil.example/")]
     [InlineData("/%5Cevil.example/")]
     [InlineData("/%5C%5Cevil.example/")]

@@ -43,7 +43,13 @@ public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Ext
             && await ProposalFunctions.LoadAsync(client, caller, pending.ProposalId, cancellationToken) is { } view)
         {
             // The same rules as the decision endpoint: validated, applied to the revision on screen, first decision wins.
-            var result = await ProposalDecisions.DecideAsync(client, caller, view, decision.Decision, decision.Changes, decision.Reason, approvals.Value.DecisionWait, cancellationToken);
+            // The chat shows what the agent proposed and the person's own edits, not another person's: a proposal someone
+            // else edited is approved or edited on its card, where the text is shown (rejecting runs nothing and stays).
+            var result = view.Revisions.LastOrDefault() is { } last && last.EditedBy != caller.Actor && decision.Decision != ApprovalDecision.Reject
+                ? Problems.Conflict(
+                    $"{last.EditedBy ?? "someone"} edited it (revision {view.Revision}) after it was proposed; open its card on the dashboard to read the text, then decide there.",
+                    new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision, card = view.Card })
+                : await ProposalDecisions.DecideAsync(client, caller, view, decision.Decision, decision.Changes, decision.Reason, approvals.Value.DecisionWait, cancellationToken);
             var applied = result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted };
             var why = (result as IValueHttpResult)?.Value is Microsoft.AspNetCore.Mvc.ProblemDetails refusal ? refusal.Detail : "it is no longer pending.";
             var recorded = await EntityCalls.CallAsync<List<ConversationMessage>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.AppendConversation), new List<ConversationMessage>

@@ -50,6 +50,10 @@ public sealed class AgentState
 
     public List<string> AllowAgents { get; set; } = [];
 
+    /// <summary>Gets why this agent may not message <paramref name="target"/> under its <c>allowAgents</c>, or null when it may.</summary>
+    public string? WhyNotAllowedToMessage(string target) =>
+        AllowAgents.Contains("*") || AllowAgents.Contains(target) ? null : $"this agent may not message '{target}' (allowAgents: {string.Join(", ", AllowAgents)}).";
+
     public AgentAutonomy Autonomy { get; set; } = AgentAutonomy.AlwaysAsk;
 
     public AgentStatus Status { get; set; } = AgentStatus.Active;

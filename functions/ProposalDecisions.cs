@@ -56,10 +56,19 @@ public static class ProposalDecisions
                 return Problems.Invalid(unknown.ToDictionary(k => "changes." + k, k => new[] { $"a {view.Type} proposal has no field '{k}'; it has {string.Join(", ", ProposalValidator.FieldsOf(view.Type))}." }));
             }
 
-            var errors = ProposalValidator.Validate(view.Type, ProposalValidator.ApplyChanges(view.Payload, changes));
+            var edited = ProposalValidator.ApplyChanges(view.Payload, changes);
+            var errors = ProposalValidator.Validate(view.Type, edited);
             if (errors.Count > 0)
             {
                 return Problems.Invalid(errors.ToDictionary(e => e.Key.Replace("payload.", "changes.", StringComparison.Ordinal), e => e.Value), "The edited proposal would not be valid.");
+            }
+
+            // A new addressee is checked as a new message would be: allowed by the sender's allowAgents, active, not itself.
+            if (view.Type == ProposalTypes.MessageAgent && changes.ContainsKey("agentId")
+                && (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(view.AgentId), cancellation: cancellationToken))?.State is { } sender
+                && await ProposalFunctions.MessageTargetErrorAsync(client, sender, ProposalValidator.Text(edited, "agentId")!, cancellationToken) is { } targetError)
+            {
+                return Problems.Invalid(new Dictionary<string, string[]> { ["changes.agentId"] = [targetError] }, "The edited proposal would not be valid.");
             }
         }
 

@@ -120,11 +120,17 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         return await ProposalDecisions.DecideAsync(client, caller, view, body.Decision, body.Changes, body.Reason, approvals.Value.DecisionWait, cancellationToken, revision);
     }
 
-    private static async Task<string?> MessageTargetErrorAsync(DurableTaskClient client, AgentState sender, string target, CancellationToken cancellationToken)
+    /// <summary>Why <paramref name="sender"/> may not message <paramref name="target"/> (the rules an agent's own tool follows), or null.</summary>
+    internal static async Task<string?> MessageTargetErrorAsync(DurableTaskClient client, AgentState sender, string target, CancellationToken cancellationToken)
     {
         if (target == sender.AgentId)
         {
             return "an agent cannot message itself.";
+        }
+
+        if (sender.WhyNotAllowedToMessage(target) is { } notAllowed)
+        {
+            return notAllowed;
         }
 
         var peer = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(target), cancellationToken))?.State;

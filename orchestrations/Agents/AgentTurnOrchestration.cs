@@ -163,9 +163,9 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         if (tool.ProposalType == ProposalTypes.MessageAgent)
         {
             var target = ProposalValidator.Text(payload, "agentId")!;
-            if (!agent.AllowAgents.Contains("*") && !agent.AllowAgents.Contains(target))
+            if (agent.WhyNotAllowedToMessage(target) is { } notAllowed)
             {
-                return $"Error: this agent may not message '{target}' (allowAgents: {string.Join(", ", agent.AllowAgents)}).";
+                return "Error: " + notAllowed;
             }
 
             if (target == agent.AgentId)

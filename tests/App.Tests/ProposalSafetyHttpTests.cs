@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CompanyHub.Activities;
+using CompanyHub.Entities;
 using CompanyHub.Fakes.Attio;
 using CompanyHub.Fakes.Google;
 using CompanyHub.Fakes.Notion;
@@ -205,6 +206,36 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
         var view = await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
         Assert.False(view["payload"]!.AsObject().ContainsKey("hops"), view.ToJsonString());
         await ToolHub.DecideOkAsync(alice, id, "reject");
+    }
+
+    [Fact]
+    public async Task MessageToAnAgent_ComposedOrEditedThroughTheApi_FollowsTheSendersAllowAgents()
+    {
+        // Arrange: an agent that may message the orchestrator only, with a message to it waiting.
+        var client = fixture.Tools.Hub.Client;
+        var zed = $"zed-{Guid.NewGuid():N}";
+        await client.Entities.SignalEntityAsync(AgentEntity.Id(zed), nameof(AgentEntity.Create),
+            new AgentProfile(zed, $"{zed}@company.com", "Zed", new AgentIdentity("Zed", "terse"), ["orchestrator"], AgentAutonomy.AlwaysAsk, "default"));
+        await ToolHub.WaitUntilAsync(() => client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(zed)).GetAwaiter().GetResult() is not null, "the agent to exist");
+        using var admin = fixture.Tools.Admin();
+        var allowed = await ToolHub.ProposeAsync(admin, zed, ProposalTypes.MessageAgent, new JsonObject { ["agentId"] = "orchestrator", ["text"] = "Hello." });
+        await ToolHub.WaitForStatusAsync(admin, allowed, ProposalStatus.Pending);
+
+        // Act
+        using var composed = await admin.PostAsJsonAsync($"/api/agents/{zed}/proposals", new { type = ProposalTypes.MessageAgent, payload = new { agentId = fixture.Bob, text = "Hello." } });
+        using var edited = await ToolHub.DecideAsync(admin, allowed, "edit", new JsonObject { ["agentId"] = fixture.Bob });
+
+        // Assert: both refused, naming the field and the rule; the waiting message still goes to the orchestrator.
+        Assert.Equal(HttpStatusCode.BadRequest, composed.StatusCode);
+        var composedErrors = (await composed.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
+        Assert.Contains("allowAgents", composedErrors["payload.agentId"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, edited.StatusCode);
+        var editErrors = (await edited.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
+        Assert.Contains("allowAgents", editErrors["changes.agentId"]!.ToJsonString(), StringComparison.Ordinal);
+        var still = await ToolHub.GetProposalAsync(admin, allowed);
+        Assert.Equal(1, still["revision"]!.GetValue<int>());
+        Assert.Equal("orchestrator", still["payload"]!["agentId"]!.GetValue<string>());
+        await ToolHub.DecideOkAsync(admin, allowed, "reject");
     }
 
     [Fact]

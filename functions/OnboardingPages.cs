@@ -137,19 +137,19 @@ public static class OnboardingPages
     {
         NoStore(http);
         var address = TokenAuthenticator.AddressOf(http);
-        if (authenticator.IsLockedOut(address))
-        {
-            http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Pages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and try again.");
-            return;
-        }
-
         var auth = await authenticator.AuthenticateAsync(http);
         if (auth.Caller is not { IsAdmin: true })
         {
             // A wrong token here counts against the address like anywhere else, so this page is no way around the limit.
             if (auth.Presented && auth.Caller is null)
             {
+                if (authenticator.IsLockedOut(address))
+                {
+                    http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await Pages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and try again.");
+                    return;
+                }
+
                 authenticator.RecordFailure(address);
             }
 

@@ -16,17 +16,19 @@ public sealed class HubAuthorizationHandler(TokenAuthenticator authenticator, IO
     {
         var http = context.HttpContext;
         var address = TokenAuthenticator.AddressOf(http);
-        if (authenticator.IsLockedOut(address))
-        {
-            http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return FunctionsAuthorizationResult.Deny(StatusCodes.Status429TooManyRequests, "Too many failed sign-in attempts from this address. Wait a few minutes and try again.");
-        }
-
         var auth = await authenticator.AuthenticateAsync(http);
         if (auth.Caller is null)
         {
             if (auth.Presented)
             {
+                // Failures are throttled, not addresses: valid credentials always pass (behind a gateway every person
+                // shares one address), and tokens are too long to guess.
+                if (authenticator.IsLockedOut(address))
+                {
+                    http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return FunctionsAuthorizationResult.Deny(StatusCodes.Status429TooManyRequests, "Too many failed sign-in attempts from this address. Wait a few minutes and try again.");
+                }
+
                 authenticator.RecordFailure(address);
                 if (auth.Source == CredentialSource.Cookie)
                 {

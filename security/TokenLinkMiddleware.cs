@@ -25,17 +25,18 @@ public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["Referrer-Policy"] = "no-referrer";
         var address = TokenAuthenticator.AddressOf(context);
-        if (authenticator.IsLockedOut(address))
-        {
-            context.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Pages.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and open your link again.");
-            return;
-        }
-
         var token = values.ToString();
         var caller = await authenticator.ResolveAsync(token, allowUser: true, context.RequestAborted);
         if (caller is null)
         {
+            // Only failures are throttled: a valid link works even while its address is limited.
+            if (authenticator.IsLockedOut(address))
+            {
+                context.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Pages.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and open your link again.");
+                return;
+            }
+
             authenticator.RecordFailure(address);
             await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "anonymous", "auth.login-failed", null, request.Path.Value, "dashboard link with a wrong, replaced or revoked token", address, "refused"), context.RequestAborted);
             await Pages.WriteAsync(context, StatusCodes.Status401Unauthorized, "This link does not work",

@@ -63,7 +63,9 @@ public sealed class TokenAuthenticator : IDisposable
             token = header["Bearer ".Length..].Trim();
             source = CredentialSource.Bearer;
         }
-        else if ((request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault()) is { Length: > 0 } key)
+        // In the functions key header only: a query string ends up in logs and histories, so `?code=` carries the host
+        // key alone (Durable Functions' convention), never the admin token.
+        else if (request.Headers["x-functions-key"].FirstOrDefault() is { Length: > 0 } key)
         {
             token = key;
             source = CredentialSource.FunctionsKey;

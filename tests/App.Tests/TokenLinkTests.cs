@@ -55,6 +55,25 @@ public sealed class TokenLinkTests
         });
     }
 
+    [Fact]
+    public async Task AdminToken_IsNotAcceptedInTheQuery_TheHostKeyIs_AndTheHeaderTakesBoth()
+    {
+        await using var hub = await HubServer.StartAsync();
+        var hostKey = (await File.ReadAllTextAsync(Path.Combine(hub.Directory, "host-admin.key"))).Trim();
+        using var anonymous = hub.Http();
+        const string Instances = "/runtime/webhooks/durabletask/instances";
+
+        // A query string lands in logs and browser histories: ?code= carries the host key only.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"{Instances}?code={Uri.EscapeDataString(hub.AdminToken)}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"{Instances}?code={Uri.EscapeDataString(hostKey)}")).StatusCode);
+        foreach (var key in new[] { hub.AdminToken, hostKey })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Instances);
+            request.Headers.Add("x-functions-key", key);
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(request)).StatusCode);
+        }
+    }
+
     [Theory]
     [InlineData("Token")]
     [InlineData("TOKEN")]

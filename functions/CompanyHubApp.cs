@@ -117,6 +117,8 @@ public static class CompanyHubApp
         builder.Services.AddSingleton<ILlmClient, OpenAiLlmClient>();
         builder.Services.AddCompanyTools(configuration);
         builder.Services.AddHostedService<OrchestratorBootstrap>();
+        DevSignIn.Parse(configuration[DevSignIn.Setting]);
+        builder.Services.AddSingleton<DevSignIn>();
 
         // Microsoft's worker and client take the data converter from the services: the hub's JSON, as it has always stored it.
         builder.Services.AddSingleton<DataConverter>(HubJson.Converter);
@@ -157,6 +159,13 @@ public static class CompanyHubApp
             var tee = app.Services.GetRequiredService<CompanyHub.Integrations.Dstack.TeeEnvironment>();
             Console.WriteLine($"Hub identity:    {keys.HubId}");
             Console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
+            var devSignIn = app.Services.GetRequiredService<DevSignIn>();
+            Console.WriteLine(devSignIn.Describe());
+            if (devSignIn.BeyondLoopback)
+            {
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CompanyHub.Startup").LogWarning("{DevSignIn}", devSignIn.Describe());
+            }
+
             Console.WriteLine();
         });
 

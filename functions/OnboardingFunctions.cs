@@ -14,7 +14,7 @@ namespace CompanyHub.Functions;
 public sealed record OnboardingBody(string? Email, string? Name);
 
 /// <summary>Onboarding: the self-service request and the admin's invites.</summary>
-public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IOptions<ApprovalOptions> approvals, IAuditLog audit, OnboardingRequestLimiter limiter)
+public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> options, IOptions<ApprovalOptions> approvals, IAuditLog audit, OnboardingRequestLimiter limiter, DevSignIn devSignIn)
 {
     /// <summary>How every onboarding's instance id starts (<c>onboarding-&lt;guid&gt;</c>, or <c>onboarding-&lt;proposal id&gt;</c> when approved as a proposal).</summary>
     public const string OnboardingIdPrefix = "onboarding-";
@@ -38,7 +38,8 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
             return invalid;
         }
 
-        if (options.Value.SelfServiceRequiresApproval)
+        // With the development sign-in offered beyond loopback an invite link would hand anyone an agent: the admin decides.
+        if (options.Value.SelfServiceRequiresApproval || devSignIn.BeyondLoopback)
         {
             // The admin decides first: the request is a proposal of the orchestrator; approving it emails the invite.
             var proposalId = $"p-{Guid.NewGuid():N}";

@@ -42,11 +42,7 @@ public static class OnboardingPages
         return app;
     }
 
-    /// <summary>Whether the development sign-in is offered: only without Google credentials, and never when forced off.</summary>
-    public static bool DevSignInEnabled(IConfiguration configuration, IGoogleOAuthClient google) =>
-        !google.IsConfigured && !string.Equals(configuration["Auth:DevSignIn"], "false", StringComparison.OrdinalIgnoreCase);
-
-    private static async Task InvitePageAsync(HttpContext http, string code, DurableTaskClient client, IGoogleOAuthClient google, IConfiguration configuration, IOptions<HubOptions> options)
+    private static async Task InvitePageAsync(HttpContext http, string code, DurableTaskClient client, IGoogleOAuthClient google, DevSignIn devSignIn, IOptions<HubOptions> options)
     {
         NoStore(http);
         var invite = await FindInviteAsync(client, code, http.RequestAborted);
@@ -62,7 +58,7 @@ public static class OnboardingPages
         {
             action = $"<p><a class=\"button\" href=\"/oauth/google/start?invite={WebUtility.UrlEncode(code)}\">Sign in with Google</a></p>";
         }
-        else if (DevSignInEnabled(configuration, google))
+        else if (devSignIn.Enabled)
         {
             action = $"""
                 <section class="dev-sign-in" aria-labelledby="dev-title">
@@ -78,7 +74,7 @@ public static class OnboardingPages
         }
         else
         {
-            action = "<p class=\"warning\">Sign-in is not available: Google sign-in is not configured on this hub. Ask your admin.</p>";
+            action = "<p class=\"warning\">Sign-in is not available: Google sign-in is not configured on this hub, and its development sign-in is off. Ask your admin.</p>";
         }
 
         await Pages.WriteAsync(http, StatusCodes.Status200OK, $"Join {options.Value.CompanyName}",
@@ -86,10 +82,10 @@ public static class OnboardingPages
             extraHtml: $"<p>Invite for <strong>{email}</strong> at <strong>{company}</strong>, valid until {invite.ExpiresAt:yyyy-MM-dd HH:mm} UTC.</p>{action}");
     }
 
-    private static async Task DevSignInAsync(HttpContext http, string code, DurableTaskClient client, IGoogleOAuthClient google, IConfiguration configuration, SecretBox box, IAuditLog audit)
+    private static async Task DevSignInAsync(HttpContext http, string code, DurableTaskClient client, DevSignIn devSignIn, SecretBox box, IAuditLog audit)
     {
         NoStore(http);
-        if (!DevSignInEnabled(configuration, google))
+        if (!devSignIn.Enabled)
         {
             await Pages.WriteAsync(http, StatusCodes.Status404NotFound, "Not available", "The development sign-in is switched off on this hub. Use Sign in with Google.");
             return;

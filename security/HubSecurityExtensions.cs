@@ -28,6 +28,11 @@ public static class HubSecurityExtensions
         }
 
         services.AddSingleton(_ => tee);
+        if (TrustedProxies.Parse(configuration[TrustedProxies.Setting]) is { } proxies)
+        {
+            services.AddSingleton(proxies);
+        }
+
         IRootKeyProvider provider = configuration["MASTER_KEY"] is { Length: > 0 } configured
             ? new ConfiguredRootKeyProvider(configured)
             : tee.Agent is { } agent ? new DstackRootKeyProvider(agent)
@@ -103,6 +108,13 @@ public static class HubSecurityExtensions
     /// <summary>Security headers on every response, and the token-link exchange.</summary>
     public static WebApplication UseHubSecurity(this WebApplication app)
     {
+        // Behind a configured gateway the client address comes from its X-Forwarded-For (TrustedProxies); otherwise the
+        // header is ignored and the address is the TCP peer.
+        if (app.Services.GetService<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>() is { } proxies)
+        {
+            app.UseForwardedHeaders(proxies);
+        }
+
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;

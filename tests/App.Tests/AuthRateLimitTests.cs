@@ -60,6 +60,50 @@ public sealed class AuthRateLimitTests
         }
     }
 
+    [Theory]
+    [InlineData(null, HttpStatusCode.TooManyRequests)]
+    [InlineData("127.0.0.1", HttpStatusCode.Unauthorized)]
+    [InlineData("10.9.0.0/16, 127.0.0.0/8", HttpStatusCode.Unauthorized)]
+    public async Task FailuresCount_PerForwardedClient_OnlyBehindATrustedProxy(string? trusted, HttpStatusCode otherClient)
+    {
+        var maxFailures = TokenAuthenticator.MaxFailures;
+        TokenAuthenticator.MaxFailures = 2;
+        try
+        {
+            await using var hub = await HubServer.StartAsync([new(TrustedProxies.Setting, trusted)]);
+            async Task<HttpStatusCode> GuessAsync(string client)
+            {
+                using var guesser = hub.Http("guessed-token-guessed-token-0000");
+                guesser.DefaultRequestHeaders.Add("X-Forwarded-For", client);
+                using var response = await guesser.GetAsync("/api/me");
+                return response.StatusCode;
+            }
+
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, await GuessAsync("203.0.113.5"));
+            }
+
+            // The guessing client is limited; another client behind the same gateway is limited only when the header is
+            // not trusted (then both are the gateway's address).
+            Assert.Equal(HttpStatusCode.TooManyRequests, await GuessAsync("203.0.113.5"));
+            Assert.Equal(otherClient, await GuessAsync("203.0.113.6"));
+        }
+        finally
+        {
+            TokenAuthenticator.MaxFailures = maxFailures;
+        }
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("10.0.0.0/99")]
+    public async Task TrustedProxies_NotAnAddressOrNetwork_StopsTheStart(string value)
+    {
+        var error = await Assert.ThrowsAsync<Serverless.Functions.FunctionsConfigurationException>(() => HubServer.StartAsync([new(TrustedProxies.Setting, value)]));
+        Assert.Contains(TrustedProxies.Setting, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BadTokensAtConnectSender_CountAsFailures()
     {

@@ -18,10 +18,10 @@ public sealed class DevSignIn(IConfiguration configuration, IGoogleOAuthClient g
     public const string Setting = "Auth:DevSignIn";
 
     /// <summary>Gets whether the development sign-in is offered now.</summary>
-    public bool Enabled => Decide(Parse(configuration[Setting]), google.IsConfigured, LoopbackOnly(Addresses())).Enabled;
+    public bool Enabled => Current().Enabled;
 
     /// <summary>Gets whether it is offered to more than this machine (forced on while the hub listens beyond loopback).</summary>
-    public bool BeyondLoopback => Enabled && !LoopbackOnly(Addresses());
+    public bool BeyondLoopback => Current() is { Enabled: true, LoopbackOnly: false };
 
     /// <summary>Reads the setting strictly: unset (null) lets the listening addresses decide; anything but true/false is refused.</summary>
     /// <exception cref="FunctionsConfigurationException">The value is not a boolean.</exception>
@@ -46,10 +46,18 @@ public sealed class DevSignIn(IConfiguration configuration, IGoogleOAuthClient g
     /// <summary>A line for the start-up output saying whether it is offered and why.</summary>
     public string Describe()
     {
-        var (enabled, why) = Decide(Parse(configuration[Setting]), google.IsConfigured, LoopbackOnly(Addresses()));
+        var (enabled, why, loopbackOnly) = Current();
         return !enabled ? $"Development sign-in: off ({why})."
-            : BeyondLoopback ? $"Development sign-in: ON BEYOND LOOPBACK ({why}) — anyone who reaches this hub can complete an invite by typing its email; self-service requests wait for the admin's approval."
+            : !loopbackOnly ? $"Development sign-in: ON BEYOND LOOPBACK ({why}) — anyone who reaches this hub can complete an invite by typing its email; self-service requests wait for the admin's approval."
             : $"Development sign-in: on ({why}).";
+    }
+
+    /// <summary>The decision with the addresses the server listens on now (read once per question).</summary>
+    private (bool Enabled, string Why, bool LoopbackOnly) Current()
+    {
+        var loopbackOnly = LoopbackOnly(Addresses());
+        var (enabled, why) = Decide(Parse(configuration[Setting]), google.IsConfigured, loopbackOnly);
+        return (enabled, why, loopbackOnly);
     }
 
     private string[] Addresses() => [.. server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];

@@ -141,7 +141,7 @@ public static class OnboardingPages
             {
                 if (authenticator.IsLockedOut(address))
                 {
-                    http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    TokenAuthenticator.AddRetryAfter(http.Response);
                     await Pages.WriteAsync(http, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and try again.");
                     return;
                 }

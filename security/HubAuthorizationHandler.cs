@@ -25,7 +25,7 @@ public sealed class HubAuthorizationHandler(TokenAuthenticator authenticator, IO
                 // shares one address), and tokens are too long to guess.
                 if (authenticator.IsLockedOut(address))
                 {
-                    http.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    TokenAuthenticator.AddRetryAfter(http.Response);
                     return FunctionsAuthorizationResult.Deny(StatusCodes.Status429TooManyRequests, "Too many failed sign-in attempts from this address. Wait a few minutes and try again.");
                 }
 

@@ -32,7 +32,7 @@ public sealed class TokenLinkMiddleware(RequestDelegate next, TokenAuthenticator
             // Only failures are throttled: a valid link works even while its address is limited.
             if (authenticator.IsLockedOut(address))
             {
-                context.Response.Headers.RetryAfter = ((int)TokenAuthenticator.FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                TokenAuthenticator.AddRetryAfter(context.Response);
                 await Pages.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many attempts", "Too many failed sign-in attempts came from this address. Wait a few minutes and open your link again.");
                 return;
             }

@@ -44,6 +44,9 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
 
     public void SetGoogleCredential(string sealedRefreshToken) => Require().SealedGoogleRefreshToken = sealedRefreshToken;
 
+    /// <summary>Sets whether turns other agents start may read the company's Notion and Attio for this person.</summary>
+    public void SetCompanyToolsForAgents(bool allowed) => Require().CompanyToolsForAgents = allowed;
+
     /// <summary>Puts the same credential sealed under a new master key in place, unless it was replaced meanwhile.</summary>
     public void ResealGoogleCredential(CredentialReseal reseal)
     {

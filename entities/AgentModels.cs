@@ -56,6 +56,12 @@ public sealed class AgentState
 
     public AgentAutonomy Autonomy { get; set; } = AgentAutonomy.AlwaysAsk;
 
+    /// <summary>
+    /// Gets or sets whether turns that another agent starts may read the company's Notion and Attio for this agent's
+    /// person (their replies still wait for the person's approval). Off unless the person turns it on.
+    /// </summary>
+    public bool CompanyToolsForAgents { get; set; }
+
     public AgentStatus Status { get; set; } = AgentStatus.Active;
 
     /// <summary>Gets or sets the SHA-256 of the user's token; the token itself is never stored.</summary>

@@ -9,6 +9,9 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
+/// <summary>The body of <c>PUT /api/agents/{agentId}/sharing</c>.</summary>
+public sealed record SharingBody(bool? CompanyToolsForAgents);
+
 /// <summary>Agents: list, read, offboard, inbox, audit.</summary>
 public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog audit)
 {
@@ -101,6 +104,35 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         return agent is null ? Problems.NotFound(AgentAccess.NotFoundMessage(agentId)) : Results.Ok(await audit.QueryAsync(new AuditQuery(AgentId: agentId, Top: top), cancellationToken));
     }
 
+    /// <summary>
+    /// What the agent may read for its person while it answers another agent: the person's own Gmail and Calendar
+    /// never; the company's Notion and Attio when the person (or the admin) allows it. Replies wait for approval either way.
+    /// </summary>
+    [Function("SetAgentSharing")]
+    public async Task<IResult> SetAgentSharing(
+        [HttpTrigger(AuthorizationLevel.User, "put", Route = "agents/{agentId}/sharing")] HttpRequest req,
+        string agentId, SharingBody body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var (agent, problem) = await AgentAccess.LoadActiveAsync(client, caller, agentId, cancellationToken);
+        if (agent is null)
+        {
+            return problem!;
+        }
+
+        if (body.CompanyToolsForAgents is not { } allowed)
+        {
+            return Problems.Invalid(new Dictionary<string, string[]> { ["companyToolsForAgents"] = ["companyToolsForAgents is required: true or false."] });
+        }
+
+        await EntityCalls.CallAsync(client, AgentEntity.Id(agentId), nameof(AgentEntity.SetCompanyToolsForAgents), allowed, cancellationToken);
+        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, caller.Actor, "agent.sharing", agentId, agentId,
+            allowed ? "other agents' questions may read the company's Notion and Attio" : "other agents' questions read no company tools", TokenAuthenticator.AddressOf(req.HttpContext), "ok"), cancellationToken);
+        return Results.Ok(Sharing(allowed));
+    }
+
+    private static object Sharing(bool companyTools) => new { companyToolsForAgents = companyTools, personalToolsForAgents = false, repliesNeedApproval = true };
+
     internal static object View(AgentState agent) => new
     {
         agentId = agent.AgentId,
@@ -117,5 +149,6 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         googleConnected = agent.SealedGoogleRefreshToken is not null,
         pendingProposals = agent.Proposals.Count(p => p.Status == ProposalStatus.Pending),
         inbox = agent.Inbox.Count,
+        sharing = Sharing(agent.CompanyToolsForAgents),
     };
 }

@@ -54,6 +54,11 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             errors["type"] = [$"{body.Type} proposals belong to the orchestrator agent."];
         }
 
+        if (errors.Count == 0 && ProposalTypes.HubOnly.Contains(body.Type!))
+        {
+            errors["type"] = [$"{body.Type} proposals are made by the hub when another agent asks; to write to an agent, propose message_agent."];
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors, "The proposal is not valid.");

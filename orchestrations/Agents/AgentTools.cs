@@ -24,6 +24,9 @@ public static class AgentTools
 {
     public const int ResultBudget = 6000;
 
+    /// <summary>The read tools that use the company's keys rather than the person's own account.</summary>
+    private static readonly string?[] CompanyTools = ["notion", "attio"];
+
     public static IReadOnlyList<ToolSpec> All { get; } =
     [
         Read("gmail_search", "Search the person's Gmail (read-only, no approval). Uses Gmail search syntax, e.g. 'from:sarah@acme.com newer_than:7d'. Returns id, from, subject, date and snippet per message.",
@@ -67,6 +70,25 @@ public static class AgentTools
     /// <summary>The tools an agent is offered: the orchestrator also gets onboarding and broadcast.</summary>
     public static IReadOnlyList<ToolSpec> For(string agentId) =>
         agentId == SystemPrompts.OrchestratorId ? All : All.Where(t => t.ProposalType is null || !ProposalTypes.OrchestratorOnly.Contains(t.ProposalType)).ToList();
+
+    /// <summary>
+    /// The tools of one turn. A turn another agent started (a peer's message, a broadcast) works for someone other than
+    /// the person: it never reads the person's own accounts (Gmail, Calendar — for the orchestrator, the sender
+    /// mailbox), reads the company's Notion and Attio only when the person allows it, and starts no background task
+    /// (which would run with every tool).
+    /// </summary>
+    public static IReadOnlyList<ToolSpec> For(Entities.AgentState agent, string source) =>
+        !StartedByAnotherAgent(source)
+            ? For(agent.AgentId)
+            : For(agent.AgentId).Where(t => t.Class switch
+            {
+                ToolClass.Read => CompanyTools.Contains(t.Requires) && agent.CompanyToolsForAgents,
+                ToolClass.Spawn => false,
+                _ => true,
+            }).ToList();
+
+    /// <summary>Whether a turn of this source answers another agent rather than the agent's own person.</summary>
+    public static bool StartedByAnotherAgent(string source) => source is TurnSource.Peer or TurnSource.Broadcast;
 
     /// <summary>Turns a write tool's arguments into the proposal payload of its type.</summary>
     public static JsonObject ToPayload(ToolSpec tool, JsonObject arguments)

@@ -11,7 +11,9 @@ namespace CompanyHub.Orchestrations.Agents;
 /// <summary>
 /// One chat turn: the model is called (an activity, retried on transient errors); read tools run as activities and
 /// their results go back to the model; write tools become proposals and the model is told they await approval; the
-/// reply ends the turn and is appended to the conversation (and, for a peer's message, sent back to the peer).
+/// reply ends the turn and is appended to the conversation. A turn another agent started works without the person's
+/// own accounts (<see cref="AgentTools.For(AgentState, string)"/>), and its answer to that agent is a proposal the
+/// person approves, edits or rejects: data leaves an agent toward someone else only with its person's consent.
 /// </summary>
 public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnResult>
 {
@@ -36,14 +38,14 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         var begun = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.BeginTurn), incoming);
         await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(input.AgentId, begun));
 
-        var messages = new List<LlmMessage> { LlmMessage.System(SystemPrompts.For(agent, Now(context))) };
+        var messages = new List<LlmMessage> { LlmMessage.System(SystemPrompts.For(agent, Now(context), input.Source)) };
         foreach (var m in agent.Conversation.TakeLast(ContextMessages))
         {
             messages.Add(m.Role == "assistant" ? LlmMessage.Assistant(m.Text) : LlmMessage.User(m.Role == "user" ? m.Text : $"[{m.Role}] {m.Text}"));
         }
 
         messages.Add(LlmMessage.User(incoming.Role == "user" ? input.Text : incoming.Text));
-        var offered = AgentTools.For(agent.AgentId);
+        var offered = AgentTools.For(agent, input.Source);
         var tools = offered.Select(t => t.ToLlmTool()).ToList();
         var proposals = new List<string>();
         string reply;
@@ -87,7 +89,9 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
             {
                 var result = offered.Any(t => t.Name == call.Name)
                     ? await RunToolAsync(context, agent, input, call, proposals)
-                    : $"Error: the tool '{call.Name}' is not available to this agent.";
+                    : AgentTools.StartedByAnotherAgent(input.Source) && AgentTools.For(agent.AgentId).Any(t => t.Name == call.Name)
+                        ? $"Error: '{call.Name}' is not available while you answer another agent: {agent.Name}'s own data is not read for others."
+                        : $"Error: the tool '{call.Name}' is not available to this agent.";
                 messages.Add(LlmMessage.Tool(call.Id, result));
             }
         }
@@ -98,12 +102,21 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
 
         if (input.Source == TurnSource.Peer && input.FromAgentId is { } sender)
         {
-            // The peer's answer goes back to the agent that asked: its inbox and its conversation.
-            await context.Entities.SignalEntityAsync(AgentEntity.Id(sender), nameof(AgentEntity.AddInbox),
-                new InboxMessage(context.NewGuid().ToString("N"), input.AgentId, reply, Now(context), input.ReplyTo));
-            var note = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(sender), nameof(AgentEntity.AppendConversation),
-                new List<ConversationMessage> { new(0, "peer", $"{input.AgentId} replied: {reply}", Now(context), input.TurnId) });
-            await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(sender, note));
+            // The answer may carry what the agent knows of its person (the conversation it sees): it goes to the
+            // agent that asked only when the person approves it, as any write does.
+            var payload = new JsonObject { ["agentId"] = sender, ["text"] = reply, ["question"] = input.Text };
+            if (input.ReplyTo is { } replyTo)
+            {
+                payload["replyTo"] = replyTo;
+            }
+
+            var answerId = $"p-{context.NewGuid():N}";
+            var created = await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name,
+                new ProposalRequest(answerId, agent.AgentId, agent.Email, ProposalTypes.ReplyAgent, payload, ProposedBy.Agent(agent.AgentId), ExpiresAt: default));
+            if (created.Refused is null)
+            {
+                proposals.Add(answerId);
+            }
         }
 
         return new TurnResult(input.TurnId, reply, rounds, proposals, error);

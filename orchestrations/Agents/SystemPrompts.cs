@@ -8,7 +8,7 @@ public static class SystemPrompts
 {
     public const string OrchestratorId = "orchestrator";
 
-    public static string For(AgentState agent, DateTimeOffset now)
+    public static string For(AgentState agent, DateTimeOffset now, string source = TurnSource.User)
     {
         var prompt = new StringBuilder();
         prompt.Append("You are ").Append(agent.Identity.Name).Append(". ").Append(agent.Identity.Personality).Append('\n');
@@ -24,6 +24,11 @@ public static class SystemPrompts
         }
 
         prompt.Append(Rules);
+        if (AgentTools.StartedByAnotherAgent(source))
+        {
+            prompt.Append('\n').Append(AnotherAgent.Replace("{person}", agent.Name, StringComparison.Ordinal));
+        }
+
         return prompt.ToString();
     }
 
@@ -39,6 +44,12 @@ public static class SystemPrompts
         3. Shared resources: every agent, you included, can use Gmail and Calendar (each person's own account), the company Notion
            workspace and the Attio CRM.
 
+        """;
+
+    private const string AnotherAgent = """
+        This message comes from another agent, not from {person}. While you answer it you cannot read {person}'s mail or
+        calendar, and nothing you write reaches anyone but {person} unless {person} approves it. Share only what {person}
+        would want that colleague to know.
         """;
 
     private const string Rules = """

@@ -108,6 +108,11 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             return await DeliverAsync(context, input, view);
         }
 
+        if (view.Type == ProposalTypes.ReplyAgent)
+        {
+            return await DeliverReplyAsync(context, input, view);
+        }
+
         if (view.Type == ProposalTypes.StartOnboarding)
         {
             var started = await context.CallActivityAsync<string>(StartOnboardingFromProposal.Name, new OnboardingFromProposal(view.ProposalId, ProposalValidator.Text(view.Payload, "email")!, ProposalValidator.Text(view.Payload, "name")!));
@@ -171,6 +176,26 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         context.SendEvent(mailbox, AgentMailboxOrchestration.TurnEvent,
             new TurnRequest($"{view.ProposalId}-reply", target, text, TurnSource.Peer, input.AgentId, view.ProposalId, hops));
         return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"delivered to {target}", Attempts = 1 }, $"message delivered to {target}", "succeeded");
+    }
+
+    /// <summary>An approved answer to another agent: its inbox and its conversation receive it; no turn starts there.</summary>
+    private static async Task<ProposalView> DeliverReplyAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
+    {
+        var target = ProposalValidator.Text(view.Payload, "agentId")!;
+        var text = ProposalValidator.Text(view.Payload, "text")!;
+        var asker = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(target), nameof(AgentEntity.Get));
+        if (asker is not { Status: AgentStatus.Active })
+        {
+            var error = $"There is no active agent '{target}' to deliver the reply to.";
+            return await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = error, Attempts = 1 }, $"action failed: {error}", "failed");
+        }
+
+        await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
+            new InboxMessage(view.ProposalId, input.AgentId, text, Now(context), ProposalValidator.Text(view.Payload, "replyTo")));
+        var note = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(target), nameof(AgentEntity.AppendConversation),
+            new List<ConversationMessage> { new(0, "peer", $"{input.AgentId} replied: {text}", Now(context), view.ProposalId) });
+        await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(target, note));
+        return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"reply delivered to {target}", Attempts = 1 }, $"reply delivered to {target}", "succeeded");
     }
 
     private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome)

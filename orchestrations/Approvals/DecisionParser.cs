@@ -56,7 +56,7 @@ public static class DecisionParser
     public static string MainTextField(string type) => type switch
     {
         ProposalTypes.SendEmail => "body",
-        ProposalTypes.MessageAgent or ProposalTypes.Broadcast => "text",
+        ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent or ProposalTypes.Broadcast => "text",
         ProposalTypes.CreateAttioNote => "content",
         ProposalTypes.CreateAttioTask => "content",
         ProposalTypes.CreateCalendarEvent => "description",

@@ -72,6 +72,12 @@ public static class ProposalCard
                 card.Append("\n**Message:**\n");
                 Quote(card, Text(payload, "text"));
                 break;
+            case ProposalTypes.ReplyAgent:
+                Line(card, "Shared with", $"{Text(payload, "agentId")} (that agent and its person)");
+                OptionalQuote(card, "Their message", payload, "question");
+                card.Append("\n**Reply:**\n");
+                Quote(card, Text(payload, "text"));
+                break;
             case ProposalTypes.StartOnboarding:
                 Line(card, "Invite", $"{Text(payload, "name")} <{Text(payload, "email")}>");
                 break;
@@ -98,6 +104,7 @@ public static class ProposalCard
         ProposalTypes.CreateAttioNote => $"Attio note: {Text(payload, "title")}",
         ProposalTypes.CreateAttioTask => $"Attio task: {Text(payload, "content")}",
         ProposalTypes.MessageAgent => $"Message to {Text(payload, "agentId")}",
+        ProposalTypes.ReplyAgent => $"Reply to {Text(payload, "agentId")}",
         ProposalTypes.StartOnboarding => $"Invite {Text(payload, "name")} <{Text(payload, "email")}>",
         ProposalTypes.Broadcast => "Broadcast to every agent",
         _ => type,
@@ -113,6 +120,7 @@ public static class ProposalCard
         ProposalTypes.CreateAttioNote => "Create Attio Note",
         ProposalTypes.CreateAttioTask => "Create Attio Task",
         ProposalTypes.MessageAgent => "Message Another Agent",
+        ProposalTypes.ReplyAgent => "Reply to Another Agent",
         ProposalTypes.StartOnboarding => "Invite a Person",
         ProposalTypes.Broadcast => "Broadcast",
         _ => type,
@@ -124,7 +132,7 @@ public static class ProposalCard
         ProposalTypes.CreateCalendarEvent => $"Google Calendar ({agentEmail})",
         ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage => "Notion (company workspace)",
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask => "Attio CRM (company workspace)",
-        ProposalTypes.MessageAgent => "Company Hub (agent to agent)",
+        ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent => "Company Hub (agent to agent)",
         ProposalTypes.StartOnboarding => "Company Hub onboarding (invite email from the connected sender account)",
         ProposalTypes.Broadcast => "Company Hub (every agent's inbox)",
         _ => "Company Hub",
@@ -133,7 +141,7 @@ public static class ProposalCard
     private static string Verb(string type) => type switch
     {
         ProposalTypes.SendEmail => "send",
-        ProposalTypes.MessageAgent or ProposalTypes.Broadcast => "send",
+        ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent or ProposalTypes.Broadcast => "send",
         ProposalTypes.StartOnboarding => "invite",
         ProposalTypes.CreateCalendarEvent => "schedule",
         ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord => "apply",

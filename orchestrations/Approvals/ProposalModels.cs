@@ -15,6 +15,9 @@ public static class ProposalTypes
     public const string CreateAttioTask = "create_attio_task";
     public const string MessageAgent = "message_agent";
 
+    /// <summary>An agent's answer to another agent's message: made by the hub at the end of that turn, never composed.</summary>
+    public const string ReplyAgent = "reply_agent";
+
     /// <summary>The orchestrator's: invite a person (the admin approves).</summary>
     public const string StartOnboarding = "start_onboarding";
 
@@ -22,7 +25,10 @@ public static class ProposalTypes
     public const string Broadcast = "broadcast";
 
     public static IReadOnlyList<string> All { get; } =
-        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, StartOnboarding, Broadcast];
+        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast];
+
+    /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them).</summary>
+    public static IReadOnlyList<string> HubOnly { get; } = [ReplyAgent];
 
     /// <summary>Types only the orchestrator agent may propose.</summary>
     public static IReadOnlyList<string> OrchestratorOnly { get; } = [StartOnboarding, Broadcast];

@@ -97,6 +97,15 @@ public static class ProposalValidator
                 RequireText(payload, "agentId", Add, max: 200);
                 RequireText(payload, "text", Add, max: 20_000);
                 break;
+            case ProposalTypes.ReplyAgent:
+                RequireText(payload, "agentId", Add, max: 200);
+                RequireText(payload, "text", Add, max: 20_000);
+                foreach (var optional in new[] { "question", "replyTo" }.Where(f => payload[f] is not null))
+                {
+                    RequireText(payload, optional, Add, allowEmpty: true, max: 20_000);
+                }
+
+                break;
             case ProposalTypes.StartOnboarding:
                 RequireEmails(payload, "email", required: true, Add);
                 if (Emails(payload, "email").Count > 1)
@@ -127,6 +136,9 @@ public static class ProposalValidator
         ProposalTypes.CreateAttioNote => ["parentObject", "parentRecordId", "title", "content"],
         ProposalTypes.CreateAttioTask => ["content", "deadlineAt"],
         ProposalTypes.MessageAgent => ["agentId", "text"],
+
+        // Whom a reply goes to and what it answers are fixed by the message that asked; only the answer can change.
+        ProposalTypes.ReplyAgent => ["text"],
         ProposalTypes.StartOnboarding => ["email", "name"],
         ProposalTypes.Broadcast => ["text"],
         _ => [],

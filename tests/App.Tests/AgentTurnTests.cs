@@ -62,7 +62,7 @@ public sealed class AgentTurnTests
     }
 
     [Fact]
-    public async Task PeerRequest_IsAnsweredByThePeersAgent_IntoTheSendersInbox()
+    public async Task PeerRequest_IsAnsweredByThePeersAgent_IntoTheSendersInbox_OnceThePeersPersonApproves()
     {
         await using var llm = await FakeOpenAi.StartAsync();
         llm.Then(FakeOpenAi.Reply.Call("sessions_send", new JsonObject { ["agentId"] = "bob-example-com", ["message"] = "What's the Acme deal status?" }))
@@ -75,6 +75,12 @@ public sealed class AgentTurnTests
         var result = await TurnAsync(hub, "alice-example-com", "Ask Bob about Acme");
         var proposalId = Assert.Single(result.Proposals);
         await hub.Client.RaiseEventAsync(proposalId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Approve));
+
+        // Bob's agent answers in a turn of its own; the answer waits for Bob.
+        var bobWaiting = await WaitForAgentAsync(hub, "bob-example-com", s => s.Proposals.Any(p => p.Type == ProposalTypes.ReplyAgent));
+        var replyId = bobWaiting.Proposals.Single(p => p.Type == ProposalTypes.ReplyAgent).ProposalId;
+        Assert.Empty((await AgentAsync(hub, "alice-example-com")).Inbox);
+        await hub.Client.RaiseEventAsync(replyId, ApprovalDecision.EventName, new ApprovalDecision(ApprovalDecision.Approve));
 
         var alice = await WaitForAgentAsync(hub, "alice-example-com", s => s.Inbox.Count > 0);
         Assert.Equal("bob-example-com", alice.Inbox[0].FromAgentId);

@@ -165,6 +165,13 @@ public static class ProductFlows
     {
         var text = p["text"]!.GetValue<string>();
         var proposal = run.State["proposal"];
+
+        // Bob's agent answers once; the answer reaches Alice when Bob approves it.
+        using var bob = run.User(BobId);
+        JsonArray bobProposals = [];
+        await run.WaitUntilAsync(async () => (bobProposals = (await run.GetAsync($"/api/agents/{BobId}/proposals")).AsArray()).Any(x => x!["type"]!.GetValue<string>() == ProposalTypes.ReplyAgent), "Bob's agent to propose its answer");
+        var reply = Assert.Single(bobProposals, x => x!["type"]!.GetValue<string>() == ProposalTypes.ReplyAgent)!["proposalId"]!.GetValue<string>();
+        await ToolHub.DecideOkAsync(bob, reply, "approve");
         JsonArray aliceInbox = [];
         await run.WaitUntilAsync(async () => (aliceInbox = (await run.GetAsync($"/api/agents/{AliceId}/inbox")).AsArray()).Any(m => m!["inReplyTo"]?.GetValue<string>() == proposal), "Bob's agent to answer into Alice's inbox");
         Assert.Single(aliceInbox, m => m!["inReplyTo"]?.GetValue<string>() == proposal);

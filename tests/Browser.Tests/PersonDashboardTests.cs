@@ -74,7 +74,8 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
         await Expect(page.Locator("#decided-proposals")).ToContainTextAsync("Message to orchestrator");
         await Expect(page.Locator("#decided-proposals")).ToContainTextAsync("succeeded");
 
-        // The orchestrator's agent answers in a turn of its own; the answer lands in the inbox.
+        // The orchestrator's agent answers in a turn of its own; once the admin approves the answer, it lands in the inbox.
+        await fixture.Api.ApproveReplyAsAdminAsync("orchestrator");
         await Expect(page.Locator("#inbox")).ToContainTextAsync("From orchestrator", new() { Timeout = 30_000 });
         await Expect(page.Locator("#inbox")).ToContainTextAsync(FakeModel.Greeting);
         await Expect(page.Locator("main img")).ToHaveCountAsync(0);

@@ -10,6 +10,8 @@ import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js'
 const OPEN = new Set(['pending', 'executing']);
 const LONG_FIELDS = new Set(['body', 'text', 'content', 'description', 'appendText']);
 const INTERNAL_FIELDS = new Set(['hops']);
+// Fields the person cannot change on a type: an answer to another agent goes to that agent, about its question.
+const FIXED_FIELDS = { reply_agent: new Set(['agentId', 'question', 'replyTo']) };
 
 const ROLE_LABELS = {
   user: 'You',
@@ -28,6 +30,7 @@ const TYPE_NAMES = {
   create_attio_note: 'Create Attio Note',
   create_attio_task: 'Create Attio Task',
   message_agent: 'Message Another Agent',
+  reply_agent: 'Reply to Another Agent',
 };
 
 /** Renders the dashboard of one agent into `main`. */
@@ -357,7 +360,7 @@ function proposalCard(initial, agent, refresh, asAdmin) {
     const fields = {};
     const v = card.view;
     for (const [key, value] of Object.entries(v.payload ?? {})) {
-      if (INTERNAL_FIELDS.has(key)) {
+      if (INTERNAL_FIELDS.has(key) || FIXED_FIELDS[v.type]?.has(key)) {
         continue;
       }
 

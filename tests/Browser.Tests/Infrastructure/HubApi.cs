@@ -70,6 +70,34 @@ public sealed class HubApi(Uri baseUrl, string adminToken) : IDisposable
         await EnsureAsync(response);
     }
 
+    /// <summary>
+    /// As the admin, waits for <paramref name="agentId"/>'s answer to another agent (a pending <c>reply_agent</c>
+    /// proposal; the orchestrator's are the admin's to decide) and approves it; returns its id.
+    /// </summary>
+    public async Task<string> ApproveReplyAsAdminAsync(string agentId)
+    {
+        var deadline = DateTime.UtcNow + WaitTimeout;
+        while (true)
+        {
+            using var list = await SendAsync(HttpMethod.Get, $"/api/agents/{agentId}/proposals?status=pending", adminToken);
+            var reply = (await ReadAsync(list)).AsArray().FirstOrDefault(p => p!["type"]!.GetValue<string>() == "reply_agent");
+            if (reply is not null)
+            {
+                var id = reply["proposalId"]!.GetValue<string>();
+                using var decided = await SendAsync(HttpMethod.Post, $"/api/proposals/{id}/decision", adminToken, new { decision = "approve", revision = 1 });
+                await EnsureAsync(decided);
+                return id;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{agentId} proposed no answer within {WaitTimeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<JsonNode> ProposalAsync(string proposalId)
     {
         using var response = await SendAsync(HttpMethod.Get, $"/api/proposals/{proposalId}", adminToken);

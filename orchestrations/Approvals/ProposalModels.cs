@@ -30,6 +30,9 @@ public static class ProposalTypes
     /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them).</summary>
     public static IReadOnlyList<string> HubOnly { get; } = [ReplyAgent];
 
+    /// <summary>Types a proposal can be composed as (by an agent's tool or through the API).</summary>
+    public static IReadOnlyList<string> Composable { get; } = [.. All.Except(HubOnly)];
+
     /// <summary>Types only the orchestrator agent may propose.</summary>
     public static IReadOnlyList<string> OrchestratorOnly { get; } = [StartOnboarding, Broadcast];
 }

@@ -127,6 +127,32 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
     }
 
     [Fact]
+    public async Task Person_LetsOtherAgentsQuestionsReadCompanyTools_FromTheDashboard()
+    {
+        var person = await fixture.Api.OnboardAsync("fay@company.com", "Fay Wray");
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = PageErrors.Watch(page);
+        await page.GotoAsync(person.DashboardUrl);
+
+        var panel = page.Locator("section", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = "Questions from other agents" }) });
+        await Expect(panel).ToContainTextAsync("without reading your mail or calendar");
+        var box = panel.GetByRole(AriaRole.Checkbox);
+        await Expect(box).Not.ToBeCheckedAsync();
+        await box.CheckAsync();
+        await Expect(panel.GetByRole(AriaRole.Status)).ToContainTextAsync("may now read Notion and Attio");
+        Assert.True((await fixture.Api.AgentAsync(person.AgentId))["sharing"]!["companyToolsForAgents"]!.GetValue<bool>());
+
+        // The page shows what the hub holds after a reload.
+        await page.ReloadAsync();
+        await Expect(panel.GetByRole(AriaRole.Checkbox)).ToBeCheckedAsync();
+        await panel.GetByRole(AriaRole.Checkbox).UncheckAsync();
+        await Expect(panel.GetByRole(AriaRole.Status)).ToContainTextAsync("no longer read");
+        Assert.False((await fixture.Api.AgentAsync(person.AgentId))["sharing"]!["companyToolsForAgents"]!.GetValue<bool>());
+        errors.AssertNone();
+    }
+
+    [Fact]
     public async Task Person_RotatesToken_NewLinkShownOnce_OldLinkStopsWorking()
     {
         var person = await fixture.Api.OnboardAsync("erin@company.com", "Erin Hale");

@@ -74,7 +74,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -523,6 +523,34 @@ function inboxPanel(scope, agentId) {
     h('div', { class: 'panel-head' }, h('h2', { id: 'inbox-h' }, 'Inbox')),
     h('p', { class: 'small muted' }, 'Messages other agents sent to this agent.'),
     list);
+}
+
+// What the agent may read while it answers another agent: never the person's mail or calendar; the company's
+// Notion and Attio only when the person allows it. Its answers always wait for a decision.
+function sharingPanel(agent, asAdmin) {
+  const box = h('input', { type: 'checkbox', name: 'companyToolsForAgents', disabled: agent.status !== 'active' });
+  box.checked = Boolean(agent.sharing?.companyToolsForAgents);
+  const status = statusLine();
+  box.addEventListener('change', async () => {
+    const wanted = box.checked;
+    box.disabled = true;
+    try {
+      const { data } = await api(`/api/agents/${enc(agent.agentId)}/sharing`, { method: 'PUT', body: { companyToolsForAgents: wanted } });
+      box.checked = data.companyToolsForAgents;
+      status.show('ok', data.companyToolsForAgents ? 'Other agents\' questions may now read Notion and Attio.' : 'Other agents\' questions no longer read Notion or Attio.');
+    } catch (error) {
+      box.checked = !wanted;
+      status.show('error', `Not changed: ${error.message}`);
+    } finally {
+      box.disabled = agent.status !== 'active';
+    }
+  });
+  const whose = asAdmin ? `${agent.name || agent.agentId}'s` : 'your';
+  return h('section', { class: 'panel', 'aria-labelledby': 'sharing-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'sharing-h' }, 'Questions from other agents')),
+    h('p', { class: 'small' }, `When another agent asks this agent something, it answers without reading ${whose} mail or calendar, and its answer is sent only after ${asAdmin ? 'a decision' : 'you approve it'} (it appears under "Waiting for ${asAdmin ? 'a' : 'your'} decision").`),
+    h('label', { class: 'check' }, box, ' Let it read the company\'s Notion and Attio for those answers'),
+    status);
 }
 
 function linkPanel(agent, asAdmin) {

@@ -98,6 +98,12 @@ public sealed class HubApi(Uri baseUrl, string adminToken) : IDisposable
         }
     }
 
+    public async Task<JsonNode> AgentAsync(string agentId)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/agents/{agentId}", adminToken);
+        return await ReadAsync(response);
+    }
+
     public async Task<JsonNode> ProposalAsync(string proposalId)
     {
         using var response = await SendAsync(HttpMethod.Get, $"/api/proposals/{proposalId}", adminToken);

@@ -100,10 +100,11 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         var ended = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.EndTurn), outgoing);
         await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(input.AgentId, ended));
 
-        if (input.Source == TurnSource.Peer && input.FromAgentId is { } sender)
+        if (input.Source == TurnSource.Peer && input.FromAgentId is { } sender && error is null)
         {
             // The answer may carry what the agent knows of its person (the conversation it sees): it goes to the
-            // agent that asked only when the person approves it, as any write does.
+            // agent that asked only when the person approves it, as any write does. A turn the model could not
+            // answer proposes nothing: its failure is in the person's conversation.
             var payload = new JsonObject { ["agentId"] = sender, ["text"] = reply, ["question"] = input.Text };
             if (input.ReplyTo is { } replyTo)
             {

@@ -93,7 +93,14 @@ public sealed class CrashRun : IAsyncDisposable
         using var admin = Admin();
         using var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
         Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
-        var invite = await GetAsync($"/api/admin/onboardings/{JsonNode.Parse(await invited.Content.ReadAsStringAsync())!["onboardingId"]}/invite");
+        // The invite opens once the onboarding has validated the request (a moment, longer on a busy machine).
+        var invitePath = $"/api/admin/onboardings/{JsonNode.Parse(await invited.Content.ReadAsStringAsync())!["onboardingId"]}/invite";
+        JsonNode invite = new JsonObject();
+        await WaitUntilAsync(async () =>
+        {
+            using var response = await admin.GetAsync(invitePath);
+            return response.IsSuccessStatusCode && (invite = JsonNode.Parse(await response.Content.ReadAsStringAsync())!) is not null;
+        }, "the onboarding's invite to open");
         using var browser = Hub.Http();
         using var start = await browser.GetAsync($"/oauth/google/start?invite={GoogleHub.InviteCodeIn(invite["inviteUrl"]!.GetValue<string>())}");
         using var page = await browser.GetAsync((await Google.AuthorizeAsync(start.Headers.Location!)).PathAndQuery);

@@ -30,8 +30,12 @@ public sealed class BackupOptions
     /// <summary>Gets whether the bucket goes in the path rather than the host name (MinIO, s3rver; R2 accepts both).</summary>
     public bool ForcePathStyle { get; init; }
 
-    /// <summary>Gets whether uploads use aws-chunked bodies (the SDK's default). Servers that store such bodies raw need false.</summary>
-    public bool UseChunkEncoding { get; init; } = true;
+    /// <summary>
+    /// Gets whether uploads use aws-chunked bodies (the SDK's own default). Off unless set: snapshots are files, so a plain
+    /// signed body costs nothing, and every S3-compatible server takes it, while some (s3rver) store aws-chunked bodies
+    /// with their framing and answer 200.
+    /// </summary>
+    public bool UseChunkEncoding { get; init; }
 
     /// <summary>Gets whether checksums are computed only when an operation requires them (older S3-compatible servers).</summary>
     public bool ChecksumsOnlyWhenRequired { get; init; }
@@ -101,7 +105,7 @@ public sealed class BackupOptions
             AccessKeyId = accessKey,
             SecretAccessKey = secret,
             ForcePathStyle = Flag(configuration, "S3_FORCE_PATH_STYLE", endpoint is not null),
-            UseChunkEncoding = Flag(configuration, "S3_CHUNK_ENCODING", true),
+            UseChunkEncoding = Flag(configuration, "S3_CHUNK_ENCODING", false),
             ChecksumsOnlyWhenRequired = checksums,
             PartSize = Number(configuration, "S3_PART_SIZE_MB", 16, MinimumPartSizeMegabytes, 5 * 1024) * 1024L * 1024,
             Interval = TimeSpan.FromSeconds(Number(configuration, "BACKUP_INTERVAL_SECONDS", 60, 1, 7 * 24 * 3600)),

@@ -12,8 +12,11 @@ public sealed record SnapshotInfo(string Id, string Key, long Size, DateTimeOffs
     public DateTimeOffset Time => Manifest?.CreatedAt ?? UploadedAt;
 }
 
-/// <summary>What one backup uploaded, and which old snapshots retention deleted.</summary>
-public sealed record BackupResult(string Id, DateTimeOffset CreatedAt, string Reason, long Size, int Parts, IReadOnlyList<SnapshotFile> Files, IReadOnlyList<string> Deleted);
+/// <summary>
+/// What one backup uploaded, and which old snapshots retention deleted. <see cref="Sha256"/> is the SHA-256 of the object
+/// as read back from the bucket (null for a snapshot this hub only knows from the bucket's list).
+/// </summary>
+public sealed record BackupResult(string Id, DateTimeOffset CreatedAt, string Reason, long Size, int Parts, IReadOnlyList<SnapshotFile> Files, IReadOnlyList<string> Deleted, string? Sha256 = null);
 
 /// <summary>What a restore installed.</summary>
 public sealed record RestoreResult(string Id, DateTimeOffset CreatedAt, IReadOnlyList<SnapshotFile> Files, IReadOnlyList<string> MovedAside);
@@ -23,8 +26,9 @@ public sealed class BackupFailedException(string message, Exception? inner = nul
 
 /// <summary>
 /// Encrypted snapshots of the hub's databases in an S3-compatible bucket: on a schedule when something changed, on
-/// graceful shutdown (after the durable worker stopped) and on demand; retention of the newest N; restore of the newest
-/// snapshot that decrypts and verifies. A failing bucket is logged and shown in the status; the hub keeps running.
+/// graceful shutdown (after the durable worker stopped) and on demand; each upload read back and compared with what was
+/// sent; retention of the newest N readable ones; restore of the newest snapshot that decrypts and verifies. A failing
+/// bucket is logged and shown in the status; the hub keeps running.
 /// </summary>
 public sealed partial class BackupService : IHostedLifecycleService, IDisposable
 {
@@ -175,18 +179,21 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
             await SnapshotFiles.BundleAsync(work, files, bundle, cancellationToken).ConfigureAwait(false);
             await SnapshotCipher.EncryptAsync(_keys, manifest.ToBytes(), bundle, sealedPath, cancellationToken).ConfigureAwait(false);
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            var key = options.SnapshotPrefix + id;
             var size = new FileInfo(sealedPath).Length;
+            var sha256 = await SnapshotFiles.HashAsync(sealedPath, cancellationToken).ConfigureAwait(false);
             int parts;
             try
             {
-                parts = await _bucket!.UploadAsync(sealedPath, options.SnapshotPrefix + id, cancellationToken).ConfigureAwait(false);
+                parts = await _bucket!.UploadAsync(sealedPath, key, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsBucketError(ex, cancellationToken))
             {
                 throw new BackupFailedException($"Uploading the snapshot to {options.Describe()} failed: {SnapshotBucket.Explain(ex)}", ex);
             }
 
-            var info = new SnapshotInfo(id, options.SnapshotPrefix + id, size, _time.GetUtcNow(), manifest, null);
+            await VerifyUploadAsync(id, key, size, sha256, options, cancellationToken).ConfigureAwait(false);
+            var info = new SnapshotInfo(id, key, size, _time.GetUtcNow(), manifest, null);
             lock (_known)
             {
                 _known[info.Key] = info;
@@ -195,7 +202,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
             _lastFingerprint = fingerprint;
             _lastManifest = manifest;
             var deleted = await ApplyRetentionAsync(cancellationToken).ConfigureAwait(false);
-            var result = new BackupResult(id, manifest.CreatedAt, reason, size, parts, files, deleted);
+            var result = new BackupResult(id, manifest.CreatedAt, reason, size, parts, files, deleted, sha256);
             lock (_statusLock)
             {
                 var recovered = _lastError is not null;
@@ -208,7 +215,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                 }
             }
 
-            LogUploaded(id, reason, size, parts, files.Count, deleted.Count);
+            LogUploaded(id, reason, size, parts, sha256, files.Count, deleted.Count);
             return result;
         }
         catch (BackupFailedException ex)
@@ -494,8 +501,17 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         try
         {
             snapshots = await CatalogueAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var old in snapshots.Skip(Options!.Retention))
+
+            // Only snapshots that read back count: an object this hub cannot use never pushes a good snapshot out.
+            var readable = 0;
+            foreach (var old in snapshots)
             {
+                if (readable < Options!.Retention)
+                {
+                    readable += old.Manifest is null ? 0 : 1;
+                    continue;
+                }
+
                 await _bucket!.DeleteAsync(old.Key, cancellationToken).ConfigureAwait(false);
                 lock (_known)
                 {
@@ -518,6 +534,49 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// Reads the object just uploaded back from the bucket and compares its size and SHA-256 with the file that was sent.
+    /// A server can answer 200 to an upload and keep something else (s3rver stores aws-chunked bodies with their chunk
+    /// framing): such an object would be refused at the restore, so the backup fails now and the object is deleted.
+    /// </summary>
+    private async Task VerifyUploadAsync(string id, string key, long size, string sha256, BackupOptions options, CancellationToken cancellationToken)
+    {
+        string problem;
+        try
+        {
+            var stored = await _bucket!.ReadBackAsync(key, cancellationToken).ConfigureAwait(false);
+            if (stored.Size == size && stored.Sha256 == sha256)
+            {
+                return;
+            }
+
+            problem = stored.Size != size
+                ? $"the bucket holds {stored.Size} bytes where {size} were sent"
+                : $"the bucket holds {size} bytes as sent, but their SHA-256 differs";
+        }
+        catch (Exception ex) when (IsBucketError(ex, cancellationToken))
+        {
+            problem = $"reading it back failed: {SnapshotBucket.Explain(ex)}";
+        }
+
+        bool deleted;
+        try
+        {
+            await _bucket!.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            deleted = true;
+        }
+        catch (Exception ex) when (IsBucketError(ex, cancellationToken))
+        {
+            deleted = false;
+        }
+
+        var message = $"Snapshot {id} was uploaded to {options.Describe()} but does not read back as sent ({problem}), so it could not be restored; "
+            + (deleted ? "it was deleted." : "deleting it failed too (retention does not count it).")
+            + (options.UseChunkEncoding ? " S3_CHUNK_ENCODING is true: a server that stores aws-chunked bodies as they arrive (s3rver) needs false." : "");
+        LogUnverified(message);
+        throw new BackupFailedException(message);
     }
 
     private async Task<SnapshotInfo> ReadInfoAsync(BucketObject item, BackupOptions options, CancellationToken cancellationToken)
@@ -622,8 +681,11 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Backup {Id} uploaded ({Reason}): {Size} bytes in {Parts} part(s), {Files} database(s); retention deleted {Deleted} old snapshot(s).")]
-    private partial void LogUploaded(string id, string reason, long size, int parts, int files, int deleted);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backup {Id} uploaded ({Reason}) and read back as sent: {Size} bytes in {Parts} part(s), SHA-256 {Sha256}, {Files} database(s); retention deleted {Deleted} old snapshot(s).")]
+    private partial void LogUploaded(string id, string reason, long size, int parts, string sha256, int files, int deleted);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Backup failed: {Message}")]
+    private partial void LogUnverified(string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup failed: {Message} ({Consequence}).")]
     private partial void LogFailed(string message, string consequence);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -129,6 +130,26 @@ public sealed class SnapshotBucket : IDisposable
 
         // A server that ignores Range sends the whole object: keep only what was asked for.
         return buffer.Length > count ? buffer.GetBuffer().AsSpan(0, count).ToArray() : buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Reads an object back as a restore would and hashes it on the way (streamed: memory stays small whatever its size).
+    /// Returns the number of bytes the bucket sent and their SHA-256 (lower-case hex).
+    /// </summary>
+    public async Task<(long Size, string Sha256)> ReadBackAsync(string key, CancellationToken cancellationToken)
+    {
+        using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long size = 0;
+        int read;
+        while ((read = await response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            sha256.AppendData(buffer, 0, read);
+            size += read;
+        }
+
+        return (size, Convert.ToHexStringLower(sha256.GetHashAndReset()));
     }
 
     /// <summary>Downloads an object into a file.</summary>

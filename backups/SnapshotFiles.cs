@@ -188,7 +188,8 @@ public static class SnapshotFiles
     public static bool IsSafeName(string? name) =>
         !string.IsNullOrEmpty(name) && name == Path.GetFileName(name) && name is not "." and not ".." && name.IndexOfAny(['/', '\\', '\0']) < 0;
 
-    private static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The SHA-256 of a file, in lower-case hex.</summary>
+    public static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));

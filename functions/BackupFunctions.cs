@@ -39,6 +39,7 @@ public sealed class BackupFunctions(BackupService backups, IAuditLog audit)
             createdAt = result.CreatedAt,
             size = result.Size,
             parts = result.Parts,
+            sha256 = result.Sha256,
             files = result.Files.Select(f => new { name = f.Name, role = f.Role, size = f.Size, sha256 = f.Sha256 }),
             deleted = result.Deleted,
         });

@@ -32,8 +32,11 @@ public sealed class HubChild : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Gets the repository these tests were built from (its scripts/ and bin/).</summary>
+    public static string RepositoryRoot => Metadata("RepositoryRoot");
+
     /// <summary>Gets the hub's build output folder (CompanyHub.dll with its wwwroot/ and host.json).</summary>
-    public static string HubDirectory => Path.Combine(Metadata("RepositoryRoot"), "bin", Metadata("HubConfiguration"), Metadata("HubTargetFramework"));
+    public static string HubDirectory => Path.Combine(RepositoryRoot, "bin", Metadata("HubConfiguration"), Metadata("HubTargetFramework"));
 
     /// <summary>
     /// Starts the hub and waits until <c>/readyz</c> answers 200, or until the process exits (a crash point during

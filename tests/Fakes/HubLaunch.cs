@@ -10,8 +10,17 @@ namespace CompanyHub.Fakes;
 /// </summary>
 public static class HubLaunch
 {
-    // Credentials and settings of the machine that must not reach a test's hub.
-    private static readonly string[] Inherited = ["REDPILL_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "NOTION_API_KEY", "ATTIO_API_KEY", "S3_BUCKET", "ASPNETCORE_URLS", "Host__AdminKey", "HUB_CRASH_POINT", "MASTER_KEY"];
+    /// <summary>
+    /// Credentials and settings of the machine that must not reach a test's hub: a developer's keys, and the backup
+    /// settings <c>eval "$(scripts/services env)"</c> exports for trying the hub against s3rver by hand.
+    /// </summary>
+    public static readonly IReadOnlyList<string> MachineSettings =
+    [
+        "REDPILL_API_KEY", "LLM_API_KEY", "LLM_BASE_URL", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "NOTION_API_KEY", "ATTIO_API_KEY",
+        "S3_BUCKET", "S3_ENDPOINT", "S3_REGION", "S3_PREFIX", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_FORCE_PATH_STYLE",
+        "S3_CHUNK_ENCODING", "S3_CHECKSUMS", "S3_PART_SIZE_MB", "BACKUP_INTERVAL_SECONDS", "BACKUP_RETENTION", "BACKUP_RESTORE_ON_START",
+        "ASPNETCORE_URLS", "Host__AdminKey", "HUB_CRASH_POINT", "MASTER_KEY",
+    ];
 
     /// <summary>Start info for <c>dotnet CompanyHub.dll --urls <paramref name="baseUrl"/></c> in <paramref name="hubDirectory"/>, on its data directory and master key, logging warnings and up.</summary>
     public static ProcessStartInfo StartInfo(string hubDirectory, string baseUrl, string dataDirectory, string masterKey)
@@ -26,7 +35,7 @@ public static class HubLaunch
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(baseUrl);
-        foreach (var name in Inherited)
+        foreach (var name in MachineSettings)
         {
             start.Environment.Remove(name);
         }

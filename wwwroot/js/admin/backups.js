@@ -27,7 +27,7 @@ export function backupsPanel(container) {
     status.show('info', 'Taking a snapshot and uploading it…');
     try {
       const { data } = await api('/api/admin/backups', { method: 'POST' });
-      status.show('ok', `Snapshot ${data.id} uploaded: ${size(data.size)} in ${data.parts} part(s), ${data.files.length} database(s)${data.deleted.length ? `; ${data.deleted.length} old snapshot(s) deleted` : ''}.`);
+      status.show('ok', `Snapshot ${data.id} uploaded and read back as sent (SHA-256 ${data.sha256.slice(0, 12)}…): ${size(data.size)} in ${data.parts} part(s), ${data.files.length} database(s)${data.deleted.length ? `; ${data.deleted.length} old snapshot(s) deleted` : ''}.`);
     } catch (error) {
       status.show('error', error.message);
     } finally {

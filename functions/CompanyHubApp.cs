@@ -68,6 +68,7 @@ public static class CompanyHubApp
             o.SelfServiceRequiresApproval = hub.SelfServiceRequiresApproval;
             o.DataDirectory = hub.DataDirectory;
             o.CompanyName = hub.CompanyName;
+            o.PersonLimits = hub.PersonLimits;
         });
         builder.Services.Configure<ApprovalOptions>(o =>
         {
@@ -213,6 +214,8 @@ public static class CompanyHubApp
         {
             options.CompanyName = company;
         }
+
+        options.PersonLimits = PersonLimits.Read(configuration);
 
         return options;
     }

@@ -160,11 +160,11 @@ public static class CompanyHubApp
             var tee = app.Services.GetRequiredService<CompanyHub.Integrations.Dstack.TeeEnvironment>();
             Console.WriteLine($"Hub identity:    {keys.HubId}");
             Console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
-            var devSignIn = app.Services.GetRequiredService<DevSignIn>();
-            Console.WriteLine(devSignIn.Describe());
+            var devSignIn = app.Services.GetRequiredService<DevSignIn>().Current();
+            Console.WriteLine(devSignIn.Description);
             if (devSignIn.BeyondLoopback)
             {
-                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CompanyHub.Startup").LogWarning("{DevSignIn}", devSignIn.Describe());
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CompanyHub.Startup").LogWarning("{DevSignIn}", devSignIn.Description);
             }
 
             Console.WriteLine();

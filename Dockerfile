@@ -25,8 +25,8 @@ ENV DATA_DIR=/data \
     ASPNETCORE_HTTP_PORTS= \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1
-# The image's non-root user `app` (uid 1654) owns /data and nothing else.
-RUN mkdir -p /data && chown app:app /data
+# The image's non-root user `app` (uid 1654) owns /data and nothing else; no one else may read it (the hub keeps it 0700 too).
+RUN mkdir -p /data && chown app:app /data && chmod 700 /data
 USER app
 VOLUME ["/data"]
 EXPOSE 18789

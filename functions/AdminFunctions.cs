@@ -16,7 +16,7 @@ namespace CompanyHub.Functions;
 public sealed record BroadcastBody(string? Text);
 
 /// <summary>The admin's tools: audit log, broadcast, health, dead letters.</summary>
-public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Client.DurableStoreDiagnostics diagnostics, ILlmClient llm, IGoogleOAuthClient google, INotionClient notion, IAttioClient attio)
+public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Client.DurableStoreDiagnostics diagnostics, ILlmClient llm, IGoogleOAuthClient google, INotionClient notion, IAttioClient attio, DevSignIn devSignIn)
 {
     [Function("AdminAudit")]
     public async Task<IResult> AdminAudit(
@@ -66,6 +66,7 @@ public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Clien
                 attio = attio.IsConfigured,
                 senderAccount = orchestrator?.SealedGoogleRefreshToken is not null ? orchestrator.Email : null,
             },
+            devSignIn = devSignIn.Current(),
         });
     }
 

@@ -19,10 +19,9 @@ public sealed class AttestationFunctions(TeeEnvironment tee, KeyRing keys, IOpti
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "attestation")] HttpRequest req, CancellationToken cancellationToken)
     {
         req.HttpContext.Response.Headers.CacheControl = "no-store";
-        if (!limiter.TryAcquire(TokenAuthenticator.AddressOf(req.HttpContext)))
+        if (!limiter.TryAcquire(TokenAuthenticator.AddressOf(req.HttpContext), out var retryAfter))
         {
-            req.HttpContext.Response.Headers.RetryAfter = ((int)AttestationRequestLimiter.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", detail: "Too many attestation requests from this address; try again in a minute.");
+            return Problems.TooManyRequests(req.HttpContext.Response, retryAfter, "Too many attestation requests from this address; try again in a minute.");
         }
 
         if (req.Query["nonce"].Count > 1)

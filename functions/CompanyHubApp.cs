@@ -68,6 +68,7 @@ public static class CompanyHubApp
             o.SelfServiceRequiresApproval = hub.SelfServiceRequiresApproval;
             o.DataDirectory = hub.DataDirectory;
             o.CompanyName = hub.CompanyName;
+            o.PersonLimits = hub.PersonLimits;
         });
         builder.Services.Configure<ApprovalOptions>(o =>
         {
@@ -159,11 +160,11 @@ public static class CompanyHubApp
             var tee = app.Services.GetRequiredService<CompanyHub.Integrations.Dstack.TeeEnvironment>();
             Console.WriteLine($"Hub identity:    {keys.HubId}");
             Console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
-            var devSignIn = app.Services.GetRequiredService<DevSignIn>();
-            Console.WriteLine(devSignIn.Describe());
+            var devSignIn = app.Services.GetRequiredService<DevSignIn>().Current();
+            Console.WriteLine(devSignIn.Description);
             if (devSignIn.BeyondLoopback)
             {
-                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CompanyHub.Startup").LogWarning("{DevSignIn}", devSignIn.Describe());
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CompanyHub.Startup").LogWarning("{DevSignIn}", devSignIn.Description);
             }
 
             Console.WriteLine();
@@ -213,6 +214,8 @@ public static class CompanyHubApp
         {
             options.CompanyName = company;
         }
+
+        options.PersonLimits = PersonLimits.Read(configuration);
 
         return options;
     }

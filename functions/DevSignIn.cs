@@ -21,7 +21,7 @@ public sealed class DevSignIn(IConfiguration configuration, IGoogleOAuthClient g
     public bool Enabled => Current().Enabled;
 
     /// <summary>Gets whether it is offered to more than this machine (forced on while the hub listens beyond loopback).</summary>
-    public bool BeyondLoopback => Current() is { Enabled: true, LoopbackOnly: false };
+    public bool BeyondLoopback => Current().BeyondLoopback;
 
     /// <summary>Reads the setting strictly: unset (null) lets the listening addresses decide; anything but true/false is refused.</summary>
     /// <exception cref="FunctionsConfigurationException">The value is not a boolean.</exception>
@@ -43,22 +43,27 @@ public sealed class DevSignIn(IConfiguration configuration, IGoogleOAuthClient g
             Uri.TryCreate(a.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
             && (uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip))));
 
-    /// <summary>A line for the start-up output saying whether it is offered and why.</summary>
-    public string Describe()
-    {
-        var (enabled, why, loopbackOnly) = Current();
-        return !enabled ? $"Development sign-in: off ({why})."
-            : !loopbackOnly ? $"Development sign-in: ON BEYOND LOOPBACK ({why}) — anyone who reaches this hub can complete an invite by typing its email; self-service requests wait for the admin's approval."
-            : $"Development sign-in: on ({why}).";
-    }
-
-    /// <summary>The decision with the addresses the server listens on now (read once per question).</summary>
-    private (bool Enabled, string Why, bool LoopbackOnly) Current()
+    /// <summary>
+    /// The decision with the addresses the server listens on now (read once per call): whether it is offered, whether
+    /// beyond loopback, why, and the line saying so (printed at start-up; the admin's health report carries all four).
+    /// </summary>
+    public DevSignInStatus Current()
     {
         var loopbackOnly = LoopbackOnly(Addresses());
         var (enabled, why) = Decide(Parse(configuration[Setting]), google.IsConfigured, loopbackOnly);
-        return (enabled, why, loopbackOnly);
+        var beyondLoopback = enabled && !loopbackOnly;
+        return new DevSignInStatus(enabled, beyondLoopback, why,
+            !enabled ? $"Development sign-in: off ({why})."
+            : beyondLoopback ? $"Development sign-in: ON BEYOND LOOPBACK ({why}) — anyone who reaches this hub can complete an invite by typing its email; self-service requests wait for the admin's approval."
+            : $"Development sign-in: on ({why}).");
     }
 
     private string[] Addresses() => [.. server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
 }
+
+/// <summary>Whether the development sign-in is offered (<see cref="DevSignIn.Current"/>).</summary>
+/// <param name="Enabled">Whether it is offered now.</param>
+/// <param name="BeyondLoopback">Whether it is offered to more than this machine: anyone who reaches the hub can complete an invite.</param>
+/// <param name="Why">Why it is on or off.</param>
+/// <param name="Description">The start-up line saying so.</param>
+public sealed record DevSignInStatus(bool Enabled, bool BeyondLoopback, string Why, string Description);

@@ -16,7 +16,7 @@ namespace CompanyHub.Functions;
 public sealed record ChatMessage(string? Text);
 
 /// <summary>Chat with an agent.</summary>
-public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Extensions.Options.IOptions<ApprovalOptions> approvals)
+public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Extensions.Options.IOptions<ApprovalOptions> approvals, PersonLimits limits)
 {
     public const int MaxText = 20_000;
 
@@ -39,7 +39,16 @@ public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Ext
 
         // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.
         var pending = agent.Proposals.Where(p => p.Status == ProposalStatus.Pending).OrderByDescending(p => p.CreatedAt).FirstOrDefault();
-        if (pending is not null && DecisionParser.Parse(body.Text, pending.Type) is { } decision
+        var decision = pending is null ? null : DecisionParser.Parse(body.Text, pending.Type);
+
+        // A message that decides counts as a decision, any other as a chat message (a turn: LLM calls).
+        var kind = decision is null ? PersonLimit.Chat : PersonLimit.Decisions;
+        if (!limits.TryAcquire(caller, kind, out var limit, out var retryAfter))
+        {
+            return Problems.LimitReached(req.HttpContext.Response, kind, limit, retryAfter);
+        }
+
+        if (pending is not null && decision is not null
             && await ProposalFunctions.LoadAsync(client, caller, pending.ProposalId, cancellationToken) is { } view)
         {
             // The same rules as the decision endpoint: validated, applied to the revision on screen, first decision wins.

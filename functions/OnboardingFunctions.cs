@@ -27,10 +27,9 @@ public sealed class OnboardingFunctions(SecretBox box, IOptions<HubOptions> opti
         OnboardingBody body, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var address = TokenAuthenticator.AddressOf(req.HttpContext);
-        if (!limiter.TryAcquire(address))
+        if (!limiter.TryAcquire(address, out var retryAfter))
         {
-            req.HttpContext.Response.Headers.RetryAfter = ((int)OnboardingRequestLimiter.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", detail: "Too many onboarding requests from this address; try again in an hour or ask your admin for an invite.");
+            return Problems.TooManyRequests(req.HttpContext.Response, retryAfter, "Too many onboarding requests from this address; try again in an hour or ask your admin for an invite.");
         }
 
         if (Validate(body) is { } invalid)

@@ -1,3 +1,4 @@
+using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace CompanyHub.Functions;
@@ -32,6 +33,32 @@ public static class Problems
         }
 
         return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail, extensions: ext);
+    }
+
+    /// <summary>
+    /// <c>429</c> with <c>Retry-After</c> (<see cref="RequestLimiter.SetRetryAfter"/>): nothing was done; the detail says
+    /// which limit was reached and when to try again.
+    /// </summary>
+    public static IResult TooManyRequests(HttpResponse response, TimeSpan retryAfter, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        RequestLimiter.SetRetryAfter(response, retryAfter);
+        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", detail: detail, extensions: extensions);
+    }
+
+    /// <summary>The person used up their allowance of <paramref name="kind"/>: <c>429</c> naming the limit, with <c>Retry-After</c>.</summary>
+    public static IResult LimitReached(HttpResponse response, PersonLimit kind, RateLimit limit, TimeSpan retryAfter)
+    {
+        ArgumentNullException.ThrowIfNull(limit);
+        var seconds = RequestLimiter.Seconds(retryAfter);
+        return TooManyRequests(response, retryAfter,
+            $"Too many {PersonLimits.Describe(kind)}: each person may make {limit}. This request was not carried out; try again in {seconds} second{(seconds == 1 ? "" : "s")}.",
+            new Dictionary<string, object?>
+            {
+                ["limit"] = kind.ToString().ToLowerInvariant(),
+                ["permitLimit"] = limit.PermitLimit,
+                ["windowSeconds"] = (long)limit.Window.TotalSeconds,
+                ["retryAfterSeconds"] = seconds,
+            });
     }
 
     public static IResult Unavailable(string detail) => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not Available", detail: detail);

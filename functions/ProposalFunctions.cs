@@ -20,7 +20,7 @@ public sealed record NewProposal(string? Type, JsonObject? Payload);
 public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason, int? Revision);
 
 /// <summary>Proposals: list, compose by hand, read, decide.</summary>
-public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolAvailability tools)
+public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolAvailability tools, PersonLimits limits)
 {
     [Function("ListProposals")]
     public static async Task<IResult> ListProposals(
@@ -42,6 +42,11 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         string agentId, NewProposal body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var caller = Caller.From(user);
+        if (!limits.TryAcquire(caller, PersonLimit.Proposals, out var limit, out var retryAfter))
+        {
+            return Problems.LimitReached(req.HttpContext.Response, PersonLimit.Proposals, limit, retryAfter);
+        }
+
         var (agent, problem) = await AgentAccess.LoadActiveAsync(client, caller, agentId, cancellationToken);
         if (agent is null)
         {
@@ -111,6 +116,11 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         string proposalId, DecisionBody body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var caller = Caller.From(user);
+        if (!limits.TryAcquire(caller, PersonLimit.Decisions, out var limit, out var retryAfter))
+        {
+            return Problems.LimitReached(req.HttpContext.Response, PersonLimit.Decisions, limit, retryAfter);
+        }
+
         var view = await LoadAsync(client, caller, proposalId, cancellationToken);
         if (view is null)
         {

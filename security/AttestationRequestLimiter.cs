@@ -1,7 +1,7 @@
 namespace CompanyHub.Security;
 
 /// <summary>Limits anonymous attestation requests per client address: each one makes the TEE produce a quote.</summary>
-public sealed class AttestationRequestLimiter() : PerAddressLimiter(() => PermitLimit, () => Window)
+public sealed class AttestationRequestLimiter() : RequestLimiter(FixedWindow(() => PermitLimit, () => Window))
 {
     /// <summary>Gets or sets how many attestations one address may ask for per <see cref="Window"/>. Default is 30.</summary>
     public static int PermitLimit { get; set; } = 30;

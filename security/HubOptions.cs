@@ -25,6 +25,25 @@ public sealed class HubOptions
     /// <summary>Gets or sets the company name shown on invite pages (COMPANY_NAME). Default is "Company Hub".</summary>
     public string CompanyName { get; set; } = "Company Hub";
 
+    /// <summary>
+    /// Gets or sets each person's allowance per kind of request (<c>RateLimits:&lt;kind&gt;:PermitLimit</c> and
+    /// <c>RateLimits:&lt;kind&gt;:WindowSeconds</c>, see <see cref="Security.PersonLimits"/>). Default is
+    /// <see cref="DefaultPersonLimits"/>.
+    /// </summary>
+    public IReadOnlyDictionary<PersonLimit, RateLimit> PersonLimits { get; set; } = DefaultPersonLimits;
+
+    /// <summary>
+    /// Gets the default allowances: 30 chat messages a minute (a person types a few; each one is an agent turn with LLM
+    /// calls), 30 proposals a minute (composed by hand on the dashboard, rarely more than one at a time), 60 decisions a
+    /// minute (working through a backlog of cards one click after another never reaches it).
+    /// </summary>
+    public static IReadOnlyDictionary<PersonLimit, RateLimit> DefaultPersonLimits { get; } = new Dictionary<PersonLimit, RateLimit>
+    {
+        [PersonLimit.Chat] = new(30, TimeSpan.FromMinutes(1)),
+        [PersonLimit.Proposals] = new(30, TimeSpan.FromMinutes(1)),
+        [PersonLimit.Decisions] = new(60, TimeSpan.FromMinutes(1)),
+    };
+
     public bool IsHttps => PublicBaseUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     public string Link(string pathAndQuery) => PublicBaseUrl.TrimEnd('/') + pathAndQuery;

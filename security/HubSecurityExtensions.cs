@@ -100,6 +100,7 @@ public static class HubSecurityExtensions
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<OnboardingRequestLimiter>();
         services.AddSingleton<AttestationRequestLimiter>();
+        services.AddSingleton<PersonLimits>();
         services.AddHostedService<SealedSecretRotation>();
         services.AddSingleton<IFunctionsAuthorizationHandler, HubAuthorizationHandler>();
         return keys;

@@ -53,8 +53,7 @@ public sealed class TokenAuthenticator : IDisposable
     public static TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Tells a limited client when to try again: the length of the failure window.</summary>
-    public static void AddRetryAfter(HttpResponse response) =>
-        response.Headers.RetryAfter = ((int)FailureWindow.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static void AddRetryAfter(HttpResponse response) => RequestLimiter.SetRetryAfter(response, FailureWindow);
 
     public async Task<Authentication> AuthenticateAsync(HttpContext context)
     {

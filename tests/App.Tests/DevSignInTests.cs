@@ -82,6 +82,27 @@ public sealed class DevSignInTests
         Assert.Equal("awaiting the admin's approval", body["status"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData(false, null, true, false)]
+    [InlineData(true, null, false, false)]
+    [InlineData(true, "true", true, true)]
+    [InlineData(false, "false", false, false)]
+    public async Task AdminHealth_SaysWhetherItIsOffered_AndLoudlyWhenBeyondLoopback(bool everyAddress, string? setting, bool enabled, bool beyondLoopback)
+    {
+        var port = HubServer.FreePort();
+        await using var hub = await HubServer.StartAsync([new("urls", $"http://{(everyAddress ? "0.0.0.0" : "127.0.0.1")}:{port}"), new("Auth:DevSignIn", setting)], port: port);
+        using var admin = hub.Http(hub.AdminToken);
+
+        var report = (await admin.GetFromJsonAsync<JsonObject>("/api/admin/health"))!["devSignIn"]!.AsObject();
+
+        Assert.Equal(enabled, report["enabled"]!.GetValue<bool>());
+        Assert.Equal(beyondLoopback, report["beyondLoopback"]!.GetValue<bool>());
+        Assert.False(string.IsNullOrWhiteSpace(report["why"]!.GetValue<string>()));
+        var description = report["description"]!.GetValue<string>();
+        Assert.StartsWith(!enabled ? "Development sign-in: off (" : beyondLoopback ? "Development sign-in: ON BEYOND LOOPBACK (" : "Development sign-in: on (", description, StringComparison.Ordinal);
+        Assert.Contains(report["why"]!.GetValue<string>(), description, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Setting_NotABoolean_StopsTheHubFromStarting()
     {

@@ -18,6 +18,13 @@ public sealed partial class ToolHub : IAsyncDisposable
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Settings that lift each person's limits on chat, proposals and decisions as far as they go: for hubs whose tests
+    /// together act far faster than a person would (the limits themselves: <see cref="PersonRateLimitTests"/>).
+    /// </summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, string?>> PersonLimitsLifted =
+        [.. Enum.GetValues<Security.PersonLimit>().Select(k => new KeyValuePair<string, string?>($"RateLimits:{k}:PermitLimit", $"{Security.PersonLimits.MaxPermitLimit}"))];
+
     private readonly List<KeyValuePair<string, string?>> _settings;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 

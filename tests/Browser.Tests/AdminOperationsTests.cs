@@ -74,7 +74,28 @@ public sealed partial class AdminOperationsTests(HubFixture fixture) : IAsyncLif
         await Expect(page.Locator("#credentials")).ToContainTextAsync("not configured");
         await Expect(page.Locator("#backups-off")).ToContainTextAsync("Backups are off. Set S3_BUCKET");
         await Expect(page.Locator("#backup-now")).ToBeHiddenAsync();
+        await Expect(page.Locator("#dev-sign-in")).ToContainTextAsync("on (loopback only)");
+        await Expect(page.Locator("#dev-sign-in-warning")).ToHaveCountAsync(0);
         await Artifacts.ScreenshotAsync(page, "admin-health", docImage: "admin-health");
+        errors.AssertNone();
+    }
+
+    [Fact]
+    public async Task Admin_Health_WarnsWhenTheDevelopmentSignInIsOnBeyondLoopback()
+    {
+        await using var hub = await HubProcess.StartAsync(new Dictionary<string, string> { ["Auth__DevSignIn"] = "true" }, everyAddress: true);
+        await using var context = await fixture.NewContextAsync(hub: hub);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(hub.Link(hub.AdminToken) + "#/health");
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Signed in as the admin");
+        var errors = PageErrors.Watch(page);
+
+        var warning = page.Locator("#dev-sign-in-warning [role=alert]");
+        await Expect(warning).ToContainTextAsync("Development sign-in is on beyond loopback");
+
+        await Expect(warning).ToContainTextAsync("Auth:DevSignIn=true");
+        await Expect(page.Locator("#dev-sign-in .badge.bad")).ToHaveTextAsync("ON beyond loopback");
+        await Artifacts.ScreenshotAsync(page, "admin-health-dev-sign-in");
         errors.AssertNone();
     }
 

@@ -62,6 +62,9 @@ public static class FunctionsHostBuilderExtensions
         AddBelowEnvironment(configuration, hostJson.LogLevels.Select(l => new KeyValuePair<string, string?>($"Logging:LogLevel:{l.Key}", l.Value.ToString())));
 
         var dataDirectory = Path.GetFullPath(configuration[DataDirectorySetting] is { Length: > 0 } dir ? dir : ".data", contentRoot);
+
+        // Before anything writes there: every file the process creates from now on is its user's alone.
+        var privacy = PrivateDataDirectory.Prepare(dataDirectory);
         var environment = new FunctionsHostEnvironment(contentRoot, dataDirectory, hostJson, File.Exists(hostJsonPath) ? hostJsonPath : null, local is null ? null : localSettingsPath);
         var storage = hostJson.DurableTask.StorageProvider;
         if (!options.StorageProviders.TryGetValue(storage.Type, out var provider))
@@ -87,6 +90,8 @@ public static class FunctionsHostBuilderExtensions
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(environment);
+        services.AddSingleton(privacy);
+        services.AddHostedService<PrivateDataDirectory.Logger>();
         services.AddSingleton(keys);
         services.AddSingleton(catalog);
         services.TryAddSingleton(TimeProvider.System);

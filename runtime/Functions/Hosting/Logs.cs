@@ -23,6 +23,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Functions host stopping: no new work is taken; running activities get {GracePeriod} to finish")]
     public static partial void HostStopping(this ILogger logger, TimeSpan gracePeriod);
 
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Data directory {DataDirectory} was open to other users of this machine: made {Count} entries private (folders 0700, files 0600): {Entries}")]
+    public static partial void DataDirectoryTightened(this ILogger logger, string dataDirectory, int count, string entries);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "Data directory {DataDirectory} could not be made private, so other users of this machine may read it: {Entries}. Give the hub's user ownership of the directory")]
+    public static partial void DataDirectoryNotPrivate(this ILogger logger, string dataDirectory, string entries);
+
     [LoggerMessage(EventId = 320, Level = LogLevel.Debug, Message = "Timer {FunctionName}: next occurrence {Next:o}")]
     public static partial void TimerScheduled(this ILogger logger, string functionName, DateTime next);
 

@@ -49,7 +49,8 @@ public sealed partial class HubProcess : IAsyncDisposable
     /// <summary>Gets the hub's build output folder (holds CompanyHub.dll, wwwroot/ and host.json).</summary>
     public static string HubDirectory => Path.Combine(RepositoryRoot, "bin", Metadata("HubConfiguration"), Metadata("HubTargetFramework"));
 
-    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>Starts a hub; <paramref name="everyAddress"/> makes it listen on 0.0.0.0 (it is still opened at 127.0.0.1).</summary>
+    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, bool everyAddress = false)
     {
         var masterKey = RandomNumberGenerator.GetBytes(32);
         var adminToken = Convert.ToBase64String(HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, 24, salt: [], info: Encoding.UTF8.GetBytes("gateway-admin-token")))
@@ -59,6 +60,11 @@ public sealed partial class HubProcess : IAsyncDisposable
         var dataDirectory = Directory.CreateTempSubdirectory("hub-browser-").FullName;
 
         var start = HubLaunch.StartInfo(HubDirectory, baseUrl.ToString().TrimEnd('/'), dataDirectory, Convert.ToBase64String(masterKey));
+        if (everyAddress)
+        {
+            start.ArgumentList[start.ArgumentList.IndexOf("--urls") + 1] = $"http://0.0.0.0:{port}";
+        }
+
         start.Environment["COMPANY_NAME"] = "Acme Browser Tests";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {

@@ -1,7 +1,8 @@
-// Admin › Health: the store, queue depths, failed and dead-lettered work, which credentials are configured, backups.
+// Admin › Health: the store, queue depths, failed and dead-lettered work, which credentials are configured, whether the
+// development sign-in is offered (loudly when beyond loopback), backups.
 
 import { api, query, MANAGEMENT } from '../api.js';
-import { h, replace, time, json, badge } from '../dom.js';
+import { h, replace, time, json, badge, notice } from '../dom.js';
 import { errorState } from '../ui.js';
 import { backupsPanel } from './backups.js';
 
@@ -82,7 +83,13 @@ function renderReport(container, r) {
   const queues = r?.queues ?? {};
   const credentials = r?.credentials ?? {};
   const instances = r?.instances;
+  const devSignIn = r?.devSignIn;
   replace(container,
+    devSignIn?.beyondLoopback
+      ? h('div', { id: 'dev-sign-in-warning' }, notice('error', 'Development sign-in is on beyond loopback',
+        h('p', {}, 'Anyone who reaches this hub can complete an invite by typing its email address. Configure Google sign-in, or set Auth__DevSignIn=false.'),
+        h('p', { class: 'small' }, devSignIn.description)))
+      : null,
     h('div', { class: 'tiles' },
       tile('Store', typeof r?.store === 'object' ? (r.store.status ?? r.store.provider ?? 'ok') : r?.store),
       tile('Pending messages', queues.pendingMessages),
@@ -92,6 +99,10 @@ function renderReport(container, r) {
     instances && typeof instances === 'object'
       ? h('div', {}, h('h3', {}, 'Instances by status'), h('div', { class: 'tiles' }, Object.entries(instances).map(([k, v]) => tile(k, v))))
       : null,
+    h('h3', {}, 'Sign-in'),
+    h('p', { id: 'dev-sign-in' }, 'Development sign-in: ', devSignIn === undefined || devSignIn === null
+      ? h('span', { class: 'muted' }, 'not reported')
+      : [badge(devSignIn.beyondLoopback ? 'bad' : devSignIn.enabled ? 'warn' : 'ok', devSignIn.beyondLoopback ? 'ON beyond loopback' : devSignIn.enabled ? 'on (loopback only)' : 'off'), ' ', h('span', { class: 'muted' }, `(${devSignIn.why})`)]),
     h('h3', {}, 'Credentials'),
     h('table', { id: 'credentials' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Credential'), h('th', { scope: 'col' }, 'Configured'))),

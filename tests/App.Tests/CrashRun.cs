@@ -94,7 +94,7 @@ public sealed class CrashRun : IAsyncDisposable
         using var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
         Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
         var invite = await GetAsync($"/api/admin/onboardings/{JsonNode.Parse(await invited.Content.ReadAsStringAsync())!["onboardingId"]}/invite");
-        using var browser = Hub.Http();
+        using var browser = Hub.Http(cookies: new System.Net.CookieContainer());
         using var start = await browser.GetAsync($"/oauth/google/start?invite={GoogleHub.InviteCodeIn(invite["inviteUrl"]!.GetValue<string>())}");
         using var page = await browser.GetAsync((await Google.AuthorizeAsync(start.Headers.Location!)).PathAndQuery);
         var token = GoogleHub.TokenIn(await page.Content.ReadAsStringAsync());

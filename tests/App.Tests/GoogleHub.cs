@@ -168,7 +168,7 @@ public sealed class GoogleHub : IAsyncDisposable
     }
 
     private void RememberNonce(HttpResponseMessage start) =>
-        _nonces.AddRange(start.Headers.GetValues("Set-Cookie").Where(c => c.StartsWith(Functions.OnboardingPages.NonceCookiePrefix, StringComparison.Ordinal)).Select(c => c.Split(';')[0].Split('=', 2)[1]));
+        _nonces.AddRange((start.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : []).Where(c => c.StartsWith(Functions.OnboardingPages.NonceCookiePrefix, StringComparison.Ordinal)).Select(c => c.Split(';')[0].Split('=', 2)[1]));
 
     /// <summary>The invite code in a text that contains an invite link.</summary>
     public static string InviteCodeIn(string text)

@@ -70,8 +70,7 @@ public static class OnboardingPages
         {
             var http = context.HttpContext;
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OnboardingPages).FullName!).LogWarning("A sign-in page could not save: {Reason}", ex.Message);
-            // The answer of an outcome that did not happen goes whole: its status, headers and cookies (the callback's
-            // deletion of its nonce cookie, which the retry needs).
+            // Whatever the page had set for an outcome that did not happen goes.
             http.Response.Clear();
             NoStore(http);
             StoreUnavailableAnswer.AddRetryAfter(http.Response);
@@ -250,8 +249,6 @@ public static class OnboardingPages
             return;
         }
 
-        // The attempt is spent: the cookie has done its work (a 503 below drops this deletion with the rest of its answer).
-        http.Response.Cookies.Delete(NonceCookie(stateId), NonceCookieOptions(http, options.Value));
         var invite = attempt!.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(attempt.InviteHash), http.RequestAborted))?.State;
         if (query["error"].ToString() is { Length: > 0 } error)
         {
@@ -392,9 +389,18 @@ public static class OnboardingPages
         var verifier = Pkce.CreateVerifier();
         await EntityCalls.CallAsync(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Create),
             new OAuthAttempt(inviteHash, box.Seal(verifier, "pkce-verifier"), DateTimeOffset.UtcNow + AttemptLifetime, false, UserTokens.Hash(nonce)), http.RequestAborted);
-        var cookie = NonceCookieOptions(http, options);
-        cookie.MaxAge = AttemptLifetime;
-        http.Response.Cookies.Append(NonceCookie(stateId), nonce, cookie);
+        // HttpOnly; SameSite=Lax, because the callback is Google's top-level redirect, a cross-site navigation that Strict
+        // would send without it; Secure on https; sent to the callback only, while the attempt lives (a reload of the
+        // callback then says "already used", not "another browser").
+        http.Response.Cookies.Append(NonceCookie(stateId), nonce, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = options.IsHttps || http.Request.IsHttps,
+            Path = new Uri(options.Link(CallbackPath)).AbsolutePath,
+            MaxAge = AttemptLifetime,
+            IsEssential = true,
+        });
         var state = $"{stateId}.{Sign(keys, stateId)}";
         var url = google.BuildAuthorizationUrl(state, Pkce.ComputeChallenge(verifier), options.Link(CallbackPath), GoogleScopes.ForHub(googleOptions.CalendarEnabled), loginHint);
         // AbsoluteUri keeps the query's percent-encoding; Uri.ToString() would turn %20 back into raw spaces.
@@ -402,19 +408,6 @@ public static class OnboardingPages
     }
 
     private static string NonceCookie(string stateId) => NonceCookiePrefix + stateId;
-
-    /// <summary>
-    /// HttpOnly; SameSite=Lax, because the callback is Google's top-level redirect, a cross-site navigation that Strict
-    /// would send without it; Secure on https; sent to the callback's path only.
-    /// </summary>
-    private static CookieOptions NonceCookieOptions(HttpContext http, HubOptions options) => new()
-    {
-        HttpOnly = true,
-        SameSite = SameSiteMode.Lax,
-        Secure = options.IsHttps || http.Request.IsHttps,
-        Path = new Uri(options.Link(CallbackPath)).AbsolutePath,
-        IsEssential = true,
-    };
 
     private static bool NonceMatches(OAuthAttempt attempt, string nonce) =>
         attempt.NonceHash is { } hash && UserTokens.FixedTimeEquals(hash, UserTokens.Hash(nonce));

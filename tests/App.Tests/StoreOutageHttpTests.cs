@@ -54,15 +54,7 @@ public sealed class StoreOutageHttpTests(ToolHubFixture fixture) : IClassFixture
         var agentId = await tools.OnboardWithGoogleAsync("olive@company.com", "Olive");
         using var olive = tools.User(agentId);
         using var admin = tools.Admin();
-        var pending = new List<string>();
-        foreach (var type in new[] { ProposalTypes.CreateAttioTask, ProposalTypes.CreateNotionPage })
-        {
-            pending.Add(await ToolHub.ProposeAsync(olive, agentId, type, ProposalCases.Payload(fixture, type)));
-        }
-
-        await ToolHub.WaitUntilAsync(
-            () => olive.GetFromJsonAsync<JsonArray>($"/api/agents/{agentId}/proposals?status=pending").GetAwaiter().GetResult()!.Count == pending.Count,
-            "the pending proposals in the agent's list");
+        var pending = await fixture.ProposePendingAsync(olive, agentId, ProposalTypes.CreateAttioTask, ProposalTypes.CreateNotionPage);
 
         await StoreOutage.BeginAsync(tools.Hub);
         try

@@ -41,8 +41,11 @@ public sealed class InviteEntity : TaskEntity<InviteState?>
     protected override InviteState? InitializeState(TaskEntityOperation operation) => null;
 }
 
-/// <summary>A pending Google sign-in: which invite it is for and its sealed PKCE verifier. Used once.</summary>
-public sealed record OAuthAttempt(string InviteHash, string SealedVerifier, DateTimeOffset ExpiresAt, bool Used);
+/// <summary>
+/// A pending Google sign-in: which invite it is for, its sealed PKCE verifier, and the SHA-256 of the nonce in the
+/// cookie of the browser that started it (the callback must come with that cookie). Used once.
+/// </summary>
+public sealed record OAuthAttempt(string InviteHash, string SealedVerifier, DateTimeOffset ExpiresAt, bool Used, string? NonceHash = null);
 
 /// <summary>Entity <c>oauthstate@&lt;state id&gt;</c>: the server side of an OAuth <c>state</c> parameter.</summary>
 public sealed class OAuthStateEntity : TaskEntity<OAuthAttempt?>

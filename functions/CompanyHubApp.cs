@@ -120,6 +120,8 @@ public static class CompanyHubApp
         builder.Services.AddHostedService<OrchestratorBootstrap>();
         DevSignIn.Parse(configuration[DevSignIn.Setting]);
         builder.Services.AddSingleton<DevSignIn>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<UnsavedSignIns>();
 
         // Microsoft's worker and client take the data converter from the services: the hub's JSON, as it has always stored it.
         builder.Services.AddSingleton<DataConverter>(HubJson.Converter);

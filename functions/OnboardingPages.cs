@@ -14,9 +14,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Serverless.Functions.Http;
 
 namespace CompanyHub.Functions;
 
@@ -29,17 +31,53 @@ public static class OnboardingPages
 {
     public const string SenderAttempt = "sender";
     public const string RefreshTokenPurpose = "google-refresh-token";
+
+    /// <summary>The name of the cookie that binds a sign-in attempt to its browser is this prefix and the attempt's id.</summary>
+    public const string NonceCookiePrefix = "hub_oauth_";
+    private const string CallbackPath = "/oauth/google/callback";
     private static readonly TimeSpan AttemptLifetime = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan ResultWait = TimeSpan.FromSeconds(15);
 
     public static IEndpointRouteBuilder MapOnboardingPages(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/invite/{code}", InvitePageAsync);
-        app.MapPost("/invite/{code}/dev-sign-in", DevSignInAsync).DisableAntiforgery();
-        app.MapGet("/oauth/google/start", StartAsync);
-        app.MapGet("/oauth/google/callback", CallbackAsync);
-        app.MapGet("/oauth/google/connect-sender", ConnectSenderAsync);
+        foreach (var page in new[]
+        {
+            app.MapGet("/invite/{code}", InvitePageAsync),
+            app.MapPost("/invite/{code}/dev-sign-in", DevSignInAsync).DisableAntiforgery(),
+            app.MapGet("/oauth/google/start", StartAsync),
+            app.MapGet(CallbackPath, CallbackAsync),
+            app.MapGet("/oauth/google/connect-sender", ConnectSenderAsync),
+        })
+        {
+            page.AddEndpointFilter(StoreUnavailablePageAsync);
+        }
+
         return app;
+    }
+
+    /// <summary>
+    /// A store that cannot write (disk full, read-only) is the host's 503 with <c>Retry-After</c>, as a page: nothing was
+    /// saved, so the same request succeeds once the storage is back (the callback keeps what Google already answered,
+    /// see <see cref="UnsavedSignIns"/>).
+    /// </summary>
+    private static async ValueTask<object?> StoreUnavailablePageAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception ex) when (StoreUnavailableAnswer.Matches(ex) && !context.HttpContext.Response.HasStarted)
+        {
+            var http = context.HttpContext;
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OnboardingPages).FullName!).LogWarning("A sign-in page could not save: {Reason}", ex.Message);
+            // Whatever the page had set for an outcome that did not happen goes.
+            http.Response.Clear();
+            NoStore(http);
+            StoreUnavailableAnswer.AddRetryAfter(http.Response);
+            await Pages.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, "Try again in a moment",
+                "The hub cannot save right now (its storage is full or read-only). Nothing is lost: reload this page in a moment to go on.");
+            return Results.Empty;
+        }
     }
 
     private static async Task InvitePageAsync(HttpContext http, string code, DurableTaskClient client, IGoogleOAuthClient google, DevSignIn devSignIn, IOptions<HubOptions> options)
@@ -125,8 +163,7 @@ public static class OnboardingPages
             return;
         }
 
-        var url = await BeginAttemptAsync(client, keys, box, google, options.Value, googleOptions.Value, UserTokens.Hash(code), invite!.Email, http.RequestAborted);
-        http.Response.Redirect(url.ToString());
+        await RedirectToGoogleAsync(http, client, keys, box, google, options.Value, googleOptions.Value, UserTokens.Hash(code), invite!.Email);
     }
 
     private static async Task ConnectSenderAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, TokenAuthenticator authenticator, IOptions<HubOptions> options, IOptions<GoogleOptions> googleOptions)
@@ -159,11 +196,10 @@ public static class OnboardingPages
             return;
         }
 
-        var url = await BeginAttemptAsync(client, keys, box, google, options.Value, googleOptions.Value, SenderAttempt, null, http.RequestAborted);
-        http.Response.Redirect(url.ToString());
+        await RedirectToGoogleAsync(http, client, keys, box, google, options.Value, googleOptions.Value, SenderAttempt, null);
     }
 
-    private static async Task CallbackAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, IAuditLog audit, IOptions<HubOptions> options)
+    private static async Task CallbackAsync(HttpContext http, DurableTaskClient client, IGoogleOAuthClient google, KeyRing keys, SecretBox box, IAuditLog audit, UnsavedSignIns unsaved, IOptions<HubOptions> options)
     {
         NoStore(http);
         var query = http.Request.Query;
@@ -174,15 +210,46 @@ public static class OnboardingPages
             return;
         }
 
-        var attempt = await EntityCalls.CallAsync<OAuthAttempt?>(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Use), null, http.RequestAborted);
-        if (attempt is null || attempt.Used || attempt.ExpiresAt < DateTimeOffset.UtcNow)
+        // Only the browser that started the attempt holds its nonce: a callback URL opened anywhere else uses nothing.
+        var nonce = http.Request.Cookies[NonceCookie(stateId)];
+        if (string.IsNullOrEmpty(nonce))
         {
-            var why = attempt is null ? "is not known" : attempt.Used ? "was already used" : "has expired";
-            await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in link not valid", $"This sign-in attempt {why}. Start again from your invite link.");
+            await OtherBrowserAsync(http);
             return;
         }
 
-        var invite = attempt.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(attempt.InviteHash), http.RequestAborted))?.State;
+        if (unsaved.Find(stateId) is { } kept)
+        {
+            if (!NonceMatches(kept.Attempt, nonce))
+            {
+                await OtherBrowserAsync(http);
+                return;
+            }
+
+            await FinishAsync(http, client, box, audit, unsaved, stateId, kept.Attempt, kept.SignIn);
+            return;
+        }
+
+        // Read first, so that a wrong browser consumes nothing; then use the attempt once (a second use sees Used).
+        var attempt = (await client.Entities.GetEntityAsync<OAuthAttempt>(OAuthStateEntity.Id(stateId), http.RequestAborted))?.State;
+        if (await RefuseAttemptAsync(http, attempt))
+        {
+            return;
+        }
+
+        if (!NonceMatches(attempt!, nonce))
+        {
+            await OtherBrowserAsync(http);
+            return;
+        }
+
+        attempt = await EntityCalls.CallAsync<OAuthAttempt?>(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Use), null, http.RequestAborted);
+        if (await RefuseAttemptAsync(http, attempt))
+        {
+            return;
+        }
+
+        var invite = attempt!.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(attempt.InviteHash), http.RequestAborted))?.State;
         if (query["error"].ToString() is { Length: > 0 } error)
         {
             var message = error == "access_denied"
@@ -197,13 +264,13 @@ public static class OnboardingPages
             return;
         }
 
-        GoogleTokens tokens;
-        GoogleUserInfo user;
+        GoogleSignIn signIn;
         try
         {
             var verifier = box.Open(attempt.SealedVerifier, "pkce-verifier");
-            tokens = await google.ExchangeCodeAsync(query["code"].ToString(), verifier, options.Value.Link("/oauth/google/callback"), http.RequestAborted);
-            user = await google.GetUserInfoAsync(tokens.AccessToken, http.RequestAborted);
+            var tokens = await google.ExchangeCodeAsync(query["code"].ToString(), verifier, options.Value.Link(CallbackPath), http.RequestAborted);
+            var user = await google.GetUserInfoAsync(tokens.AccessToken, http.RequestAborted);
+            signIn = new GoogleSignIn(user.Email, user.EmailVerified, user.Name, tokens.RefreshToken is { } refresh ? box.Seal(refresh, RefreshTokenPurpose) : null);
         }
         catch (Exception ex) when (ex is IntegrationException or SecretBoxException or ArgumentException)
         {
@@ -211,30 +278,61 @@ public static class OnboardingPages
             return;
         }
 
-        var sealedRefresh = tokens.RefreshToken is { } refresh ? box.Seal(refresh, RefreshTokenPurpose) : null;
-        if (attempt.InviteHash == SenderAttempt)
-        {
-            if (sealedRefresh is null || !user.EmailVerified)
-            {
-                await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Not connected", "Google did not return a verified account with offline access. Try again.");
-                return;
-            }
+        await FinishAsync(http, client, box, audit, unsaved, stateId, attempt, signIn);
+    }
 
-            await EntityCalls.CallAsync(client, AgentEntity.Id(SystemPrompts.OrchestratorId), nameof(AgentEntity.ConnectGoogle), new GoogleConnection(user.Email, sealedRefresh), http.RequestAborted);
-            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "sender.connected", SystemPrompts.OrchestratorId, user.Email, "the invite sender account was connected", TokenAuthenticator.AddressOf(http), "ok"), http.RequestAborted);
-            await Pages.WriteAsync(http, StatusCodes.Status200OK, "Sender connected", $"Invites are now sent from {user.Email}.", "/", "Back to the dashboard");
+    /// <summary>
+    /// Hands Google's answer to the hub: connects the sender account, or completes the invite's onboarding. When the store
+    /// cannot take it, the answer is kept for the browser's retry (the code it came from is spent) and the 503 follows.
+    /// </summary>
+    private static async Task FinishAsync(HttpContext http, DurableTaskClient client, SecretBox box, IAuditLog audit, UnsavedSignIns unsaved, string stateId, OAuthAttempt attempt, GoogleSignIn signIn)
+    {
+        try
+        {
+            await (attempt.InviteHash == SenderAttempt
+                ? ConnectSenderAccountAsync(http, client, audit, signIn)
+                : SignInToInviteAsync(http, client, box, audit, attempt.InviteHash, signIn));
+        }
+        catch (Exception ex) when (StoreUnavailableAnswer.Matches(ex))
+        {
+            unsaved.Keep(stateId, attempt, signIn);
+            throw;
+        }
+
+        unsaved.Forget(stateId);
+    }
+
+    private static async Task ConnectSenderAccountAsync(HttpContext http, DurableTaskClient client, IAuditLog audit, GoogleSignIn signIn)
+    {
+        if (signIn.SealedRefreshToken is not { } sealedRefresh || !signIn.EmailVerified)
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Not connected", "Google did not return a verified account with offline access. Try again.");
             return;
         }
 
-        if (!user.EmailVerified || !string.Equals(user.Email, invite!.Email, StringComparison.OrdinalIgnoreCase))
+        await EntityCalls.CallAsync(client, AgentEntity.Id(SystemPrompts.OrchestratorId), nameof(AgentEntity.ConnectGoogle), new GoogleConnection(signIn.Email, sealedRefresh), http.RequestAborted);
+        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "sender.connected", SystemPrompts.OrchestratorId, signIn.Email, "the invite sender account was connected", TokenAuthenticator.AddressOf(http), "ok"), http.RequestAborted);
+        await Pages.WriteAsync(http, StatusCodes.Status200OK, "Sender connected", $"Invites are now sent from {signIn.Email}.", "/", "Back to the dashboard");
+    }
+
+    private static async Task SignInToInviteAsync(HttpContext http, DurableTaskClient client, SecretBox box, IAuditLog audit, string inviteHash, GoogleSignIn signIn)
+    {
+        // Read again: on a retry the invite may have ended meanwhile.
+        var invite = (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(inviteHash), http.RequestAborted))?.State;
+        if (await RefuseInviteAsync(http, invite))
+        {
+            return;
+        }
+
+        if (!signIn.EmailVerified || !string.Equals(signIn.Email, invite!.Email, StringComparison.OrdinalIgnoreCase))
         {
             await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "anonymous", "onboarding.sign-in-refused", null, invite!.InstanceId, $"signed in as another or unverified account", TokenAuthenticator.AddressOf(http), "refused"), http.RequestAborted);
             await Pages.WriteAsync(http, StatusCodes.Status403Forbidden, "Wrong Google account",
-                $"You signed in as {user.Email}{(user.EmailVerified ? "" : " (not verified)")}, but this invite is for {invite.Email}. Sign in with that account; the invite still works.");
+                $"You signed in as {signIn.Email}{(signIn.EmailVerified ? "" : " (not verified)")}, but this invite is for {invite.Email}. Sign in with that account; the invite still works.");
             return;
         }
 
-        await CompleteAsync(http, client, box, invite, new OAuthCompleted(user.Email, true, sealedRefresh, user.Name));
+        await CompleteAsync(http, client, box, invite, new OAuthCompleted(signIn.Email, true, signIn.SealedRefreshToken, signIn.Name));
     }
 
     private static async Task CompleteAsync(HttpContext http, DurableTaskClient client, SecretBox box, InviteState invite, OAuthCompleted completed)
@@ -280,15 +378,56 @@ public static class OnboardingPages
             status?.Message ?? "Your sign-in was accepted and your assistant is being created. Your dashboard link will be emailed to you; if it does not arrive, ask your admin.");
     }
 
-    private static async Task<Uri> BeginAttemptAsync(DurableTaskClient client, KeyRing keys, SecretBox box, IGoogleOAuthClient google, HubOptions options, GoogleOptions googleOptions, string inviteHash, string? loginHint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a sign-in attempt: the attempt entity (invite, sealed PKCE verifier, expiry, hash of a fresh nonce), the
+    /// nonce in an HttpOnly cookie for the callback only, and the redirect to Google's consent with the signed state.
+    /// </summary>
+    private static async Task RedirectToGoogleAsync(HttpContext http, DurableTaskClient client, KeyRing keys, SecretBox box, IGoogleOAuthClient google, HubOptions options, GoogleOptions googleOptions, string inviteHash, string? loginHint)
     {
         var stateId = Base64Url.Encode(RandomNumberGenerator.GetBytes(16));
+        var nonce = Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
         var verifier = Pkce.CreateVerifier();
         await EntityCalls.CallAsync(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Create),
-            new OAuthAttempt(inviteHash, box.Seal(verifier, "pkce-verifier"), DateTimeOffset.UtcNow + AttemptLifetime, false), cancellationToken);
+            new OAuthAttempt(inviteHash, box.Seal(verifier, "pkce-verifier"), DateTimeOffset.UtcNow + AttemptLifetime, false, UserTokens.Hash(nonce)), http.RequestAborted);
+        // HttpOnly; SameSite=Lax, because the callback is Google's top-level redirect, a cross-site navigation that Strict
+        // would send without it; Secure on https; sent to the callback only, while the attempt lives (a reload of the
+        // callback then says "already used", not "another browser").
+        http.Response.Cookies.Append(NonceCookie(stateId), nonce, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = options.IsHttps || http.Request.IsHttps,
+            Path = new Uri(options.Link(CallbackPath)).AbsolutePath,
+            MaxAge = AttemptLifetime,
+            IsEssential = true,
+        });
         var state = $"{stateId}.{Sign(keys, stateId)}";
-        return google.BuildAuthorizationUrl(state, Pkce.ComputeChallenge(verifier), options.Link("/oauth/google/callback"), GoogleScopes.ForHub(googleOptions.CalendarEnabled), loginHint);
+        var url = google.BuildAuthorizationUrl(state, Pkce.ComputeChallenge(verifier), options.Link(CallbackPath), GoogleScopes.ForHub(googleOptions.CalendarEnabled), loginHint);
+        // AbsoluteUri keeps the query's percent-encoding; Uri.ToString() would turn %20 back into raw spaces.
+        http.Response.Redirect(url.AbsoluteUri);
     }
+
+    private static string NonceCookie(string stateId) => NonceCookiePrefix + stateId;
+
+    private static bool NonceMatches(OAuthAttempt attempt, string nonce) =>
+        attempt.NonceHash is { } hash && UserTokens.FixedTimeEquals(hash, UserTokens.Hash(nonce));
+
+    /// <summary>Writes the page for an unknown, used or expired attempt; false when it can go on.</summary>
+    private static async Task<bool> RefuseAttemptAsync(HttpContext http, OAuthAttempt? attempt)
+    {
+        if (attempt is { Used: false } && attempt.ExpiresAt >= DateTimeOffset.UtcNow)
+        {
+            return false;
+        }
+
+        var why = attempt is null ? "is not known" : attempt.Used ? "was already used" : "has expired";
+        await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in link not valid", $"This sign-in attempt {why}. Start again from your invite link.");
+        return true;
+    }
+
+    private static Task OtherBrowserAsync(HttpContext http) =>
+        Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in not started in this browser",
+            "This sign-in response belongs to another browser: the one that opened the invite link and went to Google (or this browser does not keep the hub's cookies). Nothing was used. Open your invite link in this browser and sign in again.");
 
     private static string? VerifyState(KeyRing keys, string state)
     {

@@ -101,7 +101,7 @@ public sealed class CrashRun : IAsyncDisposable
             using var response = await admin.GetAsync(invitePath);
             return response.IsSuccessStatusCode && (invite = JsonNode.Parse(await response.Content.ReadAsStringAsync())!) is not null;
         }, "the onboarding's invite to open");
-        using var browser = Hub.Http();
+        using var browser = Hub.Http(cookies: new System.Net.CookieContainer());
         using var start = await browser.GetAsync($"/oauth/google/start?invite={GoogleHub.InviteCodeIn(invite["inviteUrl"]!.GetValue<string>())}");
         using var page = await browser.GetAsync((await Google.AuthorizeAsync(start.Headers.Location!)).PathAndQuery);
         var token = GoogleHub.TokenIn(await page.Content.ReadAsStringAsync());

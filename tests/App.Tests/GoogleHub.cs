@@ -9,7 +9,8 @@ namespace CompanyHub.Tests;
 /// <summary>
 /// A whole hub pointed at an in-process fake Google (OAuth with PKCE, userinfo, Gmail), on a fixed port so that the
 /// redirect URI registered at the fake (<c>PUBLIC_BASE_URL/oauth/google/callback</c>) survives a restart. Plays the
-/// browser: invite page, sign-in start, consent at the fake, callback.
+/// browser: invite page, sign-in start, consent at the fake, callback — with one cookie jar, so the callback carries the
+/// sign-in cookie that the start set, as a browser's would.
 /// </summary>
 public sealed class GoogleHub : IAsyncDisposable
 {
@@ -17,6 +18,8 @@ public sealed class GoogleHub : IAsyncDisposable
     private static readonly Regex InviteLink = new("/invite/([A-Za-z0-9_-]{20,})", RegexOptions.CultureInvariant);
     private static readonly Regex DashboardLink = new("[?&]token=([A-Za-z0-9_-]{32})", RegexOptions.CultureInvariant);
     private readonly Dictionary<string, string?> _settings;
+    private readonly CookieContainer _browser = new();
+    private readonly List<string> _nonces = [];
 
     private GoogleHub(FakeGoogle google, HubServer hub, int port, Dictionary<string, string?> settings)
     {
@@ -33,6 +36,9 @@ public sealed class GoogleHub : IAsyncDisposable
     public int Port { get; }
 
     public string CallbackUri => $"http://127.0.0.1:{Port}/oauth/google/callback";
+
+    /// <summary>Gets the nonces of the sign-in cookies the hub set in this browser (secrets: the leak test looks for them).</summary>
+    public IReadOnlyList<string> SignInNonces => _nonces;
 
     /// <summary>Starts the fake and a hub that uses it; the admin's sender account and the given people can sign in at the fake.</summary>
     public static async Task<GoogleHub> StartAsync(IEnumerable<KeyValuePair<string, string?>>? settings = null, params string[] people)
@@ -73,9 +79,10 @@ public sealed class GoogleHub : IAsyncDisposable
     /// <summary>The admin connects the invite-sending Google account (bearer admin token on /oauth/google/connect-sender).</summary>
     public async Task ConnectSenderAsync()
     {
-        using var admin = Hub.Http(Hub.AdminToken);
+        using var admin = Hub.Http(Hub.AdminToken, _browser);
         using var start = await admin.GetAsync("/oauth/google/connect-sender");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        RememberNonce(start);
         Google.ConsentAccount = AdminEmail;
         try
         {
@@ -110,9 +117,10 @@ public sealed class GoogleHub : IAsyncDisposable
     /// <summary>GET /oauth/google/start?invite= → the consent URL at the fake.</summary>
     public async Task<Uri> StartSignInAsync(string code)
     {
-        using var http = Hub.Http();
+        using var http = Hub.Http(cookies: _browser);
         using var start = await http.GetAsync($"/oauth/google/start?invite={Uri.EscapeDataString(code)}");
         Assert.True(start.StatusCode == HttpStatusCode.Redirect, await start.Content.ReadAsStringAsync());
+        RememberNonce(start);
         return start.Headers.Location!;
     }
 
@@ -137,14 +145,20 @@ public sealed class GoogleHub : IAsyncDisposable
     /// <summary>The whole sign-in from an invite code; returns the callback page.</summary>
     public async Task<(HttpStatusCode Status, string Html)> SignInAsync(string code, string? account = null) => await OpenAsync(await ConsentAsync(code, account));
 
-    /// <summary>A GET as a browser without cookies would make it (no redirects followed).</summary>
+    /// <summary>A GET as this browser makes it (its cookies, no redirects followed).</summary>
     public async Task<(HttpStatusCode Status, string Html)> OpenAsync(Uri url) => await OpenAsync(url.PathAndQuery);
 
     public async Task<(HttpStatusCode Status, string Html)> OpenAsync(string pathAndQuery)
     {
-        using var http = Hub.Http();
-        using var response = await http.GetAsync(pathAndQuery);
+        using var response = await GetAsync(pathAndQuery);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The whole answer to a GET of this browser, headers and all.</summary>
+    public async Task<HttpResponseMessage> GetAsync(string pathAndQuery)
+    {
+        using var http = Hub.Http(cookies: _browser);
+        return await http.GetAsync(pathAndQuery);
     }
 
     public async ValueTask DisposeAsync()
@@ -152,6 +166,9 @@ public sealed class GoogleHub : IAsyncDisposable
         await Hub.DisposeAsync();
         await Google.DisposeAsync();
     }
+
+    private void RememberNonce(HttpResponseMessage start) =>
+        _nonces.AddRange((start.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : []).Where(c => c.StartsWith(Functions.OnboardingPages.NonceCookiePrefix, StringComparison.Ordinal)).Select(c => c.Split(';')[0].Split('=', 2)[1]));
 
     /// <summary>The invite code in a text that contains an invite link.</summary>
     public static string InviteCodeIn(string text)

@@ -76,17 +76,8 @@ public sealed class HubChild : IAsyncDisposable
         return hub;
     }
 
-    /// <summary>A client without cookies or redirects, optionally with a bearer token.</summary>
-    public HttpClient Http(string? bearer = null)
-    {
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
-        if (bearer is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        return http;
-    }
+    /// <summary>A client without redirects, optionally with a bearer token; without cookies unless given a jar (a browser's).</summary>
+    public HttpClient Http(string? bearer = null, System.Net.CookieContainer? cookies = null) => HubServer.HttpClientOf(BaseUrl, bearer, cookies);
 
     /// <summary>Waits for the process to end by itself (a crash point); false when it still runs after <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)

@@ -81,10 +81,16 @@ public sealed class HubServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>A client without cookies or redirects, optionally with a bearer token.</summary>
-    public HttpClient Http(string? bearer = null)
+    /// <summary>A client without redirects, optionally with a bearer token; without cookies unless given a jar (a browser's, as the Google sign-in needs).</summary>
+    public HttpClient Http(string? bearer = null, CookieContainer? cookies = null) => HttpClientOf(BaseUrl, bearer, cookies);
+
+    /// <summary>A client of the hub at <paramref name="baseUrl"/>: no redirects followed, cookies only in <paramref name="cookies"/>.</summary>
+    public static HttpClient HttpClientOf(string baseUrl, string? bearer, CookieContainer? cookies)
     {
-        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        var handler = cookies is null
+            ? new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }
+            : new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies };
+        var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         if (bearer is not null)
         {
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);

@@ -19,17 +19,7 @@ public sealed class OffboardingHttpTests(ToolHubFixture fixture) : IClassFixture
         var done = await ToolHub.ProposeAsync(frank, agentId, ProposalTypes.CreateAttioTask, ProposalCases.Payload(fixture, ProposalTypes.CreateAttioTask));
         await ToolHub.DecideOkAsync(frank, done, "approve");
         await ToolHub.WaitForStatusAsync(frank, done, ProposalStatus.Succeeded);
-        var pending = new List<string>();
-        foreach (var type in new[] { ProposalTypes.SendEmail, ProposalTypes.CreateNotionPage, ProposalTypes.MessageAgent })
-        {
-            var id = await ToolHub.ProposeAsync(frank, agentId, type, ProposalCases.Payload(fixture, type));
-            await ToolHub.WaitForStatusAsync(frank, id, ProposalStatus.Pending);
-            pending.Add(id);
-        }
-
-        await ToolHub.WaitUntilAsync(
-            () => frank.GetFromJsonAsync<JsonArray>($"/api/agents/{agentId}/proposals?status=pending").GetAwaiter().GetResult()!.Count == pending.Count,
-            "the pending proposals in the agent's list");
+        var pending = await fixture.ProposePendingAsync(frank, agentId, ProposalTypes.SendEmail, ProposalTypes.CreateNotionPage, ProposalTypes.MessageAgent);
         var writes = await fixture.WritesAsync();
 
         var response = await admin.DeleteAsync($"/api/agents/{agentId}");

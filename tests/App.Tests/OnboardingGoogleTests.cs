@@ -163,28 +163,100 @@ public sealed class OnboardingGoogleTests
     public async Task ConnectSender_WithTheAdminCookie_RedirectsToGoogle_OthersGet404()
     {
         await using var g = await GoogleHub.StartAsync(people: Alice);
-        using var browser = g.Hub.Http();
+        var jar = new CookieContainer();
+        using var browser = g.Hub.Http(cookies: jar);
         using var link = await browser.GetAsync($"/oauth/google/connect-sender?token={g.Hub.AdminToken}");
         Assert.Equal(HttpStatusCode.SeeOther, link.StatusCode);
         Assert.Equal("/oauth/google/connect-sender", link.Headers.Location!.OriginalString);
-        var cookie = link.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        Assert.StartsWith("hub_token=", Assert.Single(jar.GetAllCookies()).ToString(), StringComparison.Ordinal);
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/oauth/google/connect-sender");
-        request.Headers.Add("Cookie", cookie);
-        using var start = await browser.SendAsync(request);
+        // The browser comes back with its session cookie (and no token in the URL).
+        using var start = await browser.GetAsync("/oauth/google/connect-sender");
 
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
         Assert.StartsWith(g.Google.AuthorizationEndpoint + "?", start.Headers.Location!.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("login_hint", start.Headers.Location!.Query, StringComparison.Ordinal);
         g.Google.ConsentAccount = GoogleHub.AdminEmail;
-        var (status, html) = await g.OpenAsync(await g.Google.AuthorizeAsync(start.Headers.Location!));
-        Assert.True(status == HttpStatusCode.OK, html);
+        using var page = await browser.GetAsync((await g.Google.AuthorizeAsync(start.Headers.Location!)).PathAndQuery);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, html);
         Assert.Contains(GoogleHub.AdminEmail, html, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.NotFound, (await g.OpenAsync("/oauth/google/connect-sender")).Status);
         var (_, token) = await SignInAsync(g);
         using var user = g.Hub.Http(token);
         Assert.Equal(HttpStatusCode.NotFound, (await user.GetAsync("/oauth/google/connect-sender")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignInStart_LocationToGoogle_HasEveryQueryValuePercentEncoded()
+    {
+        await using var g = await GoogleHub.StartAsync(people: Alice);
+        var code = await RequestInviteCodeAsync(g.Hub, Alice);
+        using var admin = g.Hub.Http(g.Hub.AdminToken);
+        using var person = g.Hub.Http();
+
+        foreach (var start in new[] { await person.GetAsync($"/oauth/google/start?invite={code}"), await admin.GetAsync("/oauth/google/connect-sender") })
+        {
+            using (start)
+            {
+                Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+
+                // The header as it came over the wire, before HttpClient's Uri parsing could tidy it.
+                Assert.True(start.Headers.NonValidated.TryGetValues("Location", out var values));
+                var location = Assert.Single(values);
+                Assert.StartsWith(g.Google.AuthorizationEndpoint + "?", location, StringComparison.Ordinal);
+                Assert.DoesNotContain(" ", location, StringComparison.Ordinal);
+                var query = location[(location.IndexOf('?', StringComparison.Ordinal) + 1)..];
+                foreach (var pair in query.Split('&'))
+                {
+                    var value = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
+                    Assert.Equal(Uri.EscapeDataString(Uri.UnescapeDataString(value)), value);
+                }
+
+                var scope = HttpUtility.ParseQueryString(query)["scope"];
+                Assert.Equal(string.Join(' ', CompanyHub.Integrations.Google.GoogleScopes.ForHub(calendarEnabled: false)), scope);
+                Assert.Contains("scope=openid%20https%3A%2F%2F", location, StringComparison.Ordinal);
+                Assert.Contains($"redirect_uri={Uri.EscapeDataString(g.CallbackUri)}&", location, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("https://hub.company.example")]
+    public async Task SignInStart_SetsANonceCookie_HttpOnlyLaxForTheCallbackOnly_SecureOnHttps_TheAttemptKeepsItsHashOnly(string? publicUrl)
+    {
+        await using var google = await FakeGoogle.StartAsync();
+        var port = HubServer.FreePort();
+        var settings = google.ConfigurationValues(calendarEnabled: false).ToList();
+        if (publicUrl is not null)
+        {
+            settings.Add(new("PUBLIC_BASE_URL", publicUrl));
+        }
+
+        await using var hub = await HubServer.StartAsync(settings, port: port);
+        using var browser = HubServer.HttpClientOf($"http://127.0.0.1:{port}", null, null);
+        using var requested = await browser.PostAsJsonAsync("/api/onboarding/requests", new { email = Alice, name = "Alice" });
+        var code = GoogleHub.InviteCodeIn(JsonNode.Parse(await requested.Content.ReadAsStringAsync())!["inviteUrl"]!.GetValue<string>());
+
+        using var start = await browser.GetAsync($"/oauth/google/start?invite={code}");
+
+        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        var stateId = HttpUtility.ParseQueryString(start.Headers.Location!.Query)["state"]!.Split('.')[0];
+        var attributes = Assert.Single(start.Headers.GetValues("Set-Cookie")).Split(';', StringSplitOptions.TrimEntries);
+        var (name, nonce) = (attributes[0][..attributes[0].IndexOf('=', StringComparison.Ordinal)], attributes[0][(attributes[0].IndexOf('=', StringComparison.Ordinal) + 1)..]);
+        Assert.Equal(Functions.OnboardingPages.NonceCookiePrefix + stateId, name);
+        Assert.Equal(43, nonce.Length);
+        Assert.Contains("httponly", attributes, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", attributes, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("path=/oauth/google/callback", attributes, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("max-age=900", attributes, StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(publicUrl is not null, attributes.Contains("secure", StringComparer.OrdinalIgnoreCase));
+
+        var attempt = (await hub.Client.Entities.GetEntityAsync<Entities.OAuthAttempt>(Entities.OAuthStateEntity.Id(stateId)))!.State!;
+        Assert.Equal(Security.UserTokens.Hash(nonce), attempt.NonceHash);
+        Assert.DoesNotContain(nonce, System.Text.Json.JsonSerializer.Serialize(attempt), StringComparison.Ordinal);
     }
 
     [Fact]

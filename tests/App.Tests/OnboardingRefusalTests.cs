@@ -83,6 +83,46 @@ public sealed class OnboardingRefusalTests
     }
 
     [Fact]
+    public async Task Onboarding_CallbackReplayedFromAnotherClient_IsRefused_NothingUsed_TheBrowserThatStartedCompletes()
+    {
+        await using var g = await GoogleHub.StartAsync(people: Alice);
+        var code = await OnboardingGoogleTests.RequestInviteCodeAsync(g.Hub, Alice);
+        var callback = await g.ConsentAsync(code);
+        var stateId = System.Web.HttpUtility.ParseQueryString(callback.Query)["state"]!.Split('.')[0];
+
+        // A client without cookies; one with a cookie of the attempt's name but its own value; one that started its own
+        // sign-in for the same invite (its cookie belongs to its own attempt).
+        var forged = new CookieContainer();
+        forged.Add(new Uri(g.Hub.BaseUrl), new Cookie(Functions.OnboardingPages.NonceCookiePrefix + stateId, System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), "/oauth/google/callback"));
+        var own = new CookieContainer();
+        using (var starter = g.Hub.Http(cookies: own))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await starter.GetAsync($"/oauth/google/start?invite={code}")).StatusCode);
+        }
+
+        Assert.Single(own.GetAllCookies());
+        foreach (var cookies in new CookieContainer?[] { null, forged, own })
+        {
+            using var other = g.Hub.Http(cookies: cookies);
+            using var replayed = await other.GetAsync(callback.PathAndQuery);
+            var html = await replayed.Content.ReadAsStringAsync();
+            Assert.True(replayed.StatusCode == HttpStatusCode.BadRequest, html);
+            Assert.Contains("Sign-in not started in this browser", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("token=", html, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(g.Google.RequestsTo(GoogleEndpoints.Token));
+        var id = (await OnlyOnboardingAsync(g.Hub))["onboardingId"]!.GetValue<string>();
+        Assert.Equal("AwaitingOAuth", (await HubFlows.OnboardingAsync(g.Hub, id))!["step"]!.GetValue<string>());
+
+        var (status, page) = await g.OpenAsync(callback);
+        Assert.True(status == HttpStatusCode.OK, page);
+        using var alice = g.Hub.Http(GoogleHub.TokenIn(page));
+        Assert.Equal("alice-company-com", (await alice.GetFromJsonAsync<JsonObject>("/api/me"))!["agentId"]!.GetValue<string>());
+        await HubFlows.WaitForStepAsync(g.Hub, id, "Active");
+    }
+
+    [Fact]
     public async Task Onboarding_TamperedState_IsRefused_TheGenuineCallbackStillWorks()
     {
         await using var g = await GoogleHub.StartAsync(people: Alice);

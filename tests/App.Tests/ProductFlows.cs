@@ -184,13 +184,12 @@ public static class ProductFlows
     {
         run.Google.AddAccount(Sender, "Ada Admin");
         run.Google.AddAccount(Alice, "Alice");
-        using var admin = run.Admin();
-        using var start = await admin.GetAsync("/oauth/google/connect-sender");
+        using var browser = run.Hub.Http(run.Hub.AdminToken, new CookieContainer());
+        using var start = await browser.GetAsync("/oauth/google/connect-sender");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
         run.Google.ConsentAccount = Sender;
         var callback = await run.Google.AuthorizeAsync(start.Headers.Location!);
         run.Google.ConsentAccount = null;
-        using var browser = run.Hub.Http();
         using var page = await browser.GetAsync(callback.PathAndQuery);
         Assert.True(page.StatusCode == HttpStatusCode.OK, await page.Content.ReadAsStringAsync());
     }
@@ -204,7 +203,7 @@ public static class ProductFlows
         run.State["onboarding"] = JsonNode.Parse(body)!["onboardingId"]!.GetValue<string>();
         await run.WaitUntilAsync(() => Task.FromResult(Invites(run).Count > 0), "the invite email");
         var code = GoogleHub.InviteCodeIn(Invites(run)[0].Body);
-        using var browser = run.Hub.Http();
+        using var browser = run.Hub.Http(cookies: new CookieContainer());
         using var start = await browser.GetAsync($"/oauth/google/start?invite={Uri.EscapeDataString(code)}");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
         var callback = await run.Google.AuthorizeAsync(start.Headers.Location!);

@@ -78,7 +78,9 @@ public sealed class SecretLeakTests
             Add(secrets, "PKCE verifier", tokenRequests.Where(f => f["grant_type"] == "authorization_code").Select(f => f["code_verifier"]));
             Add(secrets, "refresh token", tokenRequests.Where(f => f["grant_type"] == "refresh_token").Select(f => f["refresh_token"]));
             Add(secrets, "access token", g.Google.Requests.Select(r => r.Header("Authorization")).OfType<string>().Where(h => h.StartsWith("Bearer ", StringComparison.Ordinal)).Select(h => h[7..]));
+            Add(secrets, "sign-in cookie nonce", g.SignInNonces);
             Assert.True(secrets.Keys.Count(k => k.StartsWith("OAuth code", StringComparison.Ordinal)) >= 3, "the run should have redeemed three codes (sender, Alice, Bob)");
+            Assert.True(secrets.Keys.Count(k => k.StartsWith("sign-in cookie nonce", StringComparison.Ordinal)) >= 3, "the run should have started three sign-ins (sender, Alice, Bob)");
             Assert.True(secrets.Keys.Count(k => k.StartsWith("refresh token", StringComparison.Ordinal)) >= 2, "the run should have used the sender's and Alice's refresh tokens");
             Assert.True(secrets.Keys.Count(k => k.StartsWith("access token", StringComparison.Ordinal)) >= 3);
             var rawMasterKey = Convert.FromBase64String(g.Hub.MasterKey);

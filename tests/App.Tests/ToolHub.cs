@@ -119,7 +119,7 @@ public sealed partial class ToolHub : IAsyncDisposable
         var inviteUrl = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{onboardingId}/invite"))!["inviteUrl"]!.GetValue<string>();
         var code = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..];
 
-        using var browser = Hub.Http();
+        using var browser = Hub.Http(cookies: new CookieContainer());
         var start = await browser.GetAsync($"/oauth/google/start?invite={Uri.EscapeDataString(code)}");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
         var callback = await Google.AuthorizeAsync(start.Headers.Location!);

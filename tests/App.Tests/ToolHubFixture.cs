@@ -61,5 +61,22 @@ public class ToolHubFixture : IAsyncLifetime
         return google + notion + attio + inbox;
     }
 
+    /// <summary>Proposes one of each of <paramref name="types"/> for an agent that has no other pending proposal, and waits until its list shows them all pending; returns their ids.</summary>
+    public async Task<List<string>> ProposePendingAsync(HttpClient http, string agentId, params string[] types)
+    {
+        var pending = new List<string>();
+        foreach (var type in types)
+        {
+            var id = await ToolHub.ProposeAsync(http, agentId, type, ProposalCases.Payload(this, type));
+            await ToolHub.WaitForStatusAsync(http, id, Orchestrations.Approvals.ProposalStatus.Pending);
+            pending.Add(id);
+        }
+
+        await ToolHub.WaitUntilAsync(
+            () => http.GetFromJsonAsync<JsonArray>($"/api/agents/{agentId}/proposals?status=pending").GetAwaiter().GetResult()!.Count == pending.Count,
+            "the pending proposals in the agent's list");
+        return pending;
+    }
+
     private static JsonObject Option(string name) => new() { ["name"] = name };
 }

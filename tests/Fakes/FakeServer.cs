@@ -38,6 +38,12 @@ public abstract class FakeServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gets or sets what runs when a request has been recorded, before it is answered: a test's way to act at that exact
+    /// moment (while the client waits for this answer).
+    /// </summary>
+    public Func<RecordedRequest, Task>? BeforeAnswer { get; set; }
+
     /// <summary>Gets the number of requests received so far.</summary>
     public int TotalCalls
     {
@@ -216,6 +222,7 @@ public abstract class FakeServer : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
 
         FakeFailure? failure = null;
+        RecordedRequest recorded;
         lock (_recordGate)
         {
             var state = _failures.FirstOrDefault(f => f.Remaining > 0 && (f.Rule.Endpoint is null || f.Rule.Endpoint == endpoint));
@@ -229,7 +236,13 @@ public abstract class FakeServer : IAsyncDisposable
             }
 
             var injected = failure is { StatusCode: > 0 } ? failure.StatusCode : (int?)null;
-            _requests.Add(new RecordedRequest(endpoint, context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, headers, body, injected));
+            recorded = new RecordedRequest(endpoint, context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, headers, body, injected);
+            _requests.Add(recorded);
+        }
+
+        if (BeforeAnswer is { } hook)
+        {
+            await hook(recorded);
         }
 
         if (failure?.Delay is { } delay)

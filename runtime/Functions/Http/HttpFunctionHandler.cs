@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask.Sqlite;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Invocation;
@@ -60,19 +59,24 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 FunctionTimeoutException => StatusCodes.Status503ServiceUnavailable,
-                _ when SqliteFaults.IsStorageFault(ex) => StatusCodes.Status503ServiceUnavailable,
+                _ when StoreUnavailableAnswer.Matches(ex) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
             var development = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
             var detail = ex switch
             {
                 // The log names the file and the cause; the caller learns only that it can try again later.
-                _ when SqliteFaults.IsStorageFault(ex) => "The hub cannot save right now: its storage is full or read-only. Try again later.",
+                _ when StoreUnavailableAnswer.Matches(ex) => StoreUnavailableAnswer.Detail,
                 BadHttpRequestException or FunctionTimeoutException => ex.Message,
                 _ when development => ex.Message,
                 _ => $"The function failed; see the host log for invocation {invocationId}.",
             };
             http.Response.Clear();
+            if (StoreUnavailableAnswer.Matches(ex))
+            {
+                StoreUnavailableAnswer.AddRetryAfter(http.Response);
+            }
+
             await TypedResults.Problem(statusCode: status, title: $"Function '{function.Name}' failed", detail: detail).ExecuteAsync(http);
         }
     }

@@ -65,6 +65,10 @@ public static class BackupCommand
         }
 
         settings.Add("--BACKUP_RESTORE_ON_START=false");
+
+        // The command serves no HTTP: a throwaway host key keeps it from writing host-admin.key into the data directory,
+        // which must stay as it was when a restore is refused.
+        settings.Add($"--{Serverless.Functions.Security.HostKeys.SettingName}={Base64Url.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}");
         await using var app = CompanyHubApp.Build([.. settings]);
         if (recoveryKey is null && app.Configuration[BackupServiceCollectionExtensions.RecoveryKeySetting] is { Length: > 0 } fromSettings)
         {

@@ -23,6 +23,11 @@ public sealed class BackupFunctions(BackupService backups, RecoveryKeyFile recov
             return Problems.Conflict(NotConfigured);
         }
 
+        if (recovery.Current is null)
+        {
+            return Problems.Conflict("This hub has no recovery key yet (backups have been paused since the start), and every snapshot is wrapped to one: make it with POST /api/admin/backups/recovery-key (it is shown once), then back up.");
+        }
+
         BackupResult result;
         try
         {

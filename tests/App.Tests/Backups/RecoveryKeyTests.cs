@@ -51,25 +51,25 @@ public sealed partial class RecoveryKeyTests
         string[] cli = [.. settings.Select(s => $"--{s.Key}={s.Value}"), $"--MASTER_KEY={newKey}", $"--Host:DataDirectory={fresh}"];
 
         // Without the recovery key the snapshots are refused, saying which recovery key would open them.
-        var (code, output, error) = await RunCommandAsync(["restore", .. cli]);
+        var (code, output, error) = await TestBucket.RunCommandAsync(["restore", .. cli]);
         Assert.Equal(1, code);
         Assert.Contains($"recovery key (id {shownId})", error, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(fresh, "*", SearchOption.AllDirectories).Select(f => f + " " + new FileInfo(f).Length));
 
         // A wrong recovery key is refused, naming both ids; a mistyped one before anything is read. Nothing is touched.
         var wrong = RecoveryKey.Generate(DateTimeOffset.UtcNow);
-        (code, _, error) = await RunCommandAsync(["restore", "--recovery-key", wrong.Text, .. cli]);
+        (code, _, error) = await TestBucket.RunCommandAsync(["restore", "--recovery-key", wrong.Text, .. cli]);
         Assert.Equal(1, code);
         Assert.Contains($"made for recovery key id {shownId}; the recovery key given has id {wrong.PublicKey.KeyId}", error, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(fresh));
-        (code, _, error) = await RunCommandAsync(["restore", $"--recovery-key={shown[..^1]}{(shown[^1] == '2' ? '3' : '2')}", .. cli]);
+        (code, _, error) = await TestBucket.RunCommandAsync(["restore", $"--recovery-key={shown[..^1]}{(shown[^1] == '2' ? '3' : '2')}", .. cli]);
         Assert.Equal(2, code);
         Assert.Contains("--recovery-key: The recovery key is mistyped", error, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(fresh));
 
         // The right one restores everything, and the new hub keeps the same recovery key.
         var cliOutput = new StringBuilder();
-        (code, output, error) = await RunCommandAsync(["restore", "--recovery-key", shown.ToLowerInvariant().Replace('-', ' '), .. cli]);
+        (code, output, error) = await TestBucket.RunCommandAsync(["restore", "--recovery-key", shown.ToLowerInvariant().Replace('-', ' '), .. cli]);
         cliOutput.Append(output).Append(error);
         Assert.True(code == 0, error);
         Assert.Contains("Restored snapshot", output, StringComparison.Ordinal);
@@ -298,14 +298,6 @@ public sealed partial class RecoveryKeyTests
             using var text = new StreamReader(stream, Encoding.Latin1);
             return text.ReadToEnd();
         }).ToList();
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunCommandAsync(string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await BackupCommand.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 
     [GeneratedRegex(@"Recovery key:\s+([0-9A-Z]{4}(?:-[0-9A-Z]{4}){7})", RegexOptions.CultureInvariant)]

@@ -76,6 +76,9 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     /// <summary>Gets why scheduled backups are paused (a failed restore at start-up), or null.</summary>
     public string? PausedReason { get; private set; }
 
+    /// <summary>Gets whether the bucket held snapshots at start-up and none could be restored (no recovery key is made then).</summary>
+    public bool RefusedAtStart { get; private set; }
+
     /// <summary>Gets the snapshot restored at start-up, if any.</summary>
     public (RestoreResult Result, DateTimeOffset At)? RestoredAtStart { get; private set; }
 
@@ -120,6 +123,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         catch (BackupFailedException ex)
         {
             PausedReason = $"No snapshot in the bucket could be restored ({ex.Message}); the hub started empty. Scheduled backups are paused so they cannot replace those snapshots; fix the key and restart, or back up now to start over.";
+            RefusedAtStart = true;
             LogRestoreFailed(PausedReason);
             RecordError(ex.Message);
         }
@@ -147,6 +151,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     {
         ArgumentNullException.ThrowIfNull(startup);
         PausedReason = startup.PausedReason;
+        RefusedAtStart = startup.RefusedAtStart;
         RestoredAtStart = startup.RestoredAtStart;
         _lastManifest = startup._lastManifest;
         _lastError = startup._lastError;
@@ -597,8 +602,8 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
 
     /// <summary>
     /// After the databases are in place: the keys the snapshot carried. Its sealing keys join the key ring (and the data
-    /// directory), so that secrets sealed by the hub that made it open here; its recovery public key becomes this hub's
-    /// when it has none — or, restoring with the recovery key, in any case: that is the key the admin holds.
+    /// directory), so that secrets sealed by the hub that made it open here; its recovery public key becomes this hub's,
+    /// as everything else of the snapshot's state (restored with the recovery key, that is the key given).
     /// </summary>
     private void InstallKeys(SnapshotKeyBlock? block)
     {
@@ -608,7 +613,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         }
 
         InheritedSealingKeys.Add(_dataDirectory, _keys, block.SealingKeys);
-        _recovery.Install(block.RecoveryKey, replace: _openWith is not null);
+        _recovery.Install(block.RecoveryKey);
     }
 
     private void MarkRefused(SnapshotInfo snapshot, string reason)

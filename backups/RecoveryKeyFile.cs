@@ -69,16 +69,13 @@ public sealed class RecoveryKeyFile(string dataDirectory)
         }
     }
 
-    /// <summary>Installs a public key a restore brought: when there is none, or with <paramref name="replace"/>.</summary>
-    public void Install(RecoveryPublicKey key, bool replace)
+    /// <summary>Installs the public key a restore brought, in place of this hub's.</summary>
+    public void Install(RecoveryPublicKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            if (replace || Current is null)
-            {
-                Save(key);
-            }
+            Save(key);
         }
     }
 
@@ -127,14 +124,15 @@ public sealed class RecoveryKeyFile(string dataDirectory)
 
 /// <summary>
 /// At start-up with backups on: makes the recovery key if the hub has none (a first start, or the first with backups),
-/// and records it in the audit log. The key itself goes only to the start-up console (<c>CompanyHubApp</c>). Not while
-/// backups are paused (a restore at start-up failed): the way out may be a restore that brings the recovery key back.
+/// and records it in the audit log. The key itself goes only to the start-up console (<c>CompanyHubApp</c>). Not when
+/// the bucket held snapshots that could not be restored: the way out is a restore, which brings their recovery key back,
+/// and a key shown now would only be mistaken for that one.
 /// </summary>
 public sealed partial class RecoveryKeyStartup(BackupService backups, RecoveryKeyFile file, IAuditLog audit, ILogger<RecoveryKeyStartup> logger, TimeProvider? time = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!backups.Enabled || backups.PausedReason is not null)
+        if (!backups.Enabled || backups.RefusedAtStart)
         {
             return;
         }

@@ -207,7 +207,7 @@ public static class CompanyHubApp
         }
         else
         {
-            console.WriteLine("Recovery key:    none yet (backups are paused); make one with POST /api/admin/backups/recovery-key before backing up.");
+            console.WriteLine("Recovery key:    none yet (no snapshot could be restored); restore with the recovery key, or make a new one with POST /api/admin/backups/recovery-key before backing up.");
         }
     }
 

@@ -174,10 +174,19 @@ public sealed partial class RecoveryKeyTests
         Assert.Contains($"made for recovery key id {RecoveryKey.Parse(first).PublicKey.KeyId}", bySecond[madeForFirst].Refused, StringComparison.Ordinal);
 
         // At the next start only the current key's id is shown.
-        await using var again = await HubServer.StartAsync(TestBucket.Settings(prefix), directory, masterKey);
-        Assert.DoesNotMatch(RecoveryKeyLine(), again.ConsoleOutput);
-        Assert.Contains($"Recovery key id: {RecoveryKey.Parse(second).PublicKey.KeyId}", again.ConsoleOutput, StringComparison.Ordinal);
-        Assert.Single(await HubFlows.AuditAsync(again, "recovery.created"));
+        await using (var again = await HubServer.StartAsync(TestBucket.Settings(prefix), directory, masterKey))
+        {
+            Assert.DoesNotMatch(RecoveryKeyLine(), again.ConsoleOutput);
+            Assert.Contains($"Recovery key id: {RecoveryKey.Parse(second).PublicKey.KeyId}", again.ConsoleOutput, StringComparison.Ordinal);
+            Assert.Single(await HubFlows.AuditAsync(again, "recovery.created"));
+        }
+
+        // Restoring the snapshot made before the rotation brings back its recovery key with the rest of its state.
+        string[] cli = [.. TestBucket.Settings(prefix).Select(s => $"--{s.Key}={s.Value}"), $"--MASTER_KEY={masterKey}", $"--Host:DataDirectory={directory}"];
+        var (code, _, error) = await TestBucket.RunCommandAsync(["restore", madeForFirst, "--force", .. cli]);
+        Assert.True(code == 0, error);
+        await using var restored = await HubServer.StartAsync(TestBucket.Settings(prefix), directory, masterKey);
+        Assert.Contains($"Recovery key id: {RecoveryKey.Parse(first).PublicKey.KeyId}", restored.ConsoleOutput, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,7 +33,8 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
 
     private const int HeadRead = 4096;
     private const string WorkFolder = ".backup-work";
-    private const string NoRecoveryKey = "This hub has no recovery key yet, and every snapshot is wrapped to one: make it with POST /api/admin/backups/recovery-key (it is shown once), then back up.";
+    /// <summary>Why a hub without a recovery key (the bucket's snapshots were refused at start-up) does not back up.</summary>
+    public const string NoRecoveryKey = "This hub has no recovery key yet (no snapshot could be restored at start-up), and every snapshot is wrapped to one: make it with POST /api/admin/backups/recovery-key (it is shown once), then back up.";
     private readonly KeyRing _keys;
     private readonly string _dataDirectory;
     private readonly string? _storePath;

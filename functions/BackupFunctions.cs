@@ -25,7 +25,7 @@ public sealed class BackupFunctions(BackupService backups, RecoveryKeyFile recov
 
         if (recovery.Current is null)
         {
-            return Problems.Conflict("This hub has no recovery key yet (no snapshot could be restored at start-up), and every snapshot is wrapped to one: make it with POST /api/admin/backups/recovery-key (it is shown once), then back up.");
+            return Problems.Conflict(BackupService.NoRecoveryKey);
         }
 
         BackupResult result;

@@ -258,8 +258,9 @@ public static partial class LoadRun
 
         private async Task ApproveAsync(Agent agent)
         {
+            // The person approves the card they were shown: a proposal composed through the API starts at revision 1 and nobody edits it here.
             var id = agent.Pending.Dequeue();
-            var decided = await stats.SendAsync(http, "proposal: approve", () => Request(HttpMethod.Post, $"/api/proposals/{id}/decision", agent.Token, new { decision = "approve" }));
+            var decided = await stats.SendAsync(http, "proposal: approve", () => Request(HttpMethod.Post, $"/api/proposals/{id}/decision", agent.Token, new { decision = "approve", revision = 1 }));
             if (decided is not null)
             {
                 Approved.Add((id, agent.Token));

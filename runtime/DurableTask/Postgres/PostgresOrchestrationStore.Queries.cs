@@ -15,7 +15,7 @@ internal sealed partial class PostgresOrchestrationStore
 {
     public async Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
     {
-        var now = Now();
+        var now = HostNow();
         await InTransactionAsync(
             async (connection, tx) =>
             {
@@ -205,13 +205,10 @@ internal sealed partial class PostgresOrchestrationStore
         await using var command = new NpgsqlCommand(
             """
             SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM tasks),
-                   (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > $1),
+                   (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > clock_timestamp()),
                    (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM instances WHERE NOT is_entity)
             """,
-            connection)
-        {
-            Parameters = { new() { Value = Now() } },
-        };
+            connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new StoreStatistics((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4));

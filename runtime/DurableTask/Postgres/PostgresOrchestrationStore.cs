@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -10,7 +11,9 @@ namespace Serverless.DurableTask.Postgres;
 /// The PostgreSQL store: the database is the source of truth and any host can take any work. One task hub per
 /// schema. Instances with deliverable messages and activities are leased with <c>FOR UPDATE SKIP LOCKED</c>
 /// (a lock token and a lease expiry), the leases of running work are renewed in the background, and a lease
-/// whose host died is offered again. Commits NOTIFY the hub's channel; every host LISTENs on it, so new work,
+/// whose host died is offered again. Every lease expiry and due time is the database's clock
+/// (<c>clock_timestamp()</c>), never a host's, so hosts whose clocks disagree neither steal live leases nor fire
+/// timers early; the host's <see cref="TimeProvider"/> stamps only what it records (history, instance rows). Commits NOTIFY the hub's channel; every host LISTENs on it, so new work,
 /// finished steps and instance changes wake the waiting loops at once. Timers wake at their due time; a slow
 /// safety poll covers a lost notification. While the database is unreachable the loops retry with capped
 /// exponential backoff.
@@ -19,6 +22,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 {
     private readonly PostgresStoreOptions _options;
     private readonly TimeSpan _lease;
+    private readonly TimeProvider _time;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
     private readonly string _channel;
@@ -38,7 +42,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     private int _unreachable;
     private int _initialized;
 
-    public PostgresOrchestrationStore(string hubName, PostgresStoreOptions options, TimeSpan leaseDuration, ILoggerFactory? loggerFactory = null)
+    public PostgresOrchestrationStore(string hubName, PostgresStoreOptions options, TimeSpan leaseDuration, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hubName);
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -49,6 +53,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         HubName = hubName;
         _options = options;
         _lease = leaseDuration;
+        _time = time ?? TimeProvider.System;
         Schema = options.SchemaName ?? PostgresStoreOptions.SchemaFor(hubName);
         if (!PostgresStoreOptions.IsValidSchemaName(Schema))
         {
@@ -83,7 +88,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         }
 
         // A host may start before its database (containers starting together): wait for it, within a limit.
-        var started = DateTime.UtcNow;
+        var started = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -92,7 +97,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
                 await PostgresMigrations.ApplyAsync(connection, Schema, cancellationToken).ConfigureAwait(false);
                 break;
             }
-            catch (Exception ex) when (IsUnavailable(ex) && DateTime.UtcNow - started < _options.StartupTimeout)
+            catch (Exception ex) when (IsUnavailable(ex) && started.Elapsed < _options.StartupTimeout)
             {
                 ReportUnreachable(ex);
                 await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
@@ -162,7 +167,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _shutdown.Dispose();
     }
 
-    internal static DateTime Now() => RoundUp(DateTime.UtcNow);
+    /// <summary>
+    /// The host's clock, for what the host records (instance rows, history, dead letters) and to tell a message due
+    /// now from one scheduled later. Never for a lease or a due time: those are the database's (<see cref="DbNow"/>).
+    /// </summary>
+    private DateTime HostNow() => RoundUp(_time.GetUtcNow().UtcDateTime);
 
     /// <summary>Rounds up to PostgreSQL's microseconds, so a stored due time is never earlier than the one asked for.</summary>
     internal static DateTime RoundUp(DateTime time)
@@ -410,20 +419,19 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             return;
         }
 
-        var until = Now() + _lease;
         var renewed = new HashSet<long>();
         await using var connection = await OpenAsync(stop).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("UPDATE instance_queue q SET locked_until = $1 FROM unnest($2::text[], $3::bigint[]) AS u(id, token) WHERE q.instance_id = u.id AND q.lock_token = u.token RETURNING q.lock_token")
+                new NpgsqlBatchCommand("UPDATE instance_queue q SET locked_until = clock_timestamp() + $1 FROM unnest($2::text[], $3::bigint[]) AS u(id, token) WHERE q.instance_id = u.id AND q.lock_token = u.token RETURNING q.lock_token")
                 {
-                    Parameters = { new() { Value = until }, new() { Value = held.Where(l => !l.Activity).Select(l => l.InstanceId).ToArray() }, new() { Value = held.Where(l => !l.Activity).Select(l => l.Token).ToArray() } },
+                    Parameters = { new() { Value = _lease }, new() { Value = held.Where(l => !l.Activity).Select(l => l.InstanceId).ToArray() }, new() { Value = held.Where(l => !l.Activity).Select(l => l.Token).ToArray() } },
                 },
-                new NpgsqlBatchCommand("UPDATE tasks t SET locked_until = $1 FROM unnest($2::bigint[], $3::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token RETURNING t.lock_token")
+                new NpgsqlBatchCommand("UPDATE tasks t SET locked_until = clock_timestamp() + $1 FROM unnest($2::bigint[], $3::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token RETURNING t.lock_token")
                 {
-                    Parameters = { new() { Value = until }, new() { Value = held.Where(l => l.Activity).Select(l => l.TaskId).ToArray() }, new() { Value = held.Where(l => l.Activity).Select(l => l.Token).ToArray() } },
+                    Parameters = { new() { Value = _lease }, new() { Value = held.Where(l => l.Activity).Select(l => l.TaskId).ToArray() }, new() { Value = held.Where(l => l.Activity).Select(l => l.Token).ToArray() } },
                 },
             },
         };
@@ -461,12 +469,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         await using var command = new NpgsqlCommand(
             $"""
             WITH live AS ({LiveOwners}),
-            o AS (UPDATE instance_queue SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > $1 AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1),
-            a AS (UPDATE tasks SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > $1 AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1)
+            o AS (UPDATE instance_queue SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > {DbNow} AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1),
+            a AS (UPDATE tasks SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > {DbNow} AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1)
             SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM a)
             """,
             connection);
-        command.Parameters.Add(new() { Value = Now() });
         await using var reader = await command.ExecuteReaderAsync(stop).ConfigureAwait(false);
         await reader.ReadAsync(stop).ConfigureAwait(false);
         var (orchestrations, activities) = (reader.GetInt64(0), reader.GetInt64(1));

@@ -9,6 +9,7 @@ using Npgsql;
 using Serverless.Functions;
 using Serverless.Functions.Timers;
 using Serverless.Host.Tests.Infrastructure;
+using Serverless.Tests.Shared;
 
 namespace Serverless.Host.Tests;
 

@@ -205,8 +205,12 @@ internal sealed partial class PostgresOrchestrationStore
         _watchers.Wake(changed);
     }
 
-    public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem) =>
-        await ReleaseOrQueueAsync(new Lease(false, workItem.InstanceId, 0, workItem.LockToken)).ConfigureAwait(false);
+    public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false) =>
+        await ReleaseOrQueueAsync(storeFault ? UncountedLease(workItem) : new Lease(false, workItem.InstanceId, 0, workItem.LockToken)).ConfigureAwait(false);
+
+    /// <summary>The lease of a step that failed for the store's sake: given back without a backoff, and its messages' delivery uncounted.</summary>
+    private static Lease UncountedLease(OrchestrationWorkItem workItem) =>
+        new(false, workItem.InstanceId, 0, workItem.LockToken) { Uncounted = true, MessageIds = workItem.Messages.Select(m => m.Id).ToArray() };
 
     public async Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
     {
@@ -525,12 +529,12 @@ internal sealed partial class PostgresOrchestrationStore
                 instances[record.InstanceId] = record;
             }
         }
-        catch
+        catch (Exception ex)
         {
             foreach (var (id, token) in leased)
             {
                 _held.TryRemove(token, out _);
-                _releaseLater.Enqueue(new Lease(false, id, 0, token));
+                _releaseLater.Enqueue(new Lease(false, id, 0, token) { Uncounted = IsUnavailable(ex) });
             }
 
             throw;
@@ -603,7 +607,7 @@ internal sealed partial class PostgresOrchestrationStore
         return (items, reader.IsDBNull(0) ? null : reader.GetTimeSpan(0));
     }
 
-    /// <summary>Gives a lease back (its delivery counts, and a retry waits a backoff); while the database is away, later.</summary>
+    /// <summary>Gives a lease back (its delivery counts, and a retry waits a backoff, unless the lease says otherwise); while the database is away, later.</summary>
     private async Task ReleaseOrQueueAsync(Lease lease)
     {
         _held.TryRemove(lease.Token, out _);
@@ -618,7 +622,12 @@ internal sealed partial class PostgresOrchestrationStore
         }
     }
 
-    /// <summary>Ends leases this host holds (skipping any another host has taken since).</summary>
+    /// <summary>
+    /// Ends leases this host holds (skipping any another host has taken since). A delivery counts when
+    /// <paramref name="countDelivery"/> and the lease is not <see cref="Lease.Uncounted"/>; the messages of an uncounted
+    /// instance lease are uncounted even when the lease has passed to another host meanwhile (an outage longer than the
+    /// lease): that delivery failed for the store's sake too.
+    /// </summary>
     private async Task ReleaseAsync(IReadOnlyList<Lease> leases, bool countDelivery, CancellationToken cancellationToken)
     {
         var instances = leases.Where(l => !l.Activity).ToList();
@@ -630,13 +639,13 @@ internal sealed partial class PostgresOrchestrationStore
             await using var command = new NpgsqlCommand(
                 """
                 UPDATE tasks t SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
-                    ready_at = CASE WHEN $3 THEN clock_timestamp() + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(t.dequeue_count, 1) - 1)) ELSE t.ready_at END,
-                    dequeue_count = CASE WHEN $3 THEN t.dequeue_count ELSE GREATEST(t.dequeue_count - 1, 0) END
-                FROM unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token
+                    ready_at = CASE WHEN u.counted THEN clock_timestamp() + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(t.dequeue_count, 1) - 1)) ELSE t.ready_at END,
+                    dequeue_count = CASE WHEN u.counted THEN t.dequeue_count ELSE GREATEST(t.dequeue_count - 1, 0) END
+                FROM unnest($1::bigint[], $2::bigint[], $3::boolean[]) AS u(id, token, counted) WHERE t.id = u.id AND t.lock_token = u.token
                 """,
                 connection)
             {
-                Parameters = { new() { Value = activities.Select(a => a.TaskId).ToArray() }, new() { Value = activities.Select(a => a.Token).ToArray() }, new() { Value = countDelivery } },
+                Parameters = { new() { Value = activities.Select(a => a.TaskId).ToArray() }, new() { Value = activities.Select(a => a.Token).ToArray() }, new() { Value = activities.Select(a => countDelivery && !a.Uncounted).ToArray() } },
             };
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await using var notify = new NpgsqlCommand("SELECT pg_notify($1, 'a')", connection) { Parameters = { new() { Value = _channel } } };
@@ -659,7 +668,12 @@ internal sealed partial class PostgresOrchestrationStore
             await using var batch = new NpgsqlBatch(connection, tx);
             foreach (var lease in instances.Where(l => current.GetValueOrDefault(l.InstanceId) == l.Token))
             {
-                batch.BatchCommands.Add(Release(lease.InstanceId, countDelivery, string.Empty, []));
+                batch.BatchCommands.Add(Release(lease.InstanceId, countDelivery && !lease.Uncounted, string.Empty, []));
+            }
+
+            if (instances.Where(l => l.Uncounted).SelectMany(l => l.MessageIds).ToArray() is { Length: > 0 } uncount)
+            {
+                batch.BatchCommands.Add(Cmd("UPDATE messages SET dequeue_count = GREATEST(dequeue_count - 1, 0) WHERE id = ANY($1)", (object)uncount));
             }
 
             if (batch.BatchCommands.Count > 0)

@@ -16,7 +16,8 @@ namespace Serverless.DurableTask.Postgres;
 /// timers early; the host's <see cref="TimeProvider"/> stamps only what it records (history, instance rows). Commits NOTIFY the hub's channel; every host LISTENs on it, so new work,
 /// finished steps and instance changes wake the waiting loops at once. Timers wake at their due time; a slow
 /// safety poll covers a lost notification. While the database is unreachable the loops retry with capped
-/// exponential backoff.
+/// exponential backoff, and every call fails with <see cref="StoreUnavailableException"/> (after a short retry that
+/// covers a connection broken by a restart), as the SQLite store's do when its disk is full.
 /// </summary>
 internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 {
@@ -137,9 +138,8 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
         // Work leased but never handed to a worker loop goes back at once rather than waiting out its lease, and
         // that delivery does not count.
-        var drained = _orchestrations.Drain();
-        var leftover = drained.Select(w => new Lease(false, w.InstanceId, 0, w.LockToken))
-            .Concat(_activities.Drain().Select(a => new Lease(true, a.Task.InstanceId, a.Task.Id, a.LockToken)))
+        var leftover = _orchestrations.Drain().Select(w => UncountedLease(w))
+            .Concat(_activities.Drain().Select(a => new Lease(true, a.Task.InstanceId, a.Task.Id, a.LockToken) { Uncounted = true }))
             .ToList();
         if (leftover.Count > 0)
         {
@@ -147,12 +147,6 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await ReleaseAsync(leftover, countDelivery: false, timeout.Token).ConfigureAwait(false);
-                await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-                await using var uncount = new NpgsqlCommand("UPDATE messages SET dequeue_count = GREATEST(dequeue_count - 1, 0) WHERE id = ANY($1)", connection)
-                {
-                    Parameters = { new() { Value = drained.SelectMany(w => w.Messages).Select(m => m.Id).ToArray() } },
-                };
-                await uncount.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsUnavailable(ex) || ex is OperationCanceledException)
             {
@@ -190,6 +184,9 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _ => false,
     };
 
+    /// <summary>How long a transaction is retried while the database is unreachable before its caller is told: long enough to reconnect after a restart, short enough for an HTTP answer.</summary>
+    private TimeSpan UnavailableRetryWindow => TimeSpan.FromTicks(Math.Min(_lease.Ticks / 2, TimeSpan.FromSeconds(2).Ticks));
+
     /// <summary>Capped exponential backoff: 100 ms, 200 ms, ... up to <see cref="PostgresStoreOptions.MaxRetryDelay"/>.</summary>
     private TimeSpan RetryDelay(int failures) =>
         TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 16) - 1)));
@@ -213,10 +210,35 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in a transaction; retries it on a deadlock or serialization failure, and while the database is unreachable (up to the lease duration).</summary>
+    /// <summary>The error every caller gets while the database cannot be reached: the store's unavailable error, naming the cause (never the connection string).</summary>
+    private StoreUnavailableException Unavailable(Exception ex)
+    {
+        ReportUnreachable(ex);
+        return new StoreUnavailableException($"The PostgreSQL database of hub '{HubName}' is unreachable ({ex.Message}). Work waits and resumes when it is back.", ex);
+    }
+
+    /// <summary>Runs a read; an unreachable database becomes <see cref="StoreUnavailableException"/>.</summary>
+    private async Task<T> ReadAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction; retries it on a deadlock or serialization failure, and for a
+    /// moment while the database is unreachable (a pooled connection broken by a server restart fails once). Then
+    /// throws <see cref="StoreUnavailableException"/>: the worker releases the step without counting a delivery (or
+    /// keeps an activity's result and retries), an HTTP caller gets 503.
+    /// </summary>
     private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var started = DateTime.UtcNow;
+        var started = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -232,8 +254,13 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20 * attempt)), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested && !_shutdown.IsCancellationRequested && DateTime.UtcNow - started < _lease)
+            catch (Exception ex) when (IsUnavailable(ex))
             {
+                if (cancellationToken.IsCancellationRequested || _shutdown.IsCancellationRequested || started.Elapsed >= UnavailableRetryWindow)
+                {
+                    throw Unavailable(ex);
+                }
+
                 ReportUnreachable(ex);
                 await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
             }
@@ -489,6 +516,12 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     /// <summary>A lease this host holds: an instance (orchestration or entity) or an activity.</summary>
     private sealed record Lease(bool Activity, string InstanceId, long TaskId, long Token)
     {
+        /// <summary>Gets whether its delivery does not count (the store failed, not the work): released without a backoff, its messages' delivery uncounted.</summary>
+        public bool Uncounted { get; init; }
+
+        /// <summary>Gets the messages delivered under an instance lease (uncounted when <see cref="Uncounted"/>).</summary>
+        public long[] MessageIds { get; init; } = [];
+
         /// <summary>1 when the worker asked to extend the lease since the last renewal round.</summary>
         public int RenewRequested;
     }

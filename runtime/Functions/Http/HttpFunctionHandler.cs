@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Serverless.DurableTask.Sqlite;
+using Serverless.DurableTask;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Indexing;
 using Serverless.Functions.Invocation;
@@ -15,6 +15,9 @@ namespace Serverless.Functions.Http;
 /// <summary>The ASP.NET Core endpoint of one HTTP function: authorize, bind, invoke, write the result.</summary>
 internal sealed class HttpFunctionHandler(FunctionDescriptor function)
 {
+    /// <summary>The <c>Retry-After</c> of a 503 answered because the store is unavailable (seconds).</summary>
+    internal const string StoreUnavailableRetryAfterSeconds = "5";
+
     public async Task InvokeAsync(HttpContext http)
     {
         var services = http.RequestServices;
@@ -60,19 +63,26 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 FunctionTimeoutException => StatusCodes.Status503ServiceUnavailable,
-                _ when SqliteFaults.IsStorageFault(ex) => StatusCodes.Status503ServiceUnavailable,
+                _ when StoreFaults.IsUnavailable(ex) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
             var development = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
             var detail = ex switch
             {
-                // The log names the file and the cause; the caller learns only that it can try again later.
-                _ when SqliteFaults.IsStorageFault(ex) => "The hub cannot save right now: its storage is full or read-only. Try again later.",
+                // The log names the file or the database and the cause; the caller learns only that it can try again later.
+                _ when StoreFaults.IsUnreachable(ex) => "The hub cannot reach its database right now. Try again later.",
+                _ when StoreFaults.IsUnavailable(ex) => "The hub cannot save right now: its storage is full or read-only. Try again later.",
                 BadHttpRequestException or FunctionTimeoutException => ex.Message,
                 _ when development => ex.Message,
                 _ => $"The function failed; see the host log for invocation {invocationId}.",
             };
             http.Response.Clear();
+            if (StoreFaults.IsUnavailable(ex))
+            {
+                // The store resumes by itself once its storage or database is back: the caller may simply ask again.
+                http.Response.Headers.RetryAfter = StoreUnavailableRetryAfterSeconds;
+            }
+
             await TypedResults.Problem(statusCode: status, title: $"Function '{function.Name}' failed", detail: detail).ExecuteAsync(http);
         }
     }

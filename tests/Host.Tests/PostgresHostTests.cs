@@ -139,9 +139,8 @@ public sealed class PostgresHostTests
     {
         // Arrange: the host reaches the test server through a forwarder the test can cut.
         var connectionString = ConnectionString();
-        var target = new NpgsqlConnectionStringBuilder(connectionString);
-        await using var cutter = new TcpCutter(target.Host!, target.Port);
-        var throughCutter = new NpgsqlConnectionStringBuilder(connectionString) { Port = cutter.Port, Host = "127.0.0.1", Timeout = 3 }.ConnectionString;
+        var (cutter, throughCutter) = Forwarded(connectionString);
+        await using var _ = cutter;
         var schema = "host_" + Guid.NewGuid().ToString("N");
         try
         {
@@ -183,9 +182,8 @@ public sealed class PostgresHostTests
     {
         // Arrange: a timer every second on a host that reaches its database through a forwarder, with its claims recorded.
         var connectionString = ConnectionString();
-        var target = new NpgsqlConnectionStringBuilder(connectionString);
-        await using var cutter = new TcpCutter(target.Host!, target.Port);
-        var throughCutter = new NpgsqlConnectionStringBuilder(connectionString) { Port = cutter.Port, Host = "127.0.0.1", Timeout = 3 }.ConnectionString;
+        var (cutter, throughCutter) = Forwarded(connectionString);
+        await using var _ = cutter;
         var schema = "timer_" + Guid.NewGuid().ToString("N");
         RecordedClaims? claims = null;
         try
@@ -338,6 +336,14 @@ public sealed class PostgresHostTests
         }
         while (clock.Elapsed < timeout);
         return status;
+    }
+
+    /// <summary>A forwarder to the test server that the test can cut, and the connection string through it.</summary>
+    private static (TcpCutter Cutter, string ConnectionString) Forwarded(string connectionString)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var cutter = new TcpCutter(target.Host!, target.Port);
+        return (cutter, new NpgsqlConnectionStringBuilder(connectionString) { Port = cutter.Port, Host = "127.0.0.1", Timeout = 3 }.ConnectionString);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)

@@ -37,6 +37,8 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
 
     private const int HeadRead = 4096;
     private const string WorkFolder = ".backup-work";
+    /// <summary>Why a hub without a recovery key (the bucket's snapshots were refused at start-up) does not back up.</summary>
+    public const string NoRecoveryKey = "This hub has no recovery key yet (no snapshot could be restored at start-up), and every snapshot is wrapped to one: make it with POST /api/admin/backups/recovery-key (it is shown once), then back up.";
     private readonly KeyRing _keys;
     private readonly string _dataDirectory;
     private readonly string? _storePath;
@@ -44,6 +46,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     private readonly TimeProvider _time;
     private readonly SnapshotBucket? _bucket;
     private readonly IAuditLog? _audit;
+    private readonly RecoveryKeyFile _recovery;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SnapshotInfo> _known = new(StringComparer.Ordinal);
     private readonly Lock _statusLock = new();
@@ -55,10 +58,12 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     private DateTimeOffset? _lastAttemptAt;
     private (DateTimeOffset At, string Message)? _lastError;
     private IReadOnlyList<SnapshotInfo> _snapshots = [];
+    private RecoveryKey? _openWith;
 
-    public BackupService(BackupOptions? options, KeyRing keys, string dataDirectory, string? storePath, ILogger logger, TimeProvider? time = null, IAuditLog? audit = null)
+    public BackupService(BackupOptions? options, KeyRing keys, string dataDirectory, string? storePath, ILogger logger, TimeProvider? time = null, IAuditLog? audit = null, RecoveryKeyFile? recovery = null)
     {
         _audit = audit;
+        _recovery = recovery ?? new RecoveryKeyFile(dataDirectory);
         ArgumentNullException.ThrowIfNull(keys);
         Options = options;
         _keys = keys;
@@ -75,6 +80,9 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
 
     /// <summary>Gets why scheduled backups are paused (a failed restore at start-up), or null.</summary>
     public string? PausedReason { get; private set; }
+
+    /// <summary>Gets whether the bucket held snapshots at start-up and none could be restored (no recovery key is made then).</summary>
+    public bool RefusedAtStart { get; private set; }
 
     /// <summary>Gets the snapshot restored at start-up, if any.</summary>
     public (RestoreResult Result, DateTimeOffset At)? RestoredAtStart { get; private set; }
@@ -120,8 +128,23 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         catch (BackupFailedException ex)
         {
             PausedReason = $"No snapshot in the bucket could be restored ({ex.Message}); the hub started empty. Scheduled backups are paused so they cannot replace those snapshots; fix the key and restart, or back up now to start over.";
+            RefusedAtStart = true;
             LogRestoreFailed(PausedReason);
             RecordError(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Opens snapshots with the recovery key from now on (listing and restore), instead of the root key: a new deployment
+    /// under another root key restores with it. A snapshot made for another recovery key is refused.
+    /// </summary>
+    public void OpenWith(RecoveryKey recoveryKey)
+    {
+        ArgumentNullException.ThrowIfNull(recoveryKey);
+        _openWith = recoveryKey;
+        lock (_known)
+        {
+            _known.Clear();
         }
     }
 
@@ -133,6 +156,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
     {
         ArgumentNullException.ThrowIfNull(startup);
         PausedReason = startup.PausedReason;
+        RefusedAtStart = startup.RefusedAtStart;
         RestoredAtStart = startup.RestoredAtStart;
         _lastManifest = startup._lastManifest;
         _lastError = startup._lastError;
@@ -177,7 +201,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
             var bundle = Path.Combine(work, "bundle.tar.gz");
             var sealedPath = Path.Combine(work, "snapshot.bin");
             await SnapshotFiles.BundleAsync(work, files, bundle, cancellationToken).ConfigureAwait(false);
-            await SnapshotCipher.EncryptAsync(_keys, manifest.ToBytes(), bundle, sealedPath, cancellationToken).ConfigureAwait(false);
+            await SnapshotCipher.EncryptAsync(_keys, _recovery.Current ?? throw new BackupFailedException(NoRecoveryKey), manifest.ToBytes(), bundle, sealedPath, cancellationToken).ConfigureAwait(false);
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             var key = options.SnapshotPrefix + id;
             var size = new FileInfo(sealedPath).Length;
@@ -314,7 +338,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
             var reasons = new List<string>();
             foreach (var snapshot in candidates)
             {
-                var work = WorkDirectory();
+                string? work = null;
                 try
                 {
                     if (snapshot.Refused is not null)
@@ -322,13 +346,16 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                         throw new SnapshotRejectedException(snapshot.Refused);
                     }
 
+                    work = WorkDirectory();
                     var path = Path.Combine(work, "snapshot.bin");
                     await _bucket!.DownloadAsync(snapshot.Key, path, cancellationToken).ConfigureAwait(false);
                     var bundle = Path.Combine(work, "bundle.tar.gz");
-                    var manifest = SnapshotManifest.Parse(await SnapshotCipher.DecryptAsync(_keys, path, bundle, cancellationToken).ConfigureAwait(false));
+                    var contents = await SnapshotCipher.DecryptAsync(_keys, _openWith, path, bundle, cancellationToken).ConfigureAwait(false);
+                    var manifest = SnapshotManifest.Parse(contents.Manifest);
                     var files = Directory.CreateDirectory(Path.Combine(work, "files")).FullName;
                     await SnapshotFiles.ExtractAndVerifyAsync(bundle, manifest, files, cancellationToken).ConfigureAwait(false);
                     var moved = Install(manifest, files);
+                    InstallKeys(contents.Keys);
                     _lastManifest = manifest;
                     _lastFingerprint = null;
                     LogRestored(snapshot.Id, manifest.CreatedAt, manifest.Files.Count);
@@ -347,7 +374,10 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                 }
                 finally
                 {
-                    TryDelete(work);
+                    if (work is not null)
+                    {
+                        TryDelete(work);
+                    }
                 }
             }
 
@@ -385,6 +415,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                 lastAttemptAt = _lastAttemptAt,
                 lastError = _lastError is { } error ? new { at = error.At, message = error.Message } : null,
                 paused = PausedReason,
+                recoveryKey = Enabled && _recovery.Current is { } recovery ? new { id = recovery.KeyId, createdAt = recovery.CreatedAt } : null,
                 restoredAtStart = RestoredAtStart is { } restored ? new { id = restored.Result.Id, createdAt = restored.Result.CreatedAt, restoredAt = restored.At } : null,
                 snapshots = _snapshots.Select(s => new { id = s.Id, createdAt = s.Time, size = s.Size, reason = s.Manifest?.Reason, refused = s.Refused }),
             };
@@ -586,7 +617,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         {
             var head = await _bucket!.ReadStartAsync(item.Key, HeadRead, cancellationToken).ConfigureAwait(false);
             var header = SnapshotCipher.ReadHeader(head);
-            var needed = SnapshotCipher.HeaderLength + header.ManifestLength;
+            var needed = header.Bytes.Length + header.ManifestLength;
             if (head.Length < needed)
             {
                 head = await _bucket.ReadStartAsync(item.Key, needed, cancellationToken).ConfigureAwait(false);
@@ -596,7 +627,7 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
                 }
             }
 
-            var manifest = SnapshotManifest.Parse(SnapshotCipher.OpenManifest(header, _keys, head.AsSpan(SnapshotCipher.HeaderLength)));
+            var manifest = SnapshotManifest.Parse(SnapshotCipher.OpenManifest(header, _keys, _openWith, head.AsSpan(header.Bytes.Length)));
             return new SnapshotInfo(id, item.Key, item.Size, item.LastModified, manifest, null);
         }
         catch (SnapshotRejectedException ex)
@@ -627,6 +658,22 @@ public sealed partial class BackupService : IHostedLifecycleService, IDisposable
         }
 
         return moved;
+    }
+
+    /// <summary>
+    /// After the databases are in place: the keys the snapshot carried. Its sealing keys join the key ring (and the data
+    /// directory), so that secrets sealed by the hub that made it open here; its recovery public key becomes this hub's,
+    /// as everything else of the snapshot's state (restored with the recovery key, that is the key given).
+    /// </summary>
+    private void InstallKeys(SnapshotKeyBlock? block)
+    {
+        if (block is null)
+        {
+            return;
+        }
+
+        InheritedSealingKeys.Add(_dataDirectory, _keys, block.SealingKeys);
+        _recovery.Install(block.RecoveryKey);
     }
 
     private void MarkRefused(SnapshotInfo snapshot, string reason)

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions.Hosting;
@@ -80,6 +81,7 @@ public static class CompanyHubApp
         });
 
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+        builder.Services.TryAddSingleton(new HubConsole(Console.Out));
 
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
         var environment = Registered<FunctionsHostEnvironment>(builder.Services).Single();
@@ -154,22 +156,24 @@ public static class CompanyHubApp
         lifetime.ApplicationStarted.Register(() =>
         {
             // The admin's way in. Printed to the console only (never to a log sink), once, at start-up.
+            var console = app.Services.GetRequiredService<HubConsole>().Out;
             var keys = app.Services.GetRequiredService<KeyRing>();
             var hub = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
-            Console.WriteLine();
-            Console.WriteLine($"Admin dashboard: {hub.Link("/?token=" + keys.AdminToken)}");
-            Console.WriteLine("(keep this link secret: it reaches everything; it is derived from the master key)");
+            console.WriteLine();
+            console.WriteLine($"Admin dashboard: {hub.Link("/?token=" + keys.AdminToken)}");
+            console.WriteLine("(keep this link secret: it reaches everything; it is derived from the master key)");
             var tee = app.Services.GetRequiredService<CompanyHub.Integrations.Dstack.TeeEnvironment>();
-            Console.WriteLine($"Hub identity:    {keys.HubId}");
-            Console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
+            console.WriteLine($"Hub identity:    {keys.HubId}");
+            console.WriteLine($"Attestation:     {hub.Link("/api/attestation?nonce=<hex>")}  ({(tee.Agent is { } agent ? "TEE: dstack guest agent at " + agent.Endpoint.Description : "not in a TEE: answers 501")})");
             var devSignIn = app.Services.GetRequiredService<DevSignIn>().Current();
-            Console.WriteLine(devSignIn.Description);
+            console.WriteLine(devSignIn.Description);
             if (devSignIn.BeyondLoopback)
             {
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CompanyHub.Startup").LogWarning("{DevSignIn}", devSignIn.Description);
             }
 
-            Console.WriteLine();
+            WriteRecoveryKey(console, app.Services.GetRequiredService<BackupService>(), app.Services.GetRequiredService<RecoveryKeyFile>());
+            console.WriteLine();
         });
 
         // An answer without a body (405 from routing, 404 for an unknown path, ...) becomes problem+json like every other error.
@@ -181,6 +185,33 @@ public static class CompanyHubApp
         // upgrade it never mixes old and new files.
         app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache" });
         app.MapOnboardingPages();
+    }
+
+    /// <summary>
+    /// The recovery key made at this start, shown this once (the console, like the admin link: never a log sink); at
+    /// later starts only its id, to compare with the copy the admin keeps.
+    /// </summary>
+    private static void WriteRecoveryKey(TextWriter console, BackupService backups, RecoveryKeyFile recovery)
+    {
+        if (!backups.Enabled)
+        {
+            return;
+        }
+
+        if (recovery.TakeNewKey() is { } created)
+        {
+            console.WriteLine($"Recovery key:    {created.Text}  (id {created.PublicKey.KeyId})");
+            console.WriteLine("(shown this once: write it down and keep it offline, away from this hub. With the S3 bucket it restores the snapshots");
+            console.WriteLine(" on a new deployment under any root key: backups restore --recovery-key, or BACKUP_RECOVERY_KEY at start-up. docs/backups.md)");
+        }
+        else if (recovery.Current is { } current)
+        {
+            console.WriteLine($"Recovery key id: {current.KeyId}  (made {current.CreatedAt:yyyy-MM-dd}; the key itself was shown once; a new one: POST /api/admin/backups/recovery-key)");
+        }
+        else
+        {
+            console.WriteLine("Recovery key:    none yet (no snapshot could be restored); restore with the recovery key, or make a new one with POST /api/admin/backups/recovery-key before backing up.");
+        }
     }
 
     private static HubOptions ReadHubOptions(IConfiguration configuration, string dataDirectory)

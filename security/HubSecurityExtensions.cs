@@ -63,6 +63,7 @@ public static class HubSecurityExtensions
         }
 
         var keys = new KeyRing(root) { Previous = previous };
+        InheritedSealingKeys.Load(dataDirectory, keys, startupLog);
         if (previous is not null)
         {
             startupLog.LogWarning("Master key rotation: secrets sealed under the previous key (key id {PreviousKeyId}) are re-sealed under the new one (key id {KeyId}). Remove MASTER_KEY_PREVIOUS once pending invites have completed or expired.", previous.KeyId, keys.KeyId);

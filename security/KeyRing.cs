@@ -9,6 +9,9 @@ namespace CompanyHub.Security;
 /// </summary>
 public sealed class KeyRing
 {
+    private readonly Lock _inheritLock = new();
+    private IReadOnlyList<SealingKey> _inherited = [];
+
     public const string AdminTokenLabel = "gateway-admin-token";
     public const string SealingLabel = "secret-sealing-key";
     public const string BackupLabel = "backup-encryption-key";
@@ -59,9 +62,44 @@ public sealed class KeyRing
     /// </summary>
     public KeyRing? Previous { get; init; }
 
+    /// <summary>
+    /// Gets the sealing keys inherited from the hubs whose snapshots this hub was restored from (a restore under another
+    /// root key with the recovery key): secrets sealed under them open, nothing new is sealed under them.
+    /// </summary>
+    public IReadOnlyList<SealingKey> Inherited => _inherited;
+
+    /// <summary>Gets every key this hub opens sealed secrets with: its own first, then the previous root's, then the inherited ones.</summary>
+    public IReadOnlyList<SealingKey> OpeningKeys()
+    {
+        var all = new List<SealingKey> { new(KeyId, SealingKey) };
+        if (Previous is { } previous)
+        {
+            all.Add(new SealingKey(previous.KeyId, previous.SealingKey));
+        }
+
+        all.AddRange(_inherited);
+        return all.DistinctBy(k => k.KeyId).ToList();
+    }
+
+    /// <summary>Adds sealing keys a restore brought (those of this hub's own root are left out); returns whether any was new.</summary>
+    public bool Inherit(IEnumerable<SealingKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        lock (_inheritLock)
+        {
+            var known = OpeningKeys().Select(k => k.KeyId).ToHashSet(StringComparer.Ordinal);
+            var added = keys.Where(k => known.Add(k.KeyId)).ToList();
+            _inherited = [.. _inherited, .. added];
+            return added.Count > 0;
+        }
+    }
+
     public static byte[] Derive(byte[] rootKey, string label, int length) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, length, salt: [], info: Encoding.UTF8.GetBytes(label));
 }
+
+/// <summary>A key that seals secrets, with the key id of the root key it was derived from.</summary>
+public sealed record SealingKey(string KeyId, byte[] Key);
 
 /// <summary>base64url without padding (RFC 4648 §5).</summary>
 public static class Base64Url

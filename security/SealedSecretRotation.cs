@@ -7,16 +7,17 @@ using Microsoft.DurableTask.Client;
 namespace CompanyHub.Security;
 
 /// <summary>
-/// The second half of a master key rotation: at start-up with <c>MASTER_KEY_PREVIOUS</c> set, re-seals under the new
-/// key the secrets that live on — the Google refresh tokens of the agents and of the invite sender — so that the
-/// previous key can be dropped. Secrets that only live for one onboarding (invite codes, PKCE verifiers, the token
+/// The second half of a master key rotation: at start-up with <c>MASTER_KEY_PREVIOUS</c> set, or with sealing keys
+/// inherited from a restore under another root key (<see cref="InheritedSealingKeys"/>), re-seals under the new key the
+/// secrets that live on — the Google refresh tokens of the agents and of the invite sender — so that the previous key
+/// can be dropped. Secrets that only live for one onboarding (invite codes, PKCE verifiers, the token
 /// shown once) are opened with the previous key until they are gone.
 /// </summary>
 public sealed class SealedSecretRotation(KeyRing keys, SecretBox box, DurableTaskClient client, IAuditLog audit, ILogger<SealedSecretRotation> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (keys.Previous is null)
+        if (keys.Previous is null && keys.Inherited.Count == 0)
         {
             return;
         }
@@ -48,9 +49,20 @@ public sealed class SealedSecretRotation(KeyRing keys, SecretBox box, DurableTas
             resealed.Add(agentId);
         }
 
-        logger.LogInformation("Master key rotation: re-sealed {Count} Google credentials under key id {KeyId}.", resealed.Count, keys.KeyId);
-        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "system", "key.rotated", null, keys.KeyId,
-            $"master key {keys.Previous.KeyId} → {keys.KeyId}; re-sealed the Google credentials of: {(resealed.Count == 0 ? "none" : string.Join(", ", resealed))}", null, "ok"), cancellationToken).ConfigureAwait(false);
+        var who = resealed.Count == 0 ? "none" : string.Join(", ", resealed);
+        if (keys.Previous is { } rotatedOut)
+        {
+            logger.LogInformation("Master key rotation: re-sealed {Count} Google credentials under key id {KeyId}.", resealed.Count, keys.KeyId);
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "system", "key.rotated", null, keys.KeyId,
+                $"master key {rotatedOut.KeyId} → {keys.KeyId}; re-sealed the Google credentials of: {who}", null, "ok"), cancellationToken).ConfigureAwait(false);
+        }
+        else if (resealed.Count > 0)
+        {
+            // After a restore under another root key: the credentials sealed under the inherited keys move to this hub's.
+            logger.LogInformation("Restored credentials: re-sealed {Count} Google credentials under key id {KeyId}.", resealed.Count, keys.KeyId);
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "system", "key.resealed", null, keys.KeyId,
+                $"sealing keys {string.Join(", ", keys.Inherited.Select(k => k.KeyId))} (inherited from restored snapshots) → {keys.KeyId}; re-sealed the Google credentials of: {who}", null, "ok"), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -16,21 +16,16 @@ public sealed class SecretBox
     private const byte Version = 1;
     private const int NonceSize = 12;
     private const int TagSize = 16;
+    private readonly KeyRing _keys;
     private readonly byte[] _key;
     private readonly byte[] _keyId;
-    private readonly byte[]? _previousKey;
-    private readonly byte[]? _previousKeyId;
 
     public SecretBox(KeyRing keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        _keys = keys;
         _key = keys.SealingKey;
         _keyId = Convert.FromHexString(keys.KeyId);
-        if (keys.Previous is { } previous)
-        {
-            _previousKey = previous.SealingKey;
-            _previousKeyId = Convert.FromHexString(previous.KeyId);
-        }
     }
 
     /// <summary>Whether the value is sealed under this hub's current master key (false for another key, or not sealed at all).</summary>
@@ -67,9 +62,10 @@ public sealed class SecretBox
             throw new SecretBoxException($"The sealed secret has version {envelope[0]}; this hub reads version {Version}.");
         }
 
-        var key = envelope.AsSpan(1, 4).SequenceEqual(_keyId) ? _key
-            : _previousKeyId is not null && envelope.AsSpan(1, 4).SequenceEqual(_previousKeyId) ? _previousKey!
-            : throw new SecretBoxException($"The secret was sealed under another master key (key id {BinaryPrimitives.ReadUInt32BigEndian(envelope.AsSpan(1, 4)):x8}); it cannot be opened with this hub's key.");
+        // This hub's key, the previous root's during a rotation, or one inherited from the hub a restore came from.
+        var keyId = Convert.ToHexStringLower(envelope.AsSpan(1, 4));
+        var key = _keys.OpeningKeys().FirstOrDefault(k => k.KeyId == keyId)?.Key
+            ?? throw new SecretBoxException($"The secret was sealed under another master key (key id {BinaryPrimitives.ReadUInt32BigEndian(envelope.AsSpan(1, 4)):x8}); it cannot be opened with this hub's key.");
 
         var plaintext = new byte[envelope.Length - (5 + NonceSize + TagSize)];
         try

@@ -507,6 +507,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["POST /api/admin/onboardings/{id}/cancel"] = null,
             ["POST /api/admin/onboardings/{id}/resend"] = null,
             ["POST /api/admin/backups"] = null,
+            ["POST /api/admin/backups/recovery-key"] = null,
             ["POST /runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId?}"] = [],
             ["DELETE /runtime/webhooks/durabletask/instances"] = null,
             ["DELETE /runtime/webhooks/durabletask/instances/{instanceId}"] = null,

@@ -62,10 +62,14 @@ public sealed class GoogleHub : IAsyncDisposable
         return new GoogleHub(google, hub, port, all);
     }
 
-    /// <summary>Stops the hub and starts a new one on the same data directory and port, with the same master key unless given another (and more settings).</summary>
-    public async Task RestartAsync(string? masterKey = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    /// <summary>
+    /// Stops the hub and starts a new one on the same port, on the same data directory unless given another, with the
+    /// same master key unless given another (and more settings).
+    /// </summary>
+    public async Task RestartAsync(string? masterKey = null, IEnumerable<KeyValuePair<string, string?>>? settings = null, string? directory = null)
     {
-        var (directory, key) = (Hub.Directory, masterKey ?? Hub.MasterKey);
+        var key = masterKey ?? Hub.MasterKey;
+        directory ??= Hub.Directory;
         await Hub.DisposeAsync();
         var all = new Dictionary<string, string?>(_settings);
         foreach (var (name, value) in settings ?? [])

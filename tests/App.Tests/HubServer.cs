@@ -18,9 +18,14 @@ public sealed class HubServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private HubServer(WebApplication app, string baseUrl, string directory, string masterKey, CapturedLogs logs)
+    private readonly StringWriter _console;
+    private readonly TextWriter _consoleWriter;
+
+    private HubServer(WebApplication app, string baseUrl, string directory, string masterKey, CapturedLogs logs, StringWriter console, TextWriter consoleWriter)
     {
         _app = app;
+        _console = console;
+        _consoleWriter = consoleWriter;
         BaseUrl = baseUrl;
         Directory = directory;
         MasterKey = masterKey;
@@ -37,6 +42,19 @@ public sealed class HubServer : IAsyncDisposable
     public string AdminToken { get; }
 
     public CapturedLogs Logs { get; }
+
+    /// <summary>Gets what the hub printed on its start-up console (the admin link, a new recovery key), which is not a log.</summary>
+    public string ConsoleOutput
+    {
+        get
+        {
+            // TextWriter.Synchronized locks the writer it returns for each write.
+            lock (_consoleWriter)
+            {
+                return _console.ToString();
+            }
+        }
+    }
 
     public IServiceProvider Services => _app.Services;
 
@@ -64,14 +82,17 @@ public sealed class HubServer : IAsyncDisposable
 
         var args = all.Where(kv => kv.Value is not null).Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
         var logs = new CapturedLogs();
+        var console = new StringWriter();
+        var consoleWriter = TextWriter.Synchronized(console);
         var app = CompanyHubApp.Build(args, b =>
         {
+            b.Services.AddSingleton(new HubConsole(consoleWriter));
             b.Logging.ClearProviders();
             b.Logging.AddProvider(logs);
             b.Logging.SetMinimumLevel(LogLevel.Debug);
         });
         await app.StartAsync();
-        return new HubServer(app, all["PUBLIC_BASE_URL"] ?? baseUrl, dir, key, logs);
+        return new HubServer(app, all["PUBLIC_BASE_URL"] ?? baseUrl, dir, key, logs, console, consoleWriter);
     }
 
     public static int FreePort()

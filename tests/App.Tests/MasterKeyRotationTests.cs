@@ -75,7 +75,7 @@ public sealed class MasterKeyRotationTests
         Assert.DoesNotContain(key, error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<bool> CredentialIsCurrentAsync(HttpClient admin, SecretBox box, string agentId)
+    internal static async Task<bool> CredentialIsCurrentAsync(HttpClient admin, SecretBox box, string agentId)
     {
         var state = await admin.GetStringAsync($"/runtime/webhooks/durabletask/entities/agent/{agentId}");
         var sealedValue = state.Split('"').FirstOrDefault(v => v.StartsWith("sb1.", StringComparison.Ordinal));

@@ -114,22 +114,22 @@ public sealed class BackupRestoreTests
         // The command line: list, restore into an empty directory, and refuse to replace an existing store without --force.
         var fresh = Path.Combine(Path.GetTempPath(), "hub-backup-tests", Guid.NewGuid().ToString("N"));
         string[] cli = [.. settings.Select(s => $"--{s.Key}={s.Value}"), $"--MASTER_KEY={hub.MasterKey}", $"--Host:DataDirectory={fresh}"];
-        var (code, output, error) = await RunCommandAsync(["list", .. cli]);
+        var (code, output, error) = await TestBucket.RunCommandAsync(["list", .. cli]);
         Assert.True(code == 0, error);
         Assert.Contains(ids[3], output, StringComparison.Ordinal);
         Assert.DoesNotContain(ids[0], output, StringComparison.Ordinal);
 
-        (code, output, error) = await RunCommandAsync(["restore", .. cli]);
+        (code, output, error) = await TestBucket.RunCommandAsync(["restore", .. cli]);
         Assert.True(code == 0, error);
         Assert.Contains($"Restored snapshot {ids[3]}", output, StringComparison.Ordinal);
         Assert.Equal(Blob(extra), Blob(Path.Combine(fresh, "extra.db")));
 
-        (code, _, error) = await RunCommandAsync(["restore", ids[2], .. cli]);
+        (code, _, error) = await TestBucket.RunCommandAsync(["restore", ids[2], .. cli]);
         Assert.Equal(1, code);
         Assert.Contains("exists", error, StringComparison.Ordinal);
         Assert.Contains("--force", error, StringComparison.Ordinal);
 
-        (code, output, error) = await RunCommandAsync(["restore", ids[2], "--force", .. cli]);
+        (code, output, error) = await TestBucket.RunCommandAsync(["restore", ids[2], "--force", .. cli]);
         Assert.True(code == 0, error);
         Assert.Contains($"Restored snapshot {ids[2]}", output, StringComparison.Ordinal);
         Assert.Contains(Directory.GetFiles(fresh), f => Path.GetFileName(f).StartsWith("CompanyHub.db.before-restore-", StringComparison.Ordinal));
@@ -296,13 +296,5 @@ public sealed class BackupRestoreTests
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT b FROM blobs";
         return (byte[])command.ExecuteScalar()!;
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunCommandAsync(string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await BackupCommand.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

@@ -76,4 +76,13 @@ public static class TestBucket
         command.CommandText = "CREATE TABLE blobs (b BLOB); INSERT INTO blobs VALUES (randomblob(11 * 1024 * 1024));";
         command.ExecuteNonQuery();
     }
+
+    /// <summary>Runs the <c>backups</c> command line in-process; returns its exit code, standard output and standard error.</summary>
+    public static async Task<(int Code, string Output, string Error)> RunCommandAsync(string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await BackupCommand.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
 }

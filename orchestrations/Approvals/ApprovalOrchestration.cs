@@ -157,17 +157,11 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
     private static async Task<ProposalView> DeliverAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
     {
-        var target = ProposalValidator.Text(view.Payload, "agentId")!;
-        var text = ProposalValidator.Text(view.Payload, "text")!;
-        var peer = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(target), nameof(AgentEntity.Get));
-        if (peer is not { Status: AgentStatus.Active })
+        var (target, text, failed) = await ToInboxAsync(context, input, view, "message", inReplyTo: null);
+        if (failed is not null)
         {
-            var error = $"There is no active agent '{target}' to deliver the message to.";
-            return await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = error, Attempts = 1 }, $"action failed: {error}", "failed");
+            return failed;
         }
-
-        await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
-            new InboxMessage(view.ProposalId, input.AgentId, text, Now(context)));
 
         // The peer's agent thinks about the message with its own tools; its answer comes back to the sender.
         // Only the hub writes hops (an agent's message_agent); whatever the payload says, it stays within the limit.
@@ -181,21 +175,35 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
     /// <summary>An approved answer to another agent: its inbox and its conversation receive it; no turn starts there.</summary>
     private static async Task<ProposalView> DeliverReplyAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
     {
-        var target = ProposalValidator.Text(view.Payload, "agentId")!;
-        var text = ProposalValidator.Text(view.Payload, "text")!;
-        var asker = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(target), nameof(AgentEntity.Get));
-        if (asker is not { Status: AgentStatus.Active })
+        var (target, text, failed) = await ToInboxAsync(context, input, view, "reply", ProposalValidator.Text(view.Payload, "replyTo"));
+        if (failed is not null)
         {
-            var error = $"There is no active agent '{target}' to deliver the reply to.";
-            return await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = error, Attempts = 1 }, $"action failed: {error}", "failed");
+            return failed;
         }
 
-        await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox),
-            new InboxMessage(view.ProposalId, input.AgentId, text, Now(context), ProposalValidator.Text(view.Payload, "replyTo")));
         var note = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(target), nameof(AgentEntity.AppendConversation),
             new List<ConversationMessage> { new(0, "peer", $"{input.AgentId} replied: {text}", Now(context), view.ProposalId) });
         await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(target, note));
         return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"reply delivered to {target}", Attempts = 1 }, $"reply delivered to {target}", "succeeded");
+    }
+
+    /// <summary>
+    /// Puts the proposal's text (a message or a reply) into the inbox of the agent its payload names, under the
+    /// proposal's id (one message per proposal). When that agent is not active, the proposal fails instead: Failed is its view.
+    /// </summary>
+    private static async Task<(string Target, string Text, ProposalView? Failed)> ToInboxAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string what, string? inReplyTo)
+    {
+        var target = ProposalValidator.Text(view.Payload, "agentId")!;
+        var text = ProposalValidator.Text(view.Payload, "text")!;
+        var recipient = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(target), nameof(AgentEntity.Get));
+        if (recipient is not { Status: AgentStatus.Active })
+        {
+            var error = $"There is no active agent '{target}' to deliver the {what} to.";
+            return (target, text, await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = error, Attempts = 1 }, $"action failed: {error}", "failed"));
+        }
+
+        await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox), new InboxMessage(view.ProposalId, input.AgentId, text, Now(context), inReplyTo));
+        return (target, text, null);
     }
 
     private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome)

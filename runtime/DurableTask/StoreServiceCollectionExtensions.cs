@@ -45,7 +45,7 @@ internal static class StoreServiceCollectionExtensions
         services.AddSingleton<IOrchestrationStore>(sp =>
         {
             var worker = sp.GetRequiredService<IOptions<StoreDurableTaskWorkerOptions>>().Value;
-            return new PostgresOrchestrationStore(worker.HubName, sp.GetRequiredService<IOptions<PostgresStoreOptions>>().Value, worker.LeaseDuration, sp.GetService<ILoggerFactory>());
+            return new PostgresOrchestrationStore(worker.HubName, sp.GetRequiredService<IOptions<PostgresStoreOptions>>().Value, worker.LeaseDuration, sp.GetService<ILoggerFactory>(), worker.TimeProvider);
         });
         return services.AddStoreDiagnostics();
     }

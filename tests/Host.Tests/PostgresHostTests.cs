@@ -9,6 +9,7 @@ using Npgsql;
 using Serverless.Functions;
 using Serverless.Functions.Timers;
 using Serverless.Host.Tests.Infrastructure;
+using Serverless.Tests.Shared;
 
 namespace Serverless.Host.Tests;
 
@@ -134,6 +135,90 @@ public sealed class PostgresHostTests
     }
 
     [Fact]
+    public async Task PostgresProvider_DatabaseUnreachable_HttpAnswers503WithRetryAfterThenWorks()
+    {
+        // Arrange: the host reaches the test server through a forwarder the test can cut.
+        var connectionString = ConnectionString();
+        var (cutter, throughCutter) = Forwarded(connectionString);
+        await using var _ = cutter;
+        var schema = "host_" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var host = await FunctionsTestHost.StartAsync(hostJson: PostgresHostJson(schema), settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = throughCutter });
+
+            // Act 1: a request that writes to the store while the database is away.
+            cutter.Cut();
+            var readyz = await WaitForStatusAsync(host, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
+            using var refused = await host.Client.PostAsync("/api/HelloSequence_HttpStart", null);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+
+            // Act 2: it comes back; the same request starts an orchestration that completes.
+            cutter.Restore();
+            var readyAgain = await WaitForStatusAsync(host, HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+            using var accepted = await host.Client.PostAsync("/api/HelloSequence_HttpStart", null);
+            var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            // Assert
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+            Assert.Equal("The hub cannot reach its database right now. Nothing was saved; try again in a moment.", problem.GetProperty("detail").GetString());
+            Assert.DoesNotContain("Password", problem.ToString(), StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(HttpStatusCode.OK, readyAgain);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresProvider_DatabaseUnreachable_TimerOccurrencesWhoseClaimFailedDoNotRun()
+    {
+        // Arrange: a timer every second on a host that reaches its database through a forwarder, with its claims recorded.
+        var connectionString = ConnectionString();
+        var (cutter, throughCutter) = Forwarded(connectionString);
+        await using var _ = cutter;
+        var schema = "timer_" + Guid.NewGuid().ToString("N");
+        RecordedClaims? claims = null;
+        try
+        {
+            await using var host = await FunctionsTestHost.StartAsync(
+                [typeof(Sample.Ticker)],
+                hostJson: PostgresHostJson(schema),
+                settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = throughCutter, ["TickSchedule"] = "* * * * * *" },
+                configure: b =>
+                {
+                    var inner = (ITimerScheduleStore)b.Services.Last(d => d.ServiceType == typeof(ITimerScheduleStore)).ImplementationInstance!;
+                    b.Services.AddSingleton<ITimerScheduleStore>(claims = new RecordedClaims(inner));
+                });
+            var ticks = host.Services.GetRequiredService<Sample.TickLog>();
+            await ticks.WaitForRunsAsync(1, TimeSpan.FromSeconds(30));
+
+            // Act: the database goes away for at least two failed claims, then comes back.
+            cutter.Cut();
+            await WaitUntilAsync(() => claims!.Failed.Count >= 2, TimeSpan.FromSeconds(30));
+            cutter.Restore();
+            var failed = claims!.Failed.ToArray();
+            await WaitUntilAsync(() => ticks.Runs.Any(r => r.ScheduleStatus!.Next > failed.Max()), TimeSpan.FromSeconds(30));
+
+            // Assert: no occurrence whose claim failed ran; the schedule went on afterwards.
+            var ran = ticks.Runs.Select(r => r.ScheduleStatus!.Next).ToHashSet();
+            Assert.DoesNotContain(failed, ran.Contains);
+            Assert.Contains(ran, o => o > failed.Max());
+        }
+        finally
+        {
+            await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    [Fact]
     public async Task PostgresProvider_TimerFunction_RunsAndKeepsItsScheduleInTheHubSchema()
     {
         var connectionString = ConnectionString();
@@ -251,6 +336,46 @@ public sealed class PostgresHostTests
         }
         while (clock.Elapsed < timeout);
         return status;
+    }
+
+    /// <summary>A forwarder to the test server that the test can cut, and the connection string through it.</summary>
+    private static (TcpCutter Cutter, string ConnectionString) Forwarded(string connectionString)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var cutter = new TcpCutter(target.Host!, target.Port);
+        return (cutter, new NpgsqlConnectionStringBuilder(connectionString) { Port = cutter.Port, Host = "127.0.0.1", Timeout = 3 }.ConnectionString);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (!condition())
+        {
+            await Task.Delay(50, cts.Token);
+        }
+    }
+
+    /// <summary>The host's timer schedule store, with the occurrences whose claim failed recorded.</summary>
+    private sealed class RecordedClaims(ITimerScheduleStore inner) : ITimerScheduleStore
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<DateTime> Failed { get; } = new();
+
+        public Task<ScheduleStatus?> GetAsync(string functionName, CancellationToken cancellationToken) => inner.GetAsync(functionName, cancellationToken);
+
+        public Task SetAsync(string functionName, ScheduleStatus status, CancellationToken cancellationToken) => inner.SetAsync(functionName, status, cancellationToken);
+
+        public async Task<bool> TryClaimAsync(string functionName, DateTime occurrence, DateTime nowUtc, TimeSpan staleAfter, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await inner.TryClaimAsync(functionName, occurrence, nowUtc, staleAfter, cancellationToken);
+            }
+            catch
+            {
+                Failed.Enqueue(occurrence);
+                throw;
+            }
+        }
     }
 
     private static async Task DropSchemaAsync(string connectionString, string schema)

@@ -115,14 +115,4 @@ public sealed class ClockJumpTests
             Assert.Equal(1, rings[id]);
         }
     }
-
-    /// <summary>The system clock plus an offset that a test moves at once, as NTP or a resumed VM moves the wall clock.</summary>
-    private sealed class JumpingClock : TimeProvider
-    {
-        private long _offsetTicks;
-
-        public void Jump(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
-
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
-    }
 }

@@ -143,8 +143,12 @@ internal interface IOrchestrationStore : IAsyncDisposable
     /// <summary>Commits a step and releases the lease. Throws <see cref="LeaseLostException"/> when the lease expired.</summary>
     Task CompleteOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, OrchestrationCommit commit);
 
-    /// <summary>Releases the lease without committing; the messages will be delivered again.</summary>
-    Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem);
+    /// <summary>
+    /// Releases the lease without committing; the messages will be delivered again. With <paramref name="storeFault"/>
+    /// (the step failed because the store was unavailable, not because of the work) the delivery does not count toward
+    /// dead-lettering.
+    /// </summary>
+    Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false);
 
     /// <summary>Moves the item's messages to the dead-letter table and marks the instance failed, in one transaction.</summary>
     Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason);

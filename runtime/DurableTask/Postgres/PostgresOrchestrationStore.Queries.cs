@@ -15,7 +15,7 @@ internal sealed partial class PostgresOrchestrationStore
 {
     public async Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
     {
-        var now = Now();
+        var now = HostNow();
         await InTransactionAsync(
             async (connection, tx) =>
             {
@@ -58,7 +58,7 @@ internal sealed partial class PostgresOrchestrationStore
         _orchestrations.Pulse();
     }
 
-    public async Task<IReadOnlyList<P.HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<P.HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) => ReadAsync<IReadOnlyList<P.HistoryEvent>>(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT seq, event FROM history WHERE instance_id = $1 ORDER BY seq", connection) { Parameters = { new() { Value = instanceId } } };
@@ -77,17 +77,17 @@ internal sealed partial class PostgresOrchestrationStore
         }
 
         return events;
-    }
+    });
 
-    public async Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    public Task<InstanceRecord?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"SELECT {InstanceColumns} FROM instances WHERE instance_id = $1", connection) { Parameters = { new() { Value = instanceId } } };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadInstance(reader) : null;
-    }
+    });
 
-    public async Task<StorePage<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken)
+    public Task<StorePage<InstanceRecord>> QueryInstancesAsync(InstanceQuery query, bool entities, CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -138,7 +138,7 @@ internal sealed partial class PostgresOrchestrationStore
         command.Parameters.AddWithValue("take", pageSize + 1);
         command.CommandText = sql.ToString();
         return await StoreRows.ReadPageAsync(command, pageSize, r => ReadInstance((NpgsqlDataReader)r), r => (r.CreatedAt.Ticks - DateTime.UnixEpoch.Ticks) / 10, cancellationToken).ConfigureAwait(false);
-    }
+    });
 
     public Task<int> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
         PurgeWhereAsync("instance_id = @id AND (is_entity OR (completed_at IS NOT NULL AND runtime_status IN (1, 3, 5)))", [("id", instanceId)], cancellationToken);
@@ -175,14 +175,14 @@ internal sealed partial class PostgresOrchestrationStore
 
     public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken) => _watchers.WaitAsync(instanceId, cancellationToken);
 
-    public async Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken)
+    public Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT count(*) FROM messages WHERE instance_id = $1", connection) { Parameters = { new() { Value = instanceId } } };
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-    }
+    });
 
-    public async Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(int top, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(int top, CancellationToken cancellationToken) => ReadAsync<IReadOnlyList<DeadLetter>>(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT id, kind, instance_id, payload, reason, dequeue_count, dead_lettered_at FROM dead_letters ORDER BY id DESC LIMIT $1", connection)
@@ -197,25 +197,22 @@ internal sealed partial class PostgresOrchestrationStore
         }
 
         return list;
-    }
+    });
 
-    public async Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    public Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             """
             SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM tasks),
-                   (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > $1),
+                   (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > clock_timestamp()),
                    (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM instances WHERE NOT is_entity)
             """,
-            connection)
-        {
-            Parameters = { new() { Value = Now() } },
-        };
+            connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new StoreStatistics((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4));
-    }
+    });
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {

@@ -15,27 +15,35 @@ internal sealed partial class PostgresOrchestrationStore
 {
     private const string InstanceColumns = StoreRows.InstanceColumns;
 
+    /// <summary>
+    /// The database's clock, read once per statement (an uncorrelated sub-select is an init plan, so it can drive an
+    /// index scan, unlike a bare volatile call). Every lease expiry and due time is compared with it: the hosts' clocks
+    /// may disagree, the database has one. Real time, not the transaction's start: a statement that waited on a lock
+    /// neither leases for less than the lease duration nor sees expiries late.
+    /// </summary>
+    private const string DbNow = "(SELECT clock_timestamp())";
+
     // Deliverable: visible, and either a control message or the instance is not suspended.
     private const string Deliverable = "(m.is_control OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id AND i.runtime_status = 7))";
 
-    private const string LeaseInstancesSql = """
+    private const string LeaseInstancesSql = $"""
         WITH picked AS (
             SELECT instance_id FROM instance_queue
-            WHERE ready_at <= $1 AND locked_until < $1
-            ORDER BY ready_at LIMIT $2
+            WHERE ready_at <= {DbNow} AND locked_until < {DbNow}
+            ORDER BY ready_at LIMIT $1
             FOR UPDATE SKIP LOCKED)
-        UPDATE instance_queue q SET lock_token = nextval('lock_tokens'), locked_until = $3, lock_owner = $4
+        UPDATE instance_queue q SET lock_token = nextval('lock_tokens'), locked_until = clock_timestamp() + $2, lock_owner = $3
         FROM picked WHERE q.instance_id = picked.instance_id
         RETURNING q.instance_id, q.lock_token
         """;
 
-    private const string LeaseTasksSql = """
+    private const string LeaseTasksSql = $"""
         WITH picked AS (
             SELECT id FROM tasks
-            WHERE ready_at <= $1 AND locked_until < $1
-            ORDER BY ready_at, id LIMIT $2
+            WHERE ready_at <= {DbNow} AND locked_until < {DbNow}
+            ORDER BY ready_at, id LIMIT $1
             FOR UPDATE SKIP LOCKED)
-        UPDATE tasks t SET lock_token = nextval('lock_tokens'), locked_until = $3, lock_owner = $4, dequeue_count = t.dequeue_count + 1
+        UPDATE tasks t SET lock_token = nextval('lock_tokens'), locked_until = clock_timestamp() + $2, lock_owner = $3, dequeue_count = t.dequeue_count + 1
         FROM picked WHERE t.id = picked.id
         RETURNING t.id, t.instance_id, t.execution_id, t.task_id, t.name, t.input, t.dequeue_count - 1, t.lock_token
         """;
@@ -44,29 +52,31 @@ internal sealed partial class PostgresOrchestrationStore
     private const string LockQueueRowsSql = "SELECT instance_id, lock_token FROM instance_queue WHERE instance_id = ANY($1) ORDER BY instance_id FOR UPDATE";
 
     // Inserts messages and lowers their instances' due times (never raises them: only the lease holder does that).
+    // A message due by the sender's clock ($6: not after its "now") is due at the database's now (the transaction's
+    // start, so at once for every host once committed); a later one (a timer's fire-at, a scheduled start) keeps its time.
     private const string EnqueueSql = """
         WITH ins AS (
             INSERT INTO messages (instance_id, visible_at, is_control, event, target_execution)
-            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::bytea[], $5::text[])
+            SELECT i, CASE WHEN v <= $6 THEN now() ELSE v END, c, e, x FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $4::bytea[], $5::text[]) AS u(i, v, c, e, x)
             RETURNING instance_id, visible_at)
         INSERT INTO instance_queue (instance_id, ready_at)
         SELECT instance_id, MIN(visible_at) FROM ins GROUP BY instance_id ORDER BY instance_id
         ON CONFLICT (instance_id) DO UPDATE SET ready_at = LEAST(instance_queue.ready_at, excluded.ready_at)
         """;
 
-    // Ends a lease: recomputes when the instance next has deliverable work ($3: after a retry backoff) and tells every
+    // Ends a lease: recomputes when the instance next has deliverable work ($2: after a retry backoff, on the database's clock) and tells every
     // host (the 'o' flag when work is left, and the instance id for change watchers). The caller holds the row lock.
     private const string ReleaseInstanceSql = $"""
         WITH r AS (
             UPDATE instance_queue q SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
                 ready_at = (
                     SELECT CASE WHEN MIN(m.visible_at) IS NULL THEN NULL
-                                WHEN $3 THEN GREATEST(MIN(m.visible_at), $2::timestamptz + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(MAX(m.dequeue_count), 1) - 1)))
+                                WHEN $2 THEN GREATEST(MIN(m.visible_at), clock_timestamp() + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(MAX(m.dequeue_count), 1) - 1)))
                                 ELSE MIN(m.visible_at) END
                     FROM messages m WHERE m.instance_id = q.instance_id AND {Deliverable})
             WHERE q.instance_id = $1
             RETURNING q.ready_at)
-        SELECT pg_notify($4, $5 || CASE WHEN (SELECT ready_at FROM r) IS NOT NULL THEN 'o' ELSE '' END || '|' || $6)
+        SELECT pg_notify($3, $4 || CASE WHEN (SELECT ready_at FROM r) IS NOT NULL THEN 'o' ELSE '' END || '|' || $5)
         """;
 
     private const string DropIdleQueueRowSql = "DELETE FROM instance_queue q WHERE q.instance_id = $1 AND q.ready_at IS NULL AND q.lock_token IS NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.instance_id = q.instance_id)";
@@ -90,7 +100,7 @@ internal sealed partial class PostgresOrchestrationStore
 
     public async Task CompleteOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, OrchestrationCommit commit)
     {
-        var now = Now();
+        var now = HostNow();
         var targets = commit.Messages.Select(m => m.InstanceId).Concat(commit.NewInstances.Select(c => c.InstanceId)).Concat(commit.NewInstances.Select(c => c.ParentInstanceId ?? workItem.InstanceId));
         var changed = new List<string> { workItem.InstanceId };
         changed.AddRange(commit.NewInstances.Select(c => c.InstanceId));
@@ -166,7 +176,7 @@ internal sealed partial class PostgresOrchestrationStore
                         finish.BatchCommands.Add(Enqueue(outgoing));
                     }
 
-                    finish.BatchCommands.Add(Release(workItem.InstanceId, now, backoff: false, (outgoing.Count > 0 ? "o" : string.Empty) + (commit.NewTasks.Count > 0 ? "a" : string.Empty), changed.Skip(1)));
+                    finish.BatchCommands.Add(Release(workItem.InstanceId, backoff: false, (outgoing.Count > 0 ? "o" : string.Empty) + (commit.NewTasks.Count > 0 ? "a" : string.Empty), changed.Skip(1)));
                     finish.BatchCommands.Add(Cmd(DropIdleQueueRowSql, workItem.InstanceId));
                     await finish.ExecuteNonQueryAsync().ConfigureAwait(false);
                     return 0;
@@ -195,12 +205,16 @@ internal sealed partial class PostgresOrchestrationStore
         _watchers.Wake(changed);
     }
 
-    public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem) =>
-        await ReleaseOrQueueAsync(new Lease(false, workItem.InstanceId, 0, workItem.LockToken)).ConfigureAwait(false);
+    public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false) =>
+        await ReleaseOrQueueAsync(storeFault ? UncountedLease(workItem) : new Lease(false, workItem.InstanceId, 0, workItem.LockToken)).ConfigureAwait(false);
+
+    /// <summary>The lease of a step that failed for the store's sake: given back without a backoff, and its messages' delivery uncounted.</summary>
+    private static Lease UncountedLease(OrchestrationWorkItem workItem) =>
+        new(false, workItem.InstanceId, 0, workItem.LockToken) { Uncounted = true, MessageIds = workItem.Messages.Select(m => m.Id).ToArray() };
 
     public async Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
     {
-        var now = Now();
+        var now = HostNow();
         try
         {
             await InTransactionAsync(
@@ -217,7 +231,7 @@ internal sealed partial class PostgresOrchestrationStore
                     }
 
                     await FailInstanceAsync(connection, tx, workItem.InstanceId, reason, now).ConfigureAwait(false);
-                    await using var release = new NpgsqlBatch(connection, tx) { BatchCommands = { Release(workItem.InstanceId, now, backoff: false, string.Empty, []) } };
+                    await using var release = new NpgsqlBatch(connection, tx) { BatchCommands = { Release(workItem.InstanceId, backoff: false, string.Empty, []) } };
                     await release.ExecuteNonQueryAsync().ConfigureAwait(false);
                     return 0;
                 },
@@ -248,7 +262,7 @@ internal sealed partial class PostgresOrchestrationStore
 
     public async Task DeadLetterActivityWorkItemAsync(ActivityWorkItem workItem, string reason)
     {
-        var now = Now();
+        var now = HostNow();
         try
         {
             await InTransactionAsync(
@@ -327,8 +341,12 @@ internal sealed partial class PostgresOrchestrationStore
         return command;
     }
 
+    /// <summary>How long until the table's next delayed item is due or its next lease expires, by the database's clock (null: nothing waits).</summary>
+    private static string NextDueSql(string table) =>
+        $"SELECT LEAST((SELECT MIN(ready_at) FROM {table} WHERE ready_at > c.now), (SELECT MIN(locked_until) FROM {table} WHERE lock_token IS NOT NULL AND locked_until >= c.now)) - c.now FROM (SELECT clock_timestamp() AS now) c";
+
     private static NpgsqlBatchCommand InsertTasks(IReadOnlyList<ActivityTask> tasks, DateTime now) => Cmd(
-        "INSERT INTO tasks (instance_id, execution_id, task_id, name, input, created_at, ready_at) SELECT i, x, t, n, inp, $6, $6 FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) AS u(i, x, t, n, inp)",
+        "INSERT INTO tasks (instance_id, execution_id, task_id, name, input, created_at, ready_at) SELECT i, x, t, n, inp, $6, now() FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) AS u(i, x, t, n, inp)",
         tasks.Select(t => t.InstanceId).ToArray(),
         tasks.Select(t => t.ExecutionId).ToArray(),
         tasks.Select(t => t.TaskId).ToArray(),
@@ -336,21 +354,22 @@ internal sealed partial class PostgresOrchestrationStore
         tasks.Select(t => t.Input).ToArray(),
         now);
 
-    private static NpgsqlBatchCommand Enqueue(IReadOnlyList<OutgoingMessage> messages) => Cmd(
+    private NpgsqlBatchCommand Enqueue(IReadOnlyList<OutgoingMessage> messages) => Cmd(
         EnqueueSql,
         messages.Select(m => m.InstanceId).ToArray(),
         messages.Select(m => RoundUp(m.VisibleAt)).ToArray(),
         messages.Select(m => m.Event.EventTypeCase is P.HistoryEvent.EventTypeOneofCase.ExecutionTerminated or P.HistoryEvent.EventTypeOneofCase.ExecutionSuspended or P.HistoryEvent.EventTypeOneofCase.ExecutionResumed).ToArray(),
         messages.Select(m => HistoryEvents.Encode(m.Event)).ToArray(),
-        messages.Select(m => m.TargetExecutionId).ToArray());
+        messages.Select(m => m.TargetExecutionId).ToArray(),
+        HostNow());
 
-    private NpgsqlBatchCommand Release(string instanceId, DateTime now, bool backoff, string flags, IEnumerable<string> alsoChanged)
+    private NpgsqlBatchCommand Release(string instanceId, bool backoff, string flags, IEnumerable<string> alsoChanged)
     {
         // A notification carries at most 8000 bytes: a step that changed many instances asks every host to re-read instead.
         var ids = NotifyIds(alsoChanged.Prepend(instanceId).ToList());
         return ids == "*"
-            ? Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags + "*", string.Empty)
-            : Cmd(ReleaseInstanceSql, instanceId, now, backoff, _channel, flags, ids[1..]);
+            ? Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags + "*", string.Empty)
+            : Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags, ids[1..]);
     }
 
     /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>
@@ -440,19 +459,19 @@ internal sealed partial class PostgresOrchestrationStore
     }
 
     /// <summary>Leases up to <paramref name="take"/> instances with deliverable messages; also reads when the next one is due.</summary>
-    private async Task<(IReadOnlyList<OrchestrationWorkItem> Items, DateTime? NextDue)> LeaseOrchestrationsAsync(int take, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<OrchestrationWorkItem> Items, TimeSpan? NextDueIn)> LeaseOrchestrationsAsync(int take, CancellationToken cancellationToken)
     {
-        var now = Now();
+        var now = HostNow();
         var leased = new Dictionary<string, long>(StringComparer.Ordinal);
-        DateTime? nextDue;
+        TimeSpan? nextDue;
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                Cmd(LeaseInstancesSql, now, take, now + _lease, _owner),
-                // The next due time: a delayed message, or a lease that expires (its work is offered again then).
-                Cmd("SELECT LEAST((SELECT MIN(ready_at) FROM instance_queue WHERE ready_at > $1), (SELECT MIN(locked_until) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until >= $1))", now),
+                Cmd(LeaseInstancesSql, take, _lease, _owner),
+                // How long until the next due time: a delayed message, or a lease that expires (its work is offered again then).
+                Cmd(NextDueSql("instance_queue")),
             },
         })
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -465,7 +484,7 @@ internal sealed partial class PostgresOrchestrationStore
 
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            nextDue = reader.IsDBNull(0) ? null : reader.GetDateTime(0);
+            nextDue = reader.IsDBNull(0) ? null : reader.GetTimeSpan(0);
         }
 
         if (leased.Count == 0)
@@ -484,7 +503,7 @@ internal sealed partial class PostgresOrchestrationStore
                 BatchCommands =
                 {
                     // This delivery counts now: work that crashes the host is dead-lettered after a few deliveries, not retried forever.
-                    Cmd($"UPDATE messages m SET dequeue_count = m.dequeue_count + 1 WHERE m.instance_id = ANY($1) AND m.visible_at <= $2 AND {Deliverable} RETURNING m.id, m.instance_id, m.visible_at, m.dequeue_count - 1, m.event, m.target_execution", ids, now),
+                    Cmd($"UPDATE messages m SET dequeue_count = m.dequeue_count + 1 WHERE m.instance_id = ANY($1) AND m.visible_at <= {DbNow} AND {Deliverable} RETURNING m.id, m.instance_id, m.visible_at, m.dequeue_count - 1, m.event, m.target_execution", (object)ids),
                     Cmd($"SELECT {InstanceColumns} FROM instances WHERE instance_id = ANY($1)", (object)ids),
                 },
             };
@@ -510,12 +529,12 @@ internal sealed partial class PostgresOrchestrationStore
                 instances[record.InstanceId] = record;
             }
         }
-        catch
+        catch (Exception ex)
         {
             foreach (var (id, token) in leased)
             {
                 _held.TryRemove(token, out _);
-                _releaseLater.Enqueue(new Lease(false, id, 0, token));
+                _releaseLater.Enqueue(new Lease(false, id, 0, token) { Uncounted = IsUnavailable(ex) });
             }
 
             throw;
@@ -562,17 +581,16 @@ internal sealed partial class PostgresOrchestrationStore
     }
 
     /// <summary>Leases up to <paramref name="take"/> activities; also reads when the next delayed one is due.</summary>
-    private async Task<(IReadOnlyList<ActivityWorkItem> Items, DateTime? NextDue)> LeaseActivitiesAsync(int take, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<ActivityWorkItem> Items, TimeSpan? NextDueIn)> LeaseActivitiesAsync(int take, CancellationToken cancellationToken)
     {
-        var now = Now();
         var items = new List<ActivityWorkItem>();
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                Cmd(LeaseTasksSql, now, take, now + _lease, _owner),
-                Cmd("SELECT LEAST((SELECT MIN(ready_at) FROM tasks WHERE ready_at > $1), (SELECT MIN(locked_until) FROM tasks WHERE lock_token IS NOT NULL AND locked_until >= $1))", now),
+                Cmd(LeaseTasksSql, take, _lease, _owner),
+                Cmd(NextDueSql("tasks")),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -586,10 +604,10 @@ internal sealed partial class PostgresOrchestrationStore
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (items, reader.IsDBNull(0) ? null : reader.GetDateTime(0));
+        return (items, reader.IsDBNull(0) ? null : reader.GetTimeSpan(0));
     }
 
-    /// <summary>Gives a lease back (its delivery counts, and a retry waits a backoff); while the database is away, later.</summary>
+    /// <summary>Gives a lease back (its delivery counts, and a retry waits a backoff, unless the lease says otherwise); while the database is away, later.</summary>
     private async Task ReleaseOrQueueAsync(Lease lease)
     {
         _held.TryRemove(lease.Token, out _);
@@ -604,10 +622,14 @@ internal sealed partial class PostgresOrchestrationStore
         }
     }
 
-    /// <summary>Ends leases this host holds (skipping any another host has taken since).</summary>
+    /// <summary>
+    /// Ends leases this host holds (skipping any another host has taken since). A delivery counts when
+    /// <paramref name="countDelivery"/> and the lease is not <see cref="Lease.Uncounted"/>; the messages of an uncounted
+    /// instance lease are uncounted even when the lease has passed to another host meanwhile (an outage longer than the
+    /// lease): that delivery failed for the store's sake too.
+    /// </summary>
     private async Task ReleaseAsync(IReadOnlyList<Lease> leases, bool countDelivery, CancellationToken cancellationToken)
     {
-        var now = Now();
         var instances = leases.Where(l => !l.Activity).ToList();
         var activities = leases.Where(l => l.Activity).ToList();
         // Not OpenAsync: this also runs while the store shuts down.
@@ -617,13 +639,13 @@ internal sealed partial class PostgresOrchestrationStore
             await using var command = new NpgsqlCommand(
                 """
                 UPDATE tasks t SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
-                    ready_at = CASE WHEN $3 THEN $4::timestamptz + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(t.dequeue_count, 1) - 1)) ELSE t.ready_at END,
-                    dequeue_count = CASE WHEN $3 THEN t.dequeue_count ELSE GREATEST(t.dequeue_count - 1, 0) END
-                FROM unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token
+                    ready_at = CASE WHEN u.counted THEN clock_timestamp() + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(t.dequeue_count, 1) - 1)) ELSE t.ready_at END,
+                    dequeue_count = CASE WHEN u.counted THEN t.dequeue_count ELSE GREATEST(t.dequeue_count - 1, 0) END
+                FROM unnest($1::bigint[], $2::bigint[], $3::boolean[]) AS u(id, token, counted) WHERE t.id = u.id AND t.lock_token = u.token
                 """,
                 connection)
             {
-                Parameters = { new() { Value = activities.Select(a => a.TaskId).ToArray() }, new() { Value = activities.Select(a => a.Token).ToArray() }, new() { Value = countDelivery }, new() { Value = now } },
+                Parameters = { new() { Value = activities.Select(a => a.TaskId).ToArray() }, new() { Value = activities.Select(a => a.Token).ToArray() }, new() { Value = activities.Select(a => countDelivery && !a.Uncounted).ToArray() } },
             };
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await using var notify = new NpgsqlCommand("SELECT pg_notify($1, 'a')", connection) { Parameters = { new() { Value = _channel } } };
@@ -646,7 +668,12 @@ internal sealed partial class PostgresOrchestrationStore
             await using var batch = new NpgsqlBatch(connection, tx);
             foreach (var lease in instances.Where(l => current.GetValueOrDefault(l.InstanceId) == l.Token))
             {
-                batch.BatchCommands.Add(Release(lease.InstanceId, now, countDelivery, string.Empty, []));
+                batch.BatchCommands.Add(Release(lease.InstanceId, countDelivery && !lease.Uncounted, string.Empty, []));
+            }
+
+            if (instances.Where(l => l.Uncounted).SelectMany(l => l.MessageIds).ToArray() is { Length: > 0 } uncount)
+            {
+                batch.BatchCommands.Add(Cmd("UPDATE messages SET dequeue_count = GREATEST(dequeue_count - 1, 0) WHERE id = ANY($1)", (object)uncount));
             }
 
             if (batch.BatchCommands.Count > 0)
@@ -718,7 +745,7 @@ internal sealed partial class PostgresOrchestrationStore
 
     private async Task<HashSet<long>> CommitResultsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingResult> group)
     {
-        var now = Now();
+        var now = HostNow();
         await using (var lockRows = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = group.Select(p => p.WorkItem.Task.InstanceId).Distinct(StringComparer.Ordinal).ToArray() } } })
         {
             await lockRows.ExecuteNonQueryAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -10,15 +11,19 @@ namespace Serverless.DurableTask.Postgres;
 /// The PostgreSQL store: the database is the source of truth and any host can take any work. One task hub per
 /// schema. Instances with deliverable messages and activities are leased with <c>FOR UPDATE SKIP LOCKED</c>
 /// (a lock token and a lease expiry), the leases of running work are renewed in the background, and a lease
-/// whose host died is offered again. Commits NOTIFY the hub's channel; every host LISTENs on it, so new work,
+/// whose host died is offered again. Every lease expiry and due time is the database's clock
+/// (<c>clock_timestamp()</c>), never a host's, so hosts whose clocks disagree neither steal live leases nor fire
+/// timers early; the host's <see cref="TimeProvider"/> stamps only what it records (history, instance rows). Commits NOTIFY the hub's channel; every host LISTENs on it, so new work,
 /// finished steps and instance changes wake the waiting loops at once. Timers wake at their due time; a slow
 /// safety poll covers a lost notification. While the database is unreachable the loops retry with capped
-/// exponential backoff.
+/// exponential backoff, and every call fails with <see cref="StoreUnavailableException"/> (after a short retry that
+/// covers a connection broken by a restart), as the SQLite store's do when its disk is full.
 /// </summary>
 internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 {
     private readonly PostgresStoreOptions _options;
     private readonly TimeSpan _lease;
+    private readonly TimeProvider _time;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
     private readonly string _channel;
@@ -38,7 +43,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     private int _unreachable;
     private int _initialized;
 
-    public PostgresOrchestrationStore(string hubName, PostgresStoreOptions options, TimeSpan leaseDuration, ILoggerFactory? loggerFactory = null)
+    public PostgresOrchestrationStore(string hubName, PostgresStoreOptions options, TimeSpan leaseDuration, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hubName);
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -49,6 +54,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         HubName = hubName;
         _options = options;
         _lease = leaseDuration;
+        _time = time ?? TimeProvider.System;
         Schema = options.SchemaName ?? PostgresStoreOptions.SchemaFor(hubName);
         if (!PostgresStoreOptions.IsValidSchemaName(Schema))
         {
@@ -83,7 +89,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         }
 
         // A host may start before its database (containers starting together): wait for it, within a limit.
-        var started = DateTime.UtcNow;
+        var started = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -92,7 +98,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
                 await PostgresMigrations.ApplyAsync(connection, Schema, cancellationToken).ConfigureAwait(false);
                 break;
             }
-            catch (Exception ex) when (IsUnavailable(ex) && DateTime.UtcNow - started < _options.StartupTimeout)
+            catch (Exception ex) when (IsUnavailable(ex) && started.Elapsed < _options.StartupTimeout)
             {
                 ReportUnreachable(ex);
                 await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
@@ -132,9 +138,8 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
         // Work leased but never handed to a worker loop goes back at once rather than waiting out its lease, and
         // that delivery does not count.
-        var drained = _orchestrations.Drain();
-        var leftover = drained.Select(w => new Lease(false, w.InstanceId, 0, w.LockToken))
-            .Concat(_activities.Drain().Select(a => new Lease(true, a.Task.InstanceId, a.Task.Id, a.LockToken)))
+        var leftover = _orchestrations.Drain().Select(w => UncountedLease(w))
+            .Concat(_activities.Drain().Select(a => new Lease(true, a.Task.InstanceId, a.Task.Id, a.LockToken) { Uncounted = true }))
             .ToList();
         if (leftover.Count > 0)
         {
@@ -142,12 +147,6 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await ReleaseAsync(leftover, countDelivery: false, timeout.Token).ConfigureAwait(false);
-                await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-                await using var uncount = new NpgsqlCommand("UPDATE messages SET dequeue_count = GREATEST(dequeue_count - 1, 0) WHERE id = ANY($1)", connection)
-                {
-                    Parameters = { new() { Value = drained.SelectMany(w => w.Messages).Select(m => m.Id).ToArray() } },
-                };
-                await uncount.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsUnavailable(ex) || ex is OperationCanceledException)
             {
@@ -162,7 +161,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _shutdown.Dispose();
     }
 
-    internal static DateTime Now() => RoundUp(DateTime.UtcNow);
+    /// <summary>
+    /// The host's clock, for what the host records (instance rows, history, dead letters) and to tell a message due
+    /// now from one scheduled later. Never for a lease or a due time: those are the database's (<see cref="DbNow"/>).
+    /// </summary>
+    private DateTime HostNow() => RoundUp(_time.GetUtcNow().UtcDateTime);
 
     /// <summary>Rounds up to PostgreSQL's microseconds, so a stored due time is never earlier than the one asked for.</summary>
     internal static DateTime RoundUp(DateTime time)
@@ -180,6 +183,9 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         TimeoutException or System.Net.Sockets.SocketException or IOException => true,
         _ => false,
     };
+
+    /// <summary>How long a transaction is retried while the database is unreachable before its caller is told: long enough to reconnect after a restart, short enough for an HTTP answer.</summary>
+    private TimeSpan UnavailableRetryWindow => TimeSpan.FromTicks(Math.Min(_lease.Ticks / 2, TimeSpan.FromSeconds(2).Ticks));
 
     /// <summary>Capped exponential backoff: 100 ms, 200 ms, ... up to <see cref="PostgresStoreOptions.MaxRetryDelay"/>.</summary>
     private TimeSpan RetryDelay(int failures) =>
@@ -204,10 +210,35 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in a transaction; retries it on a deadlock or serialization failure, and while the database is unreachable (up to the lease duration).</summary>
+    /// <summary>The error every caller gets while the database cannot be reached: the store's unavailable error, naming the cause (never the connection string).</summary>
+    private StoreUnavailableException Unavailable(Exception ex)
+    {
+        ReportUnreachable(ex);
+        return new StoreUnavailableException($"The PostgreSQL database of hub '{HubName}' is unreachable ({ex.Message}). Work waits and resumes when it is back.", ex);
+    }
+
+    /// <summary>Runs a read; an unreachable database becomes <see cref="StoreUnavailableException"/>.</summary>
+    private async Task<T> ReadAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction; retries it on a deadlock or serialization failure, and for a
+    /// moment while the database is unreachable (a pooled connection broken by a server restart fails once). Then
+    /// throws <see cref="StoreUnavailableException"/>: the worker releases the step without counting a delivery (or
+    /// keeps an activity's result and retries), an HTTP caller gets 503.
+    /// </summary>
     private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var started = DateTime.UtcNow;
+        var started = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -223,8 +254,13 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20 * attempt)), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested && !_shutdown.IsCancellationRequested && DateTime.UtcNow - started < _lease)
+            catch (Exception ex) when (IsUnavailable(ex))
             {
+                if (cancellationToken.IsCancellationRequested || _shutdown.IsCancellationRequested || started.Elapsed >= UnavailableRetryWindow)
+                {
+                    throw Unavailable(ex);
+                }
+
                 ReportUnreachable(ex);
                 await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
             }
@@ -410,20 +446,19 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
             return;
         }
 
-        var until = Now() + _lease;
         var renewed = new HashSet<long>();
         await using var connection = await OpenAsync(stop).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("UPDATE instance_queue q SET locked_until = $1 FROM unnest($2::text[], $3::bigint[]) AS u(id, token) WHERE q.instance_id = u.id AND q.lock_token = u.token RETURNING q.lock_token")
+                new NpgsqlBatchCommand("UPDATE instance_queue q SET locked_until = clock_timestamp() + $1 FROM unnest($2::text[], $3::bigint[]) AS u(id, token) WHERE q.instance_id = u.id AND q.lock_token = u.token RETURNING q.lock_token")
                 {
-                    Parameters = { new() { Value = until }, new() { Value = held.Where(l => !l.Activity).Select(l => l.InstanceId).ToArray() }, new() { Value = held.Where(l => !l.Activity).Select(l => l.Token).ToArray() } },
+                    Parameters = { new() { Value = _lease }, new() { Value = held.Where(l => !l.Activity).Select(l => l.InstanceId).ToArray() }, new() { Value = held.Where(l => !l.Activity).Select(l => l.Token).ToArray() } },
                 },
-                new NpgsqlBatchCommand("UPDATE tasks t SET locked_until = $1 FROM unnest($2::bigint[], $3::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token RETURNING t.lock_token")
+                new NpgsqlBatchCommand("UPDATE tasks t SET locked_until = clock_timestamp() + $1 FROM unnest($2::bigint[], $3::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token RETURNING t.lock_token")
                 {
-                    Parameters = { new() { Value = until }, new() { Value = held.Where(l => l.Activity).Select(l => l.TaskId).ToArray() }, new() { Value = held.Where(l => l.Activity).Select(l => l.Token).ToArray() } },
+                    Parameters = { new() { Value = _lease }, new() { Value = held.Where(l => l.Activity).Select(l => l.TaskId).ToArray() }, new() { Value = held.Where(l => l.Activity).Select(l => l.Token).ToArray() } },
                 },
             },
         };
@@ -461,12 +496,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         await using var command = new NpgsqlCommand(
             $"""
             WITH live AS ({LiveOwners}),
-            o AS (UPDATE instance_queue SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > $1 AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1),
-            a AS (UPDATE tasks SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > $1 AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1)
+            o AS (UPDATE instance_queue SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > {DbNow} AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1),
+            a AS (UPDATE tasks SET locked_until = '-infinity' WHERE lock_token IS NOT NULL AND locked_until > {DbNow} AND lock_owner NOT IN (SELECT * FROM live) RETURNING 1)
             SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM a)
             """,
             connection);
-        command.Parameters.Add(new() { Value = Now() });
         await using var reader = await command.ExecuteReaderAsync(stop).ConfigureAwait(false);
         await reader.ReadAsync(stop).ConfigureAwait(false);
         var (orchestrations, activities) = (reader.GetInt64(0), reader.GetInt64(1));
@@ -482,6 +516,12 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     /// <summary>A lease this host holds: an instance (orchestration or entity) or an activity.</summary>
     private sealed record Lease(bool Activity, string InstanceId, long TaskId, long Token)
     {
+        /// <summary>Gets whether its delivery does not count (the store failed, not the work): released without a backoff, its messages' delivery uncounted.</summary>
+        public bool Uncounted { get; init; }
+
+        /// <summary>Gets the messages delivered under an instance lease (uncounted when <see cref="Uncounted"/>).</summary>
+        public long[] MessageIds { get; init; } = [];
+
         /// <summary>1 when the worker asked to extend the lease since the last renewal round.</summary>
         public int RenewRequested;
     }

@@ -7,10 +7,10 @@ internal sealed partial class PostgresOrchestrationStore
 {
     /// <summary>
     /// Leases work for the worker loops waiting in <see cref="TakeAsync"/>: one query leases up to as many items as
-    /// loops wait (so work is never leased ahead of a free slot), and the same round trip reads when the next
-    /// delayed item is due. Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll.
+    /// loops wait (so work is never leased ahead of a free slot), and the same round trip reads how long until the next
+    /// delayed item is due (by the database's clock). Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll.
     /// </summary>
-    private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, DateTime? NextDue)>> lease)
+    private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, TimeSpan? NextDueIn)>> lease)
     {
         private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
         private readonly SemaphoreSlim _signal = new(0, 1);
@@ -76,7 +76,7 @@ internal sealed partial class PostgresOrchestrationStore
                 if (demand > 0)
                 {
                     var take = Math.Min(demand, Math.Max(1, store._options.MaxBatchSize));
-                    (IReadOnlyList<T> Items, DateTime? NextDue) result;
+                    (IReadOnlyList<T> Items, TimeSpan? NextDueIn) result;
                     try
                     {
                         result = await lease(take, stop).ConfigureAwait(false);
@@ -127,9 +127,9 @@ internal sealed partial class PostgresOrchestrationStore
 
                     wait = poll;
                     poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, store._options.MaxPollInterval.Ticks));
-                    if (result.NextDue is { } due)
+                    if (result.NextDueIn is { } until)
                     {
-                        var until = due - DateTime.UtcNow;
+                        // An interval measured by the database's clock: this host's wall clock plays no part.
                         wait = until < TimeSpan.Zero ? TimeSpan.Zero : until < wait ? until + TimeSpan.FromMilliseconds(1) : wait;
                     }
                 }

@@ -23,10 +23,6 @@ public static class SqliteFaults
         _ => null,
     } : null;
 
-    /// <summary>Whether <paramref name="exception"/> (or what it wraps) is a fault of the storage underneath a SQLite file.</summary>
-    public static bool IsStorageFault(Exception? exception) =>
-        exception is StoreUnavailableException || (exception is not null && (Describe(exception, "") is not null || IsStorageFault(exception.InnerException)));
-
     /// <summary>Whether <paramref name="exception"/> says the file is not a database or is damaged.</summary>
     public static bool IsCorruption(Exception exception) => exception is SqliteException e && (e.SqliteErrorCode & 0xFF) is Corrupt or NotADatabase;
 

@@ -232,12 +232,13 @@ internal sealed partial class SqliteOrchestrationStore
             });
     }
 
-    public Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem)
+    public Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false)
     {
         lock (_gate)
         {
             if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
             {
+                q.StoreFaulted |= storeFault;
                 ReleaseInstance(workItem.InstanceId, q, countDelivery: true, Now);
             }
         }

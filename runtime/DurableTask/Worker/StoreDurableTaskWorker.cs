@@ -158,7 +158,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
                 // Not the step's fault: the store releases it without counting a delivery and offers it again shortly.
                 _steps.Evict(item.InstanceId);
                 StoreFault(ex);
-                await _store.AbandonOrchestrationWorkItemAsync(item).ConfigureAwait(false);
+                await _store.AbandonOrchestrationWorkItemAsync(item, storeFault: true).ConfigureAwait(false);
             }
             catch (LeaseLostException)
             {

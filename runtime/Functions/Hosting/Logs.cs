@@ -14,7 +14,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}, Duration={DurationMs:0}ms)")]
     public static partial void FunctionFailed(this ILogger logger, string functionName, string invocationId, double durationMs, Exception exception);
 
-    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}): the storage cannot save: {Reason}")]
+    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}): the store is unavailable: {Reason}")]
     public static partial void FunctionStorageFault(this ILogger logger, string functionName, string invocationId, string reason);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Functions host started: {FunctionCount} functions, task hub {HubName}, storage {Storage}")]
@@ -37,6 +37,9 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 322, Level = LogLevel.Error, Message = "Timer {FunctionName} could not read or write its schedule status; it keeps running on its schedule, but a restart may repeat or miss an occurrence")]
     public static partial void TimerStatusFailed(this ILogger logger, string functionName, Exception exception);
+
+    [LoggerMessage(EventId = 325, Level = LogLevel.Error, Message = "Timer {FunctionName} occurrence {Occurrence:o} not run: the store could not be asked who runs it ({Reason}); the next occurrence is claimed as usual")]
+    public static partial void TimerClaimFailed(this ILogger logger, string functionName, DateTime occurrence, string reason);
 
     [LoggerMessage(EventId = 324, Level = LogLevel.Debug, Message = "Timer {FunctionName} occurrence {Occurrence:o} was claimed by another host sharing the store; not run here")]
     public static partial void TimerOccurrenceClaimedElsewhere(this ILogger logger, string functionName, DateTime occurrence);

@@ -65,8 +65,8 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             var development = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
             var detail = ex switch
             {
-                // The log names the file and the cause; the caller learns only that it can try again later.
-                _ when StoreUnavailableAnswer.Matches(ex) => StoreUnavailableAnswer.Detail,
+                // The log names the file or the database and the cause; the caller learns only that it can try again later.
+                _ when StoreUnavailableAnswer.Matches(ex) => StoreUnavailableAnswer.DetailFor(ex),
                 BadHttpRequestException or FunctionTimeoutException => ex.Message,
                 _ when development => ex.Message,
                 _ => $"The function failed; see the host log for invocation {invocationId}.",

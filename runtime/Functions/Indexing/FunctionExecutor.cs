@@ -49,9 +49,9 @@ internal sealed class FunctionExecutor(ILoggerFactory loggerFactory, FunctionsHo
             logger.FunctionExecuted(function.Name, "Cancelled", invocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
-        catch (Exception ex) when (Serverless.DurableTask.Sqlite.SqliteFaults.IsStorageFault(ex))
+        catch (Exception ex) when (Serverless.DurableTask.StoreFaults.IsUnavailable(ex))
         {
-            // Disk full, read-only: one clear line, not a stack trace per request.
+            // Disk full, read-only, database unreachable: one clear line, not a stack trace per request.
             logger.FunctionStorageFault(function.Name, invocationId, ex.Message);
             throw;
         }

@@ -130,7 +130,11 @@ internal sealed class TimerScheduler(
         }
     }
 
-    /// <summary>Claims an occurrence in the shared store; when the store cannot answer, runs it (at least once).</summary>
+    /// <summary>
+    /// Claims an occurrence in the shared store. When the store cannot answer, the occurrence is not run here (fail
+    /// closed): every replica would otherwise run it, and one that the store did record as claimed may be running
+    /// elsewhere already. The miss is logged; the next occurrence is claimed as usual.
+    /// </summary>
     private async Task<bool> ClaimAsync(FunctionDescriptor function, DateTime occurrence, CancellationToken stoppingToken)
     {
         try
@@ -143,10 +147,10 @@ internal sealed class TimerScheduler(
             logger.TimerOccurrenceClaimedElsewhere(function.Name, occurrence);
             return false;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            logger.TimerStatusFailed(function.Name, ex);
-            return true;
+            logger.TimerClaimFailed(function.Name, occurrence, ex.Message);
+            return false;
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Serverless.Host.Tests.Infrastructure;
+namespace Serverless.Tests.Shared;
 
 /// <summary>
 /// A TCP forwarder on 127.0.0.1 that a test can cut (every connection dropped, new ones refused) and restore on the

@@ -35,6 +35,12 @@ Func<int, string> instanceId = scaleOut ? ScaleOut.InstanceId : Workload.Instanc
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
+if (scaleOut)
+{
+    // The store's warnings (leases voided, lost, abandoned steps) explain a re-run activity when the test reports one.
+    builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+}
+
 Action<PostgresStoreOptions>? postgres = args.Length >= 3
     ? p =>
     {

@@ -109,6 +109,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
             Assert.True(allTakenOver <= ScaleOut.LeaseDuration + Margin, $"the dead host's leases were not all taken over within the lease + {Margin.TotalSeconds} s ({Ms(allTakenOver)})");
 
             // The survivors finish everything, including the dead host's share.
+            var warnings = new List<string>();
             using (var finish = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
             {
                 foreach (var host in hosts.Where(h => h != victim))
@@ -117,10 +118,11 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
                     Assert.True(host.Process.ExitCode == 0, $"host exit code {host.Process.ExitCode}: {text}");
                     Assert.Contains("DONE", text, StringComparison.Ordinal);
                     Assert.DoesNotContain("FAILED", text, StringComparison.Ordinal);
+                    warnings.AddRange(text.Split('\n').Where(l => l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal)).Select(l => $"host {hosts.IndexOf(host)}: {l.Trim()}"));
                 }
             }
 
-            await AssertOutcomeAsync(db, directory);
+            await AssertOutcomeAsync(db, directory, warnings);
         }
         finally
         {
@@ -133,7 +135,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         }
     }
 
-    private async Task AssertOutcomeAsync(NpgsqlConnection db, string directory)
+    private async Task AssertOutcomeAsync(NpgsqlConnection db, string directory, IReadOnlyList<string> warnings)
     {
         // Every instance completed once, with exactly its expected output.
         var outputs = new Dictionary<string, (int Status, string? Output)>();
@@ -194,7 +196,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var unexplained = repeated.Where(g => !ranByVictim.Contains(g.Key)).Select(g => g.Key).ToList();
         output.WriteLine($"activity executions per host: {string.Join(", ", logs.Select((l, h) => $"host {h}: {l.Length}"))}; "
             + $"{all.Count} executions for {distinct} activities ({all.Count - distinct} re-executions, each of an activity the dead host had started)");
-        Assert.True(unexplained.Count == 0, $"activities ran twice without the dead host having run them: {string.Join(", ", unexplained.Take(10))}");
+        Assert.True(unexplained.Count == 0, $"activities ran twice without the dead host having run them: {string.Join(", ", unexplained.Take(10))}; the survivors' warnings: {string.Join(" | ", warnings.Take(20))}");
         // The work was shared: both survivors ran activities (the victim's share shows in the leases it held when killed;
         // on a loaded machine it may not have run an activity by then).
         for (var h = 0; h < Hosts; h++)

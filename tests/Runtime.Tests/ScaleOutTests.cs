@@ -17,7 +17,7 @@ namespace Serverless.Runtime.Tests;
 /// over, then checks that every instance completed exactly once with its exact output, that every entity operation
 /// was applied exactly once, and that activities ran again only where the dead host had run them.
 /// </summary>
-public sealed class ScaleOutTests(ITestOutputHelper output)
+public sealed partial class ScaleOutTests(ITestOutputHelper output)
 {
     private const int Instances = 120;
     private const int Hosts = 3;
@@ -193,10 +193,14 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, Instances).Sum(ScaleOut.Activities), distinct);
         var ranByVictim = logs[Victim].ToHashSet();
         var repeated = all.GroupBy(k => k).Where(g => g.Count() > 1).ToList();
-        var unexplained = repeated.Where(g => !ranByVictim.Contains(g.Key)).Select(g => g.Key).ToList();
+        // A survivor starved of CPU for longer than the lease loses it, and the activity runs again elsewhere: the
+        // at-least-once case of a slow host, which the store reports by the activity's key.
+        var lostByASurvivor = warnings.Select(w => LostActivityLease().Match(w)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToHashSet();
+        var unexplained = repeated.Where(g => !ranByVictim.Contains(g.Key) && !lostByASurvivor.Contains(g.Key)).Select(g => g.Key).ToList();
         output.WriteLine($"activity executions per host: {string.Join(", ", logs.Select((l, h) => $"host {h}: {l.Length}"))}; "
-            + $"{all.Count} executions for {distinct} activities ({all.Count - distinct} re-executions, each of an activity the dead host had started)");
-        Assert.True(unexplained.Count == 0, $"activities ran twice without the dead host having run them: {string.Join(", ", unexplained.Take(10))}; the survivors' warnings: {string.Join(" | ", warnings.Take(20))}");
+            + $"{all.Count} executions for {distinct} activities ({all.Count - distinct} re-executions: of activities the dead host had started, "
+            + $"or whose lease a survivor lost ({repeated.Count(g => !ranByVictim.Contains(g.Key))} of these))");
+        Assert.True(unexplained.Count == 0, $"activities ran twice without the dead host having run them: {string.Join(", ", unexplained.Take(10))}; the survivors' warnings: {string.Join(" | ", warnings.Where(w => !w.Contains("lost before its step committed", StringComparison.Ordinal)).Take(20))}");
         // The work was shared: both survivors ran activities (the victim's share shows in the leases it held when killed;
         // on a loaded machine it may not have run an activity by then).
         for (var h = 0; h < Hosts; h++)
@@ -292,6 +296,9 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
         var number = signal switch { "STOP" => 19, "CONT" => 18, _ => throw new ArgumentOutOfRangeException(nameof(signal)) };
         Assert.True(NativeMethods.Kill(process.Id, number) == 0, $"kill -{signal} {process.Id} failed");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"The lease on activity (\S+) was lost")]
+    private static partial System.Text.RegularExpressions.Regex LostActivityLease();
 
     private sealed record Leases(string[] Instances, long[] Tasks)
     {

@@ -33,6 +33,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "The lease on {InstanceId} was lost before its step committed; another delivery will redo the step")]
     public static partial void LeaseLost(this ILogger logger, string instanceId);
 
+    [LoggerMessage(EventId = 162, Level = LogLevel.Warning, Message = "The lease on activity {ActivityKey} was lost before its result committed (the host was too slow to renew it); another host runs it again")]
+    public static partial void ActivityLeaseLost(this ILogger logger, string activityKey);
+
     [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Activity {Name} #{TaskId} of {InstanceId} finished: {Outcome}")]
     public static partial void ActivityFinished(this ILogger logger, string name, int taskId, string instanceId, string outcome);
 

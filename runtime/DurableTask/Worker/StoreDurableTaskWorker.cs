@@ -371,7 +371,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             }
             catch (LeaseLostException)
             {
-                _logger.LeaseLost(item.Task.InstanceId);
+                _logger.ActivityLeaseLost(StoreTaskActivityContext.KeyOf(item.Task));
             }
             catch (Exception ex)
             {
@@ -473,7 +473,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         }
         catch (LeaseLostException)
         {
-            _logger.LeaseLost(item.Task.InstanceId);
+            _logger.ActivityLeaseLost(StoreTaskActivityContext.KeyOf(item.Task));
         }
         catch (ObjectDisposedException)
         {

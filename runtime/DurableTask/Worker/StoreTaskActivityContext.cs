@@ -28,7 +28,10 @@ public sealed class StoreTaskActivityContext : TaskActivityContext
     public int TaskId => _task.TaskId;
 
     /// <summary>Gets a key that is the same for every delivery of this activity (instance, execution, task id).</summary>
-    public string IdempotencyKey => $"{_task.InstanceId}:{_task.ExecutionId}:{_task.TaskId}";
+    public string IdempotencyKey => KeyOf(_task);
+
+    /// <summary>The key that names one scheduled activity across its deliveries (instance, execution, task id).</summary>
+    internal static string KeyOf(ActivityTask task) => $"{task.InstanceId}:{task.ExecutionId}:{task.TaskId}";
 
     /// <summary>Gets how many times this activity was delivered before (0 on the first run).</summary>
     public int DequeueCount => _task.DequeueCount;

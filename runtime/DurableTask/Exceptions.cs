@@ -88,3 +88,28 @@ public sealed class StoreCorruptException : DurableTaskException
     /// <summary>Gets the damaged file.</summary>
     public string Path { get; }
 }
+
+/// <summary>
+/// Thrown when an input, event, output or entity signal is larger than the hub's payload limit
+/// (<c>extensions.durableTask.maxPayloadBytes</c>, 4 MiB by default). Nothing was stored.
+/// </summary>
+public sealed class PayloadTooLargeException : DurableTaskException
+{
+    /// <summary>Initializes a new instance of the <see cref="PayloadTooLargeException"/> class.</summary>
+    public PayloadTooLargeException(string what, long size, long limit)
+        : base($"The {what} is {size:N0} bytes, over the hub's limit of {limit:N0} bytes (extensions.durableTask.maxPayloadBytes); nothing was stored.")
+    {
+        What = what;
+        Size = size;
+        Limit = limit;
+    }
+
+    /// <summary>Gets what was too large (e.g. "orchestration input").</summary>
+    public string What { get; }
+
+    /// <summary>Gets its size in UTF-8 bytes.</summary>
+    public long Size { get; }
+
+    /// <summary>Gets the limit in bytes.</summary>
+    public long Limit { get; }
+}

@@ -42,6 +42,7 @@ public sealed class HostJsonTests
                   "extendedSessionIdleTimeoutInSeconds": 45,
                   "retention": "7.00:00:00",
                   "shutdownGracePeriod": "00:00:20",
+                  "maxPayloadBytes": 1048576,
                 },
               },
             }
@@ -64,6 +65,7 @@ public sealed class HostJsonTests
         Assert.Equal(TimeSpan.FromSeconds(45), durable.ExtendedSessionIdleTimeout);
         Assert.Equal(TimeSpan.FromDays(7), durable.Retention);
         Assert.Equal(TimeSpan.FromSeconds(20), durable.ShutdownGracePeriod);
+        Assert.Equal(1_048_576, durable.MaxPayloadBytes);
     }
 
     [Theory]
@@ -79,6 +81,7 @@ public sealed class HostJsonTests
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "hubName": "%MISSING%" } } }""", "$.extensions.durableTask.hubName", "app setting 'MISSING', which is not set")]
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "azureStorage" } } } }""", "$.extensions.durableTask.storageProvider.type", "'azurestorage' is not a storage provider")]
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "retention": "a week" } } }""", "$.extensions.durableTask.retention", "not a valid duration")]
+    [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "maxPayloadBytes": 100 } } }""", "$.extensions.durableTask.maxPayloadBytes", "100 is outside 1024-268435456")]
     [InlineData("""{ "version": "2.0", "functionTimeout": "00:00:00" }""", "$.functionTimeout", "not a valid duration")]
     [InlineData("""{ "version": "2.0", "logging": { "logLevel": { "default": "Loud" } } }""", "$.logging.logLevel.default", "'Loud' is not a log level")]
     [InlineData("""{ "version": "2.0", "logging": { "applicationInsights": {} } }""", "$.logging.applicationInsights", "known here: logLevel")]

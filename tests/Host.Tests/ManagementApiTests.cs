@@ -93,6 +93,24 @@ public sealed class ManagementApiTests(SampleHostFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task StartAndRaise_BodyOverThePayloadLimit_Give413_AndStoreNothing()
+    {
+        var id = $"big-{Guid.NewGuid():N}";
+        var big = $"\"{new string('x', 4 * 1024 * 1024)}\"";
+
+        var start = await Host.SendAsync(HttpMethod.Post, $"{Base}/orchestrators/Echo/{id}", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, start.StatusCode);
+        Assert.Contains("orchestration input", await start.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Null(await Client.GetInstanceAsync(id));
+
+        var waiting = await StartWaitingAsync();
+        var raise = await Host.SendAsync(HttpMethod.Post, $"{Base}/instances/{waiting}/raiseEvent/Approval", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, raise.StatusCode);
+        Assert.Contains("data of event 'Approval'", await raise.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await Client.GetInstanceAsync(waiting))!.RuntimeStatus);
+    }
+
+    [Fact]
     public async Task StartOrchestration_RunningInstanceWithSameId_Gives409()
     {
         var id = await StartWaitingAsync();

@@ -23,13 +23,15 @@ internal sealed class StoreDurableEntityClient : DurableEntityClient
     private readonly IOrchestrationStore _store;
     private readonly DataConverter _converter;
     private readonly TimeProvider _time;
+    private readonly int _maxPayloadBytes;
 
-    public StoreDurableEntityClient(string name, IOrchestrationStore store, DataConverter converter, TimeProvider time)
+    public StoreDurableEntityClient(string name, IOrchestrationStore store, DataConverter converter, TimeProvider time, int maxPayloadBytes = PayloadLimit.DefaultMaxBytes)
         : base(name)
     {
         _store = store;
         _converter = converter;
         _time = time;
+        _maxPayloadBytes = maxPayloadBytes;
     }
 
     /// <inheritdoc/>
@@ -39,6 +41,8 @@ internal sealed class StoreDurableEntityClient : DurableEntityClient
         ArgumentNullException.ThrowIfNull(id.Key, nameof(id));
         ArgumentException.ThrowIfNullOrEmpty(operationName);
         cancellation.ThrowIfCancellationRequested();
+        var serialized = _converter.Serialize(input);
+        PayloadLimit.Check(serialized, _maxPayloadBytes, $"input of entity operation '{operationName}'");
         var now = _time.GetUtcNow().UtcDateTime;
         var instanceId = id.ToString();
 
@@ -48,7 +52,7 @@ internal sealed class StoreDurableEntityClient : DurableEntityClient
             new OrchestrationInstance { InstanceId = instanceId },
             Guid.NewGuid(),
             operationName,
-            _converter.Serialize(input),
+            serialized,
             signalTime is { } at ? (at, at) : null,
             parentTraceContext: null,
             requestTime: _time.GetUtcNow(),

@@ -46,7 +46,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         _store = store;
         _options = options;
         _time = options.TimeProvider;
-        Entities = new StoreDurableEntityClient(name, store, options.DataConverter, _time);
+        Entities = new StoreDurableEntityClient(name, store, options.DataConverter, _time, options.MaxPayloadBytes);
     }
 
     /// <inheritdoc/>
@@ -72,6 +72,7 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
         }
 
         var serialized = Converter.Serialize(input);
+        PayloadLimit.Check(serialized, _options.MaxPayloadBytes, "orchestration input");
         var now = Now;
         var startAt = options?.StartAt?.UtcDateTime is { } at && at > now ? at : (DateTime?)null;
         var start = HistoryEvents.ExecutionStarted(orchestratorName.Name, instanceId, Guid.NewGuid().ToString("N"), serialized, now, startAt);
@@ -94,9 +95,11 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
     public override async Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
+        var serialized = Converter.Serialize(eventPayload);
+        PayloadLimit.Check(serialized, _options.MaxPayloadBytes, $"data of event '{eventName}'");
         await RequireNotFinishedAsync(instanceId, "raise an event to", cancellation).ConfigureAwait(false);
         var now = Now;
-        await _store.SendMessageAsync(new OutgoingMessage(instanceId, HistoryEvents.EventRaised(eventName, Converter.Serialize(eventPayload), now), now), cancellation).ConfigureAwait(false);
+        await _store.SendMessageAsync(new OutgoingMessage(instanceId, HistoryEvents.EventRaised(eventName, serialized, now), now), cancellation).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -149,8 +152,9 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
     /// <remarks>The output becomes the terminate event's input, and so the instance's output. With <see cref="TerminateInstanceOptions.Recursive"/>, the sub-orchestrations it started that are still running are terminated too.</remarks>
     public override async Task TerminateInstanceAsync(string instanceId, TerminateInstanceOptions? options = null, CancellationToken cancellation = default)
     {
-        await RequireNotFinishedAsync(instanceId, "terminate", cancellation).ConfigureAwait(false);
         var output = Converter.Serialize(options?.Output);
+        PayloadLimit.Check(output, _options.MaxPayloadBytes, "terminate output");
+        await RequireNotFinishedAsync(instanceId, "terminate", cancellation).ConfigureAwait(false);
         await SendAsync(instanceId, HistoryEvents.Terminated(output, Now), cancellation).ConfigureAwait(false);
         if (options?.Recursive == true)
         {

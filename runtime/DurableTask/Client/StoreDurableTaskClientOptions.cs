@@ -15,4 +15,10 @@ public sealed class StoreDurableTaskClientOptions : DurableTaskClientOptions
     /// <see cref="TimeProvider.System"/>; give it the worker's clock when a test moves that one.
     /// </summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Gets or sets the largest input, event, terminate output or entity signal the client stores, in UTF-8 bytes
+    /// (default 4 MiB); a larger one throws <see cref="PayloadTooLargeException"/> and nothing is stored.
+    /// </summary>
+    public int MaxPayloadBytes { get; set; } = Engine.PayloadLimit.DefaultMaxBytes;
 }

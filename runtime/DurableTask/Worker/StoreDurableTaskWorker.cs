@@ -309,6 +309,14 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
 
             parentExecutionId = outcome.ParentExecutionId ?? (instance.ParentInstanceId is null ? null : await ParentExecutionAsync(instance).ConfigureAwait(false));
             commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null);
+            if (PayloadLimit.FirstOver(commit, _options.MaxPayloadBytes) is { } tooLarge)
+            {
+                // Nothing of the step is stored but its failure: the instance fails, naming what was too large.
+                _logger.PayloadTooLarge(instance.InstanceId, tooLarge.Message);
+                var failure = HistoryEvents.Failure(PayloadLimit.FailureType, tooLarge.Message);
+                failure.IsNonRetriable = true;
+                commit = StepCommits.Ended(instance, consumed, early is null ? newEvents : [HistoryEvents.OrchestratorStarted(now)], OrchestrationRuntimeStatus.Failed, null, failure, now, parentExecutionId);
+            }
             finished = commit.Instance!.Status.IsTerminal() || commit.ReplaceHistory;
         }
 
@@ -422,7 +430,9 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             var input = _options.DataConverter.Deserialize(ActivityInput(task.Input), activity.InputType);
             var context = new StoreTaskActivityContext(task, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
-            response = HistoryEvents.TaskCompleted(task.TaskId, _options.DataConverter.Serialize(output), _options.TimeProvider.GetUtcNow().UtcDateTime);
+            var result = _options.DataConverter.Serialize(output);
+            PayloadLimit.Check(result, _options.MaxPayloadBytes, $"result of activity '{task.Name}'");
+            response = HistoryEvents.TaskCompleted(task.TaskId, result, _options.TimeProvider.GetUtcNow().UtcDateTime);
             _logger.ActivityFinished(task.Name, task.TaskId, task.InstanceId, "completed");
         }
         catch (OperationCanceledException) when (_activityAbort.IsCancellationRequested)

@@ -49,6 +49,13 @@ public sealed class StoreDurableTaskWorkerOptions : DurableTaskWorkerOptions
     /// <summary>Gets or sets how long a stopping worker lets running activities finish. Default is 10 seconds.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Gets or sets the largest payload a step or an activity may produce, in UTF-8 bytes (default 4 MiB): an activity
+    /// whose result is larger fails with <c>PayloadTooLarge</c> (its result is not stored); an orchestration step that
+    /// would store a larger output, custom status, activity or sub-orchestration input or event fails the instance instead.
+    /// </summary>
+    public int MaxPayloadBytes { get; set; } = Engine.PayloadLimit.DefaultMaxBytes;
+
     /// <summary>Gets or sets the clock (tests replace it). Default is the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

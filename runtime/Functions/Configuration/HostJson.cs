@@ -283,6 +283,7 @@ public static partial class HostJson
         int? maxActivities = null, maxOrchestrators = null;
         bool? extendedSessions = null;
         TimeSpan? idleTimeout = null, retention = null, grace = null;
+        int? maxPayload = null;
         foreach (var property in element.EnumerateObject())
         {
             var childPath = Child(path, property.Name);
@@ -317,8 +318,11 @@ public static partial class HostJson
                 case "SHUTDOWNGRACEPERIOD":
                     grace = TimeSpanValue(property.Value, childPath, allowInfinite: false, allowZero: true);
                     break;
+                case "MAXPAYLOADBYTES":
+                    maxPayload = Int(property.Value, childPath, 1024, 256 * 1024 * 1024);
+                    break;
                 default:
-                    throw Unknown(childPath, "hubName, storageProvider, maxConcurrentActivityFunctions, maxConcurrentOrchestratorFunctions, extendedSessionsEnabled, extendedSessionIdleTimeoutInSeconds, retention, shutdownGracePeriod");
+                    throw Unknown(childPath, "hubName, storageProvider, maxConcurrentActivityFunctions, maxConcurrentOrchestratorFunctions, extendedSessionsEnabled, extendedSessionIdleTimeoutInSeconds, retention, shutdownGracePeriod, maxPayloadBytes");
             }
         }
 
@@ -332,6 +336,7 @@ public static partial class HostJson
             ExtendedSessionIdleTimeout = idleTimeout,
             Retention = retention,
             ShutdownGracePeriod = grace,
+            MaxPayloadBytes = maxPayload,
         };
     }
 

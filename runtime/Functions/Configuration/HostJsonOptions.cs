@@ -48,6 +48,9 @@ public sealed class DurableTaskHostOptions
 
     /// <summary>Gets how long running activities may finish when the host stops; null for the worker's default (10 seconds).</summary>
     public TimeSpan? ShutdownGracePeriod { get; init; }
+
+    /// <summary>Gets the largest input, output, event or signal the hub stores, in bytes; null for the default (4 MiB).</summary>
+    public int? MaxPayloadBytes { get; init; }
 }
 
 /// <summary>The <c>extensions.durableTask.storageProvider</c> section of host.json.</summary>

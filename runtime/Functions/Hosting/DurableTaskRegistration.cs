@@ -1,3 +1,4 @@
+using Serverless.DurableTask.Client;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Entities;
@@ -35,6 +36,11 @@ internal static class DurableTaskRegistration
         // function adapters need to create their instances (Microsoft's orchestrator factories take none).
         services.AddOptions<DurableTaskRegistry>(worker!.Name).Configure<IServiceProvider>((registry, sp) => Register(catalog, registry, sp));
         services.AddOptions<StoreDurableTaskWorkerOptions>(worker.Name).Configure(o => ApplyHostJson(durable, o));
+        if (durable.MaxPayloadBytes is { } maxPayload)
+        {
+            services.AddOptions<StoreDurableTaskClientOptions>(client!.Name).Configure(o => o.MaxPayloadBytes = maxPayload);
+        }
+
         return (worker, client!);
     }
 
@@ -90,5 +96,6 @@ internal static class DurableTaskRegistration
         options.ExtendedSessionIdleTimeout = durable.ExtendedSessionIdleTimeout ?? options.ExtendedSessionIdleTimeout;
         options.Retention = durable.Retention ?? options.Retention;
         options.ShutdownGracePeriod = durable.ShutdownGracePeriod ?? options.ShutdownGracePeriod;
+        options.MaxPayloadBytes = durable.MaxPayloadBytes ?? options.MaxPayloadBytes;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -59,6 +60,7 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 FunctionTimeoutException => StatusCodes.Status503ServiceUnavailable,
+                PayloadTooLargeException => StatusCodes.Status413PayloadTooLarge,
                 _ when StoreUnavailableAnswer.Matches(ex) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
@@ -67,7 +69,7 @@ internal sealed class HttpFunctionHandler(FunctionDescriptor function)
             {
                 // The log names the file or the database and the cause; the caller learns only that it can try again later.
                 _ when StoreUnavailableAnswer.Matches(ex) => StoreUnavailableAnswer.DetailFor(ex),
-                BadHttpRequestException or FunctionTimeoutException => ex.Message,
+                BadHttpRequestException or FunctionTimeoutException or PayloadTooLargeException => ex.Message,
                 _ when development => ex.Message,
                 _ => $"The function failed; see the host log for invocation {invocationId}.",
             };

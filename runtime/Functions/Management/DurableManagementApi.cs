@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Serverless.DurableTask;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -85,9 +86,18 @@ internal sealed class DurableManagementApi(
         {
             await Problem(http, StatusCodes.Status400BadRequest, ex.Message);
         }
+        catch (PayloadTooLargeException ex) when (!http.Response.HasStarted)
+        {
+            await Problem(http, StatusCodes.Status413PayloadTooLarge, ex.Message);
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             // The caller went away.
+        }
+        catch (Exception ex) when (!http.Response.HasStarted && StoreUnavailableAnswer.Matches(ex))
+        {
+            StoreUnavailableAnswer.AddRetryAfter(http.Response);
+            await Problem(http, StatusCodes.Status503ServiceUnavailable, StoreUnavailableAnswer.DetailFor(ex));
         }
         catch (Exception ex) when (!http.Response.HasStarted)
         {

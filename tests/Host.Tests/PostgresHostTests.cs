@@ -151,6 +151,7 @@ public sealed class PostgresHostTests
             var readyz = await WaitForStatusAsync(host, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(15));
             using var refused = await host.Client.PostAsync("/api/HelloSequence_HttpStart", null);
             var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            using var managementRefused = await host.SendAsync(HttpMethod.Post, "/runtime/webhooks/durabletask/orchestrators/HelloSequence");
 
             // Act 2: it comes back; the same request starts an orchestration that completes.
             cutter.Restore();
@@ -167,6 +168,8 @@ public sealed class PostgresHostTests
             Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
             Assert.Equal("The hub cannot reach its database right now. Nothing was saved; try again in a moment.", problem.GetProperty("detail").GetString());
             Assert.DoesNotContain("Password", problem.ToString(), StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, managementRefused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(5), managementRefused.Headers.RetryAfter?.Delta);
             Assert.Equal(HttpStatusCode.OK, readyAgain);
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
             Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);

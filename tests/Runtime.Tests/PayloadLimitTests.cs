@@ -145,8 +145,51 @@ public sealed class PayloadLimitTests
         Assert.Equal([id], instances.Select(i => i.InstanceId));
     }
 
+    [Theory]
+    [Stores]
+    public async Task Entity_BatchThatWouldStoreTooMuch_IsDeadLettered_TheCallerHearsWhy_AndTheStateStays(StoreKind store)
+    {
+        await using var hub = await TestHub.StartAsync(store, r => r
+            .AddEntity("Box", _ => new Box())
+            .AddOrchestratorFunc<string, string>("Caller", async (ctx, op) =>
+            {
+                var box = new EntityInstanceId("Box", "b");
+                await ctx.Entities.CallEntityAsync(box, "Set", "small");
+                try
+                {
+                    await ctx.Entities.CallEntityAsync(box, op);
+                    return "stored";
+                }
+                catch (EntityOperationFailedException ex)
+                {
+                    return $"{ex.FailureDetails.ErrorType}: {ex.FailureDetails.ErrorMessage}";
+                }
+            }));
+
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Caller", "Fill");
+        var done = await hub.WaitForCompletionAsync(id);
+
+        // The caller is answered (not left waiting), with the reason.
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        var said = done.ReadOutputAs<string>()!;
+        Assert.StartsWith(PayloadLimit.FailureType, said, StringComparison.Ordinal);
+        Assert.Contains("state of entity '@box@b'", said, StringComparison.Ordinal);
+
+        // The entity kept the state of its last good batch, and the refused operation is a dead letter with the reason.
+        var box = await hub.Client.Entities.GetEntityAsync(new EntityInstanceId("Box", "b"), includeState: true);
+        Assert.Equal("small", box!.State.ReadAs<string>());
+        var dead = Assert.Single(await hub.Store.GetDeadLettersAsync(10, CancellationToken.None));
+        Assert.Equal("@box@b", dead.InstanceId);
+        Assert.Contains("state of entity '@box@b'", dead.Reason, StringComparison.Ordinal);
+    }
+
     private sealed class Box : TaskEntity<string?>
     {
         public void Set(string value) => State = value;
+
+        public void Fill() => State = TooLarge;
+
+        protected override string? InitializeState(TaskEntityOperation entityOperation) => null;
     }
 }

@@ -151,7 +151,8 @@ internal interface IOrchestrationStore : IAsyncDisposable
     Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false);
 
     /// <summary>Moves the item's messages to the dead-letter table and marks the instance failed, in one transaction.</summary>
-    Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason);
+    /// <remarks><paramref name="replies"/> are sent in the same transaction: the failure answers to callers waiting on the dead-lettered messages (entity calls).</remarks>
+    Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason, IReadOnlyList<OutgoingMessage>? replies = null);
 
     Task<ActivityWorkItem> LockNextActivityWorkItemAsync(CancellationToken cancellationToken);
 

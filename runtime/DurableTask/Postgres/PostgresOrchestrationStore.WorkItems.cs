@@ -168,6 +168,18 @@ internal sealed partial class PostgresOrchestrationStore
                             var failed = HistoryEvents.SubOrchestrationFailed(child.ParentTaskId, HistoryEvents.Failure(typeof(OrchestrationAlreadyExistsException).FullName!, conflict), now);
                             outgoing.Add(new OutgoingMessage(parent, failed, now, child.StartMessage.ExecutionStarted?.ParentInstance?.OrchestrationInstance?.ExecutionId));
                         }
+                        else
+                        {
+                            // Started by an entity (which gets no reply): the refused start is kept as a dead letter with the reason.
+                            await using var refused = new NpgsqlCommand(
+                                "INSERT INTO dead_letters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('start', $1, $2, $3, 0, $4)",
+                                connection,
+                                tx)
+                            {
+                                Parameters = { new() { Value = child.InstanceId }, new() { Value = JsonFormatter.Default.Format(child.StartMessage) }, new() { Value = SqliteOrchestrationStore.StartRefused(workItem.InstanceId, conflict) }, new() { Value = now } },
+                            };
+                            await refused.ExecuteNonQueryAsync().ConfigureAwait(false);
+                        }
                     }
 
                     await using var finish = new NpgsqlBatch(connection, tx);
@@ -212,7 +224,7 @@ internal sealed partial class PostgresOrchestrationStore
     private static Lease UncountedLease(OrchestrationWorkItem workItem) =>
         new(false, workItem.InstanceId, 0, workItem.LockToken) { Uncounted = true, MessageIds = workItem.Messages.Select(m => m.Id).ToArray() };
 
-    public async Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
+    public async Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason, IReadOnlyList<OutgoingMessage>? replies = null)
     {
         var now = HostNow();
         try
@@ -227,6 +239,12 @@ internal sealed partial class PostgresOrchestrationStore
                             "INSERT INTO dead_letters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) SELECT 'message', $1, p, $2, d, $3 FROM unnest($4::text[], $5::integer[]) AS u(p, d)",
                             workItem.InstanceId, reason, now, workItem.Messages.Select(m => JsonFormatter.Default.Format(m.Event)).ToArray(), workItem.Messages.Select(m => m.DequeueCount).ToArray()));
                         batch.BatchCommands.Add(Cmd("DELETE FROM messages WHERE id = ANY($1)", workItem.Messages.Select(m => m.Id).ToArray()));
+                        if (replies is { Count: > 0 })
+                        {
+                            batch.BatchCommands.Add(Enqueue(replies));
+                            batch.BatchCommands.Add(Cmd("SELECT pg_notify($1, 'o|' || array_to_string($2::text[], chr(31)))", _channel, replies.Select(r => r.InstanceId).Distinct().ToArray()));
+                        }
+
                         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
                     }
 

@@ -166,6 +166,13 @@ internal sealed partial class SqliteOrchestrationStore
                             var parentExecution = child.StartMessage.ExecutionStarted?.ParentInstance?.OrchestrationInstance?.ExecutionId;
                             createdMessages.Add(InsertMessage(ctx, new OutgoingMessage(parent, failed, now, parentExecution)));
                         }
+                        else
+                        {
+                            // Started by an entity (which gets no reply): the refused start is kept as a dead letter with the reason.
+                            ctx.Exec(
+                                "INSERT INTO DeadLetters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('start', $i, $p, $r, 0, $t)",
+                                ("$i", child.InstanceId), ("$p", JsonFormatter.Default.Format(child.StartMessage)), ("$r", StartRefused(workItem.InstanceId, conflict!)), ("$t", ToMs(now)));
+                        }
 
                         continue;
                     }
@@ -246,13 +253,16 @@ internal sealed partial class SqliteOrchestrationStore
         return Task.CompletedTask;
     }
 
-    public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason)
+    public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason, IReadOnlyList<OutgoingMessage>? replies = null)
     {
         var now = Now;
         InstanceMessage? parentNotice = null;
+        var sent = new List<InstanceMessage>();
         return WriteAsync(
             ctx =>
             {
+                sent.Clear();
+                sent.AddRange((replies ?? []).Select(reply => InsertMessage(ctx, reply)));
                 foreach (var message in workItem.Messages)
                 {
                     ctx.Exec(
@@ -269,7 +279,12 @@ internal sealed partial class SqliteOrchestrationStore
             {
                 if (parentNotice is not null)
                 {
-                    AddMessages([parentNotice], now);
+                    sent.Add(parentNotice);
+                }
+
+                if (sent.Count > 0)
+                {
+                    AddMessages(sent, now);
                 }
 
                 if (_queues.TryGetValue(workItem.InstanceId, out var q))
@@ -450,6 +465,10 @@ internal sealed partial class SqliteOrchestrationStore
         var parentTaskId = Convert.ToInt32(ctx.Scalar("SELECT parent_task_id FROM Instances WHERE instance_id = $id", ("$id", instanceId)), System.Globalization.CultureInfo.InvariantCulture);
         return InsertMessage(ctx, new OutgoingMessage(parent, HistoryEvents.SubOrchestrationFailed(parentTaskId, HistoryEvents.ToProto(details), now), now));
     }
+
+    /// <summary>The dead letter's reason when an entity starts an orchestration under an id that is still running.</summary>
+    internal static string StartRefused(string starter, string conflict) =>
+        $"'{starter}' started an orchestration that was not created: {conflict}";
 
     private InstanceMessage InsertMessage(WriteContext ctx, OutgoingMessage message)
     {

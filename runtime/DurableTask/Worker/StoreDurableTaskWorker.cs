@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Worker.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Worker.Entities;
 
 using P = Microsoft.DurableTask.Protobuf;
 
@@ -189,7 +190,8 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             var reason = $"A message ({HistoryEvents.Kind(poison.Event)}) was delivered {poison.DequeueCount} times and never processed successfully.";
             _logger.DeadLettered(item.InstanceId, poison.DequeueCount, reason);
             _steps.Evict(item.InstanceId);
-            await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
+            var replies = item.InstanceId.StartsWith('@') ? EntityDeadLetters.Replies(item.Messages, EntityDeadLetters.FailureType, reason, _options.TimeProvider.GetUtcNow().UtcDateTime) : null;
+            await _store.DeadLetterOrchestrationWorkItemAsync(item, reason, replies).ConfigureAwait(false);
             return;
         }
 
@@ -359,6 +361,18 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
     {
         var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
         var result = await _entities.RunAsync(item, now).ConfigureAwait(false);
+        var tooLarge = PayloadLimit.SizeOver(result.Commit.Instance?.EntityState, _options.MaxPayloadBytes) is { } size
+            ? new PayloadTooLargeException($"state of entity '{item.InstanceId}'", size, _options.MaxPayloadBytes)
+            : PayloadLimit.FirstOver(result.Commit, _options.MaxPayloadBytes);
+        if (tooLarge is not null)
+        {
+            // The batch would store more than the hub takes: nothing of it is stored (the entity keeps its state), its
+            // messages are dead-lettered with the reason, and each caller gets that reason as the operation's failure.
+            _logger.DeadLettered(item.InstanceId, item.Messages.Max(m => m.DequeueCount), tooLarge.Message);
+            await _store.DeadLetterOrchestrationWorkItemAsync(item, tooLarge.Message, EntityDeadLetters.Replies(item.Messages, PayloadLimit.FailureType, tooLarge.Message, now)).ConfigureAwait(false);
+            return;
+        }
+
         _logger.EntityBatch(item.InstanceId, result.OperationCount);
         await _store.CompleteOrchestrationWorkItemAsync(item, result.Commit).ConfigureAwait(false);
     }

@@ -105,7 +105,7 @@ public sealed class DiscoveryTests
 
     [Theory]
     [InlineData(typeof(FiveFieldCron), "'*/5 * * * *' is not a valid six-field NCRONTAB expression")]
-    [InlineData(typeof(OutOfRangeCron), "field 2 (minute) '61': 61 is outside 0-59")]
+    [InlineData(typeof(OutOfRangeCron), "field 2 (minute) '61': value must be a number between 0 and 59")]
     [InlineData(typeof(NeverFiresCron), "never fires")]
     public void AddFunctionsHost_BadCron_RefusesWithReason(Type type, string expected)
     {

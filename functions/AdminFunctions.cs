@@ -16,7 +16,7 @@ namespace CompanyHub.Functions;
 public sealed record BroadcastBody(string? Text);
 
 /// <summary>The admin's tools: audit log, broadcast, health, dead letters.</summary>
-public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Client.DurableStoreDiagnostics diagnostics, ILlmClient llm, IGoogleOAuthClient google, INotionClient notion, IAttioClient attio, DevSignIn devSignIn)
+public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Client.DurableStoreDiagnostics diagnostics, ILlmClient llm, IGoogleOAuthClient google, INotionClient notion, IAttioClient attio, DevSignIn devSignIn, IEnumerable<Microsoft.Extensions.Hosting.IHostedService> hosted)
 {
     [Function("AdminAudit")]
     public async Task<IResult> AdminAudit(
@@ -67,6 +67,9 @@ public sealed class AdminFunctions(IAuditLog audit, Serverless.DurableTask.Clien
                 senderAccount = orchestrator?.SealedGoogleRefreshToken is not null ? orchestrator.Email : null,
             },
             devSignIn = devSignIn.Current(),
+            deferred = hosted.OfType<Serverless.DurableTask.Worker.StoreDurableTaskWorker>().FirstOrDefault()?.Deferred is { } d
+                ? new { d.Instances, d.Steps, d.Last }
+                : null,
         });
     }
 

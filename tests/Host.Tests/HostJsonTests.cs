@@ -43,6 +43,9 @@ public sealed class HostJsonTests
                   "retention": "7.00:00:00",
                   "shutdownGracePeriod": "00:00:20",
                   "maxPayloadBytes": 1048576,
+                  "defaultVersion": "2.1",
+                  "versionMatchStrategy": "strict",
+                  "versionFailureStrategy": "Fail",
                 },
               },
             }
@@ -66,6 +69,7 @@ public sealed class HostJsonTests
         Assert.Equal(TimeSpan.FromDays(7), durable.Retention);
         Assert.Equal(TimeSpan.FromSeconds(20), durable.ShutdownGracePeriod);
         Assert.Equal(1_048_576, durable.MaxPayloadBytes);
+        Assert.Equal(("2.1", "Strict", "Fail"), (durable.DefaultVersion, durable.VersionMatchStrategy, durable.VersionFailureStrategy));
     }
 
     [Theory]
@@ -81,6 +85,8 @@ public sealed class HostJsonTests
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "hubName": "%MISSING%" } } }""", "$.extensions.durableTask.hubName", "app setting 'MISSING', which is not set")]
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "storageProvider": { "type": "azureStorage" } } } }""", "$.extensions.durableTask.storageProvider.type", "'azurestorage' is not a storage provider")]
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "retention": "a week" } } }""", "$.extensions.durableTask.retention", "not a valid duration")]
+    [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "defaultVersion": "1.0", "versionMatchStrategy": "Newest" } } }""", "$.extensions.durableTask.versionMatchStrategy", "'Newest' is not one of None, Strict, CurrentOrOlder")]
+    [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "versionFailureStrategy": "Reject" } } }""", "$.extensions.durableTask.versionFailureStrategy", "needs this build's version in defaultVersion")]
     [InlineData("""{ "version": "2.0", "extensions": { "durableTask": { "maxPayloadBytes": 100 } } }""", "$.extensions.durableTask.maxPayloadBytes", "100 is outside 1024-268435456")]
     [InlineData("""{ "version": "2.0", "functionTimeout": "00:00:00" }""", "$.functionTimeout", "not a valid duration")]
     [InlineData("""{ "version": "2.0", "logging": { "logLevel": { "default": "Loud" } } }""", "$.logging.logLevel.default", "'Loud' is not a log level")]

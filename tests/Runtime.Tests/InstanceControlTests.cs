@@ -226,24 +226,6 @@ public sealed class InstanceControlTests
 
     [Theory]
     [Stores]
-    public async Task ScheduleNew_UnregisteredOrchestrator_FailsWithOrchestratorTaskNotFound(StoreKind store)
-    {
-        // Arrange
-        await using var hub = await TestHub.StartAsync(store, Approver);
-
-        // Act
-        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("NoSuchOrchestrator");
-        var result = await hub.WaitForCompletionAsync(id);
-
-        // Assert: failed as the SDK's own worker fails it (GrpcDurableTaskWorker answers an unknown orchestrator with the
-        // error type "OrchestratorTaskNotFound"); our engine used to report its own TaskNotRegisteredException.
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Equal("OrchestratorTaskNotFound", result.FailureDetails!.ErrorType);
-        Assert.Contains("NoSuchOrchestrator", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [Stores]
     public async Task Suspend_TimerDueWhileSuspended_FiresOnlyAfterResume(StoreKind store)
     {
         // Arrange

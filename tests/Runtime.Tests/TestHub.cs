@@ -63,15 +63,15 @@ internal sealed class TestHub : IAsyncDisposable
     public static string DatabasePathIn(string directory) => Path.Combine(directory, "test.db");
 
     /// <summary>Builds and starts a hub. Pass <paramref name="directory"/> to reopen the database of an earlier hub.</summary>
-    public static async Task<TestHub> StartAsync(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null, string? directory = null)
+    public static async Task<TestHub> StartAsync(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null, string? directory = null, DurableTaskWorkerOptions.VersioningOptions? versioning = null)
     {
-        var hub = Create(kind, tasks, options, directory);
+        var hub = Create(kind, tasks, options, directory, versioning);
         await hub.RunAsync();
         return hub;
     }
 
     /// <summary>Builds a hub without starting its worker, so a test can drive the store first.</summary>
-    public static TestHub Create(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null, string? directory = null)
+    public static TestHub Create(StoreKind kind, Action<DurableTaskRegistry> tasks, Action<StoreDurableTaskWorkerOptions>? options = null, string? directory = null, DurableTaskWorkerOptions.VersioningOptions? versioning = null)
     {
         var dir = directory ?? NewDirectory();
         var builder = Host.CreateApplicationBuilder();
@@ -85,6 +85,10 @@ internal sealed class TestHub : IAsyncDisposable
                 options?.Invoke(o);
             });
             TestStores.Use(b, kind, dir);
+            if (versioning is not null)
+            {
+                b.UseVersioning(versioning);
+            }
         });
         builder.Services.AddDurableTaskClient(b => TestStores.Use(b, kind, dir));
 

@@ -36,6 +36,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 162, Level = LogLevel.Warning, Message = "The lease on activity {ActivityKey} was lost before its result committed (the host was too slow to renew it); another host runs it again")]
     public static partial void ActivityLeaseLost(this ILogger logger, string activityKey);
 
+    [LoggerMessage(EventId = 164, Level = LogLevel.Warning, Message = "Left orchestration {InstanceId} for a build that can run it ({Reason}); offered again in {Delay}")]
+    public static partial void StepDeferred(this ILogger logger, string instanceId, string reason, TimeSpan delay);
+
     [LoggerMessage(EventId = 163, Level = LogLevel.Warning, Message = "Orchestration {InstanceId} failed: {Reason}")]
     public static partial void PayloadTooLarge(this ILogger logger, string instanceId, string reason);
 

@@ -150,6 +150,12 @@ internal interface IOrchestrationStore : IAsyncDisposable
     /// </summary>
     Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false);
 
+    /// <summary>
+    /// Gives the lease back without counting a delivery, and offers the instance's work again (to any host) only after
+    /// <paramref name="delay"/>: a step this build cannot run (an unknown orchestrator, a newer version) waits for one that can.
+    /// </summary>
+    Task DeferOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, TimeSpan delay);
+
     /// <summary>Moves the item's messages to the dead-letter table and marks the instance failed, in one transaction.</summary>
     /// <remarks><paramref name="replies"/> are sent in the same transaction: the failure answers to callers waiting on the dead-lettered messages (entity calls).</remarks>
     Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason, IReadOnlyList<OutgoingMessage>? replies = null);

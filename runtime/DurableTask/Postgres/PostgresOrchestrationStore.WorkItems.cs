@@ -71,6 +71,7 @@ internal sealed partial class PostgresOrchestrationStore
             UPDATE instance_queue q SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
                 ready_at = (
                     SELECT CASE WHEN MIN(m.visible_at) IS NULL THEN NULL
+                                WHEN $6::interval IS NOT NULL THEN GREATEST(MIN(m.visible_at), clock_timestamp() + $6::interval)
                                 WHEN $2 THEN GREATEST(MIN(m.visible_at), clock_timestamp() + LEAST(interval '10 seconds', interval '100 milliseconds' * power(2, GREATEST(MAX(m.dequeue_count), 1) - 1)))
                                 ELSE MIN(m.visible_at) END
                     FROM messages m WHERE m.instance_id = q.instance_id AND {Deliverable})
@@ -216,6 +217,9 @@ internal sealed partial class PostgresOrchestrationStore
 
         _watchers.Wake(changed);
     }
+
+    public async Task DeferOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, TimeSpan delay) =>
+        await ReleaseOrQueueAsync(UncountedLease(workItem) with { DeferFor = delay }).ConfigureAwait(false);
 
     public async Task AbandonOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, bool storeFault = false) =>
         await ReleaseOrQueueAsync(storeFault ? UncountedLease(workItem) : new Lease(false, workItem.InstanceId, 0, workItem.LockToken)).ConfigureAwait(false);
@@ -381,13 +385,13 @@ internal sealed partial class PostgresOrchestrationStore
         messages.Select(m => m.TargetExecutionId).ToArray(),
         HostNow());
 
-    private NpgsqlBatchCommand Release(string instanceId, bool backoff, string flags, IEnumerable<string> alsoChanged)
+    private NpgsqlBatchCommand Release(string instanceId, bool backoff, string flags, IEnumerable<string> alsoChanged, TimeSpan? deferFor = null)
     {
         // A notification carries at most 8000 bytes: a step that changed many instances asks every host to re-read instead.
         var ids = NotifyIds(alsoChanged.Prepend(instanceId).ToList());
         return ids == "*"
-            ? Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags + "*", string.Empty)
-            : Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags, ids[1..]);
+            ? Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags + "*", string.Empty, deferFor)
+            : Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags, ids[1..], deferFor);
     }
 
     /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>
@@ -686,7 +690,7 @@ internal sealed partial class PostgresOrchestrationStore
             await using var batch = new NpgsqlBatch(connection, tx);
             foreach (var lease in instances.Where(l => current.GetValueOrDefault(l.InstanceId) == l.Token))
             {
-                batch.BatchCommands.Add(Release(lease.InstanceId, countDelivery && !lease.Uncounted, string.Empty, []));
+                batch.BatchCommands.Add(Release(lease.InstanceId, countDelivery && !lease.Uncounted, string.Empty, [], lease.DeferFor));
             }
 
             if (instances.Where(l => l.Uncounted).SelectMany(l => l.MessageIds).ToArray() is { Length: > 0 } uncount)

@@ -522,6 +522,9 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         /// <summary>Gets the messages delivered under an instance lease (uncounted when <see cref="Uncounted"/>).</summary>
         public long[] MessageIds { get; init; } = [];
 
+        /// <summary>Gets how long the instance's work waits before it is offered again (a step this build cannot run).</summary>
+        public TimeSpan? DeferFor { get; init; }
+
         /// <summary>1 when the worker asked to extend the lease since the last renewal round.</summary>
         public int RenewRequested;
     }

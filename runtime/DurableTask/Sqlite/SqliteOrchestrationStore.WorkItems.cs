@@ -253,6 +253,19 @@ internal sealed partial class SqliteOrchestrationStore
         return Task.CompletedTask;
     }
 
+    public Task DeferOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, TimeSpan delay)
+    {
+        lock (_gate)
+        {
+            if (_queues.TryGetValue(workItem.InstanceId, out var q) && q.LockToken == workItem.LockToken)
+            {
+                ReleaseInstance(workItem.InstanceId, q, countDelivery: false, Now, deferFor: delay);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task DeadLetterOrchestrationWorkItemAsync(OrchestrationWorkItem workItem, string reason, IReadOnlyList<OutgoingMessage>? replies = null)
     {
         var now = Now;

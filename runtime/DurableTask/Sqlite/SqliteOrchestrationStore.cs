@@ -441,10 +441,17 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
     }
 
     /// <summary>Releases a lease without committing; delivered messages count one more delivery. Caller holds the gate.</summary>
-    private void ReleaseInstance(string instanceId, InstanceQueue q, bool countDelivery, DateTime now)
+    private void ReleaseInstance(string instanceId, InstanceQueue q, bool countDelivery, DateTime now, TimeSpan? deferFor = null)
     {
         q.LockToken = 0;
         q.Committing = false;
+        if (deferFor is { } delay)
+        {
+            // A step this build cannot run: not the work's fault either; it waits for a build that can.
+            countDelivery = false;
+            q.NotBefore = now + delay;
+        }
+
         if (q.StoreFaulted)
         {
             // The step could not be written: not the work's fault, so no delivery is counted; try again shortly.

@@ -3,6 +3,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Abstractions;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc;
 using Serverless.DurableTask.Engine;
@@ -29,11 +30,13 @@ internal sealed class OrchestrationStepRunner
     // What the runner's session cache holds for each instance, as of our last commit: a session is used only when the
     // store's row still matches (another replica may have run steps since, or a commit may have failed).
     private readonly ConcurrentDictionary<string, SessionMark> _sessions = new(StringComparer.Ordinal);
+    private readonly DurableTaskWorkerOptions.VersioningOptions? _versioning;
 
     public OrchestrationStepRunner(IDurableTaskFactory factory, IServiceProvider services, StoreDurableTaskWorkerOptions options)
     {
         _factory = factory;
         _services = services;
+        _versioning = options.Versioning;
         if (options.ExtendedSessionsEnabled && options.ExtendedSessionIdleTimeout > TimeSpan.Zero)
         {
             _cache = new ExtendedSessionsCache();
@@ -57,14 +60,15 @@ internal sealed class OrchestrationStepRunner
     /// <summary>Runs a step; <paramref name="loadHistory"/> is called when the runner needs the past events.</summary>
     public async Task<StepOutcome> RunAsync(InstanceRecord instance, IReadOnlyList<P.HistoryEvent> newEvents, Func<Task<IReadOnlyList<P.HistoryEvent>>> loadHistory)
     {
-        // As Microsoft's worker does: an orchestrator that is not registered, cannot be created or breaks the runner
-        // fails its instance (a poison step would otherwise be retried until it is dead-lettered).
+        // An orchestrator this build does not have is left for a build that has it (a rolling deploy: an older
+        // replica sees an instance of a newer orchestrator); one that cannot be created or breaks the runner fails its
+        // instance (a poison step would otherwise be retried until it is dead-lettered).
         ITaskOrchestrator? orchestrator;
         try
         {
             if (!_factory.TryCreateOrchestrator(new TaskName(instance.Name), _services, out orchestrator) || orchestrator is null)
             {
-                return StepOutcome.Failed(instance, "OrchestratorTaskNotFound", $"No orchestrator task named '{instance.Name}' was found.");
+                return StepOutcome.Defer($"this build has no orchestrator named '{instance.Name}'");
             }
         }
         catch (Exception ex)
@@ -86,8 +90,16 @@ internal sealed class OrchestrationStepRunner
         }
         else
         {
-            // A new session only while the cache has room: the runner's cache evicts by idle time alone.
+            // A new session only while the cache has room: the runner's cache evicts by idle time alone. A cached
+            // session exists only for an instance whose version this build accepted.
             past = await loadHistory().ConfigureAwait(false);
+            if (VersionRefusal(StartedEvent(past, newEvents)?.Version) is { } refusal)
+            {
+                return _versioning!.FailureStrategy == DurableTaskWorkerOptions.VersionFailureStrategy.Fail
+                    ? StepOutcome.Failed(instance, "VersionMismatch", $"The orchestration's {refusal}.")
+                    : StepOutcome.Defer($"the orchestration's {refusal}");
+            }
+
             response = Run(instance, orchestrator, past, newEvents, cache: _sessions.Count < _sessionLimit);
         }
 
@@ -140,6 +152,27 @@ internal sealed class OrchestrationStepRunner
         }
     }
 
+    /// <summary>
+    /// Why this build may not run an instance of <paramref name="version"/> under its versioning options (as
+    /// Microsoft's worker decides: <c>Strict</c> runs its own version only, <c>CurrentOrOlder</c> also older ones); null
+    /// when it may. An instance without a version is the oldest.
+    /// </summary>
+    private string? VersionRefusal(string? version)
+    {
+        if (_versioning is not { MatchStrategy: not DurableTaskWorkerOptions.VersionMatchStrategy.None } v)
+        {
+            return null;
+        }
+
+        var comparison = TaskOrchestrationVersioningUtils.CompareVersions(version ?? string.Empty, v.Version ?? string.Empty);
+        return v.MatchStrategy switch
+        {
+            DurableTaskWorkerOptions.VersionMatchStrategy.Strict when comparison != 0 => $"version '{version}' is not this build's version '{v.Version}'",
+            DurableTaskWorkerOptions.VersionMatchStrategy.CurrentOrOlder when comparison > 0 => $"version '{version}' is newer than this build's version '{v.Version}'",
+            _ => null,
+        };
+    }
+
     private static P.ExecutionStartedEvent? StartedEvent(IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents) =>
         (past ?? []).Concat(newEvents).FirstOrDefault(e => e.EventTypeCase == P.HistoryEvent.EventTypeOneofCase.ExecutionStarted)?.ExecutionStarted;
 
@@ -156,6 +189,11 @@ internal sealed class OrchestrationStepRunner
 /// <summary>What a step produced: the runner's response, or one that fails the instance.</summary>
 internal sealed record StepOutcome(P.OrchestratorResponse Response, string? ParentExecutionId)
 {
+    /// <summary>Gets why this build cannot run the step (it is left for a build that can), or null.</summary>
+    public string? DeferredBecause { get; init; }
+
+    public static StepOutcome Defer(string reason) => new(new P.OrchestratorResponse(), null) { DeferredBecause = reason };
+
     public static StepOutcome Failed(InstanceRecord instance, string errorType, string message) =>
         new(FailedResponse(instance.InstanceId, HistoryEvents.Failure(errorType, message)), null);
 

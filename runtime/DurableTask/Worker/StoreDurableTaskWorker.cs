@@ -88,6 +88,32 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
     }
 
     /// <inheritdoc/>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Times, long At)> _deferred = new(StringComparer.Ordinal);
+    private long _deferredSteps;
+    private string? _lastDeferral;
+
+    /// <summary>
+    /// Gets the work this build left for another (an orchestrator it does not have, a version it may not run): how many
+    /// instances were left within the last two minutes (another build may have run them since), how many steps were
+    /// left since start, and the last reason.
+    /// </summary>
+    public (int Instances, long Steps, string? Last) Deferred
+    {
+        get
+        {
+            var since = Environment.TickCount64 - 120_000;
+            foreach (var (id, entry) in _deferred)
+            {
+                if (entry.At < since)
+                {
+                    _deferred.TryRemove(id, out _);
+                }
+            }
+
+            return (_deferred.Count, Interlocked.Read(ref _deferredSteps), _lastDeferral);
+        }
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _logger.WorkerStarted(_store.HubName, _options.MaxConcurrentOrchestratorFunctions, _options.MaxConcurrentActivityFunctions);
@@ -309,6 +335,20 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
                 return;
             }
 
+            if (outcome.DeferredBecause is { } why)
+            {
+                // Work this build cannot run waits for a build that can (a rolling deploy), with a growing pause; never failed.
+                var times = _deferred.AddOrUpdate(instance.InstanceId, (1, Environment.TickCount64), (_, n) => (n.Times + 1, Environment.TickCount64)).Times;
+                Interlocked.Increment(ref _deferredSteps);
+                _lastDeferral = $"{instance.InstanceId}: {why}";
+                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(times, 6) - 1)));
+                _logger.StepDeferred(instance.InstanceId, why, delay);
+                _steps.Evict(instance.InstanceId);
+                await _store.DeferOrchestrationWorkItemAsync(item, delay).ConfigureAwait(false);
+                return;
+            }
+
+            _deferred.TryRemove(instance.InstanceId, out _);
             parentExecutionId = outcome.ParentExecutionId ?? (instance.ParentInstanceId is null ? null : await ParentExecutionAsync(instance).ConfigureAwait(false));
             commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null);
             if (PayloadLimit.FirstOver(commit, _options.MaxPayloadBytes) is { } tooLarge)

@@ -284,6 +284,7 @@ public static partial class HostJson
         bool? extendedSessions = null;
         TimeSpan? idleTimeout = null, retention = null, grace = null;
         int? maxPayload = null;
+        string? defaultVersion = null, matchStrategy = null, failureStrategy = null;
         foreach (var property in element.EnumerateObject())
         {
             var childPath = Child(path, property.Name);
@@ -321,9 +322,23 @@ public static partial class HostJson
                 case "MAXPAYLOADBYTES":
                     maxPayload = Int(property.Value, childPath, 1024, 256 * 1024 * 1024);
                     break;
+                case "DEFAULTVERSION":
+                    defaultVersion = ResolveSetting(String(property.Value, childPath), childPath, settings);
+                    break;
+                case "VERSIONMATCHSTRATEGY":
+                    matchStrategy = OneOf(property.Value, childPath, "None", "Strict", "CurrentOrOlder");
+                    break;
+                case "VERSIONFAILURESTRATEGY":
+                    failureStrategy = OneOf(property.Value, childPath, "Reject", "Fail");
+                    break;
                 default:
-                    throw Unknown(childPath, "hubName, storageProvider, maxConcurrentActivityFunctions, maxConcurrentOrchestratorFunctions, extendedSessionsEnabled, extendedSessionIdleTimeoutInSeconds, retention, shutdownGracePeriod, maxPayloadBytes");
+                    throw Unknown(childPath, "hubName, storageProvider, maxConcurrentActivityFunctions, maxConcurrentOrchestratorFunctions, extendedSessionsEnabled, extendedSessionIdleTimeoutInSeconds, retention, shutdownGracePeriod, maxPayloadBytes, defaultVersion, versionMatchStrategy, versionFailureStrategy");
             }
+        }
+
+        if ((matchStrategy ?? failureStrategy) is not null && string.IsNullOrWhiteSpace(defaultVersion))
+        {
+            throw new HostJsonException(Child(path, matchStrategy is not null ? "versionMatchStrategy" : "versionFailureStrategy"), "versioning needs this build's version in defaultVersion.");
         }
 
         return new DurableTaskHostOptions
@@ -337,6 +352,9 @@ public static partial class HostJson
             Retention = retention,
             ShutdownGracePeriod = grace,
             MaxPayloadBytes = maxPayload,
+            DefaultVersion = string.IsNullOrWhiteSpace(defaultVersion) ? null : defaultVersion.Trim(),
+            VersionMatchStrategy = matchStrategy,
+            VersionFailureStrategy = failureStrategy,
         };
     }
 
@@ -412,6 +430,14 @@ public static partial class HostJson
         JsonValueKind.False => false,
         _ => throw new HostJsonException(path, $"expected true or false, found {Describe(element)}."),
     };
+
+    /// <summary>A string that must be one of <paramref name="allowed"/> (case-insensitive); answered in the allowed spelling.</summary>
+    private static string OneOf(JsonElement element, string path, params string[] allowed)
+    {
+        var value = String(element, path);
+        return allowed.FirstOrDefault(a => string.Equals(a, value, StringComparison.OrdinalIgnoreCase))
+            ?? throw new HostJsonException(path, $"'{value}' is not one of {string.Join(", ", allowed)}.");
+    }
 
     private static int Int(JsonElement element, string path, int min, int max)
     {

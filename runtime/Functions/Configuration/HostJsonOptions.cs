@@ -51,6 +51,18 @@ public sealed class DurableTaskHostOptions
 
     /// <summary>Gets the largest input, output, event or signal the hub stores, in bytes; null for the default (4 MiB).</summary>
     public int? MaxPayloadBytes { get; init; }
+
+    /// <summary>
+    /// Gets this build's orchestration version (Durable Functions' <c>defaultVersion</c>): new orchestrations are stamped
+    /// with it and, with <see cref="VersionMatchStrategy"/>, the worker leaves newer ones for a build that has them. Null: no versioning.
+    /// </summary>
+    public string? DefaultVersion { get; init; }
+
+    /// <summary>Gets which versions this build runs: None, Strict or CurrentOrOlder (the default when a version is set).</summary>
+    public string? VersionMatchStrategy { get; init; }
+
+    /// <summary>Gets what happens to an instance this build may not run: Reject (left for another build, the default) or Fail.</summary>
+    public string? VersionFailureStrategy { get; init; }
 }
 
 /// <summary>The <c>extensions.durableTask.storageProvider</c> section of host.json.</summary>

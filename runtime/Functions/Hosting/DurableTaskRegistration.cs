@@ -36,6 +36,19 @@ internal static class DurableTaskRegistration
         // function adapters need to create their instances (Microsoft's orchestrator factories take none).
         services.AddOptions<DurableTaskRegistry>(worker!.Name).Configure<IServiceProvider>((registry, sp) => Register(catalog, registry, sp));
         services.AddOptions<StoreDurableTaskWorkerOptions>(worker.Name).Configure(o => ApplyHostJson(durable, o));
+        if (durable.DefaultVersion is { } version)
+        {
+            // A rolling deploy: new instances carry this build's version, and work this build may not run waits for one that may.
+            worker.UseVersioning(new DurableTaskWorkerOptions.VersioningOptions
+            {
+                Version = version,
+                DefaultVersion = version,
+                MatchStrategy = Enum.Parse<DurableTaskWorkerOptions.VersionMatchStrategy>(durable.VersionMatchStrategy ?? nameof(DurableTaskWorkerOptions.VersionMatchStrategy.CurrentOrOlder)),
+                FailureStrategy = Enum.Parse<DurableTaskWorkerOptions.VersionFailureStrategy>(durable.VersionFailureStrategy ?? nameof(DurableTaskWorkerOptions.VersionFailureStrategy.Reject)),
+            });
+            services.AddOptions<StoreDurableTaskClientOptions>(client!.Name).Configure(o => o.DefaultVersion = version);
+        }
+
         if (durable.MaxPayloadBytes is { } maxPayload)
         {
             services.AddOptions<StoreDurableTaskClientOptions>(client!.Name).Configure(o => o.MaxPayloadBytes = maxPayload);

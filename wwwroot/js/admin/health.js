@@ -95,7 +95,11 @@ function renderReport(container, r) {
       tile('Pending messages', queues.pendingMessages),
       tile('Pending activities', queues.pendingActivities),
       tile('Locked instances', queues.lockedInstances),
-      tile('Dead-lettered', typeof r?.deadLetters === 'object' ? r.deadLetters?.count : r?.deadLetters)),
+      tile('Dead-lettered', typeof r?.deadLetters === 'object' ? r.deadLetters?.count : r?.deadLetters),
+      tile('Waiting for another build', r?.deferred?.instances ?? 0)),
+    r?.deferred?.last
+      ? h('p', { id: 'deferred-work', class: 'small' }, `Work this build cannot run (left for a build that can, never failed): ${r.deferred.steps} steps since start; last: ${r.deferred.last}`)
+      : null,
     instances && typeof instances === 'object'
       ? h('div', {}, h('h3', {}, 'Instances by status'), h('div', { class: 'tiles' }, Object.entries(instances).map(([k, v]) => tile(k, v))))
       : null,

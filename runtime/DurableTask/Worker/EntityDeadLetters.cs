@@ -1,8 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
 using Serverless.DurableTask.Engine;
+using Serverless.DurableTask.Worker.Entities;
 using P = Microsoft.DurableTask.Protobuf;
 
-namespace Serverless.DurableTask.Worker.Entities;
+namespace Serverless.DurableTask.Worker;
 
 /// <summary>
 /// The failure answers to the callers of entity messages that are dead-lettered instead of processed: without them an

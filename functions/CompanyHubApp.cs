@@ -37,6 +37,36 @@ public static class CompanyHubApp
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        var builder = CreateBuilder(args, configure);
+        var functions = builder.AddFunctionsHost(typeof(CompanyHubApp).Assembly);
+        builder.AddCompanyHub(functions);
+        var app = builder.Build();
+        app.UseCompanyHub();
+        app.MapFunctions();
+        return app;
+    }
+
+    /// <summary>
+    /// Builds only the durable part of the hub, as <see cref="Build"/> composes it from the same settings (host.json,
+    /// local.settings.json, environment, <paramref name="args"/>): the store, Microsoft's <c>DurableTaskClient</c> over
+    /// it with the hub's data converter, and the registry of the app's orchestrations. Nothing is started and no key is
+    /// read: the <c>durable</c> command uses it on a stopped hub's data directory. Open the store with
+    /// <c>InitializeDurableStoreAsync</c> before using the client.
+    /// </summary>
+    public static WebApplication BuildDurableClient(string[] args)
+    {
+        var builder = CreateBuilder(args, null);
+        var functions = builder.AddFunctionsHost(o =>
+        {
+            o.Assemblies.Add(typeof(CompanyHubApp).Assembly);
+            o.PrintBanner = false;
+        });
+        AddDurableTasks(builder.Services, functions);
+        return builder.Build();
+    }
+
+    private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure)
+    {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory && builder.Configuration[HostSettings.DataDirectorySetting] is null)
@@ -44,12 +74,14 @@ public static class CompanyHubApp
             builder.Configuration[HostSettings.DataDirectorySetting] = dataDirectory;
         }
 
-        var functions = builder.AddFunctionsHost(typeof(CompanyHubApp).Assembly);
-        builder.AddCompanyHub(functions);
-        var app = builder.Build();
-        app.UseCompanyHub();
-        app.MapFunctions();
-        return app;
+        return builder;
+    }
+
+    /// <summary>The app's orchestrations, activities and entities, and the data converter Microsoft's worker and client take from the services: the hub's JSON, as it has always stored it.</summary>
+    private static void AddDurableTasks(IServiceCollection services, IFunctionsHostBuilder functions)
+    {
+        services.AddSingleton<DataConverter>(HubJson.Converter);
+        functions.AddTasks(r => CompanyHubTasks.Register(r));
     }
 
     public static void AddCompanyHub(this WebApplicationBuilder builder, IFunctionsHostBuilder functions)
@@ -125,9 +157,7 @@ public static class CompanyHubApp
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<UnsavedSignIns>();
 
-        // Microsoft's worker and client take the data converter from the services: the hub's JSON, as it has always stored it.
-        builder.Services.AddSingleton<DataConverter>(HubJson.Converter);
-        functions.AddTasks(r => CompanyHubTasks.Register(r));
+        AddDurableTasks(builder.Services, functions);
     }
 
     /// <summary>

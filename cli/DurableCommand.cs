@@ -56,6 +56,7 @@ public sealed class DurableCommand
     {
         _openStore = openStore;
         Root = new RootCommand("Company Hub");
+        NotEmpty(_id);
         var durable = new Command(Name, "Manage the hub's durable orchestrations, as Core Tools' `func durable` does.") { _url, _key, _dataDir, _json };
         durable.Subcommands.Add(GetInstances());
         durable.Subcommands.Add(GetRuntimeStatus());
@@ -111,6 +112,12 @@ public sealed class DurableCommand
             or Serverless.DurableTask.StoreCorruptException or Serverless.DurableTask.Upgrade.StoreUpgradeException)
         {
             await error.WriteLineAsync(ex.Message);
+            return DurableExitCodes.Failed;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The store or the hub's answer failed in a way no check above names: say what, without a stack trace.
+            await error.WriteLineAsync($"The command failed: {ex.Message}");
             return DurableExitCodes.Failed;
         }
     }
@@ -193,8 +200,8 @@ public sealed class DurableCommand
 
     private Command StartNew()
     {
-        var function = new Option<string>("--function-name") { Description = "The orchestrator function to start.", Required = true };
-        var id = new Option<string?>("--id", "--instance") { Description = "The new instance's id. Default: a new GUID." };
+        var function = NotEmpty(new Option<string>("--function-name") { Description = "The orchestrator function to start.", Required = true });
+        var id = NotEmpty(new Option<string?>("--id", "--instance") { Description = "The new instance's id. Default: a new GUID." });
         var input = JsonOption("--input", "The orchestrator's input: JSON, or @file to read it from a file.");
         var command = new Command("start-new", "Starts a new instance of an orchestrator function.") { function, id, input };
         SetAction(command, async (p, backend, output, json, ct) =>
@@ -207,7 +214,7 @@ public sealed class DurableCommand
 
     private Command RaiseEvent()
     {
-        var name = new Option<string>("--event-name") { Description = "The event's name.", Required = true };
+        var name = NotEmpty(new Option<string>("--event-name") { Description = "The event's name.", Required = true });
         var data = JsonOption("--event-data", "The event's data: JSON (a string in quotes: '\"yes\"'), or @file to read it from a file.");
         var command = new Command("raise-event", "Raises an event to a running orchestration instance.") { _id, name, data };
         SetAction(command, async (p, backend, output, json, ct) =>
@@ -234,7 +241,7 @@ public sealed class DurableCommand
 
     private Command PurgeHistory()
     {
-        var id = new Option<string?>("--id", "--instance") { Description = "Purge this one finished instance (instead of a filter)." };
+        var id = NotEmpty(new Option<string?>("--id", "--instance") { Description = "Purge this one finished instance (instead of a filter)." });
         var after = TimeOption("--created-after", "Purge finished instances created at or after this time (ISO 8601). Default: the beginning.");
         var before = TimeOption("--created-before", "Purge finished instances created at or before this time (ISO 8601). Default: now.");
         var statuses = StatusOption("Purge only instances with these statuses (Completed, Failed, Terminated). Default: every finished instance.");
@@ -325,6 +332,19 @@ public sealed class DurableCommand
             ?? (Environment.GetEnvironmentVariable("Host__DataDirectory") is { Length: > 0 } setting ? setting : null)
             ?? (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } env ? env : ".data");
         return HostKeys.ReadStored(System.IO.Path.GetFullPath(directory));
+    }
+
+    /// <summary>Refuses an empty or blank value (an empty id would address the list of instances instead of one).</summary>
+    private static Option<T> NotEmpty<T>(Option<T> option)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+            {
+                r.AddError($"{option.Name} must not be empty.");
+            }
+        });
+        return option;
     }
 
     private static Option<DateTimeOffset?> TimeOption(string name, string description) => new(name)

@@ -45,7 +45,7 @@ internal static class DurableOutput
         var rows = page.Instances.Select(i =>
         {
             string[] row = [Text(i, "instanceId"), Text(i, "name"), Text(i, "runtimeStatus"), Text(i, "createdTime"), Text(i, "lastUpdatedTime")];
-            return showInput ? [.. row, Cell(i, "input")] : row;
+            return showInput ? [.. row, Raw(i, "input")] : row;
         }).ToList();
         WriteTable(output, headers, rows);
         output.WriteLine(page.ContinuationToken is { } next
@@ -147,10 +147,13 @@ internal static class DurableOutput
     private static string Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : string.Empty;
 
-    private static string Raw(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? Shorten(value.GetRawText()) : string.Empty;
-
-    private static string Cell(JsonElement e, string name) => Raw(e, name);
+    /// <summary>A JSON value for reading: a string as its text, anything else as JSON.</summary>
+    private static string Raw(JsonElement e, string name) => e.TryGetProperty(name, out var value) ? value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
+        JsonValueKind.String => Shorten(value.GetString()!),
+        _ => Shorten(value.GetRawText()),
+    } : string.Empty;
 
     /// <summary>One line of at most <see cref="MaxCell"/> characters (a table is for reading; --json has everything).</summary>
     private static string Shorten(string text)

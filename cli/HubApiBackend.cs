@@ -60,7 +60,10 @@ public sealed class HubApiBackend : IDurableBackend
         var query = $"showInput={Bool(showInput)}" + (history ? "&showHistory=true&showHistoryOutput=true" : string.Empty);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"instances/{Segment(instanceId)}?{query}");
         using var response = await SendAsync(request, instanceId, cancellationToken);
-        return await ReadJsonAsync(response, cancellationToken);
+        var status = await ReadJsonAsync(response, cancellationToken);
+        return status.ValueKind == JsonValueKind.Object
+            ? status
+            : throw new DurableCommandException(DurableExitCodes.Failed, $"{Target} answered the status of '{instanceId}' with something other than a status object.");
     }
 
     public async Task<string> StartAsync(string functionName, string? instanceId, JsonElement? input, CancellationToken cancellationToken)

@@ -107,7 +107,7 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         await _hub.Server.Client.ScheduleNewOrchestrationInstanceAsync(Wait, null, new StartOrchestrationOptions(id));
         await _hub.Server.Client.WaitForInstanceStartAsync(id);
 
-        // Act and assert, step by step.
+        // Act and assert, step by step; each change is in the hub's audit log.
         Assert.Equal(0, (await _hub.RunAsync("suspend", "--id", id, "--reason", "looking")).Code);
         await WaitForStatusAsync(id, OrchestrationRuntimeStatus.Suspended);
         Assert.Equal(0, (await _hub.RunAsync("resume", "--id", id, "--reason", "done looking")).Code);
@@ -124,6 +124,11 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         var types = history.Json.EnumerateArray().Select(e => e.GetProperty("EventType").GetString()).ToList();
         Assert.Contains("ExecutionSuspended", types);
         Assert.Contains("ExecutionResumed", types);
+        var audit = await _hub.Server.Services.GetRequiredService<CompanyHub.Security.IAuditLog>().QueryAsync(new CompanyHub.Security.AuditQuery(Action: "management.post", Top: 1000));
+        Assert.Contains(audit, r => r.Target == $"/instances/{id}/terminate" && r.Outcome == "ok");
+        Assert.Contains(audit, r => r.Target == $"/instances/{id}/suspend" && r.Outcome == "ok");
+        Assert.Contains(audit, r => r.Target == $"/instances/{id}/terminate" && r.Outcome == "refused 410");
+        Assert.All(audit.Where(r => r.Target!.StartsWith($"/instances/{id}/", StringComparison.Ordinal)), r => Assert.Equal("admin", r.Actor));
     }
 
     [Fact]
@@ -159,6 +164,7 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         var badJson = await _hub.RunAsync("start-new", "--function-name", Wait, "--input", "{not json");
         var badTop = await _hub.RunAsync("get-instances", "--top", "0");
         var noId = await _hub.RunAsync("terminate");
+        var emptyId = await _hub.RunAsync("get-runtime-status", "--id", "");
         var unknownFunction = await _hub.RunAsync("start-new", "--function-name", "NoSuchOrchestrator");
         var unknownCommand = await _hub.RunAsync("get-everything");
         var bothPurges = await _hub.RunAsync("purge-history", "--id", "x", "--created-after", "2026-01-01T00:00:00Z");
@@ -175,6 +181,8 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         Assert.Equal(DurableExitCodes.Usage, badTop.Code);
         Assert.Equal(DurableExitCodes.Usage, noId.Code);
         Assert.Contains("--id", noId.Error, StringComparison.Ordinal);
+        Assert.Equal(DurableExitCodes.Usage, emptyId.Code);
+        Assert.Contains("--id must not be empty", emptyId.Error, StringComparison.Ordinal);
         Assert.Equal(DurableExitCodes.Usage, unknownFunction.Code);
         Assert.Contains("'NoSuchOrchestrator' doesn't exist", unknownFunction.Error, StringComparison.Ordinal);
         Assert.Equal(DurableExitCodes.Usage, unknownCommand.Code);

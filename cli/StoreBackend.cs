@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using CompanyHub.Functions;
+using CompanyHub.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -24,13 +25,18 @@ public sealed class StoreBackend : IDurableBackend
     private readonly WebApplication _app;
     private readonly DurableTaskClient _client;
     private readonly FunctionsHostEnvironment _environment;
+    private readonly IAuditLog _audit;
 
     private StoreBackend(WebApplication app)
     {
         _app = app;
         _client = app.Services.GetRequiredService<DurableTaskClient>();
         _environment = app.Services.GetRequiredService<FunctionsHostEnvironment>();
+        _audit = app.Services.GetRequiredService<IAuditLog>();
     }
+
+    /// <summary>What the audit log says about a change made here, in place of the caller's address.</summary>
+    public const string AuditDetail = "durable --data-dir (the store of a stopped hub)";
 
     public string Target => _environment.StorageDescription;
 
@@ -111,24 +117,30 @@ public sealed class StoreBackend : IDurableBackend
         var name = registry.GetOrchestrators().Select(o => o.Key.Name).FirstOrDefault(n => string.Equals(n, functionName, StringComparison.OrdinalIgnoreCase))
             ?? throw new DurableCommandException(DurableExitCodes.Usage, $"The function '{functionName}' doesn't exist, is disabled, or is not an orchestrator function.");
         var id = string.IsNullOrEmpty(instanceId) ? Guid.NewGuid().ToString("N") : instanceId;
-        try
+        return await AuditedAsync("post", $"/orchestrators/{name}/{id}", async () =>
         {
-            return await _client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(id), cancellationToken);
-        }
-        catch (OrchestrationAlreadyExistsException ex)
-        {
-            throw new DurableCommandException(DurableExitCodes.Conflict, ex.Message);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new DurableCommandException(DurableExitCodes.Usage, ex.Message);
-        }
+            try
+            {
+                return await _client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(id), cancellationToken);
+            }
+            catch (OrchestrationAlreadyExistsException ex)
+            {
+                throw new DurableCommandException(DurableExitCodes.Conflict, ex.Message);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new DurableCommandException(DurableExitCodes.Usage, ex.Message);
+            }
+        });
     }
 
     public Task RaiseEventAsync(string instanceId, string eventName, JsonElement? data, CancellationToken cancellationToken) =>
-        ControlAsync(instanceId, () => _client.RaiseEventAsync(instanceId, eventName, data, cancellationToken));
+        AuditedAsync("post", $"/instances/{instanceId}/raiseEvent/{eventName}", () => ControlAsync(instanceId, () => _client.RaiseEventAsync(instanceId, eventName, data, cancellationToken)));
 
-    public async Task ControlAsync(string instanceId, InstanceOperation operation, string? reason, CancellationToken cancellationToken)
+    public Task ControlAsync(string instanceId, InstanceOperation operation, string? reason, CancellationToken cancellationToken) =>
+        AuditedAsync("post", $"/instances/{instanceId}/{operation.ToString().ToLowerInvariant()}", () => OperateAsync(instanceId, operation, reason, cancellationToken));
+
+    private async Task OperateAsync(string instanceId, InstanceOperation operation, string? reason, CancellationToken cancellationToken)
     {
         switch (operation)
         {
@@ -150,7 +162,7 @@ public sealed class StoreBackend : IDurableBackend
         }
     }
 
-    public async Task<int> PurgeAsync(string instanceId, CancellationToken cancellationToken)
+    public Task<int> PurgeAsync(string instanceId, CancellationToken cancellationToken) => AuditedAsync("delete", $"/instances/{instanceId}", async () =>
     {
         var metadata = await RequireAsync(instanceId, cancellationToken);
         if (!metadata.IsCompleted)
@@ -159,13 +171,13 @@ public sealed class StoreBackend : IDurableBackend
         }
 
         return (await _client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount;
-    }
+    });
 
-    public async Task<int> PurgeAsync(DateTimeOffset createdAfter, DateTimeOffset? createdBefore, IReadOnlyList<OrchestrationRuntimeStatus> statuses, CancellationToken cancellationToken)
+    public Task<int> PurgeAsync(DateTimeOffset createdAfter, DateTimeOffset? createdBefore, IReadOnlyList<OrchestrationRuntimeStatus> statuses, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statuses);
         var filter = new PurgeInstancesFilter(createdAfter, createdBefore ?? DateTimeOffset.UtcNow, statuses.Count == 0 ? null : statuses);
-        return (await _client.PurgeAllInstancesAsync(filter, cancellation: cancellationToken)).PurgedInstanceCount;
+        return AuditedAsync("delete", "/instances", async () => (await _client.PurgeAllInstancesAsync(filter, cancellation: cancellationToken)).PurgedInstanceCount);
     }
 
     public async Task<IReadOnlyList<string>> DeleteTaskHubAsync(CancellationToken cancellationToken)
@@ -176,20 +188,24 @@ public sealed class StoreBackend : IDurableBackend
                 $"delete-task-hub deletes a SQLite store only; this hub's store is {_environment.StorageDescription}. With every replica stopped, drop the task hub's schema there (docs/cli.md).");
         }
 
-        // Opening the store proved that no hub holds it; closing it releases the lock, then the files go.
+        // Opening the store proved that no hub holds it; closing it releases the lock, then the files go. The audit
+        // log is a file of its own beside it and keeps the record.
         await _app.DisposeAsync();
         _disposed = true;
-        var deleted = new List<string>();
-        foreach (var file in new[] { database, database + "-wal", database + "-shm", database + ".lock" })
+        return await AuditedAsync("delete", "/taskhub", () =>
         {
-            if (File.Exists(file))
+            var deleted = new List<string>();
+            foreach (var file in new[] { database, database + "-wal", database + "-shm", database + ".lock" })
             {
-                File.Delete(file);
-                deleted.Add(file);
+                if (File.Exists(file))
+                {
+                    File.Delete(file);
+                    deleted.Add(file);
+                }
             }
-        }
 
-        return deleted;
+            return Task.FromResult<IReadOnlyList<string>>(deleted);
+        });
     }
 
     public async ValueTask DisposeAsync()
@@ -202,6 +218,37 @@ public sealed class StoreBackend : IDurableBackend
     }
 
     private bool _disposed;
+
+    /// <summary>
+    /// Makes a change and records it in the hub's audit log as the management API's middleware records one made over
+    /// HTTP (action <c>management.&lt;method&gt;</c>, the API path as target), with whether it was done or refused.
+    /// </summary>
+    private async Task<T> AuditedAsync<T>(string method, string target, Func<Task<T>> change)
+    {
+        string outcome = "failed";
+        try
+        {
+            var result = await change();
+            outcome = "ok";
+            return result;
+        }
+        catch (DurableCommandException ex)
+        {
+            outcome = $"refused (exit code {ex.ExitCode})";
+            throw;
+        }
+        finally
+        {
+            await _audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "management." + method, null, target, AuditDetail, null, outcome), CancellationToken.None);
+        }
+    }
+
+    private Task AuditedAsync(string method, string target, Func<Task> change) =>
+        AuditedAsync(method, target, async () =>
+        {
+            await change();
+            return true;
+        });
 
     private async Task<OrchestrationMetadata> RequireAsync(string instanceId, CancellationToken cancellationToken) =>
         await _client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken)

@@ -49,7 +49,7 @@ public static class CompanyHubApp
     /// <summary>
     /// Builds only the durable part of the hub, as <see cref="Build"/> composes it from the same settings (host.json,
     /// local.settings.json, environment, <paramref name="args"/>): the store, Microsoft's <c>DurableTaskClient</c> over
-    /// it with the hub's data converter, and the registry of the app's orchestrations. Nothing is started and no key is
+    /// it with the hub's data converter, the registry of the app's orchestrations, and the audit log. Nothing is started and no key is
     /// read: the <c>durable</c> command uses it on a stopped hub's data directory. Open the store with
     /// <c>InitializeDurableStoreAsync</c> before using the client.
     /// </summary>
@@ -62,8 +62,18 @@ public static class CompanyHubApp
             o.PrintBanner = false;
         });
         AddDurableTasks(builder.Services, functions);
+        AddAuditLog(builder.Services, Registered<FunctionsHostEnvironment>(builder.Services).Single().DataDirectory);
         return builder.Build();
     }
+
+    /// <summary>
+    /// The audit log and the conversation archive live beside the durable store: in the data directory with SQLite, in
+    /// the hub's schema with PostgreSQL (where every replica must see the same ones). This registers the audit log.
+    /// </summary>
+    private static void AddAuditLog(IServiceCollection services, string dataDirectory) =>
+        services.AddSingleton<IAuditLog>(Registered<SharedPostgresDatabase>(services).SingleOrDefault() is { } shared
+            ? new PostgresAuditLog(shared)
+            : new SqliteAuditLog(Path.Combine(dataDirectory, AuditFile)));
 
     private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure)
     {
@@ -118,16 +128,13 @@ public static class CompanyHubApp
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
         var environment = Registered<FunctionsHostEnvironment>(builder.Services).Single();
         builder.Services.AddHubBackups(configuration, keys, dataDirectory, environment.DatabasePath, startupLog);
-        // The audit log and the conversation archive live beside the durable store: in the data directory with
-        // SQLite, in the hub's schema with PostgreSQL (where every replica must see the same ones).
+        AddAuditLog(builder.Services, dataDirectory);
         if (Registered<SharedPostgresDatabase>(builder.Services).SingleOrDefault() is { } shared)
         {
-            builder.Services.AddSingleton<IAuditLog>(new PostgresAuditLog(shared));
             builder.Services.AddSingleton<IConversationArchive>(new PostgresConversationArchive(shared));
         }
         else
         {
-            builder.Services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, AuditFile)));
             builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, ConversationsFile)));
         }
 

@@ -303,6 +303,15 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         Assert.False(File.Exists(Path.Combine(directory, "CompanyHub.db")));
         Assert.Equal(DurableExitCodes.NotFound, afterDelete.Code);
         Assert.Contains("no task hub store", afterDelete.Error, StringComparison.OrdinalIgnoreCase);
+
+        // Each change on the store is in the hub's audit log, which the task hub's deletion leaves alone.
+        var audit = (await new CompanyHub.Security.SqliteAuditLog(Path.Combine(directory, "audit.db")).QueryAsync(new CompanyHub.Security.AuditQuery(Action: "management.", Top: 100)))
+            .Where(r => r.Detail == StoreBackend.AuditDetail).Select(r => (r.Action, r.Target, r.Outcome)).ToList();
+        Assert.Contains(("management.post", "/orchestrators/EntityCallOrchestration/cli-store-started", "ok"), audit);
+        Assert.Contains(("management.post", $"/instances/{waiting}/raiseEvent/Go", "ok"), audit);
+        Assert.Contains(("management.post", "/instances/cli-store-done/rewind", "refused (exit code 4)"), audit);
+        Assert.Contains(("management.delete", "/instances/cli-store-done", "ok"), audit);
+        Assert.Contains(("management.delete", "/taskhub", "ok"), audit);
     }
 
     [Fact]

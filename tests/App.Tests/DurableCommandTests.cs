@@ -170,25 +170,17 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         var bothPurges = await _hub.RunAsync("purge-history", "--id", "x", "--created-after", "2026-01-01T00:00:00Z");
         var taskHubOverHttp = await _hub.RunAsync("delete-task-hub", "--force");
 
-        Assert.Equal(DurableExitCodes.NotFound, unknown.Code);
-        Assert.Contains("cli-no-such-instance", unknown.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, badDate.Code);
-        Assert.Contains("--created-after: 'yesterday-ish' is not a time", badDate.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, badStatus.Code);
-        Assert.Contains("'Sleeping' is not a runtime status", badStatus.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, badJson.Code);
-        Assert.Contains("--input: not JSON", badJson.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, badTop.Code);
-        Assert.Equal(DurableExitCodes.Usage, noId.Code);
-        Assert.Contains("--id", noId.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, emptyId.Code);
-        Assert.Contains("--id must not be empty", emptyId.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, unknownFunction.Code);
-        Assert.Contains("'NoSuchOrchestrator' doesn't exist", unknownFunction.Error, StringComparison.Ordinal);
-        Assert.Equal(DurableExitCodes.Usage, unknownCommand.Code);
-        Assert.Equal(DurableExitCodes.Usage, bothPurges.Code);
-        Assert.Equal(DurableExitCodes.Usage, taskHubOverHttp.Code);
-        Assert.Contains("stopped hub's store", taskHubOverHttp.Error, StringComparison.Ordinal);
+        AssertRefused(unknown, DurableExitCodes.NotFound, "cli-no-such-instance");
+        AssertRefused(badDate, DurableExitCodes.Usage, "--created-after: 'yesterday-ish' is not a time");
+        AssertRefused(badStatus, DurableExitCodes.Usage, "'Sleeping' is not a runtime status");
+        AssertRefused(badJson, DurableExitCodes.Usage, "--input: not JSON");
+        AssertRefused(badTop, DurableExitCodes.Usage, "--top must be a whole number from 1 to 1000");
+        AssertRefused(noId, DurableExitCodes.Usage, "--id");
+        AssertRefused(emptyId, DurableExitCodes.Usage, "--id must not be empty");
+        AssertRefused(unknownFunction, DurableExitCodes.Usage, "'NoSuchOrchestrator' doesn't exist");
+        AssertRefused(unknownCommand, DurableExitCodes.Usage, "get-everything");
+        AssertRefused(bothPurges, DurableExitCodes.Usage, "either --id or the");
+        AssertRefused(taskHubOverHttp, DurableExitCodes.Usage, "stopped hub's store");
     }
 
     [Fact]
@@ -335,6 +327,13 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         Assert.Contains("--created-before", help.Output, StringComparison.Ordinal);
         var key = await File.ReadAllTextAsync(Path.Combine(location.Directory, "host-admin.key"));
         Assert.DoesNotContain(key.Trim(), list.Output + list.Error + unknown.Output + unknown.Error, StringComparison.Ordinal);
+    }
+
+    private static void AssertRefused(Result result, int code, string message)
+    {
+        Assert.True(result.Code == code, $"expected exit code {code}, got {result.Code}: {result.Error}");
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
     }
 
     private async Task WaitForStatusAsync(string id, OrchestrationRuntimeStatus status) =>

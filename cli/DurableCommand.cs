@@ -50,11 +50,8 @@ public sealed class DurableCommand
 
     private readonly Option<string> _id = new("--id", "--instance") { Description = "The orchestration instance id.", Required = true };
 
-    private readonly Func<string, CancellationToken, Task<IDurableBackend>>? _openStore;
-
-    private DurableCommand(Func<string, CancellationToken, Task<IDurableBackend>>? openStore)
+    private DurableCommand()
     {
-        _openStore = openStore;
         Root = new RootCommand("Company Hub");
         NotEmpty(_id);
         var durable = new Command(Name, "Manage the hub's durable orchestrations, as Core Tools' `func durable` does.") { _url, _key, _dataDir, _json };
@@ -76,16 +73,12 @@ public sealed class DurableCommand
     public RootCommand Root { get; }
 
     /// <summary>Runs the command in <paramref name="args"/> (the words after <c>durable</c>); returns the exit code.</summary>
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
-        RunAsync(args, output, error, null, cancellationToken);
-
-    /// <summary>As <see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>, opening a <c>--data-dir</c> store with <paramref name="openStore"/> when given.</summary>
-    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, CancellationToken, Task<IDurableBackend>>? openStore, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var cli = new DurableCommand(openStore);
+        var cli = new DurableCommand();
         var parsed = cli.Root.Parse([Name, .. args]);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         if (parsed.Errors.Count > 0)
@@ -311,7 +304,7 @@ public sealed class DurableCommand
         var url = parsed.GetValue(_url);
         if (dataDir is not null && url is null)
         {
-            return _openStore is { } open ? await open(dataDir, cancellationToken) : await StoreBackend.OpenAsync(dataDir, [], cancellationToken);
+            return await StoreBackend.OpenAsync(dataDir, cancellationToken);
         }
 
         var key = parsed.GetValue(_key) ?? HostKeyFromSettings(dataDir)

@@ -40,8 +40,8 @@ public sealed class StoreBackend : IDurableBackend
 
     public string Target => _environment.StorageDescription;
 
-    /// <summary>Opens the store of the hub whose data directory is <paramref name="dataDirectory"/>; <paramref name="settings"/> are more <c>--Name=value</c> settings.</summary>
-    public static async Task<StoreBackend> OpenAsync(string dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    /// <summary>Opens the store of the hub whose data directory is <paramref name="dataDirectory"/>, with the hub's settings (host.json, local.settings.json, environment).</summary>
+    public static async Task<StoreBackend> OpenAsync(string dataDirectory, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(dataDirectory);
         if (!Directory.Exists(directory))
@@ -52,7 +52,6 @@ public sealed class StoreBackend : IDurableBackend
         // The command serves no HTTP: a throwaway host key keeps it from writing host-admin.key into the data directory.
         string[] args =
         [
-            .. settings,
             $"--{Serverless.Functions.Hosting.FunctionsHostBuilderExtensions.DataDirectorySetting}={directory}",
             $"--{Serverless.Functions.Security.HostKeys.SettingName}={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
         ];

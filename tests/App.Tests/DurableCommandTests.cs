@@ -329,6 +329,52 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         Assert.DoesNotContain(key.Trim(), list.Output + list.Error + unknown.Output + unknown.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DataDir_OnPostgres_WorksBesideARunningHub_AndDeleteTaskHubIsNotSupported()
+    {
+        // Arrange: a hub process on a PostgreSQL schema of its own; the command as another process with the same settings.
+        var connectionString = Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/test, or `scripts/services start postgres` and `eval \"$(scripts/services env postgres)\"` first.");
+        var schema = "cli_" + Guid.NewGuid().ToString("N");
+        KeyValuePair<string, string?>[] settings =
+        [
+            new("AzureFunctionsJobHost:extensions:durableTask:storageProvider:type", "postgres"),
+            new("AzureFunctionsJobHost:extensions:durableTask:storageProvider:schemaName", schema),
+            new("POSTGRES_CONNECTION", connectionString),
+        ];
+        var location = HubLocation.Create();
+        try
+        {
+            await using var hub = await HubChild.StartAsync(location, settings);
+
+            // Act: start an app orchestration through the store while the hub runs; the hub's worker runs it.
+            var id = "cli-pg-" + Guid.NewGuid().ToString("N");
+            var started = await RunDllAsync(location, settings, "durable", "start-new", "--data-dir", location.Directory, "--function-name", "EntityCallOrchestration", "--id", id, "--input", """{"entity":"x"}""", "--json");
+            Result status = null!;
+            await HubFlows.WaitUntilAsync(
+                async () => (status = await RunDllAsync(location, [], "durable", "get-runtime-status", "--id", id, "--json")).Code == 0
+                    && status.Json.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed",
+                () => $"the hub to run {id}: {status?.Output}{status?.Error}");
+            var listed = await RunDllAsync(location, settings, "durable", "get-instances", "--data-dir", location.Directory, "--instance-id-prefix", id, "--json");
+            var delete = await RunDllAsync(location, settings, "durable", "delete-task-hub", "--data-dir", location.Directory, "--force");
+
+            // Assert
+            Assert.True(started.Code == 0, started.Error);
+            Assert.Equal(id, started.Json.GetProperty("instanceId").GetString());
+            Assert.Equal([id], Ids(listed));
+            Assert.Equal(DurableExitCodes.NotSupported, delete.Code);
+            Assert.Contains("SQLite store only", delete.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
     private static void AssertRefused(Result result, int code, string message)
     {
         Assert.True(result.Code == code, $"expected exit code {code}, got {result.Code}: {result.Error}");
@@ -357,9 +403,17 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
         return result;
     }
 
-    private static async Task<Result> RunDllAsync(HubLocation location, params string[] args)
+    private static Task<Result> RunDllAsync(HubLocation location, params string[] args) => RunDllAsync(location, [], args);
+
+    /// <summary>Runs <c>dotnet CompanyHub.dll</c> with the environment of the hub at <paramref name="location"/> (ASPNETCORE_URLS, DATA_DIR) and <paramref name="settings"/>.</summary>
+    private static async Task<Result> RunDllAsync(HubLocation location, IEnumerable<KeyValuePair<string, string?>> settings, params string[] args)
     {
         var start = HubLaunch.StartInfo(HubChild.HubDirectory, location.BaseUrl, location.Directory, location.MasterKey);
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         start.ArgumentList.Clear();
         start.ArgumentList.Add(Path.Combine(HubChild.HubDirectory, "CompanyHub.dll"));
         foreach (var arg in args)

@@ -333,9 +333,7 @@ public sealed class DurableCommandTests : IClassFixture<DurableCommandTests.Hub>
     public async Task DataDir_OnPostgres_WorksBesideARunningHub_AndDeleteTaskHubIsNotSupported()
     {
         // Arrange: a hub process on a PostgreSQL schema of its own; the command as another process with the same settings.
-        var connectionString = Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/test, or `scripts/services start postgres` and `eval \"$(scripts/services env postgres)\"` first.");
+        var connectionString = TestPostgres.ConnectionString();
         var schema = "cli_" + Guid.NewGuid().ToString("N");
         KeyValuePair<string, string?>[] settings =
         [

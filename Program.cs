@@ -25,6 +25,13 @@ if (args is ["backups", .. var backupArgs])
     }
 }
 
+// `durable <command>`: Core Tools' `func durable` against the running hub's management API, or with --data-dir against a
+// stopped hub's store (docs/cli.md). It prints its own errors and returns exit codes a script can test.
+if (args is [CompanyHub.Cli.DurableCommand.Name, .. var durableArgs])
+{
+    return await CompanyHub.Cli.DurableCommand.RunAsync(durableArgs, Console.Out, Console.Error);
+}
+
 WebApplication app;
 try
 {

@@ -37,6 +37,46 @@ public static class CompanyHubApp
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        var builder = CreateBuilder(args, configure);
+        var functions = builder.AddFunctionsHost(typeof(CompanyHubApp).Assembly);
+        builder.AddCompanyHub(functions);
+        var app = builder.Build();
+        app.UseCompanyHub();
+        app.MapFunctions();
+        return app;
+    }
+
+    /// <summary>
+    /// Builds only the durable part of the hub, as <see cref="Build"/> composes it from the same settings (host.json,
+    /// local.settings.json, environment, <paramref name="args"/>): the store, Microsoft's <c>DurableTaskClient</c> over
+    /// it with the hub's data converter, the registry of the app's orchestrations, and the audit log. Nothing is started and no key is
+    /// read: the <c>durable</c> command uses it on a stopped hub's data directory. Open the store with
+    /// <c>InitializeDurableStoreAsync</c> before using the client.
+    /// </summary>
+    public static WebApplication BuildDurableClient(string[] args)
+    {
+        var builder = CreateBuilder(args, null);
+        var functions = builder.AddFunctionsHost(o =>
+        {
+            o.Assemblies.Add(typeof(CompanyHubApp).Assembly);
+            o.PrintBanner = false;
+        });
+        AddDurableTasks(builder.Services, functions);
+        AddAuditLog(builder.Services, Registered<FunctionsHostEnvironment>(builder.Services).Single().DataDirectory);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// The audit log and the conversation archive live beside the durable store: in the data directory with SQLite, in
+    /// the hub's schema with PostgreSQL (where every replica must see the same ones). This registers the audit log.
+    /// </summary>
+    private static void AddAuditLog(IServiceCollection services, string dataDirectory) =>
+        services.AddSingleton<IAuditLog>(Registered<SharedPostgresDatabase>(services).SingleOrDefault() is { } shared
+            ? new PostgresAuditLog(shared)
+            : new SqliteAuditLog(Path.Combine(dataDirectory, AuditFile)));
+
+    private static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure)
+    {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         if (Environment.GetEnvironmentVariable("DATA_DIR") is { Length: > 0 } dataDirectory && builder.Configuration[HostSettings.DataDirectorySetting] is null)
@@ -44,12 +84,14 @@ public static class CompanyHubApp
             builder.Configuration[HostSettings.DataDirectorySetting] = dataDirectory;
         }
 
-        var functions = builder.AddFunctionsHost(typeof(CompanyHubApp).Assembly);
-        builder.AddCompanyHub(functions);
-        var app = builder.Build();
-        app.UseCompanyHub();
-        app.MapFunctions();
-        return app;
+        return builder;
+    }
+
+    /// <summary>The app's orchestrations, activities and entities, and the data converter Microsoft's worker and client take from the services: the hub's JSON, as it has always stored it.</summary>
+    private static void AddDurableTasks(IServiceCollection services, IFunctionsHostBuilder functions)
+    {
+        services.AddSingleton<DataConverter>(HubJson.Converter);
+        functions.AddTasks(r => CompanyHubTasks.Register(r));
     }
 
     public static void AddCompanyHub(this WebApplicationBuilder builder, IFunctionsHostBuilder functions)
@@ -86,16 +128,13 @@ public static class CompanyHubApp
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.
         var environment = Registered<FunctionsHostEnvironment>(builder.Services).Single();
         builder.Services.AddHubBackups(configuration, keys, dataDirectory, environment.DatabasePath, startupLog);
-        // The audit log and the conversation archive live beside the durable store: in the data directory with
-        // SQLite, in the hub's schema with PostgreSQL (where every replica must see the same ones).
+        AddAuditLog(builder.Services, dataDirectory);
         if (Registered<SharedPostgresDatabase>(builder.Services).SingleOrDefault() is { } shared)
         {
-            builder.Services.AddSingleton<IAuditLog>(new PostgresAuditLog(shared));
             builder.Services.AddSingleton<IConversationArchive>(new PostgresConversationArchive(shared));
         }
         else
         {
-            builder.Services.AddSingleton<IAuditLog>(new SqliteAuditLog(Path.Combine(dataDirectory, AuditFile)));
             builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, ConversationsFile)));
         }
 
@@ -125,9 +164,7 @@ public static class CompanyHubApp
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<UnsavedSignIns>();
 
-        // Microsoft's worker and client take the data converter from the services: the hub's JSON, as it has always stored it.
-        builder.Services.AddSingleton<DataConverter>(HubJson.Converter);
-        functions.AddTasks(r => CompanyHubTasks.Register(r));
+        AddDurableTasks(builder.Services, functions);
     }
 
     /// <summary>

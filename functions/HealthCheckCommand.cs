@@ -38,9 +38,17 @@ public static partial class HealthCheckCommand
     /// </summary>
     public static Uri ProbeUrl(string? urls)
     {
+        return new Uri(LocalBaseUrl(urls) + "/healthz");
+    }
+
+    /// <summary>
+    /// The hub's base address as a local program reaches it: the first of <paramref name="urls"/> (ASPNETCORE_URLS,
+    /// default <c>http://127.0.0.1:18789</c>), a wildcard host asked on the loopback address; no trailing slash.
+    /// </summary>
+    public static string LocalBaseUrl(string? urls)
+    {
         var first = (string.IsNullOrWhiteSpace(urls) ? DefaultUrls : urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
-        var local = WildcardHost().Replace(first, "${scheme}://127.0.0.1");
-        return new Uri(local.TrimEnd('/') + "/healthz");
+        return WildcardHost().Replace(first, "${scheme}://127.0.0.1").TrimEnd('/');
     }
 
     [GeneratedRegex(@"^(?<scheme>https?)://(0\.0\.0\.0|\[::\]|\+|\*)(?=[:/]|$)", RegexOptions.CultureInvariant)]

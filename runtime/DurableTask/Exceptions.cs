@@ -113,3 +113,20 @@ public sealed class PayloadTooLargeException : DurableTaskException
     /// <summary>Gets the limit in bytes.</summary>
     public long Limit { get; }
 }
+
+/// <summary>
+/// The store's database is held by another host process (the SQLite store's exclusive lock file): a second process may
+/// not open it. Stop the other host, or use another data directory.
+/// </summary>
+public sealed class StoreInUseException : InvalidOperationException
+{
+    /// <summary>Initializes a new instance of the <see cref="StoreInUseException"/> class.</summary>
+    public StoreInUseException(string databasePath, Exception? innerException = null)
+        : base($"The database '{databasePath}' is in use by another host process (its lock file '{databasePath}.lock' is held). Stop the other host or use another data directory.", innerException)
+    {
+        DatabasePath = databasePath;
+    }
+
+    /// <summary>Gets the database file that is in use.</summary>
+    public string DatabasePath { get; }
+}

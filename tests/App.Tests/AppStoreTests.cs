@@ -122,10 +122,7 @@ public sealed class AppStoreTests
             _location = location;
         }
 
-        public static string PostgresConnectionString() =>
-            Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value
-                ? value
-                : throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/test, or `scripts/services start postgres` and `eval \"$(scripts/services env postgres)\"` first.");
+        public static string PostgresConnectionString() => TestPostgres.ConnectionString();
 
         public static Task<StoreHome> CreateAsync(string store) => Task.FromResult(store == "postgres"
             ? new StoreHome(store, "app_" + Guid.NewGuid().ToString("N"))

@@ -61,7 +61,8 @@ public sealed class HubServer : IAsyncDisposable
     public DurableTaskClient Client => _app.Services.GetRequiredService<DurableTaskClient>();
 
     /// <summary>Starts a hub. <paramref name="settings"/> are configuration keys (MASTER_KEY, PUBLIC_BASE_URL, GOOGLE_CLIENT_ID, Google:TokenEndpoint, ...).</summary>
-    public static async Task<HubServer> StartAsync(IEnumerable<KeyValuePair<string, string?>>? settings = null, string? directory = null, string? masterKey = null, int? port = null)
+    /// <remarks><paramref name="configure"/> adds to the hub's composition (e.g. test orchestrations) before it is built.</remarks>
+    public static async Task<HubServer> StartAsync(IEnumerable<KeyValuePair<string, string?>>? settings = null, string? directory = null, string? masterKey = null, int? port = null, Action<WebApplicationBuilder>? configure = null)
     {
         var dir = directory ?? Path.Combine(Path.GetTempPath(), "hub-server-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(dir);
@@ -90,6 +91,7 @@ public sealed class HubServer : IAsyncDisposable
             b.Logging.ClearProviders();
             b.Logging.AddProvider(logs);
             b.Logging.SetMinimumLevel(LogLevel.Debug);
+            configure?.Invoke(b);
         });
         await app.StartAsync();
         return new HubServer(app, all["PUBLIC_BASE_URL"] ?? baseUrl, dir, key, logs, console, consoleWriter);

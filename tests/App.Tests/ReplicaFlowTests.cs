@@ -19,9 +19,7 @@ public sealed class ReplicaFlowTests
     [Fact]
     public async Task TwoReplicas_OnboardOnOne_ChatAndApproveOnTheOther_SeeOneState()
     {
-        var connectionString = Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("HUB_TEST_POSTGRES is not set: run scripts/test, or `scripts/services start postgres` and `eval \"$(scripts/services env postgres)\"` first.");
+        var connectionString = TestPostgres.ConnectionString();
         var schema = "replicas_" + Guid.NewGuid().ToString("N");
         try
         {

@@ -400,7 +400,7 @@ public sealed class LeaseAndDeadLetterTests
 
         // Act
         await using var second = TestHub.Create(StoreKind.Sqlite, _ => { }, directory: first.Directory);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(second.RunAsync);
+        var error = await Assert.ThrowsAsync<Serverless.DurableTask.StoreInUseException>(second.RunAsync);
 
         // Assert
         Assert.Contains("in use by another host", error.Message, StringComparison.Ordinal);

@@ -104,7 +104,7 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
             }
             catch (IOException ex)
             {
-                throw new InvalidOperationException($"The database '{DatabasePath}' is in use by another host process (its lock file '{DatabasePath}.lock' is held). Stop the other host or use another data directory.", ex);
+                throw new StoreInUseException(DatabasePath, ex);
             }
         }
 

@@ -48,8 +48,8 @@ public sealed class HostKeys
             return new HostKeys(configured, $"setting {SettingName}");
         }
 
-        var path = Path.Combine(dataDirectory, "host-admin.key");
-        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: >= MinimumLength } stored)
+        var path = FilePath(dataDirectory);
+        if (ReadStored(dataDirectory) is { } stored)
         {
             return new HostKeys(stored, $"file {path}");
         }
@@ -68,6 +68,16 @@ public sealed class HostKeys
         }
 
         return new HostKeys(key, $"file {path} (generated)");
+    }
+
+    /// <summary>Gets the file a generated key is kept in: <c>host-admin.key</c> in the data directory.</summary>
+    public static string FilePath(string dataDirectory) => Path.Combine(dataDirectory, "host-admin.key");
+
+    /// <summary>Reads the key a host generated into <paramref name="dataDirectory"/>; null when there is none (nothing is created).</summary>
+    public static string? ReadStored(string dataDirectory)
+    {
+        var path = FilePath(dataDirectory);
+        return File.Exists(path) && File.ReadAllText(path).Trim() is { Length: >= MinimumLength } stored ? stored : null;
     }
 
     /// <summary>Gets the key a request presents, from the <c>x-functions-key</c> header or else the <c>code</c> query parameter.</summary>

@@ -92,7 +92,10 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
             return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
         }
 
-        var held = await EntityCalls.CallAsync<List<string>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.RevokeGrant), new GrantRevocation(grantId, caller.Actor, DateTimeOffset.UtcNow), cancellationToken);
+        // An unknown id is answered from the state read, without an operation on the agent.
+        var held = agent.Grants.Any(g => g.GrantId == grantId)
+            ? await EntityCalls.CallAsync<List<string>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.RevokeGrant), new GrantRevocation(grantId, caller.Actor, DateTimeOffset.UtcNow), cancellationToken)
+            : null;
         if (held is null)
         {
             return Problems.NotFound($"No grant '{grantId}' on agent '{agentId}'.");
@@ -148,12 +151,17 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var bounds = GrantRules.Validate(type, body.Bounds, body.MaxPerDay, null, errors, ceiling: true);
+        if (body.Allowed is null)
+        {
+            errors["allowed"] = ["allowed is required: false allows no grant of this type; true allows grants within bounds and maxPerDay (both optional)."];
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors, "The ceiling is not valid.");
         }
 
-        var ceiling = new GrantCeiling(type, body.Allowed ?? true, bounds, body.MaxPerDay);
+        var ceiling = new GrantCeiling(type, body.Allowed!.Value, bounds, body.MaxPerDay);
         await EntityCalls.CallAsync(client, GrantPolicyEntity.Id, nameof(GrantPolicyEntity.Set), ceiling, cancellationToken);
         await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", "grant.ceiling", null, type,
             ceiling.Allowed ? $"{type} grants limited to {GrantRules.ToJson(bounds).ToJsonString()}, {ceiling.MaxPerDay?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any"} a day" : $"no {type} grants",
@@ -166,7 +174,8 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
         [HttpTrigger(AuthorizationLevel.Admin, "delete", Route = "admin/grant-ceilings/{type}")] HttpRequest req,
         string type, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (!await EntityCalls.CallAsync<bool>(client, GrantPolicyEntity.Id, nameof(GrantPolicyEntity.Remove), type, cancellationToken))
+        if (await CeilingAsync(client, type, cancellationToken) is null
+            || !await EntityCalls.CallAsync<bool>(client, GrantPolicyEntity.Id, nameof(GrantPolicyEntity.Remove), type, cancellationToken))
         {
             return Problems.NotFound($"No ceiling for '{type}'.");
         }

@@ -192,8 +192,8 @@ public sealed class GrantHttpTests
         using var alice = tools.User(agentId);
         using var admin = tools.Admin();
 
-        Assert.Equal(HttpStatusCode.NotFound, (await alice.PutAsJsonAsync("/api/admin/grant-ceilings/send_email", new { bounds = new { domains = new[] { "company.com" } } })).StatusCode);
-        var set = await admin.PutAsJsonAsync("/api/admin/grant-ceilings/send_email", new { bounds = new { domains = new[] { "company.com" } }, maxPerDay = 20 });
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.PutAsJsonAsync("/api/admin/grant-ceilings/send_email", new { allowed = true, bounds = new { domains = new[] { "company.com" } } })).StatusCode);
+        var set = await admin.PutAsJsonAsync("/api/admin/grant-ceilings/send_email", new { allowed = true, bounds = new { domains = new[] { "company.com" } }, maxPerDay = 20 });
         Assert.True(set.StatusCode == HttpStatusCode.OK, await set.Content.ReadAsStringAsync());
 
         var outside = await alice.PostAsJsonAsync($"/api/agents/{agentId}/grants", Grant("send_email", new JsonObject { ["domains"] = new JsonArray("acme.com") }, 5));

@@ -102,8 +102,11 @@ public static class GrantRules
         _ => [],
     };
 
-    /// <summary>Whether a covered proposal of this type is held for an undo window before it runs (an email cannot be unsent).</summary>
-    public static bool HasUndoWindow(string type) => type == ProposalTypes.SendEmail;
+    /// <summary>
+    /// Whether a covered proposal of this type is held for an undo window before it runs: the actions that reach another
+    /// person and cannot be taken back (an email, an invitation to an event, a message to another agent).
+    /// </summary>
+    public static bool HasUndoWindow(string type) => type is ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent or ProposalTypes.MessageAgent;
 
     /// <summary>Validates a grant's type, bounds, count and expiry; errors name the field. Returns the normalised bounds.</summary>
     /// <remarks>For a ceiling (<paramref name="ceiling"/>) no bound and no count is required.</remarks>

@@ -74,7 +74,7 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         var state = Require();
         state.Status = AgentStatus.Disabled;
         state.TokenHash = null;
-        return state.Proposals.Where(p => p.Status == "pending").Select(p => p.ProposalId).ToList();
+        return state.Proposals.Where(p => p.Status is "pending" or "held").Select(p => p.ProposalId).ToList();
     }
 
     public void Touch(DateTimeOffset at)
@@ -163,6 +163,136 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
                 state.Proposals.Remove(old);
             }
         }
+    }
+
+    /// <summary>Adds a grant (its id fresh), keeping at most <see cref="GrantRules.MaxActiveGrants"/> active and as many ended ones.</summary>
+    public void AddGrant(StandingGrant grant)
+    {
+        var state = Require();
+        if (state.Grants.Any(g => g.GrantId == grant.GrantId))
+        {
+            return;
+        }
+
+        if (state.Grants.Count(g => g.IsActive(grant.CreatedAt)) >= GrantRules.MaxActiveGrants)
+        {
+            throw new InvalidOperationException($"An agent has at most {GrantRules.MaxActiveGrants} active grants.");
+        }
+
+        state.Grants.Add(grant);
+        var ended = state.Grants.Where(g => !g.IsActive(grant.CreatedAt)).OrderBy(g => g.RevokedAt ?? g.ExpiresAt).ToList();
+        foreach (var old in ended.Take(Math.Max(0, ended.Count - GrantRules.MaxActiveGrants)))
+        {
+            state.Grants.Remove(old);
+        }
+    }
+
+    /// <summary>
+    /// Revokes a grant; returns the proposals held under it (in their undo window) for the caller to cancel, or null when
+    /// there is no such grant. A revoked grant covers nothing from now on: <see cref="SettleGrant"/> refuses it too.
+    /// </summary>
+    public List<string>? RevokeGrant(GrantRevocation revocation)
+    {
+        var grant = Require().Grants.FirstOrDefault(g => g.GrantId == revocation.GrantId);
+        if (grant is null)
+        {
+            return null;
+        }
+
+        if (grant.RevokedAt is null)
+        {
+            grant.RevokedAt = revocation.At;
+            grant.RevokedBy = revocation.By;
+        }
+
+        return [.. grant.Held];
+    }
+
+    /// <summary>
+    /// Finds an active grant that covers the proposal and takes one of its day's count in the same operation (operations
+    /// are serial, so parallel proposals never overshoot). Otherwise says which bound the proposal crossed (null when the
+    /// agent has no active grant of the type).
+    /// </summary>
+    public GrantClaimResult ClaimGrant(GrantClaim claim)
+    {
+        var state = Require();
+        var grants = state.Grants.Where(g => g.Type == claim.Type && g.IsActive(claim.At)).ToList();
+        if (grants.Count == 0 || state.Status != AgentStatus.Active)
+        {
+            return new GrantClaimResult(null, null);
+        }
+
+        if (claim.Ceiling is { Allowed: false })
+        {
+            return new GrantClaimResult(null, $"the company allows no grant for {claim.Type} now.");
+        }
+
+        string? crossed = null;
+        var day = claim.At.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var grant in grants)
+        {
+            if (GrantRules.WhyOutside(claim.Type, grant.Bounds, claim.Payload, isCeiling: false) is { } outside)
+            {
+                crossed ??= $"outside grant {grant.GrantId}: {outside}";
+                continue;
+            }
+
+            if (claim.Ceiling is { } ceiling && GrantRules.WhyOutside(claim.Type, ceiling.Bounds, claim.Payload, isCeiling: true) is { } overCeiling)
+            {
+                crossed ??= $"grant {grant.GrantId} is capped by the company's ceiling: {overCeiling}";
+                continue;
+            }
+
+            var limit = Math.Min(grant.MaxPerDay, claim.Ceiling?.MaxPerDay ?? int.MaxValue);
+            if (grant.Day != day)
+            {
+                grant.Day = day;
+                grant.UsedToday = 0;
+            }
+
+            if (grant.UsedToday >= limit)
+            {
+                crossed ??= $"grant {grant.GrantId} covers {limit} a day, and today's are used up.";
+                continue;
+            }
+
+            grant.UsedToday++;
+            grant.Uses++;
+            if (claim.Hold)
+            {
+                grant.Held.Add(claim.ProposalId);
+            }
+
+            return new GrantClaimResult(grant.GrantId, null);
+        }
+
+        return new GrantClaimResult(null, crossed);
+    }
+
+    /// <summary>Ends a held proposal's undo window; returns whether it may run now (the grant still active and the agent too).</summary>
+    public bool SettleGrant(GrantSettlement settlement)
+    {
+        var state = Require();
+        var grant = state.Grants.FirstOrDefault(g => g.GrantId == settlement.GrantId);
+        grant?.Held.Remove(settlement.ProposalId);
+        return settlement.Run && grant is not null && grant.IsActive(settlement.At) && state.Status == AgentStatus.Active;
+    }
+
+    /// <summary>Counts a hand approval of a proposal with this key; returns true exactly when it is the third (the agent then suggests a grant once).</summary>
+    public bool NoteApproval(string key)
+    {
+        var streaks = Require().ApprovalStreaks;
+        var count = streaks.GetValueOrDefault(key) + 1;
+        streaks[key] = count;
+        if (streaks.Count > 200)
+        {
+            foreach (var old in streaks.Keys.Where(k => k != key).Take(streaks.Count - 200).ToList())
+            {
+                streaks.Remove(old);
+            }
+        }
+
+        return count == 3;
     }
 
     private AgentState Require() => State ?? throw new InvalidOperationException("The agent does not exist.");

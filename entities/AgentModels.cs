@@ -85,6 +85,12 @@ public sealed class AgentState
     public long NextSeq { get; set; } = 1;
 
     public List<ProposalSummary> Proposals { get; set; } = [];
+
+    /// <summary>Gets or sets the person's standing grants (active, revoked and expired; see <see cref="GrantRules"/>).</summary>
+    public List<StandingGrant> Grants { get; set; } = [];
+
+    /// <summary>Gets or sets how often near-identical proposals were approved by hand (key: <see cref="GrantRules.Suggest"/>), to suggest a grant after the third.</summary>
+    public Dictionary<string, int> ApprovalStreaks { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A connected Google account: its email and the sealed refresh token.</summary>

@@ -120,6 +120,11 @@ public static class CompanyHubApp
             {
                 o.Expiry = TimeSpan.FromDays(days);
             }
+
+            if (double.TryParse(configuration["Grants:UndoSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var undo) && undo >= 0)
+            {
+                o.GrantUndoWindow = TimeSpan.FromSeconds(undo);
+            }
         });
 
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);

@@ -88,6 +88,56 @@ public static class ProposalDecisions
             return NoLongerPending(await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, cancellationToken) ?? view);
         }
 
+        var (applied, now) = await AwaitAsync(client, caller, view, decisionId, wait, cancellationToken);
+        if (applied)
+        {
+            return Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, decision, status = now!.Status, revision = now.Revision });
+        }
+
+        return now is null
+            // The orchestration is busy: the decision is queued and will be applied unless another one came first.
+            ? Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, decision, status = ProposalStatus.Pending, revision = view.Revision, queued = true })
+            : NoLongerPending(now, $"Proposal {view.ProposalId} was decided by another request first: it is now {Describe(now)}. Your {decision} was not applied.");
+    }
+
+    /// <summary>
+    /// Cancels a proposal that a standing grant approved, while it is held in its undo window: <c>200</c> with
+    /// <c>status: cancelled</c>, <c>202 queued</c> when not confirmed within <paramref name="wait"/>, <c>409</c> when it is
+    /// not held (any more): it already ran, or was never approved by a grant.
+    /// </summary>
+    public static async Task<IResult> UndoAsync(DurableTaskClient client, Caller caller, ProposalView view, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (view.Status != ProposalStatus.Held)
+        {
+            return Problems.Conflict(view.Grant is null
+                ? $"Proposal {view.ProposalId} was not approved by a grant; it is {Describe(view)}."
+                : $"Proposal {view.ProposalId} is past its undo window: it is {view.Status}.", new { proposalId = view.ProposalId, proposalStatus = view.Status });
+        }
+
+        var decisionId = Guid.NewGuid().ToString("N");
+        var undo = new ApprovalDecision(ApprovalDecision.Cancel, Reason: $"undone by {caller.Actor}", DecidedBy: caller.Actor, DecisionId: decisionId);
+        if (!await InstanceEvents.TryRaiseAsync(client, view.ProposalId, ApprovalDecision.EventName, undo, cancellationToken))
+        {
+            return NoLongerPending(await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, cancellationToken) ?? view);
+        }
+
+        var (applied, now) = await AwaitAsync(client, caller, view, decisionId, wait, cancellationToken);
+        if (applied)
+        {
+            return Results.Ok(new { proposalId = view.ProposalId, status = now!.Status, grant = view.Grant });
+        }
+
+        return now is null
+            ? Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, status = view.Status, queued = true })
+            : Problems.Conflict($"Proposal {view.ProposalId} left its undo window first: it is {now.Status}. The undo was not applied.", new { proposalId = view.ProposalId, proposalStatus = now.Status });
+    }
+
+    /// <summary>
+    /// Waits until the orchestration shows whether it applied the decision <paramref name="decisionId"/>: (true, view)
+    /// when it did, (false, view) when the proposal moved on without it, (false, null) when <paramref name="wait"/> ran out.
+    /// </summary>
+    private static async Task<(bool Applied, ProposalView? Now)> AwaitAsync(DurableTaskClient client, Caller caller, ProposalView view, string decisionId, TimeSpan wait, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait);
         try
@@ -103,19 +153,18 @@ public static class ProposalDecisions
 
                 if (now.DecisionId == decisionId)
                 {
-                    return Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, decision, status = now.Status, revision = now.Revision });
+                    return (true, now);
                 }
 
-                if (now.Revision != view.Revision || now.Status != ProposalStatus.Pending)
+                if (now.Revision != view.Revision || now.Status != view.Status)
                 {
-                    return NoLongerPending(now, $"Proposal {view.ProposalId} was decided by another request first: it is now {Describe(now)}. Your {decision} was not applied.");
+                    return (false, now);
                 }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // The orchestration is busy: the decision is queued and will be applied unless another one came first.
-            return Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, decision, status = ProposalStatus.Pending, revision = view.Revision, queued = true });
+            return (false, null);
         }
     }
 

@@ -61,7 +61,9 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
 
         if (errors.Count == 0 && ProposalTypes.HubOnly.Contains(body.Type!))
         {
-            errors["type"] = [$"{body.Type} proposals are made by the hub when another agent asks; to write to an agent, propose message_agent."];
+            errors["type"] = [body.Type == ProposalTypes.Grant
+                ? "grant proposals are the agent's suggestions; create a grant yourself with POST /api/agents/{agentId}/grants."
+                : $"{body.Type} proposals are made by the hub when another agent asks; to write to an agent, propose message_agent."];
         }
 
         if (errors.Count > 0)
@@ -90,7 +92,7 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         // The hop count of a conversation between agents is the hub's: a person's message starts one.
         body.Payload!.Remove("hops");
         var proposalId = $"p-{Guid.NewGuid():N}";
-        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + approvals.Value.Expiry);
+        var request = new ProposalRequest(proposalId, agentId, agent.Email, body.Type!, body.Payload!, ProposedBy.User, DateTimeOffset.UtcNow + approvals.Value.Expiry) { GrantsApply = true };
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(ApprovalOrchestration), request, new StartOrchestrationOptions(proposalId), cancellationToken);
         return Results.Accepted($"/api/proposals/{proposalId}", new
         {

@@ -31,8 +31,10 @@ public static class CompanyHubTasks
         .AddActivity<MintUserToken>()
         .AddActivity<SendReadyEmail>()
         .AddActivity<StartOnboardingFromProposal>()
+        .AddActivity<PrepareGrantCheck>()
         .AddEntity<AgentEntity>(AgentEntity.Name)
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
         .AddEntity<InviteEntity>(InviteEntity.Name)
+        .AddEntity<GrantPolicyEntity>(GrantPolicyEntity.Name)
         .AddEntity<OAuthStateEntity>(OAuthStateEntity.Name);
 }

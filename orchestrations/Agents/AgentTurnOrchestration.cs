@@ -205,13 +205,21 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         var by = input.Source == TurnSource.Peer && input.FromAgentId is { } from ? ProposedBy.Peer(from) : ProposedBy.Agent(agent.AgentId);
         // Orchestrators are created without services (as Microsoft's worker creates them): the activity sets the
         // proposal's expiry from the approval options.
-        var created = await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name, new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, ExpiresAt: default));
+        // A standing grant covers what the agent proposes for its own person, never what a turn another agent started proposes.
+        var grantsApply = !AgentTools.StartedByAnotherAgent(input.Source);
+        var created = await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name,
+            new ProposalRequest(proposalId, agent.AgentId, agent.Email, tool.ProposalType!, payload, by, ExpiresAt: default) { GrantsApply = grantsApply });
         if (created.Refused is { } refused)
         {
             return $"Error: {refused} Nothing was proposed.";
         }
 
         proposals.Add(proposalId);
+        if (grantsApply && agent.Grants.Any(g => g.Type == tool.ProposalType && g.IsActive(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero))))
+        {
+            return $"Proposal {proposalId} ({ProposalCard.Title(tool.ProposalType!, payload)}) runs under {agent.Name}'s standing grant if the grant's bounds cover it; otherwise it awaits their approval.";
+        }
+
         return $"Proposal {proposalId} ({ProposalCard.Title(tool.ProposalType!, payload)}) awaits {agent.Name}'s approval. Nothing has been done yet; it runs only if they approve.";
     }
 

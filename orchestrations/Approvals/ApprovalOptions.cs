@@ -8,4 +8,7 @@ public sealed class ApprovalOptions
 
     /// <summary>Gets or sets how long a decision request waits to learn whether its decision was the one applied. Default is 10 seconds.</summary>
     public TimeSpan DecisionWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long an email that a grant approved is held, cancellable, before it goes. Default is 30 seconds (setting <c>Grants:UndoSeconds</c>; 0 sends at once).</summary>
+    public TimeSpan GrantUndoWindow { get; set; } = TimeSpan.FromSeconds(30);
 }

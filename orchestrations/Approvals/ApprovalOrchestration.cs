@@ -32,6 +32,25 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             ExpiresAt = input.ExpiresAt,
         };
         view = await PublishAsync(context, view, $"proposal created ({input.Type})", "created");
+        if (input.GrantsApply && Entities.GrantRules.Types.Contains(input.Type))
+        {
+            var check = await context.CallActivityAsync<GrantCheck?>(PrepareGrantCheck.Name, new GrantCheckRequest(input.AgentId, input.Type));
+            if (check is not null)
+            {
+                var undo = Entities.GrantRules.HasUndoWindow(input.Type) ? TimeSpan.FromSeconds(check.UndoSeconds) : TimeSpan.Zero;
+                var claim = await context.Entities.CallEntityAsync<GrantClaimResult>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.ClaimGrant),
+                    new GrantClaim(input.ProposalId, input.Type, input.Payload, Now(context), check.Ceiling, Hold: undo > TimeSpan.Zero));
+                if (claim.GrantId is { } grantId)
+                {
+                    return await RunUnderGrantAsync(context, input, view, grantId, undo);
+                }
+
+                if (claim.Crossed is { } crossed)
+                {
+                    view = await PublishAsync(context, view with { GrantNote = crossed }, $"proposal waits for a decision: {crossed}", "outside-grant");
+                }
+            }
+        }
 
         while (view.Status == ProposalStatus.Pending)
         {
@@ -59,7 +78,12 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             switch (decision.Decision)
             {
                 case ApprovalDecision.Approve:
-                    view = await ExecuteAsync(context, input, view with { DecidedAt = Now(context), DecidedBy = decision.DecidedBy, DecisionId = decision.DecisionId });
+                    view = await ExecuteAsync(context, input, view with { DecidedAt = Now(context), DecidedBy = decision.DecidedBy, DecisionId = decision.DecisionId }, "proposal approved", "approved");
+                    if (view.Status == ProposalStatus.Succeeded)
+                    {
+                        await SuggestGrantAsync(context, input, view);
+                    }
+
                     break;
                 case ApprovalDecision.Edit when decision.Changes is { Count: > 0 } changes:
                     var edited = ProposalValidator.ApplyChanges(view.Payload, changes);
@@ -93,7 +117,82 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         return view;
     }
 
-    private static async Task<ProposalView> ExecuteAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
+    /// <summary>
+    /// A proposal a standing grant covers (its count already taken): it runs at once, audited with the grant's id. An
+    /// email is first held for the undo window: an undo (or the grant's revocation, which cancels what it holds)
+    /// cancels it, and at the window's end the grant must still be active — in one entity operation — for it to run.
+    /// </summary>
+    private static async Task<ProposalView> RunUnderGrantAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string grantId, TimeSpan undo)
+    {
+        view = view with { Grant = grantId, DecidedAt = Now(context), DecidedBy = $"grant:{grantId}" };
+        if (undo > TimeSpan.Zero)
+        {
+            var until = Now(context) + undo;
+            view = await PublishAsync(context, view with { Status = ProposalStatus.Held, HeldUntil = until },
+                $"proposal auto-approved under grant {grantId}; held for undo until {until:u}", "held");
+            // Other decisions (an approval raced with the grant) change nothing here; the wait goes on until the window ends.
+            for (var remaining = until - Now(context); remaining > TimeSpan.Zero; remaining = until - Now(context))
+            {
+                ApprovalDecision decision;
+                try
+                {
+                    decision = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.EventName, remaining);
+                }
+                catch (TaskCanceledException)
+                {
+                    break;
+                }
+
+                if (decision.Decision is ApprovalDecision.Cancel or ApprovalDecision.Reject)
+                {
+                    await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.SettleGrant), new GrantSettlement(grantId, input.ProposalId, Run: false, Now(context)));
+                    return await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, HeldUntil = null, DecidedBy = decision.DecidedBy, DecisionId = decision.DecisionId, Reason = decision.Reason },
+                        $"proposal cancelled in its undo window (grant {grantId}): {decision.Reason}", "cancelled");
+                }
+            }
+
+            if (!await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.SettleGrant), new GrantSettlement(grantId, input.ProposalId, Run: true, Now(context))))
+            {
+                var reason = $"grant {grantId} was revoked or expired before the action ran";
+                return await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, HeldUntil = null, Reason = reason }, $"proposal cancelled: {reason}", "cancelled");
+            }
+
+            view = view with { HeldUntil = null };
+        }
+
+        return await ExecuteAsync(context, input, view, $"proposal auto-approved under grant {grantId}", "auto-approved");
+    }
+
+    /// <summary>
+    /// After the third hand approval of near-identical proposals, the agent suggests a grant that would cover them: a
+    /// <c>grant</c> proposal its person decides on like any other (the agent never grants itself anything).
+    /// </summary>
+    private static async Task SuggestGrantAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
+    {
+        if (!input.GrantsApply || view.Grant is not null || input.ProposedBy.Kind is not ("agent" or "user")
+            || !Entities.GrantRules.Types.Contains(view.Type) || Entities.GrantRules.Suggest(view.Type, view.Payload) is not { } suggestion)
+        {
+            return;
+        }
+
+        if (!await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.NoteApproval), suggestion.Key))
+        {
+            return;
+        }
+
+        var payload = new JsonObject
+        {
+            ["type"] = view.Type,
+            ["bounds"] = Entities.GrantRules.ToJson(suggestion.Bounds),
+            ["maxPerDay"] = 5,
+            ["expiresInDays"] = Entities.GrantRules.DefaultDays,
+        };
+        var proposalId = $"p-{context.NewGuid():N}";
+        await context.CallActivityAsync<ProposalCreation>(CreateProposal.Name,
+            new ProposalRequest(proposalId, input.AgentId, input.AgentEmail, ProposalTypes.Grant, payload, ProposedBy.Agent(input.AgentId), ExpiresAt: default));
+    }
+
+    private static async Task<ProposalView> ExecuteAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string approvedText, string approvedOutcome)
     {
         // An offboarded agent's proposals never run, even when a decision raced with the offboarding.
         var agent = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.Get));
@@ -102,7 +201,12 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             return await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, Reason = "the agent was offboarded" }, "proposal cancelled: the agent was offboarded", "cancelled");
         }
 
-        view = await PublishAsync(context, view with { Status = ProposalStatus.Executing }, "proposal approved", "approved");
+        view = await PublishAsync(context, view with { Status = ProposalStatus.Executing }, approvedText, approvedOutcome);
+        if (view.Type == ProposalTypes.Grant)
+        {
+            return await GrantAsync(context, input, view);
+        }
+
         if (view.Type == ProposalTypes.MessageAgent)
         {
             return await DeliverAsync(context, input, view);
@@ -153,6 +257,37 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         return result.Succeeded
             ? await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = result.Result, Attempts = attempts }, $"action done: {result.Result}", "succeeded")
             : await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = result.Error, Attempts = attempts }, $"action failed: {result.Error}", "failed");
+    }
+
+    /// <summary>An approved grant proposal: the grant joins the person's grants (as if they had created it on their dashboard).</summary>
+    private static async Task<ProposalView> GrantAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var type = ProposalValidator.Text(view.Payload, "type")!;
+        var bounds = Entities.GrantRules.Validate(type, view.Payload["bounds"] as JsonObject, ProposalValidator.Int(view.Payload, "maxPerDay"), ProposalValidator.Int(view.Payload, "expiresInDays"), errors);
+        var ceiling = (await context.Entities.CallEntityAsync<GrantPolicyState>(GrantPolicyEntity.Id, nameof(GrantPolicyEntity.Get)))?.Ceilings.GetValueOrDefault(type);
+        var maxPerDay = ProposalValidator.Int(view.Payload, "maxPerDay") ?? 0;
+        var refused = errors.Count > 0 ? string.Join(" ", errors.SelectMany(e => e.Value)) : ceiling is null ? null : Entities.GrantRules.WhyOverCeiling(ceiling, bounds, maxPerDay);
+        if (refused is not null)
+        {
+            return await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = refused, Attempts = 1 }, $"grant refused: {refused}", "failed");
+        }
+
+        var grantId = $"g-{context.NewGuid():N}"[..14];
+        var now = Now(context);
+        await context.Entities.CallEntityAsync(AgentEntity.Id(input.AgentId), nameof(AgentEntity.AddGrant), new StandingGrant
+        {
+            GrantId = grantId,
+            Type = type,
+            Bounds = bounds,
+            MaxPerDay = maxPerDay,
+            CreatedAt = now,
+            CreatedBy = view.DecidedBy ?? $"user:{input.AgentId}",
+            ExpiresAt = now.AddDays(ProposalValidator.Int(view.Payload, "expiresInDays") ?? Entities.GrantRules.DefaultDays),
+        });
+        await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(now, view.DecidedBy ?? "system", "grant.created", input.AgentId, grantId,
+            $"grant {grantId} for {type} created from proposal {view.ProposalId}", Address: null, Outcome: "ok"));
+        return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"grant {grantId} created", Attempts = 1 }, $"grant {grantId} created", "succeeded");
     }
 
     private static async Task<ProposalView> DeliverAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view)

@@ -86,6 +86,16 @@ public static class ProposalCard
                 card.Append("\n**Message:**\n");
                 Quote(card, Text(payload, "text"));
                 break;
+            case ProposalTypes.Grant:
+                Line(card, "Actions", $"{TypeName(Text(payload, "type") ?? "")} without asking you each time");
+                foreach (var (key, value) in payload["bounds"] as JsonObject ?? [])
+                {
+                    Line(card, $"Only {key}", value is JsonArray a ? string.Join(", ", a.Select(x => x?.ToString())) : value?.ToString());
+                }
+
+                Line(card, "At most", $"{payload["maxPerDay"]} a day");
+                Line(card, "For", $"{payload["expiresInDays"]?.ToString() ?? Entities.GrantRules.DefaultDays.ToString(System.Globalization.CultureInfo.InvariantCulture)} days (you can revoke it at any time)");
+                break;
             default:
                 break;
         }
@@ -107,6 +117,7 @@ public static class ProposalCard
         ProposalTypes.ReplyAgent => $"Reply to {Text(payload, "agentId")}",
         ProposalTypes.StartOnboarding => $"Invite {Text(payload, "name")} <{Text(payload, "email")}>",
         ProposalTypes.Broadcast => "Broadcast to every agent",
+        ProposalTypes.Grant => $"Standing grant: {Text(payload, "type")}",
         _ => type,
     };
 
@@ -123,6 +134,7 @@ public static class ProposalCard
         ProposalTypes.ReplyAgent => "Reply to Another Agent",
         ProposalTypes.StartOnboarding => "Invite a Person",
         ProposalTypes.Broadcast => "Broadcast",
+        ProposalTypes.Grant => "Standing Grant",
         _ => type,
     };
 
@@ -135,6 +147,7 @@ public static class ProposalCard
         ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent => "Company Hub (agent to agent)",
         ProposalTypes.StartOnboarding => "Company Hub onboarding (invite email from the connected sender account)",
         ProposalTypes.Broadcast => "Company Hub (every agent's inbox)",
+        ProposalTypes.Grant => "Company Hub (your agent's grants)",
         _ => "Company Hub",
     };
 
@@ -143,6 +156,7 @@ public static class ProposalCard
         ProposalTypes.SendEmail => "send",
         ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent or ProposalTypes.Broadcast => "send",
         ProposalTypes.StartOnboarding => "invite",
+        ProposalTypes.Grant => "grant it",
         ProposalTypes.CreateCalendarEvent => "schedule",
         ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord => "apply",
         _ => "create",

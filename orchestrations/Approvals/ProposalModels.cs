@@ -24,11 +24,14 @@ public static class ProposalTypes
     /// <summary>The orchestrator's: a message to every active agent (the admin approves).</summary>
     public const string Broadcast = "broadcast";
 
-    public static IReadOnlyList<string> All { get; } =
-        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast];
+    /// <summary>A standing grant the agent suggests after near-identical approvals: approved, it becomes the person's grant. Never covered by a grant.</summary>
+    public const string Grant = "grant";
 
-    /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them).</summary>
-    public static IReadOnlyList<string> HubOnly { get; } = [ReplyAgent];
+    public static IReadOnlyList<string> All { get; } =
+        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast, Grant];
+
+    /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them; a person creates grants at <c>/api/agents/{id}/grants</c>).</summary>
+    public static IReadOnlyList<string> HubOnly { get; } = [ReplyAgent, Grant];
 
     /// <summary>Types a proposal can be composed as (by an agent's tool or through the API).</summary>
     public static IReadOnlyList<string> Composable { get; } = [.. All.Except(HubOnly)];
@@ -41,6 +44,9 @@ public static class ProposalTypes
 public static class ProposalStatus
 {
     public const string Pending = "pending";
+
+    /// <summary>Approved by a standing grant and waiting out its undo window; undo or revocation cancels it.</summary>
+    public const string Held = "held";
     public const string Executing = "executing";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
@@ -62,7 +68,14 @@ public sealed record ProposedBy(string Kind, string? AgentId = null)
 }
 
 /// <summary>What starts an approval orchestration.</summary>
-public sealed record ProposalRequest(string ProposalId, string AgentId, string AgentEmail, string Type, JsonObject Payload, ProposedBy ProposedBy, DateTimeOffset ExpiresAt);
+public sealed record ProposalRequest(string ProposalId, string AgentId, string AgentEmail, string Type, JsonObject Payload, ProposedBy ProposedBy, DateTimeOffset ExpiresAt)
+{
+    /// <summary>
+    /// Gets whether the proposal may run under one of its person's standing grants. Set for what the person or their
+    /// own agent proposes; absent (false) in proposals started before grants existed, whose histories have no grant check.
+    /// </summary>
+    public bool GrantsApply { get; init; }
+}
 
 /// <summary>A decision on a pending proposal, raised as the <c>ApprovalDecision</c> event.</summary>
 /// <param name="Decision">approve, edit, reject (or cancel, from offboarding).</param>
@@ -111,6 +124,15 @@ public sealed record ProposalView
     public string? DecidedBy { get; init; }
 
     public string? Reason { get; init; }
+
+    /// <summary>Gets the standing grant that approved the proposal, if one did.</summary>
+    public string? Grant { get; init; }
+
+    /// <summary>Gets why no grant covered the proposal (the bound it crossed) when the agent has a grant of its type.</summary>
+    public string? GrantNote { get; init; }
+
+    /// <summary>Gets when the undo window of a proposal held under a grant ends.</summary>
+    public DateTimeOffset? HeldUntil { get; init; }
 
     /// <summary>Gets the id of the last decision applied (see <see cref="ApprovalDecision.DecisionId"/>).</summary>
     public string? DecisionId { get; init; }

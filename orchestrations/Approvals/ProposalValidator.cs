@@ -118,6 +118,14 @@ public static class ProposalValidator
             case ProposalTypes.Broadcast:
                 RequireText(payload, "text", Add, max: 20_000);
                 break;
+            case ProposalTypes.Grant:
+                Entities.GrantRules.Validate(Text(payload, "type"), payload["bounds"] as JsonObject, Int(payload, "maxPerDay"), payload["expiresInDays"] is null ? null : Int(payload, "expiresInDays") ?? 0, errors, "payload.");
+                if (payload["bounds"] is not (null or JsonObject))
+                {
+                    Add("payload.bounds", "bounds must be an object.");
+                }
+
+                break;
             default:
                 break;
         }
@@ -141,6 +149,7 @@ public static class ProposalValidator
         ProposalTypes.ReplyAgent => ["text"],
         ProposalTypes.StartOnboarding => ["email", "name"],
         ProposalTypes.Broadcast => ["text"],
+        ProposalTypes.Grant => ["bounds", "maxPerDay", "expiresInDays"],
         _ => [],
     };
 
@@ -158,6 +167,10 @@ public static class ProposalValidator
 
     public static string? Text(JsonObject payload, string field) =>
         payload[field] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : null;
+
+    /// <summary>A whole number field, or null when it is absent or not a whole number.</summary>
+    public static int? Int(JsonObject payload, string field) =>
+        payload[field] is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
 
     public static List<string> Emails(JsonObject payload, string field) => payload[field] switch
     {

@@ -434,6 +434,8 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
 
         public string OnboardingId { get; private init; } = "";
 
+        public string GrantId { get; private init; } = "";
+
         public string InviteCode { get; private init; } = "";
 
         /// <summary>Values no answer may contain.</summary>
@@ -446,6 +448,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             using var aliceHttp = tools.User(alice);
             var proposal = await ToolHub.ProposeAsync(aliceHttp, alice, ProposalTypes.CreateAttioTask, new JsonObject { ["content"] = "Send the offer" });
             await ToolHub.WaitForStatusAsync(aliceHttp, proposal, ProposalStatus.Pending);
+            var grant = await GrantHttpTests.CreateGrantAsync(aliceHttp, alice, GrantHttpTests.Grant(ProposalTypes.CreateAttioNote, new JsonObject { ["objects"] = new JsonArray("deals") }, 1));
             using var admin = tools.Admin();
             var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email = "carol@company.com", name = "Carol Example" });
             Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
@@ -462,6 +465,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
                 Alice = alice,
                 ProposalId = proposal,
                 OnboardingId = onboardingId,
+                GrantId = grant["grantId"]!.GetValue<string>(),
                 InviteCode = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..],
                 Secrets = secrets,
             };
@@ -473,6 +477,8 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["agentId"] = Alice,
             ["proposalId"] = ProposalId,
             ["id"] = OnboardingId,
+            ["grantId"] = GrantId,
+            ["type"] = ProposalTypes.CreateAttioTask,
             ["code"] = InviteCode,
             ["instanceId"] = ProposalId,
             ["functionName"] = nameof(ApprovalOrchestration),
@@ -503,6 +509,11 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["POST /api/admin/broadcast"] = new JsonObject { ["text"] = "All hands at 3" },
             ["POST /api/agents/{agentId}/token/rotate"] = null,
             ["PUT /api/agents/{agentId}/sharing"] = new JsonObject { ["companyToolsForAgents"] = true },
+            ["POST /api/agents/{agentId}/grants"] = new JsonObject { ["type"] = ProposalTypes.CreateAttioTask, ["maxPerDay"] = 2 },
+            ["DELETE /api/agents/{agentId}/grants/{grantId}"] = null,
+            ["POST /api/proposals/{proposalId}/undo"] = null,
+            ["PUT /api/admin/grant-ceilings/{type}"] = new JsonObject { ["allowed"] = true },
+            ["DELETE /api/admin/grant-ceilings/{type}"] = null,
             ["DELETE /api/agents/{agentId}"] = null,
             ["POST /api/admin/onboardings/{id}/cancel"] = null,
             ["POST /api/admin/onboardings/{id}/resend"] = null,

@@ -6,8 +6,9 @@ import { api, enc, ApiError } from './api.js';
 import { h, append, replace, field, badge, time, notice, secretLink } from './dom.js';
 import { markdown } from './markdown.js';
 import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js';
+import { grantsPanel } from './grants.js';
 
-const OPEN = new Set(['pending', 'executing']);
+const OPEN = new Set(['pending', 'held', 'executing']);
 const LONG_FIELDS = new Set(['body', 'text', 'content', 'description', 'appendText']);
 const INTERNAL_FIELDS = new Set(['hops']);
 // Fields the person cannot change on a type: an answer to another agent goes to that agent, about its question.
@@ -31,6 +32,7 @@ const TYPE_NAMES = {
   create_attio_task: 'Create Attio Task',
   message_agent: 'Message Another Agent',
   reply_agent: 'Reply to Another Agent',
+  grant: 'Standing Grant',
 };
 
 /** Renders the dashboard of one agent into `main`. */
@@ -74,7 +76,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -248,7 +250,7 @@ function proposalsPanel(scope, agentId, agent, asAdmin) {
           existing.update(view);
         }
 
-        if (view.status === 'executing' || cards.get(view.proposalId).justActed) {
+        if (view.status === 'executing' || view.status === 'held' || cards.get(view.proposalId).justActed) {
           fast = true;
         }
       } catch (error) {
@@ -292,8 +294,10 @@ function outcomeNotice(view) {
       return notice('ok', 'Done', h('p', {}, view.result || 'The action was carried out.'));
     case 'failed':
       return notice('error', 'Failed', h('p', {}, view.error || 'The action failed.'), view.attempts > 1 ? h('p', { class: 'small' }, `after ${view.attempts} attempts`) : null);
+    case 'held':
+      return notice('info', `Auto-approved under grant ${view.grant}`, h('p', {}, 'It goes at ', time(view.heldUntil), ' unless you undo it.'));
     case 'executing':
-      return notice('info', 'Approved: running…', h('p', {}, 'The action is being carried out.'));
+      return notice('info', view.grant ? `Auto-approved under grant ${view.grant}: running…` : 'Approved: running…', h('p', {}, 'The action is being carried out.'));
     case 'rejected':
       return notice('warn', 'Rejected', view.reason ? h('p', {}, `Reason: ${view.reason}`) : null);
     case 'expired':
@@ -342,17 +346,35 @@ function proposalCard(initial, agent, refresh, asAdmin) {
     const actions = v.status === 'pending' ? h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'primary', 'aria-describedby': titleId, onclick: () => decide({ decision: 'approve' }, 'Approved. Running…').catch(() => {}) }, 'Approve'),
       h('button', { type: 'button', 'aria-describedby': titleId, onclick: openEditor }, 'Edit'),
-      h('button', { type: 'button', 'aria-describedby': titleId, onclick: openReject }, 'Reject')) : null;
+      h('button', { type: 'button', 'aria-describedby': titleId, onclick: openReject }, 'Reject'))
+      : v.status === 'held' ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', 'aria-describedby': titleId, onclick: undo }, 'Undo')) : null;
     const proposedBy = v.proposedBy?.kind === 'peer' ? `agent ${v.proposedBy.agentId}` : v.proposedBy?.kind === 'user' ? (asAdmin ? 'the person' : 'you') : 'the agent';
     replace(el,
       h('h3', { id: titleId }, TYPE_NAMES[v.type] ?? v.type, ' ', badge(v.status), v.revision > 1 ? h('span', { class: 'muted small' }, ` revision ${v.revision}`) : null),
       markdown(v.card),
       h('p', { class: 'small muted' }, `Proposed by ${proposedBy} · `, time(v.createdAt), v.status === 'pending' ? [' · expires ', time(v.expiresAt)] : null,
         v.decidedAt ? [' · decided ', time(v.decidedAt), v.decidedBy ? ` by ${v.decidedBy}` : ''] : null),
+      v.status === 'pending' && v.grantNote ? notice('warn', 'Not covered by a grant', h('p', {}, v.grantNote)) : null,
       h('div', { class: 'result' }, outcomeNotice(v)),
       actions,
       !OPEN.has(v.status) ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small', onclick: () => { card.dismissed = true; el.remove(); } }, 'Dismiss')) : null,
       status);
+  };
+
+  // Cancels an action a grant approved while it waits out its undo window.
+  const undo = async () => {
+    status.clear();
+    el.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    try {
+      const { data } = await api(`/api/proposals/${enc(card.view.proposalId)}/undo`, { method: 'POST' });
+      card.justActed = true;
+      status.show('ok', data.queued ? 'Undo sent.' : 'Undone: it will not run.');
+    } catch (error) {
+      status.show(error.status === 409 ? 'warn' : 'error', error.message);
+    } finally {
+      el.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+      refresh();
+    }
   };
 
   const openEditor = () => {

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CompanyHub.Browser.Tests.Infrastructure;
+using CompanyHub.Fakes.Google;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CompanyHub.Browser.Tests;
+
+/// <summary>Standing grants on the person's dashboard: create one, watch an email it approved in its undo window, undo it.</summary>
+[Collection(HubCollection.Name)]
+public sealed partial class GrantDashboardTests(HubFixture fixture)
+{
+    static GrantDashboardTests() => SetDefaultExpectTimeout(15_000);
+
+    [Fact]
+    public async Task Person_CreatesAGrant_SeesAnAutoApprovedEmailInItsUndoWindow_AndUndoesIt()
+    {
+        // Email needs Google: a hub of its own, pointed at fake Google, with an undo window longer than the test.
+        await using var google = await FakeGoogle.StartAsync();
+        var settings = google.ConfigurationValues().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        settings["Grants__UndoSeconds"] = "3600";
+        await using var hub = await HubProcess.StartAsync(settings);
+        var (agentId, token) = await OnboardWithGoogleAsync(hub, google, "alice@company.com", "Alice Grant");
+
+        await using var context = await fixture.NewContextAsync(hub: hub);
+        var page = await context.NewPageAsync();
+        var errors = PageErrors.Watch(page);
+        await page.GotoAsync(hub.Link(token));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Alice Grant");
+
+        // The grant: emails to acme.com, five a day.
+        var panel = page.Locator("section", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = "Standing grants" }) });
+        await Expect(panel).ToContainTextAsync("No grants");
+        await panel.GetByText("New grant").ClickAsync();
+        await panel.GetByLabel("Action").SelectOptionAsync("send_email");
+        await panel.GetByLabel("Recipient domains").FillAsync("acme.com");
+        await panel.GetByLabel("At most per day").FillAsync("5");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Grant", Exact = true }).ClickAsync();
+        await Expect(panel.GetByRole(AriaRole.Status)).ToContainTextAsync(GrantCreated());
+        var item = panel.Locator("#grants-list li");
+        await Expect(item).ToContainTextAsync("Send Email");
+        await Expect(item).ToContainTextAsync("domains: acme.com");
+        await Expect(item).ToContainTextAsync("0 of 5 used today");
+        var grantId = await item.GetAttributeAsync("data-grant-id");
+        Assert.NotNull(grantId);
+
+        // The agent's email to acme.com runs under it: held, cancellable, on the page without a reload.
+        using var http = new HttpClient { BaseAddress = hub.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var proposed = await http.PostAsJsonAsync($"/api/agents/{agentId}/proposals", new { type = "send_email", payload = new { to = "sarah@acme.com", subject = "Weekly numbers", body = "Attached." } });
+        Assert.Equal(HttpStatusCode.Accepted, proposed.StatusCode);
+        var card = page.Locator("article.proposal", new() { HasText = "Weekly numbers" });
+        await Expect(card).ToHaveClassAsync(HeldClass());
+        await Expect(card.Locator(".result")).ToContainTextAsync($"Auto-approved under grant {grantId}");
+        await Expect(card.Locator(".result")).ToContainTextAsync("unless you undo it");
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToHaveCountAsync(0);
+        await Artifacts.ScreenshotAsync(page, "grant-undo-window");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
+        await Expect(card).ToHaveClassAsync(CancelledClass());
+        await Expect(card.Locator(".result")).ToContainTextAsync("undone by");
+        await Expect(item).ToContainTextAsync("1 of 5 used today");
+        Assert.Empty(google.SentEmails);
+        Assert.Equal(0, google.CallCount(GoogleEndpoints.GmailSend));
+        errors.AssertNone();
+    }
+
+    /// <summary>Onboards through the real Google sign-in against the fake (so that Gmail is connected); returns the agent id and token.</summary>
+    private static async Task<(string AgentId, string Token)> OnboardWithGoogleAsync(HubProcess hub, FakeGoogle google, string email, string name)
+    {
+        google.AddAccount(email, name);
+        using var admin = new HttpClient { BaseAddress = hub.BaseUrl };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", hub.AdminToken);
+        var invited = await admin.PostAsJsonAsync("/api/admin/onboardings", new { email, name });
+        Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
+        var onboardingId = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
+        var inviteUrl = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{onboardingId}/invite"))!["inviteUrl"]!.GetValue<string>();
+        var code = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..];
+
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = hub.BaseUrl };
+        var start = await browser.GetAsync($"/oauth/google/start?invite={Uri.EscapeDataString(code)}");
+        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        var callback = await google.AuthorizeAsync(start.Headers.Location!);
+        var html = await (await browser.GetAsync(callback.PathAndQuery)).Content.ReadAsStringAsync();
+        var token = TokenInLink().Match(html).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(token), "The callback page shows no dashboard link.");
+
+        using var user = new HttpClient { BaseAddress = hub.BaseUrl };
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var agentId = (await user.GetFromJsonAsync<JsonObject>("/api/me"))!["agentId"]!.GetValue<string>();
+        return (agentId, token);
+    }
+
+    [GeneratedRegex("token=([A-Za-z0-9_-]{32})")]
+    private static partial Regex TokenInLink();
+
+    [GeneratedRegex(@"Grant g-[0-9a-f]{12} created")]
+    private static partial Regex GrantCreated();
+
+    [GeneratedRegex(@"\bheld\b")]
+    private static partial Regex HeldClass();
+
+    [GeneratedRegex(@"\bcancelled\b")]
+    private static partial Regex CancelledClass();
+}

@@ -1,0 +1,129 @@
+// Standing grants on a person's dashboard: the person's standing approvals for a class of their agent's actions,
+// each with bounds, a count per day and an expiry; created and revoked here (see docs/approvals.md, "Standing grants").
+
+import { api, enc } from './api.js';
+import { h, replace, field, badge, time } from './dom.js';
+import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js';
+
+/** The action types a grant can cover, and the bounds of each (the hub checks them again). */
+const GRANT_TYPES = {
+  send_email: { name: 'Send Email', bounds: { recipients: 'Recipients (addresses)', domains: 'Recipient domains' } },
+  create_calendar_event: { name: 'Schedule Calendar Event', bounds: { recipients: 'Guests (addresses)', domains: 'Guest domains' } },
+  create_notion_page: { name: 'Create Notion Page', bounds: { parents: 'Parent pages or databases (ids)' } },
+  update_notion_page: { name: 'Edit Notion Page', bounds: { pages: 'Pages (ids)' } },
+  update_attio_record: { name: 'Update Attio Record', bounds: { objects: 'Objects (people, companies, deals)', records: 'Records (ids, optional)' } },
+  create_attio_note: { name: 'Create Attio Note', bounds: { objects: 'Objects (people, companies, deals)', records: 'Records (ids, optional)' } },
+  create_attio_task: { name: 'Create Attio Task', bounds: {} },
+  message_agent: { name: 'Message Another Agent', bounds: { agents: 'Agents (ids)' } },
+};
+
+/** The "Standing grants" panel of one agent's dashboard. */
+export function grantsPanel(scope, agent, asAdmin) {
+  const list = h('div', { id: 'grants-list' });
+  const status = statusLine();
+  const whose = asAdmin ? `${agent.name || agent.agentId}'s agent` : 'your agent';
+
+  const poller = scope.poll(async () => {
+    let grants;
+    try {
+      grants = (await api(`/api/agents/${enc(agent.agentId)}/grants`)).data ?? [];
+    } catch (error) {
+      replace(list, errorState(error, 'Grants'));
+      return;
+    }
+
+    const shown = grants.filter((g) => g.status === 'active').concat(grants.filter((g) => g.status !== 'active').slice(0, 5));
+    replace(list, shown.length === 0
+      ? h('p', { class: 'empty' }, 'No grants: every action waits for a decision.')
+      : h('ul', { class: 'grants' }, shown.map((g) => grantItem(g))));
+  }, 10000);
+
+  const grantItem = (g) => h('li', { dataset: { grantId: g.grantId } },
+    h('strong', {}, GRANT_TYPES[g.type]?.name ?? g.type), ' ', badge(g.status), ' ',
+    h('span', { class: 'small muted' }, g.grantId),
+    h('div', { class: 'small' },
+      Object.entries(g.bounds ?? {}).map(([key, values]) => h('div', {}, `${key}: ${values.join(', ')}`)),
+      h('div', {}, `${g.usedToday} of ${g.maxPerDay} used today · until `, time(g.expiresAt))),
+    g.status === 'active' ? h('button', { type: 'button', class: 'small danger', onclick: () => revoke(g) }, 'Revoke') : null);
+
+  const revoke = async (g) => {
+    const { ok } = await confirmDialog({
+      title: 'Revoke this grant?',
+      message: 'From now on every such action waits for a decision again; one held in its undo window is cancelled.',
+      confirmText: 'Revoke',
+    });
+    if (!ok) {
+      return;
+    }
+
+    try {
+      const { data } = await api(`/api/agents/${enc(agent.agentId)}/grants/${enc(g.grantId)}`, { method: 'DELETE' });
+      status.show('ok', `Grant revoked${data.cancelledProposals ? `; ${data.cancelledProposals} held action(s) cancelled` : ''}.`);
+    } catch (error) {
+      status.show('error', `Not revoked: ${error.message}`);
+    } finally {
+      poller.refresh();
+    }
+  };
+
+  // The form: the type decides which bounds are asked for.
+  const type = h('select', { name: 'type' }, Object.entries(GRANT_TYPES).map(([value, t]) => h('option', { value }, t.name)));
+  const boundsBox = h('div');
+  const maxPerDay = h('input', { type: 'number', name: 'maxPerDay', min: 1, max: 100, value: 5 });
+  const days = h('input', { type: 'number', name: 'expiresInDays', min: 1, max: 90, value: 7 });
+  // Field name (as the hub's errors name it) → the field (with setError); bound name → its input.
+  const fixed = { type: field('Action', type), maxPerDay: field('At most per day', maxPerDay), expiresInDays: field('For how many days (at most 90)', days) };
+  let fields = {};
+  let boundInputs = {};
+  const renderBounds = () => {
+    fields = { ...fixed };
+    boundInputs = {};
+    for (const [key, label] of Object.entries(GRANT_TYPES[type.value].bounds)) {
+      boundInputs[key] = h('input', { type: 'text', name: `bounds.${key}`, placeholder: 'comma-separated' });
+      fields[`bounds.${key}`] = field(label, boundInputs[key]);
+    }
+
+    replace(boundsBox, Object.keys(boundInputs).map((key) => fields[`bounds.${key}`]));
+  };
+  type.addEventListener('change', renderBounds);
+  renderBounds();
+
+  const form = h('form', { 'aria-label': 'New grant', novalidate: true },
+    fixed.type, boundsBox, fixed.maxPerDay, fixed.expiresInDays,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', disabled: agent.status !== 'active' }, 'Grant')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    Object.values(fields).forEach((f) => f.setError(null));
+    const bounds = {};
+    for (const [key, input] of Object.entries(boundInputs)) {
+      if (input.value.trim()) {
+        bounds[key] = input.value.split(',').map((s) => s.trim()).filter(Boolean);
+      }
+    }
+
+    try {
+      const { data } = await api(`/api/agents/${enc(agent.agentId)}/grants`, {
+        method: 'POST',
+        body: { type: type.value, bounds, maxPerDay: Number(maxPerDay.value), expiresInDays: Number(days.value) },
+      });
+      status.show('ok', `Grant ${data.grantId} created.`);
+      Object.values(boundInputs).forEach((input) => { input.value = ''; });
+    } catch (error) {
+      if (error.status === 400) {
+        const rest = showFieldErrors(error, fields, ['']);
+        status.show('error', rest.length ? rest.join(' ') : error.message);
+      } else {
+        status.show('error', error.message);
+      }
+    } finally {
+      poller.refresh();
+    }
+  });
+
+  return h('section', { class: 'panel', 'aria-labelledby': 'grants-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'grants-h' }, 'Standing grants')),
+    h('p', { class: 'small' }, `A grant lets ${whose} act without asking each time, only within its bounds and count. An email under a grant waits a few seconds, with Undo, before it goes. Replies to other agents always wait for a decision.`),
+    list,
+    h('details', {}, h('summary', {}, 'New grant'), form),
+    status);
+}

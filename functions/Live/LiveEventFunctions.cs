@@ -46,7 +46,7 @@ public sealed class LiveEventFunctions(StoreChangeSignals signals, AdminFeed fee
         {
             if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after))
             {
-                return Problems.Invalid(new Dictionary<string, string[]> { [LastEventIdHeader] = ["Last-Event-ID must be the id of an event of this stream (a whole number)."] });
+                return Problems.Invalid(new Dictionary<string, string[]> { [LastEventIdHeader] = ["Last-Event-ID must be the id of an event of this stream (a whole number)."] }, "The Last-Event-ID header is not an id of this stream.");
             }
 
             resume = after;

@@ -65,28 +65,28 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
           time(a.lastActiveAt, { relative: true }))));
   };
   renderHead(agent);
-  const live = liveStream(scope, `/api/agents/${enc(agentId)}/events`);
+  const stream = liveStream(scope, `/api/agents/${enc(agentId)}/events`);
   const headReader = scope.poll(async () => {
     agent = (await api(`/api/agents/${enc(agentId)}`)).data;
     renderHead(agent);
   }, null);
-  live.onSync(headReader.refresh).on('agent', (a) => {
+  stream.onSync(headReader.refresh).on('agent', (a) => {
     agent = a;
     renderHead(a);
   });
 
-  const proposals = proposalsPanel(scope, live, agentId, agent, asAdmin);
-  const chat = chatPanel(scope, live, agentId, agent, () => proposals.refresh(), asAdmin);
+  const proposals = proposalsPanel(scope, stream, agentId, agent, asAdmin);
+  const chat = chatPanel(scope, stream, agentId, agent, () => proposals.refresh(), asAdmin);
   replace(body,
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, live, agentId), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
 
-function chatPanel(scope, live, agentId, agent, onDecision, asAdmin) {
+function chatPanel(scope, stream, agentId, agent, onDecision, asAdmin) {
   const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', tabindex: '0' });
   const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite' });
   const working = h('p', { class: 'working', role: 'status', hidden: true }, 'Working…');
@@ -163,7 +163,7 @@ function chatPanel(scope, live, agentId, agent, onDecision, asAdmin) {
 
   // A message event shows the message at once when it follows the ones on screen; after a gap (or before the first
   // read) the conversation is read from the server instead.
-  live.onSync(poller.refresh).on('message', (message) => {
+  stream.onSync(poller.refresh).on('message', (message) => {
     if (!loaded || message.seq > next + 1) {
       poller.refresh();
       return;
@@ -232,7 +232,7 @@ function chatPanel(scope, live, agentId, agent, onDecision, asAdmin) {
 
 // ---------- Proposals ----------
 
-function proposalsPanel(scope, live, agentId, agent, asAdmin) {
+function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
   const openList = h('div', { id: 'open-proposals' });
   const openCount = h('span', { class: 'badge' }, '0');
   const openSection = h('section', { class: 'panel', 'aria-labelledby': 'open-h' },
@@ -297,7 +297,7 @@ function proposalsPanel(scope, live, agentId, agent, asAdmin) {
     openCount.textContent = String(list.filter((p) => p.status === 'pending').length);
     renderHistory(historyList, list.filter((p) => !OPEN.has(p.status)));
   }, null);
-  live.onSync(poller.refresh).on('proposal', poller.refresh);
+  stream.onSync(poller.refresh).on('proposal', poller.refresh);
 
   return { openSection, historySection, refresh: () => poller.refresh() };
 }
@@ -527,7 +527,7 @@ function editorField(key, value) {
 
 // ---------- Inbox, link, activity ----------
 
-function inboxPanel(scope, live, agentId) {
+function inboxPanel(scope, stream, agentId) {
   const list = h('ol', { class: 'history', id: 'inbox' });
   const reader = scope.poll(async () => {
     try {
@@ -545,7 +545,7 @@ function inboxPanel(scope, live, agentId) {
       replace(list, h('li', {}, errorState(error, 'Inbox')));
     }
   }, null);
-  live.onSync(reader.refresh).on('inbox', reader.refresh);
+  stream.onSync(reader.refresh).on('inbox', reader.refresh);
   return h('section', { class: 'panel', 'aria-labelledby': 'inbox-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'inbox-h' }, 'Inbox')),
     h('p', { class: 'small muted' }, 'Messages other agents sent to this agent.'),

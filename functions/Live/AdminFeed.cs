@@ -181,7 +181,7 @@ public sealed class AdminFeed : IDisposable
             runtimeStatus = instance.RuntimeStatus.ToString(),
             createdTime = instance.CreatedAt,
             lastUpdatedTime = instance.LastUpdatedAt,
-        }, instance.RuntimeStatus.ToString());
+        }, $"{instance.RuntimeStatus}|{instance.LastUpdatedAt:O}");
         if (instance.Name == nameof(ApprovalOrchestration) && await ProposalFunctions.LoadAsync(_client, Caller.Admin, instanceId, cancellationToken).ConfigureAwait(false) is { } proposal)
         {
             PublishIfChanged("proposal:" + instanceId, LiveEventTypes.Proposal, new

@@ -82,6 +82,35 @@ public sealed class LiveEventStream : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until an event of <paramref name="type"/> that matches has been seen, in whatever order it came among others.</summary>
+    public async Task<(SseItem<string> Item, JsonObject Data)> SeenAsync(string type, Func<JsonObject, bool> match, TimeSpan? wait = null)
+    {
+        using var timeout = new CancellationTokenSource(wait ?? ToolHub.Wait);
+        while (true)
+        {
+            lock (Seen)
+            {
+                foreach (var item in Seen.Where(e => e.EventType == type && e.Data.Length > 0))
+                {
+                    var data = JsonNode.Parse(item.Data)!.AsObject();
+                    if (match(data))
+                    {
+                        return (item, data);
+                    }
+                }
+            }
+
+            try
+            {
+                await _events.Reader.ReadAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            {
+                throw new Xunit.Sdk.XunitException($"No matching '{type}' event came. Seen: {string.Join(" | ", Seen.Select(e => $"{e.EventType}#{e.EventId} {e.Data}"))}");
+            }
+        }
+    }
+
     /// <summary>Waits until the hub ends the stream; returns the events that came meanwhile.</summary>
     public async Task<List<SseItem<string>>> EndAsync(TimeSpan? wait = null)
     {

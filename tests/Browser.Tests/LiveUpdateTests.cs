@@ -16,12 +16,12 @@ public sealed class LiveUpdateTests(HubFixture fixture)
     [Fact]
     public async Task Proposal_AppearsOnThePersonsPage_AndOnTheAdminMonitor_WithoutAReload()
     {
-        var person = await fixture.Api.OnboardAsync("lena@company.com", "Lena Live");
+        var person = await fixture.Api.OnboardAsync("liv.live@company.com", "Liv Live");
         await using var personContext = await fixture.NewContextAsync();
         var personPage = await personContext.NewPageAsync();
         var personErrors = PageErrors.Watch(personPage);
         await personPage.GotoAsync(person.DashboardUrl);
-        await Expect(personPage.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Lena Live");
+        await Expect(personPage.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Liv Live");
         await Expect(personPage.Locator("body")).ToHaveAttributeAsync("data-live", "open");
 
         await using var adminContext = await fixture.NewContextAsync();

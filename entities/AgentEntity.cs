@@ -37,15 +37,33 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
             Status = AgentStatus.Active,
             CreatedAt = now,
             LastActiveAt = now,
+            // A re-created agent continues the numbering of its changes, so that live views never see a number again.
+            Version = State?.Version ?? 0,
         };
+        State.Changed(AgentChangeKinds.Agent);
     }
 
-    public void SetTokenHash(string? tokenHash) => Require().TokenHash = tokenHash;
+    public void SetTokenHash(string? tokenHash)
+    {
+        var state = Require();
+        state.TokenHash = tokenHash;
+        state.Changed(AgentChangeKinds.Access);
+    }
 
-    public void SetGoogleCredential(string sealedRefreshToken) => Require().SealedGoogleRefreshToken = sealedRefreshToken;
+    public void SetGoogleCredential(string sealedRefreshToken)
+    {
+        var state = Require();
+        state.SealedGoogleRefreshToken = sealedRefreshToken;
+        state.Changed(AgentChangeKinds.Agent);
+    }
 
     /// <summary>Sets whether turns other agents start may read the company's Notion and Attio for this person.</summary>
-    public void SetCompanyToolsForAgents(bool allowed) => Require().CompanyToolsForAgents = allowed;
+    public void SetCompanyToolsForAgents(bool allowed)
+    {
+        var state = Require();
+        state.CompanyToolsForAgents = allowed;
+        state.Changed(AgentChangeKinds.Agent);
+    }
 
     /// <summary>Puts the same credential sealed under a new master key in place, unless it was replaced meanwhile.</summary>
     public void ResealGoogleCredential(CredentialReseal reseal)
@@ -66,6 +84,8 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         {
             state.Email = connection.Email;
         }
+
+        state.Changed(AgentChangeKinds.Agent);
     }
 
     /// <summary>Disables the agent and drops its token; returns its pending proposals, read in the same operation, for the caller to cancel.</summary>
@@ -74,6 +94,8 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         var state = Require();
         state.Status = AgentStatus.Disabled;
         state.TokenHash = null;
+        state.Changed(AgentChangeKinds.Agent);
+        state.Changed(AgentChangeKinds.Access);
         return state.Proposals.Where(p => p.Status is "pending" or "held").Select(p => p.ProposalId).ToList();
     }
 
@@ -95,6 +117,7 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         }
 
         state.Inbox.Add(message);
+        state.Changed(AgentChangeKinds.Inbox, message.Id);
         if (state.Inbox.Count > AgentState.MaxInbox)
         {
             state.Inbox.RemoveRange(0, state.Inbox.Count - AgentState.MaxInbox);
@@ -111,6 +134,7 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
             var stored = m with { Seq = state.NextSeq++ };
             state.Conversation.Add(stored);
             added.Add(stored);
+            state.Changed(AgentChangeKinds.Message, stored.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         if (state.Conversation.Count > AgentState.MaxConversation)
@@ -125,7 +149,9 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
     /// <summary>Marks a turn as running (the dashboard shows "working…") and appends its incoming message.</summary>
     public List<ConversationMessage> BeginTurn(ConversationMessage message)
     {
-        Require().WorkingTurnId = message.TurnId;
+        var state = Require();
+        state.WorkingTurnId = message.TurnId;
+        state.Changed(AgentChangeKinds.Agent);
         return AppendConversation([message]);
     }
 
@@ -133,12 +159,14 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
     public List<ConversationMessage> EndTurn(ConversationMessage message)
     {
         var state = Require();
+        var added = AppendConversation([message]);
         if (state.WorkingTurnId == message.TurnId)
         {
             state.WorkingTurnId = null;
+            state.Changed(AgentChangeKinds.Agent);
         }
 
-        return AppendConversation([message]);
+        return added;
     }
 
     public void UpsertProposal(ProposalSummary summary)
@@ -153,6 +181,8 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         {
             state.Proposals.Add(summary);
         }
+
+        state.Changed(AgentChangeKinds.Proposal, summary.ProposalId);
 
         // Keep every pending proposal and the most recent decided ones.
         var decided = state.Proposals.Where(p => p.Status != "pending").ToList();

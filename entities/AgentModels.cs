@@ -28,7 +28,35 @@ public sealed record InboxMessage(string Id, string FromAgentId, string Text, Da
 public sealed record ConversationMessage(long Seq, string Role, string Text, DateTimeOffset At, string? TurnId = null);
 
 /// <summary>The part of a proposal the agent keeps in its list.</summary>
-public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null);
+public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1);
+
+/// <summary>
+/// One numbered change of an agent, kept in <see cref="AgentState.Changes"/> so that a live view (the dashboard's event
+/// stream) can tell what changed since the last change it saw, on any replica, by reading the agent alone.
+/// </summary>
+/// <param name="Version">The agent's change number (<see cref="AgentState.Version"/> after the change).</param>
+/// <param name="Kind">One of <see cref="AgentChangeKinds"/>.</param>
+/// <param name="Id">What changed: a message's sequence number, a proposal's or an inbox message's id; null for the agent itself.</param>
+public sealed record AgentChange(long Version, string Kind, string? Id = null);
+
+/// <summary>The kinds of <see cref="AgentChange"/>.</summary>
+public static class AgentChangeKinds
+{
+    /// <summary>A conversation message was added (id: its sequence number).</summary>
+    public const string Message = "message";
+
+    /// <summary>A proposal was created, edited, decided or finished (id: the proposal id).</summary>
+    public const string Proposal = "proposal";
+
+    /// <summary>The agent's status, "working" mark, Google connection or sharing changed.</summary>
+    public const string Agent = "agent";
+
+    /// <summary>A message from another agent reached the inbox (id: its id).</summary>
+    public const string Inbox = "inbox";
+
+    /// <summary>The person's token was replaced or revoked (nothing to show; open streams check their access again).</summary>
+    public const string Access = "access";
+}
 
 /// <summary>The durable state of an agent (entity <c>agent@&lt;agentId&gt;</c>).</summary>
 public sealed class AgentState
@@ -37,6 +65,7 @@ public sealed class AgentState
     public const int MaxInbox = 200;
     public const int MaxConversation = 100;
     public const int MaxDecidedProposals = 200;
+    public const int MaxChanges = 200;
 
     public string AgentId { get; set; } = "";
 
@@ -91,6 +120,23 @@ public sealed class AgentState
 
     /// <summary>Gets or sets how often near-identical proposals were approved by hand (key: <see cref="GrantRules.Suggest"/>), to suggest a grant after the third.</summary>
     public Dictionary<string, int> ApprovalStreaks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the number of the agent's latest change (0 before any was numbered).</summary>
+    public long Version { get; set; }
+
+    /// <summary>Gets or sets the latest changes, oldest first, at most <see cref="MaxChanges"/>.</summary>
+    public List<AgentChange> Changes { get; set; } = [];
+
+    /// <summary>Numbers a change and keeps it in <see cref="Changes"/> (dropping the oldest beyond the bound).</summary>
+    public void Changed(string kind, string? id = null)
+    {
+        Version++;
+        Changes.Add(new AgentChange(Version, kind, id));
+        if (Changes.Count > MaxChanges)
+        {
+            Changes.RemoveRange(0, Changes.Count - MaxChanges);
+        }
+    }
 }
 
 /// <summary>A connected Google account: its email and the sealed refresh token.</summary>

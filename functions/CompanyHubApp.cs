@@ -168,6 +168,15 @@ public static class CompanyHubApp
         builder.Services.AddSingleton<DevSignIn>();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<UnsavedSignIns>();
+        builder.Services.Configure<Live.LiveEventsOptions>(o =>
+        {
+            if (double.TryParse(configuration["LiveEvents:HeartbeatSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var heartbeat) && heartbeat > 0)
+            {
+                o.Heartbeat = TimeSpan.FromSeconds(heartbeat);
+            }
+        });
+        builder.Services.AddSingleton<Live.StoreChangeSignals>();
+        builder.Services.AddSingleton<Live.AdminFeed>();
 
         AddDurableTasks(builder.Services, functions);
     }

@@ -57,7 +57,23 @@ public sealed class TokenAuthenticator : IDisposable
 
     public async Task<Authentication> AuthenticateAsync(HttpContext context)
     {
-        var request = context.Request;
+        var (token, source) = ReadCredential(context.Request);
+        if (token is null)
+        {
+            return new Authentication(null, CredentialSource.None, Presented: false);
+        }
+
+        var caller = await ResolveAsync(token, allowUser: source != CredentialSource.FunctionsKey, context.RequestAborted).ConfigureAwait(false);
+        return new Authentication(caller, source, Presented: true);
+    }
+
+    /// <summary>The SHA-256 of the user token a request presented (as the directory keeps it), or null when it presented none.</summary>
+    public static string? PresentedTokenHash(HttpRequest request) =>
+        ReadCredential(request) is ({ } token, not CredentialSource.FunctionsKey) ? UserTokens.Hash(token) : null;
+
+    /// <summary>The token a request presents and where: the bearer header, else the functions key header, else the session cookie.</summary>
+    private static (string? Token, CredentialSource Source) ReadCredential(HttpRequest request)
+    {
         string? token = null;
         var source = CredentialSource.None;
         var header = request.Headers.Authorization.ToString();
@@ -79,13 +95,7 @@ public sealed class TokenAuthenticator : IDisposable
             source = CredentialSource.Cookie;
         }
 
-        if (token is null)
-        {
-            return new Authentication(null, CredentialSource.None, Presented: false);
-        }
-
-        var caller = await ResolveAsync(token, allowUser: source != CredentialSource.FunctionsKey, context.RequestAborted).ConfigureAwait(false);
-        return new Authentication(caller, source, Presented: true);
+        return (token, source);
     }
 
     /// <summary>Resolves a token to its caller, or null.</summary>

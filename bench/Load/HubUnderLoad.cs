@@ -29,6 +29,9 @@ public sealed class LoadOptions
     public int? Pid { get; set; }
 
     public string? HubDll { get; set; }
+
+    /// <summary>Gets or sets how many event streams to hold open: one per agent (its dashboard), the rest idle (more tabs).</summary>
+    public int Streams { get; set; } = 1000;
 }
 
 /// <summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 using CompanyHub.Load;
 
 // Usage: dotnet bench/Load/bin/Release/net10.0/CompanyHub.Load.dll [--agents 200] [--users 40] [--duration 120]
-//        [--llm-delay-ms 100] [--url http://host:port --admin-token T [--pid P]]
+//        [--llm-delay-ms 100] [--streams 1000] [--url http://host:port --admin-token T [--pid P]]
 var options = new LoadOptions();
 for (var i = 0; i < args.Length; i++)
 {
@@ -30,11 +30,14 @@ for (var i = 0; i < args.Length; i++)
         case "--pid":
             options.Pid = int.Parse(Next(), CultureInfo.InvariantCulture);
             break;
+        case "--streams":
+            options.Streams = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
         case "--hub-dll":
             options.HubDll = Next();
             break;
         case "-h" or "--help":
-            Console.WriteLine("options: --agents N (200) --users N (40) --duration SECONDS (120) --llm-delay-ms MS (100) --hub-dll PATH | --url URL --admin-token TOKEN [--pid PID]");
+            Console.WriteLine("options: --agents N (200) --users N (40) --duration SECONDS (120) --llm-delay-ms MS (100) --streams N (1000) --hub-dll PATH | --url URL --admin-token TOKEN [--pid PID]");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown option {args[i]}; see --help.");

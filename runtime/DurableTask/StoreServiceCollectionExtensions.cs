@@ -53,6 +53,7 @@ internal static class StoreServiceCollectionExtensions
     private static IServiceCollection AddStoreDiagnostics(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => new DurableStoreDiagnostics(sp.GetRequiredService<IOrchestrationStore>()));
+        services.TryAddSingleton(sp => new DurableStoreChanges(sp.GetRequiredService<IOrchestrationStore>()));
         services.TryAddSingleton<Serverless.Functions.Hosting.IDurableStoreDiagnostics>(sp => sp.GetRequiredService<DurableStoreDiagnostics>());
         return services;
     }

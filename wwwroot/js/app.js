@@ -20,6 +20,7 @@ function showSignedOut(error) {
   }
 
   signedOut = true;
+  document.body.dataset.signedOut = 'true';
   scope.dispose();
   nav.hidden = true;
   who.textContent = '';

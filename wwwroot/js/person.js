@@ -1,11 +1,13 @@
 // A person's dashboard: their agent, the conversation, the proposals waiting for a decision (the Action Proposal
 // card with Approve / Edit / Reject), decided proposals, the inbox of peer messages and "get a new link".
-// The admin sees the same page for any agent at /?agent=<id>.
+// The admin sees the same page for any agent at /?agent=<id>. Changes arrive on the agent's event stream
+// (GET /api/agents/{id}/events): no timers; each panel re-reads what an event names, and everything when the stream
+// (re)opens.
 
 import { api, enc, ApiError } from './api.js';
 import { h, append, replace, field, badge, time, notice, secretLink } from './dom.js';
 import { markdown } from './markdown.js';
-import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js';
+import { confirmDialog, errorState, statusLine, showFieldErrors, liveStream } from './ui.js';
 import { grantsPanel } from './grants.js';
 
 const OPEN = new Set(['pending', 'held', 'executing']);
@@ -65,23 +67,28 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
           time(a.lastActiveAt, { relative: true }))));
   };
   renderHead(agent);
-  scope.poll(async () => {
+  const stream = liveStream(scope, `/api/agents/${enc(agentId)}/events`);
+  const headReader = scope.poll(async () => {
     agent = (await api(`/api/agents/${enc(agentId)}`)).data;
     renderHead(agent);
-  }, 10000);
+  }, null);
+  stream.onSync(headReader.refresh).on('agent', (a) => {
+    agent = a;
+    renderHead(a);
+  });
 
-  const proposals = proposalsPanel(scope, agentId, agent, asAdmin);
-  const chat = chatPanel(scope, agentId, agent, () => proposals.refresh(), asAdmin);
+  const proposals = proposalsPanel(scope, stream, agentId, agent, asAdmin);
+  const chat = chatPanel(scope, stream, agentId, agent, () => proposals.refresh(), asAdmin);
   replace(body,
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
 
-function chatPanel(scope, agentId, agent, onDecision, asAdmin) {
+function chatPanel(scope, stream, agentId, agent, onDecision, asAdmin) {
   const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', tabindex: '0' });
   const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite' });
   const working = h('p', { class: 'working', role: 'status', hidden: true }, 'Working…');
@@ -107,7 +114,13 @@ function chatPanel(scope, agentId, agent, onDecision, asAdmin) {
     working.hidden = !(serverWorking || pendingTurns.size > 0);
   };
 
+  const shown = new Set();
   const add = (message) => {
+    if (shown.has(message.seq)) {
+      return;
+    }
+
+    shown.add(message.seq);
     log.querySelector('.empty')?.remove();
     const role = message.role in ROLE_LABELS ? message.role : 'assistant';
     const who = role === 'assistant' ? (agent.identity?.name || agent.name || 'Agent') : ROLE_LABELS[role];
@@ -148,7 +161,27 @@ function chatPanel(scope, agentId, agent, onDecision, asAdmin) {
     if (added > 0 && (nearBottom || !loaded)) {
       log.scrollTop = log.scrollHeight;
     }
-  }, () => (working.hidden ? 4000 : 1000));
+  }, null);
+
+  // A message event shows the message at once when it follows the ones on screen; after a gap (or before the first
+  // read) the conversation is read from the server instead.
+  stream.onSync(poller.refresh).on('message', (message) => {
+    if (!loaded || message.seq > next + 1) {
+      poller.refresh();
+      return;
+    }
+
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    add(message);
+    next = Math.max(next, message.seq);
+    updateWorking();
+    if (nearBottom) {
+      log.scrollTop = log.scrollHeight;
+    }
+  }).on('agent', (a) => {
+    serverWorking = !!a.working;
+    updateWorking();
+  });
 
   textarea.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -201,7 +234,7 @@ function chatPanel(scope, agentId, agent, onDecision, asAdmin) {
 
 // ---------- Proposals ----------
 
-function proposalsPanel(scope, agentId, agent, asAdmin) {
+function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
   const openList = h('div', { id: 'open-proposals' });
   const openCount = h('span', { class: 'badge' }, '0');
   const openSection = h('section', { class: 'panel', 'aria-labelledby': 'open-h' },
@@ -214,7 +247,6 @@ function proposalsPanel(scope, agentId, agent, asAdmin) {
 
   /** proposalId → { el, view, editing, dismissed } for the cards on screen. */
   const cards = new Map();
-  let fast = false;
 
   const poller = scope.poll(async () => {
     let list;
@@ -225,7 +257,6 @@ function proposalsPanel(scope, agentId, agent, asAdmin) {
       return;
     }
 
-    fast = false;
     for (const summary of list) {
       const existing = cards.get(summary.proposalId);
       const isOpen = OPEN.has(summary.status);
@@ -237,7 +268,7 @@ function proposalsPanel(scope, agentId, agent, asAdmin) {
         continue;
       }
 
-      if (existing && existing.view.status === summary.status && !isOpen) {
+      if (existing && existing.view.status === summary.status && (!isOpen || existing.view.revision === (summary.revision ?? existing.view.revision))) {
         continue;
       }
 
@@ -248,10 +279,6 @@ function proposalsPanel(scope, agentId, agent, asAdmin) {
           cards.set(view.proposalId, card);
         } else if (existing.view.status !== view.status || existing.view.revision !== view.revision) {
           existing.update(view);
-        }
-
-        if (view.status === 'executing' || view.status === 'held' || cards.get(view.proposalId).justActed) {
-          fast = true;
         }
       } catch (error) {
         if (!(error instanceof ApiError)) {
@@ -271,7 +298,8 @@ function proposalsPanel(scope, agentId, agent, asAdmin) {
 
     openCount.textContent = String(list.filter((p) => p.status === 'pending').length);
     renderHistory(historyList, list.filter((p) => !OPEN.has(p.status)));
-  }, () => (fast ? 1000 : 3000));
+  }, null);
+  stream.onSync(poller.refresh).on('proposal', poller.refresh);
 
   return { openSection, historySection, refresh: () => poller.refresh() };
 }
@@ -310,7 +338,7 @@ function outcomeNotice(view) {
 }
 
 function proposalCard(initial, agent, refresh, asAdmin) {
-  const card = { view: initial, editing: false, dismissed: false, justActed: false };
+  const card = { view: initial, editing: false, dismissed: false };
   const el = h('article', { class: 'proposal', dataset: { proposalId: initial.proposalId } });
   card.el = el;
   const status = statusLine();
@@ -321,7 +349,6 @@ function proposalCard(initial, agent, refresh, asAdmin) {
     try {
       // The decision names the revision on screen: if the proposal changed meanwhile, the hub answers 409 and applies nothing.
       await api(`/api/proposals/${enc(card.view.proposalId)}/decision`, { method: 'POST', body: { ...body, revision: card.view.revision } });
-      card.justActed = true;
       status.show('ok', doneText);
       return true;
     } catch (error) {
@@ -471,7 +498,6 @@ function proposalCard(initial, agent, refresh, asAdmin) {
   card.update = (view) => {
     const wasOpen = OPEN.has(card.view.status);
     card.view = view;
-    card.justActed = card.justActed && OPEN.has(view.status);
     render();
     if (wasOpen && !OPEN.has(view.status)) {
       status.announce(`${TYPE_NAMES[view.type] ?? view.type}: ${view.status}${view.result ? `, ${view.result}` : ''}${view.error ? `, ${view.error}` : ''}`);
@@ -523,9 +549,9 @@ function editorField(key, value) {
 
 // ---------- Inbox, link, activity ----------
 
-function inboxPanel(scope, agentId) {
+function inboxPanel(scope, stream, agentId) {
   const list = h('ol', { class: 'history', id: 'inbox' });
-  scope.poll(async () => {
+  const reader = scope.poll(async () => {
     try {
       const items = (await api(`/api/agents/${enc(agentId)}/inbox`)).data ?? [];
       if (items.length === 0) {
@@ -540,7 +566,8 @@ function inboxPanel(scope, agentId) {
     } catch (error) {
       replace(list, h('li', {}, errorState(error, 'Inbox')));
     }
-  }, 10000);
+  }, null);
+  stream.onSync(reader.refresh).on('inbox', reader.refresh);
   return h('section', { class: 'panel', 'aria-labelledby': 'inbox-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'inbox-h' }, 'Inbox')),
     h('p', { class: 'small muted' }, 'Messages other agents sent to this agent.'),

@@ -1,5 +1,6 @@
-// Shared pieces of the dashboards: confirmation dialogs, polling with clean-up, error states.
+// Shared pieces of the dashboards: confirmation dialogs, refreshes and live streams with clean-up, error states.
 
+import { api } from './api.js';
 import { h, notice, field, uid } from './dom.js';
 
 /**
@@ -51,8 +52,9 @@ export class Scope {
   }
 
   /**
-   * Runs fn now and then again after `interval` ms (a number or a function returning one), one run at a time.
-   * Returns { refresh() } to run it again at once.
+   * Runs fn now and then again after `interval` ms (a number or a function returning one; null: only when asked),
+   * one run at a time: a refresh asked for while it runs runs once more after it. Returns { refresh() } to run it again
+   * at once.
    */
   poll(fn, interval) {
     let timer = null;
@@ -80,7 +82,7 @@ export class Scope {
           if (again) {
             again = false;
             timer = setTimeout(tick, 0);
-          } else {
+          } else if (interval !== null) {
             timer = setTimeout(tick, typeof interval === 'function' ? interval() : interval);
           }
         }
@@ -104,6 +106,111 @@ export class Scope {
     this.#disposed = true;
     this.#disposers.splice(0).forEach((d) => d());
   }
+}
+
+/** The event types of the hub's streams that views listen to (docs/http-api.md, "Live updates"). */
+const LIVE_TYPES = ['message', 'proposal', 'agent', 'inbox', 'instance'];
+
+/** After this many failures in a row without the stream opening, views also re-read on a slow timer. */
+const FALLBACK_AFTER = 3;
+const FALLBACK_INTERVAL = 30000;
+
+/**
+ * Follows one of the hub's event streams (server-sent events, GET /api/agents/{id}/events or /api/admin/events) for
+ * the life of a view. `on(type, handler)` gets the events of a type (their JSON data); `onSync(fn)` runs whenever the
+ * view must read everything again: each time the stream opens or reopens (its `ready` event), on `reset`, and — only
+ * while the stream keeps failing — every 30 s as a fallback. The browser reconnects a dropped stream by itself (resuming
+ * with Last-Event-ID); a stream it gives up on (refused, or the hub away) is reopened here after a pause, and a 401
+ * shows the signed-out page. `document.body.dataset.live` says "open" while the stream is up.
+ */
+export function liveStream(scope, url) {
+  const handlers = new Map(LIVE_TYPES.map((type) => [type, []]));
+  const syncs = [];
+  let source = null;
+  let failures = 0;
+  let fallback = null;
+  let reopen = null;
+
+  const sync = () => syncs.forEach((fn) => fn());
+  const setState = (state) => {
+    document.body.dataset.live = state;
+  };
+  const startFallback = () => {
+    if (fallback === null) {
+      fallback = setInterval(sync, FALLBACK_INTERVAL);
+    }
+  };
+  const stopFallback = () => {
+    clearInterval(fallback);
+    fallback = null;
+  };
+
+  const open = () => {
+    if (scope.disposed) {
+      return;
+    }
+
+    source = new EventSource(url);
+    source.addEventListener('ready', () => {
+      failures = 0;
+      stopFallback();
+      setState('open');
+      sync();
+    });
+    source.addEventListener('reset', sync);
+    for (const type of LIVE_TYPES) {
+      source.addEventListener(type, (event) => {
+        let data;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+
+        handlers.get(type).forEach((handler) => handler(data));
+      });
+    }
+
+    source.addEventListener('error', () => {
+      failures++;
+      setState('reconnecting');
+      if (failures >= FALLBACK_AFTER) {
+        startFallback();
+      }
+
+      if (source.readyState !== EventSource.CLOSED) {
+        return; // the browser reconnects by itself
+      }
+
+      // Refused or not a stream: a 401 (the link was replaced or revoked) shows the signed-out page through api();
+      // anything else is tried again after a pause that grows with each failure.
+      source.close();
+      api('/api/me').catch(() => {}).finally(() => {
+        if (!scope.disposed && document.body.dataset.signedOut !== 'true') {
+          reopen = setTimeout(open, Math.min(30000, 1000 * 2 ** Math.min(failures, 5)));
+        }
+      });
+    });
+  };
+
+  scope.add(() => {
+    source?.close();
+    clearTimeout(reopen);
+    stopFallback();
+    delete document.body.dataset.live;
+  });
+  queueMicrotask(open);
+  const live = {
+    on(type, handler) {
+      handlers.get(type).push(handler);
+      return live;
+    },
+    onSync(fn) {
+      syncs.push(fn);
+      return live;
+    },
+  };
+  return live;
 }
 
 /** The state to show when a load fails: "not available yet" for a route this hub lacks, else the error. */

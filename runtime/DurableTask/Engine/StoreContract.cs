@@ -193,6 +193,12 @@ internal interface IOrchestrationStore : IAsyncDisposable
     /// <summary>Completes when the instance's row changes after the call (or the token is cancelled).</summary>
     Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Calls <paramref name="listener"/> with the ids of the instances whose rows changed, after each commit here or on
+    /// another host sharing the store; null means any instance may have changed. Quick and never throwing; disposing stops it.
+    /// </summary>
+    IDisposable ListenForChanges(Action<IReadOnlyCollection<string>?> listener);
+
     Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(int top, CancellationToken cancellationToken);

@@ -175,6 +175,8 @@ internal sealed partial class PostgresOrchestrationStore
 
     public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken) => _watchers.WaitAsync(instanceId, cancellationToken);
 
+    public IDisposable ListenForChanges(Action<IReadOnlyCollection<string>?> listener) => _watchers.Listen(listener);
+
     public Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken) => ReadAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

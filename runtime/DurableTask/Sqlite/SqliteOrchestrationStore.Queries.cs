@@ -177,6 +177,8 @@ internal sealed partial class SqliteOrchestrationStore
 
     public Task WaitForInstanceChangeAsync(string instanceId, CancellationToken cancellationToken) => _watchers.WaitAsync(instanceId, cancellationToken);
 
+    public IDisposable ListenForChanges(Action<IReadOnlyCollection<string>?> listener) => _watchers.Listen(listener);
+
     public Task<int> GetBacklogAsync(string instanceId, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -64,6 +64,13 @@ public sealed class HubApi(Uri baseUrl, string adminToken) : IDisposable
         return (await ReadAsync(response))["proposalId"]!.GetValue<string>();
     }
 
+    /// <summary>Composes a proposal for an agent as the admin; returns its id.</summary>
+    public async Task<string> ProposeAsAdminAsync(string agentId, string type, object payload)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/api/agents/{agentId}/proposals", adminToken, new { type, payload });
+        return (await ReadAsync(response))["proposalId"]!.GetValue<string>();
+    }
+
     public async Task DecideAsync(Person person, string proposalId, object decision)
     {
         using var response = await SendAsync(HttpMethod.Post, $"/api/proposals/{proposalId}/decision", person.Token, decision);

@@ -1,8 +1,9 @@
-// Admin › Agents: every agent with its status and last activity; open its page, make a new link, offboard.
+// Admin › Agents: every agent with its status and last activity; open its page, make a new link, offboard. The list
+// is read again when the admin stream says an agent changed.
 
 import { api, enc } from '../api.js';
 import { h, replace, badge, time, notice, secretLink } from '../dom.js';
-import { confirmDialog, errorState } from '../ui.js';
+import { confirmDialog, errorState, liveStream } from '../ui.js';
 
 export function renderAgents(main, scope) {
   const table = h('div', { class: 'table-wrap' });
@@ -51,7 +52,8 @@ export function renderAgents(main, scope) {
             h('button', { type: 'button', class: 'small', onclick: () => newLink(a), 'aria-label': `New link for ${a.name || a.agentId}` }, 'New link'),
             h('button', { type: 'button', class: 'small', onclick: () => offboard(a), 'aria-label': `Offboard ${a.name || a.agentId}` }, 'Offboard'),
           ] : null)))))));
-  }, 10000);
+  }, null);
+  liveStream(scope, '/api/admin/events').onSync(poller.refresh).on('agent', poller.refresh);
 
   async function newLink(agent) {
     const { ok } = await confirmDialog({

@@ -4,7 +4,7 @@
 
 import { api, enc, query, MANAGEMENT } from '../api.js';
 import { h, s, replace, field, badge, time, json, duration, clock, notice } from '../dom.js';
-import { confirmDialog, errorState, statusLine } from '../ui.js';
+import { confirmDialog, errorState, statusLine, liveStream } from '../ui.js';
 import { hashFor } from './index.js';
 
 const ACTIVE = new Set(['Running', 'Pending', 'Suspended']);
@@ -58,7 +58,12 @@ export function renderInstance(main, scope, instanceId, params) {
         h('div', {}, h('h3', {}, 'Input'), json(instance.input, { mask: true, label: 'Input' })),
         h('div', {}, h('h3', {}, 'Output'), json(instance.output, { mask: true, label: 'Output' }))),
       h('div', {}, h('h3', {}, 'Custom status'), json(instance.customStatus, { mask: true, label: 'Custom status' })));
-  }, () => (current && ACTIVE.has(current.runtimeStatus) ? 3000 : 15000));
+  }, null);
+  liveStream(scope, '/api/admin/events').onSync(poller.refresh).on('instance', (changed) => {
+    if (changed.instanceId === instanceId) {
+      poller.refresh();
+    }
+  });
 
   function renderActions(instance) {
     const active = ACTIVE.has(instance.runtimeStatus);

@@ -2,7 +2,7 @@
 
 import { api, enc } from '../api.js';
 import { h, replace, field, time, notice, secretLink } from '../dom.js';
-import { confirmDialog, errorState, statusLine, showFieldErrors } from '../ui.js';
+import { confirmDialog, errorState, statusLine, showFieldErrors, liveStream } from '../ui.js';
 
 const STAGES = [
   { step: 'Validating', title: 'Validating' },
@@ -89,7 +89,12 @@ export function renderOnboarding(main, scope) {
           h('h3', { id: headingId }, STAGES.find((s) => s.step === step)?.title ?? step, h('span', { class: 'badge' }, String(list.length))),
           list.length === 0 ? h('p', { class: 'small muted' }, 'none') : h('ol', {}, list.map((o) => onboardingItem(o))));
       })));
-  }, 5000);
+  }, null);
+  liveStream(scope, '/api/admin/events').onSync(poller.refresh).on('instance', (changed) => {
+    if (changed.name === 'OnboardingOrchestration') {
+      poller.refresh();
+    }
+  });
 
   function onboardingItem(o) {
     const open = OPEN_STEPS.has(o.step);

@@ -1,11 +1,12 @@
 // Admin › Orchestrations: the monitor. Filters (type, runtime status, created time, id prefix) go to the Durable
 // Functions management API (/runtime/webhooks/durabletask/instances), whose pages are followed with the
 // x-ms-continuation-token header; the matches are shown newest first, a page at a time, under a histogram of
-// instances by creation time and status. Auto-refresh re-reads them.
+// instances by creation time and status. Live updates (on by default) re-read them whenever the admin's event stream
+// (GET /api/admin/events) says an instance changed.
 
 import { api, query, MANAGEMENT } from '../api.js';
 import { h, s, replace, field, badge, time, duration, isoToLocal, localToIso } from '../dom.js';
-import { errorState } from '../ui.js';
+import { errorState, liveStream } from '../ui.js';
 import { hashFor } from './index.js';
 
 export const STATUSES = ['Running', 'Pending', 'Suspended', 'Completed', 'Failed', 'Terminated', 'ContinuedAsNew', 'Canceled'];
@@ -31,7 +32,7 @@ function readFilters(params) {
     to: params.get('to') ?? '',
     prefix: params.get('prefix') ?? '',
     size: [25, 50, 100].includes(Number(params.get('size'))) ? Number(params.get('size')) : 25,
-    refresh: ['0', '5', '15', '60'].includes(params.get('refresh')) ? params.get('refresh') : '15',
+    refresh: params.get('refresh') === '0' ? '0' : 'live',
     page: Math.max(1, Number(params.get('page')) || 1),
   };
 }
@@ -45,7 +46,7 @@ function toParams(f) {
     to: f.range === 'custom' ? f.to : '',
     prefix: f.prefix,
     size: f.size === 25 ? '' : f.size,
-    refresh: f.refresh === '15' ? '' : f.refresh,
+    refresh: f.refresh === 'live' ? '' : f.refresh,
     page: f.page > 1 ? f.page : '',
   };
 }
@@ -114,7 +115,7 @@ export function renderOrchestrations(main, scope, params) {
   const toInput = h('input', { type: 'datetime-local', name: 'to', value: isoToLocal(f.to) });
   const prefixInput = h('input', { type: 'text', name: 'prefix', value: f.prefix, autocomplete: 'off', spellcheck: 'false' });
   const sizeSelect = h('select', { name: 'size' }, [25, 50, 100].map((n) => h('option', { value: String(n), selected: n === f.size }, String(n))));
-  const refreshSelect = h('select', { name: 'refresh' }, [['0', 'Off'], ['5', 'Every 5 s'], ['15', 'Every 15 s'], ['60', 'Every minute']].map(([v, l]) => h('option', { value: v, selected: v === f.refresh }, l)));
+  const refreshSelect = h('select', { name: 'refresh' }, [['live', 'Live'], ['0', 'Off']].map(([v, l]) => h('option', { value: v, selected: v === f.refresh }, l)));
   const fromField = field('Created from', fromInput);
   const toField = field('Created to', toInput);
   const showCustom = () => {
@@ -129,7 +130,7 @@ export function renderOrchestrations(main, scope, params) {
     field('Created', rangeSelect), fromField, toField,
     field('Instance id prefix', prefixInput),
     field('Page size', sizeSelect),
-    field('Auto-refresh', refreshSelect),
+    field('Updates', refreshSelect),
     h('fieldset', {}, h('legend', {}, 'Runtime status (none checked: all)'),
       statusBoxes.map((box) => h('label', { class: 'check' }, box, box.value))),
     h('div', { class: 'actions' },
@@ -213,7 +214,10 @@ export function renderOrchestrations(main, scope, params) {
   };
 
   scope.add(() => controller?.abort());
-  scope.poll(load, f.refresh === '0' ? 2 ** 31 - 1 : Number(f.refresh) * 1000);
+  const reader = scope.poll(load, null);
+  if (f.refresh === 'live') {
+    liveStream(scope, '/api/admin/events').onSync(reader.refresh).on('instance', reader.refresh);
+  }
 }
 
 /** The list's times have whole seconds (as in Durable Functions), so its durations do too. */

@@ -206,7 +206,9 @@ internal sealed partial class PostgresOrchestrationStore
             """
             SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM tasks),
                    (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > $1),
-                   (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM instances WHERE NOT is_entity)
+                   (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM instances WHERE NOT is_entity),
+                   (SELECT count(*) FROM messages WHERE visible_at > $1),
+                   LEAST((SELECT min(visible_at) FROM messages WHERE visible_at <= $1), (SELECT min(ready_at) FROM tasks WHERE ready_at <= $1 AND locked_until < $1))
             """,
             connection)
         {
@@ -214,7 +216,8 @@ internal sealed partial class PostgresOrchestrationStore
         };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new StoreStatistics((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4));
+        return new StoreStatistics((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4),
+            (int)reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetDateTime(6));
     }
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

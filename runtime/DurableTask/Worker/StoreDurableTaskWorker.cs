@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
@@ -188,6 +189,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         {
             var reason = $"A message ({HistoryEvents.Kind(poison.Event)}) was delivered {poison.DequeueCount} times and never processed successfully.";
             _logger.DeadLettered(item.InstanceId, poison.DequeueCount, reason);
+            DurableTaskTelemetry.DeadLettered.Add(1);
             _steps.Evict(item.InstanceId);
             await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
             return;
@@ -200,6 +202,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         }
 
         var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var stepStarted = Stopwatch.GetTimestamp();
         var instance = item.Instance;
         if (instance is null || instance.IsEntity || instance.Status.IsTerminal())
         {
@@ -273,6 +276,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         OrchestrationCommit commit;
         string? parentExecutionId = null;
         var finished = true;
+        StepOutcome? ran = null;
         if (terminate is not null)
         {
             parentExecutionId = await ParentExecutionAsync(instance).ConfigureAwait(false);
@@ -303,16 +307,19 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
                 // Stored history that cannot be read stays unreadable: retrying only delays the failure and hides its cause.
                 var reason = $"The history of the instance cannot be replayed: {ex.Message}";
                 _logger.DeadLettered(item.InstanceId, item.Messages.Max(m => m.DequeueCount), reason);
+                DurableTaskTelemetry.DeadLettered.Add(1);
                 await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
                 return;
             }
 
+            ran = outcome;
             parentExecutionId = outcome.ParentExecutionId ?? (instance.ParentInstanceId is null ? null : await ParentExecutionAsync(instance).ConfigureAwait(false));
-            commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null);
+            commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null, outcome.TraceContext, outcome.WorkContext);
             finished = commit.Instance!.Status.IsTerminal() || commit.ReplaceHistory;
         }
 
         _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, commit.NewTasks.Count + commit.Messages.Count + commit.NewInstances.Count, commit.Instance!.Status);
+        using var span = ran?.Span;
         try
         {
             await _store.CompleteOrchestrationWorkItemAsync(item, commit).ConfigureAwait(false);
@@ -320,11 +327,29 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         catch
         {
             _steps.Evict(instance.InstanceId);
+            span?.SetStatus(ActivityStatusCode.Error);
             throw;
         }
 
-        _steps.Committed(commit.Instance, parentExecutionId, finished);
+        _steps.Committed(commit.Instance, parentExecutionId, finished, ran?.TraceContext);
         var record = commit.Instance;
+        var name = DurableTaskTelemetry.TaskName(instance.Name);
+        DurableTaskTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(stepStarted).TotalSeconds, name);
+        if (starts && instance.Status == OrchestrationRuntimeStatus.Pending && record.Status != OrchestrationRuntimeStatus.Pending)
+        {
+            DurableTaskTelemetry.OrchestrationsStarted.Add(1, name);
+        }
+
+        if (record.Status.IsTerminal())
+        {
+            DurableTaskTelemetry.OrchestrationsEnded.Add(1, name, new KeyValuePair<string, object?>(DurableTaskTelemetry.StatusTag, record.Status.ToString()));
+            span?.SetTag(DurableTaskTelemetry.StatusTag, record.Status.ToString());
+            if (record.Status == OrchestrationRuntimeStatus.Failed)
+            {
+                span?.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+
         if (record.Status == OrchestrationRuntimeStatus.Failed && record.Failure is { } f)
         {
             _logger.OrchestrationFailed(instance.InstanceId, instance.Name, f.ErrorType, f.ErrorMessage);
@@ -353,6 +378,12 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         var result = await _entities.RunAsync(item, now).ConfigureAwait(false);
         _logger.EntityBatch(item.InstanceId, result.OperationCount);
         await _store.CompleteOrchestrationWorkItemAsync(item, result.Commit).ConfigureAwait(false);
+        if (result.OperationCount > 0)
+        {
+            // "@name@key": the entity's name, never its key (a key can be a person's id).
+            var entityName = item.InstanceId.Split('@', 3) is [_, var n, ..] ? n : item.InstanceId;
+            DurableTaskTelemetry.EntityOperations.Add(result.OperationCount, DurableTaskTelemetry.TaskName(entityName));
+        }
     }
 
     private async Task ActivityLoopAsync(CancellationToken stoppingToken)
@@ -399,11 +430,15 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         {
             var reason = $"Activity '{task.Name}' (#{task.TaskId}) was delivered {task.DequeueCount} times and never finished; the host may have crashed while running it.";
             _logger.DeadLettered(task.InstanceId, task.DequeueCount, reason);
+            DurableTaskTelemetry.DeadLettered.Add(1);
             await _store.DeadLetterActivityWorkItemAsync(item, reason).ConfigureAwait(false);
             return;
         }
 
         P.HistoryEvent response;
+        using var span = DurableTaskTelemetry.StartActivity(task.Name, task.InstanceId, task.TaskId, task.TraceParent);
+        var activityStarted = Stopwatch.GetTimestamp();
+        var outcome = "completed";
         using var renew = new Timer(_ => _store.RenewActivityLease(item), null, _options.LeaseDuration / 3, _options.LeaseDuration / 3);
         try
         {
@@ -436,7 +471,17 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             var failure = TaskFailureDetails.FromException(ex);
             response = HistoryEvents.TaskFailed(task.TaskId, HistoryEvents.ToProto(failure), _options.TimeProvider.GetUtcNow().UtcDateTime);
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
+            outcome = "failed";
+
+            // The error's type only: its message can quote what the activity was given.
+            span?.SetStatus(ActivityStatusCode.Error);
+            span?.SetTag("error.type", failure.ErrorType);
         }
+
+        DurableTaskTelemetry.ActivityDuration.Record(
+            Stopwatch.GetElapsedTime(activityStarted).TotalSeconds,
+            DurableTaskTelemetry.TaskName(task.Name),
+            new KeyValuePair<string, object?>(DurableTaskTelemetry.OutcomeTag, outcome));
 
         CrashPoints.Reach(CrashPoints.AfterActivityBeforeCommit, task.Name);
 

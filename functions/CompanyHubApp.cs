@@ -49,6 +49,7 @@ public static class CompanyHubApp
         var app = builder.Build();
         app.UseCompanyHub();
         app.MapFunctions();
+        app.MapHubMetrics();
         return app;
     }
 
@@ -81,6 +82,7 @@ public static class CompanyHubApp
         });
 
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+        builder.AddHubTelemetry();
         builder.Services.TryAddSingleton(new HubConsole(Console.Out));
 
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.

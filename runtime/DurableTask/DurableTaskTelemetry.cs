@@ -28,6 +28,11 @@ public static class DurableTaskTelemetry
 
     private static readonly Meter Meter = new(Name);
 
+    /// <summary>Bucket bounds for durations in seconds: those OpenTelemetry's HTTP conventions advise, up to a minute.</summary>
+    public static IReadOnlyList<double> SecondsBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+
+    private static readonly InstrumentAdvice<double> Seconds = new() { HistogramBucketBoundaries = SecondsBuckets };
+
     /// <summary>Gets the source of the runtime's spans.</summary>
     public static ActivitySource Source { get; } = new(Name);
 
@@ -38,10 +43,10 @@ public static class DurableTaskTelemetry
         "durabletask.orchestration.ended", "{orchestration}", "Orchestration executions that ended, by runtime status (Completed, Failed, Terminated).");
 
     internal static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>(
-        "durabletask.orchestration.step.duration", "s", "Time to run one orchestration step through the replay engine and commit it.");
+        "durabletask.orchestration.step.duration", "s", "Time to run one orchestration step through the replay engine and commit it.", tags: null, Seconds);
 
     internal static readonly Histogram<double> ActivityDuration = Meter.CreateHistogram<double>(
-        "durabletask.activity.duration", "s", "Time an activity ran, by name and outcome (completed, failed).");
+        "durabletask.activity.duration", "s", "Time an activity ran, by name and outcome (completed, failed).", tags: null, Seconds);
 
     internal static readonly Counter<long> EntityOperations = Meter.CreateCounter<long>(
         "durabletask.entity.operations", "{operation}", "Entity operations run, by entity name.");
@@ -50,10 +55,11 @@ public static class DurableTaskTelemetry
         "durabletask.dead_lettered", "{work_item}", "Work items moved to the dead letters after too many deliveries.");
 
     internal static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
-        "durabletask.store.commit.duration", "s", "Time of one store transaction that commits work (a group commit on SQLite).");
+        "durabletask.store.commit.duration", "s", "Time of one store transaction that commits work (a group commit on SQLite).", tags: null, Seconds);
 
     internal static readonly Histogram<long> CommitBatchSize = Meter.CreateHistogram<long>(
-        "durabletask.store.commit.batch_size", "{write}", "Writes (steps, activity results, new instances, events) committed in one transaction.");
+        "durabletask.store.commit.batch_size", "{write}", "Writes (steps, activity results, new instances, events) committed in one transaction.", tags: null,
+        new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
 
     internal static KeyValuePair<string, object?> TaskName(string name) => new(TaskNameTag, name);
 

@@ -82,7 +82,7 @@ public static class CompanyHubApp
         });
 
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
-        builder.AddHubTelemetry();
+        builder.AddHubTelemetry(hub.PublicBaseUrl);
         builder.Services.TryAddSingleton(new HubConsole(Console.Out));
 
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.

@@ -34,7 +34,10 @@ public static class HubTelemetry
     /// <summary>The name the hub reports itself under (resource attribute <c>service.name</c>) unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
     public const string ServiceName = "company-hub";
 
-    public static void AddHubTelemetry(this WebApplicationBuilder builder)
+    /// <summary>Registers the meters, the Prometheus exporter and, with an OTLP endpoint, tracing.</summary>
+    /// <param name="builder">The app.</param>
+    /// <param name="publicBaseUrl">The hub's own address: requests to it are its server spans' business, not outgoing calls.</param>
+    public static void AddHubTelemetry(this WebApplicationBuilder builder, string? publicBaseUrl)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
@@ -60,7 +63,7 @@ public static class HubTelemetry
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsQuiet(http.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
-                .AddProcessor(new TelemetryScrubber())
+                .AddProcessor(new TelemetryScrubber(publicBaseUrl))
                 .AddOtlpExporter());
         }
     }
@@ -81,19 +84,23 @@ public static class HubTelemetry
 
     /// <summary>
     /// Removes what could carry a secret from every span before it is exported: query strings (OAuth codes, dashboard
-    /// tokens) and raw paths (invite codes), which become the route template; and spans of the store's own polling that
-    /// belong to no trace.
+    /// tokens) and raw paths (invite codes), which become the route template. Not exported at all: spans of the store's
+    /// own polling that belong to no trace, and outgoing requests to the hub's own address (a client in the same process
+    /// asking for a page whose path is an invite or a token link; the hub's server span of it is kept, scrubbed).
     /// </summary>
-    internal sealed class TelemetryScrubber : BaseProcessor<Activity>
+    internal sealed class TelemetryScrubber(string? publicBaseUrl) : BaseProcessor<Activity>
     {
         private static readonly string[] Dropped = ["url.query", "http.url", "http.target", "http.request.header.authorization", "http.request.header.cookie"];
+
+        private readonly string? _ownAuthority = Uri.TryCreate(publicBaseUrl, UriKind.Absolute, out var own) ? own.Authority : null;
 
         public override void OnEnd(Activity data)
         {
             ArgumentNullException.ThrowIfNull(data);
-            if (data.Source.Name == "Npgsql" && data.ParentSpanId == default)
+            if ((data.Source.Name == "Npgsql" && data.ParentSpanId == default)
+                || (data.Kind == ActivityKind.Client && data.GetTagItem("url.full") is string target && IsOwn(target)))
             {
-                // A query of the dispatcher's loops, outside any instance's trace: not exported.
+                // Not exported: an exporter skips a span that is not recorded.
                 data.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
                 return;
             }
@@ -116,6 +123,9 @@ public static class HubTelemetry
                 data.SetTag("url.path", data.GetTagItem("http.route") as string);
             }
         }
+
+        private bool IsOwn(string url) =>
+            _ownAuthority is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, _ownAuthority, StringComparison.OrdinalIgnoreCase);
 
         /// <summary>The URL without its user info, query and fragment.</summary>
         internal static string WithoutSecrets(string url) =>

@@ -4,6 +4,8 @@ using CompanyHub.Fakes;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace CompanyHub.Tests;
 
@@ -61,6 +63,16 @@ public sealed class FakeCollector : FakeServer
         new("OTEL_EXPORTER_OTLP_ENDPOINT", Url),
         new("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
     ];
+
+    /// <summary>
+    /// Has the hub export what it has (its tracer provider's flush), then waits until what arrived satisfies
+    /// <paramref name="arrived"/>: a flush can return while the exporter's last request is still on its way.
+    /// </summary>
+    public async Task FlushAsync(HubServer hub, Func<IReadOnlyList<CollectedSpan>, bool> arrived)
+    {
+        Assert.True(hub.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        await HubFlows.WaitUntilAsync(() => Task.FromResult(arrived(Spans)), () => $"the spans to reach the collector; it has {Spans.Count}: {string.Join(", ", Spans.Select(s => s.Name).Distinct())}");
+    }
 
     public static async Task<FakeCollector> StartAsync()
     {

@@ -11,8 +11,16 @@ namespace CompanyHub.Tests;
 /// <summary>
 /// Metrics and traces: <c>/metrics</c> is the admin's alone; a scrape before and after an approval shows the counts move;
 /// with <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> an onboarding reaches a (fake) collector as one connected trace, and without
-/// it nothing is traced.
+/// it nothing is traced. Meters and activity sources are process-wide, so these tests run alone: no other test's hub
+/// adds to the counts or listens for spans meanwhile.
 /// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "Telemetry";
+}
+
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryTests
 {
     private const string Alice = "alice@company.com";
@@ -59,6 +67,9 @@ public sealed class TelemetryTests
         await ToolHub.DecideOkAsync(alice, proposalId, "approve");
         var done = await ToolHub.WaitForFinalAsync(alice, proposalId);
         Assert.True(ToolHub.Status(done) == ProposalStatus.Succeeded, done.ToJsonString());
+
+        // The proposal shows its outcome a step before its orchestration ends (the audit entry is written in between).
+        await HubFlows.WaitUntilAsync(async () => (await t.Hub.Client.GetInstanceAsync(proposalId))?.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, () => "the approval's orchestration to complete");
         var after = await ScrapeAsync(admin);
 
         var sendEmail = ("companyhub_proposal_type", ProposalTypes.SendEmail);
@@ -109,7 +120,7 @@ public sealed class TelemetryTests
         // The instance page shows the trace id; the collector has that trace.
         var traceId = instance["traceId"]?.GetValue<string>();
         Assert.Matches("^[0-9a-f]{32}$", traceId ?? string.Empty);
-        Assert.True(g.Hub.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        await collector.FlushAsync(g.Hub, spans => spans.Any(s => s.TraceId == traceId && s.Name == "activity:SendReadyEmail"));
         var trace = collector.Spans.Where(s => s.TraceId == traceId).ToList();
         var shown = string.Join(Environment.NewLine, trace);
 

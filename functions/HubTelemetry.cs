@@ -134,7 +134,7 @@ public static class HubTelemetry
 
     /// <summary>
     /// Proposals waiting for a decision, by type: an observable gauge read at each scrape from the
-    /// running approval orchestrations (instance ids <c>p-…</c>) and the status each one publishes.
+    /// running approval orchestrations (instance ids <c>p-…</c>), each read as the proposals API reads it.
     /// </summary>
     internal sealed class PendingApprovals : IDisposable
     {
@@ -176,7 +176,7 @@ public static class HubTelemetry
             };
             await foreach (var instance in _client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
             {
-                if (instance.Name == nameof(ApprovalOrchestration) && instance.ReadCustomStatusAs<ProposalView>() is { Status: ProposalStatus.Pending } view)
+                if (ProposalFunctions.ViewOf(instance) is { Status: ProposalStatus.Pending } view)
                 {
                     counts[view.Type] = counts.GetValueOrDefault(view.Type) + 1;
                 }

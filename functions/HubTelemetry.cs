@@ -74,7 +74,8 @@ public static class HubTelemetry
         ArgumentNullException.ThrowIfNull(app);
         app.Services.GetRequiredService<DurableStoreMetrics>();
         app.Services.GetRequiredService<PendingApprovals>();
-        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.RequireAdmin(), optionsName: null);
+        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.RequireAdmin(), optionsName: null)
+            .WithMetadata(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(["GET"]));
     }
 
     /// <summary>Requests not worth a span: the scrape, the probes, the dashboard's files.</summary>

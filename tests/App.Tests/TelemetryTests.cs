@@ -51,6 +51,9 @@ public sealed class TelemetryTests
         byKey.Headers.Add("x-functions-key", hostKey);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(byKey)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/metrics?code={Uri.EscapeDataString(hostKey)}")).StatusCode);
+
+        // A read only.
+        await HubFlows.AssertProblemAsync(await admin.PostAsync("/metrics", null), HttpStatusCode.MethodNotAllowed);
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public static class CompanyHubApp
         var app = builder.Build();
         app.UseCompanyHub();
         app.MapFunctions();
+        app.MapHubMetrics();
         return app;
     }
 
@@ -128,6 +129,7 @@ public static class CompanyHubApp
         });
 
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);
+        builder.AddHubTelemetry(hub.PublicBaseUrl);
         builder.Services.TryAddSingleton(new HubConsole(Console.Out));
 
         // Before anything opens a database: a fresh machine restores its state from the newest good snapshot.

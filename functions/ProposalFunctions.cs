@@ -163,7 +163,13 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         }
 
         var instance = await client.GetInstanceAsync(proposalId, true, cancellationToken);
-        if (instance is null || instance.Name != nameof(ApprovalOrchestration))
+        return instance is not null && ViewOf(instance) is { } view && caller.CanAccess(view.AgentId) ? view : null;
+    }
+
+    /// <summary>The proposal an approval orchestration's instance (read with its inputs and outputs) shows, or null when it is not one.</summary>
+    internal static ProposalView? ViewOf(OrchestrationMetadata instance)
+    {
+        if (instance.Name != nameof(ApprovalOrchestration))
         {
             return null;
         }
@@ -197,6 +203,6 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
             };
         }
 
-        return caller.CanAccess(view.AgentId) ? view : null;
+        return view;
     }
 }

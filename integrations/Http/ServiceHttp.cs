@@ -55,18 +55,22 @@ internal sealed class ServiceHttp
     {
         using var _ = request;
         HttpResponseMessage response;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            HubMetrics.ServiceCall(_service, operation, System.Diagnostics.Stopwatch.GetElapsedTime(started), (int)response.StatusCode, null);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            HubMetrics.ServiceCall(_service, operation, System.Diagnostics.Stopwatch.GetElapsedTime(started), null, "timeout");
             _logger.ServiceCallTimedOut(_service, operation, _http.Timeout);
             throw new IntegrationException(
                 _service, $"{_service} {operation} timed out after {_http.Timeout.TotalSeconds:0.#} s.", isTransient: true, innerException: ex);
         }
         catch (HttpRequestException ex)
         {
+            HubMetrics.ServiceCall(_service, operation, System.Diagnostics.Stopwatch.GetElapsedTime(started), null, "unreachable");
             _logger.ServiceUnreachable(_service, operation, ex.Message);
             throw new IntegrationException(
                 _service, $"{_service} {operation} could not reach the service: {ex.Message}", isTransient: true, innerException: ex);

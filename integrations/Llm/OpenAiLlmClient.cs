@@ -43,30 +43,52 @@ public sealed class OpenAiLlmClient : ILlmClient
             options.Tools.Add(ChatTool.CreateFunctionTool(tool.Name, tool.Description, BinaryData.FromString(tool.ParametersSchema)));
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string? errorType = "other";
+        int? status = null;
+        ChatTokenUsage? usage = null;
         try
         {
-            var completion = (await _chat.CompleteChatAsync(messages.Select(ToChatMessage), options, cancellationToken).ConfigureAwait(false)).Value;
+            var result = await _chat.CompleteChatAsync(messages.Select(ToChatMessage), options, cancellationToken).ConfigureAwait(false);
+            status = result.GetRawResponse().Status;
+            var completion = result.Value;
+            usage = completion.Usage;
+            errorType = null;
             var text = string.Concat(completion.Content.Where(p => p.Kind == ChatMessageContentPartKind.Text).Select(p => p.Text));
             var calls = completion.ToolCalls.Select(c => new LlmToolCall(c.Id, c.FunctionName, c.FunctionArguments.ToString())).ToList();
             return new LlmResponse(text.Length == 0 ? null : text, calls, completion.FinishReason.ToString());
         }
         catch (ClientResultException ex)
         {
+            status = ex.Status is 0 ? null : ex.Status;
+            errorType = ex.Status is 0 ? "unreachable" : ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var transient = ex.Status is 0 or 408 or 409 or 429 or >= 500;
             throw new LlmException($"The LLM endpoint answered {ex.Status}: {Shorten(ex.Message)}", ex.Status, transient, ex);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            errorType = "timeout";
             throw new LlmException($"The LLM did not answer within {_options.Timeout.TotalSeconds:N0} s.", null, isTransient: true, ex);
         }
         catch (HttpRequestException ex)
         {
+            errorType = "unreachable";
             throw new LlmException($"The LLM endpoint could not be reached: {ex.Message}", null, isTransient: true, ex);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
         {
             // A 200 whose body is not a chat completion (a proxy's error page, a cut-off answer): worth another try.
+            errorType = "invalid_response";
             throw new LlmException("The LLM endpoint answered with a body that is not valid JSON for a chat completion.", null, isTransient: true, ex);
+        }
+        finally
+        {
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                HubMetrics.LlmCall(_options.Model, elapsed, errorType, usage?.InputTokenCount, usage?.OutputTokenCount);
+                HubMetrics.ServiceCall("llm", "chat.completions", elapsed, status, errorType is "timeout" or "unreachable" or "invalid_response" ? errorType : null);
+            }
         }
     }
 

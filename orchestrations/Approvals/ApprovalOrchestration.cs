@@ -343,6 +343,12 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
     private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome)
     {
+        if (!context.IsReplaying)
+        {
+            // Counted once, when the step first runs (a replay passes here again).
+            Integrations.HubMetrics.ApprovalStep(view.Type, outcome);
+        }
+
         context.SetCustomStatus(view);
         await context.Entities.SignalEntityAsync(AgentEntity.Id(view.AgentId), nameof(AgentEntity.UpsertProposal),
             new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision));

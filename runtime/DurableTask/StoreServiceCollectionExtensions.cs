@@ -55,6 +55,7 @@ internal static class StoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new DurableStoreDiagnostics(sp.GetRequiredService<IOrchestrationStore>()));
         services.TryAddSingleton(sp => new DurableStoreChanges(sp.GetRequiredService<IOrchestrationStore>()));
         services.TryAddSingleton<Serverless.Functions.Hosting.IDurableStoreDiagnostics>(sp => sp.GetRequiredService<DurableStoreDiagnostics>());
+        services.TryAddSingleton(sp => new DurableStoreMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<DurableStoreDiagnostics>()));
         return services;
     }
 }

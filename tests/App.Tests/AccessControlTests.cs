@@ -233,12 +233,12 @@ public sealed class AccessControlTests
     }
 
     /// <summary>Proposes an email (the hub must have Gmail configured).</summary>
-    internal static async Task<string> ProposeGmailAsync(HttpClient http, string agentId)
+    internal static async Task<string> ProposeGmailAsync(HttpClient http, string agentId, string emailBody = "Here they are.")
     {
         using var response = await http.PostAsJsonAsync($"/api/agents/{agentId}/proposals", new
         {
             type = "send_email",
-            payload = new { to = new[] { "carol@example.com" }, subject = "Quarterly numbers", body = "Here they are." },
+            payload = new { to = new[] { "carol@example.com" }, subject = "Quarterly numbers", body = emailBody },
         });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);

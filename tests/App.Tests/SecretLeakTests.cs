@@ -3,13 +3,16 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using CompanyHub.Fakes.Google;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace CompanyHub.Tests;
 
 /// <summary>
 /// A full run — sender connected, a person onboarded with Google (refresh token and all), a token rotated, an email
 /// proposed, approved and sent through Gmail — then every secret that run used is looked for in the hub's log lines and
-/// in the bytes of every file of its data directory (the SQLite stores with their -wal files, the audit log, ...).
+/// in the bytes of every file of its data directory (the SQLite stores with their -wal files, the audit log, ...), and,
+/// with an email's body too, in a scrape of <c>/metrics</c> and in every byte the hub exported to a (fake) OTLP collector.
 /// </summary>
 public sealed class SecretLeakTests
 {
@@ -24,7 +27,8 @@ public sealed class SecretLeakTests
         KeyValuePair<string, string?>[] levels = logging == "host.json levels" ? [] :
             [new("Logging:LogLevel:Default", "Trace"), new("Logging:LogLevel:Microsoft", "Trace"), new("Logging:LogLevel:Microsoft.AspNetCore", "Trace"), new("Logging:LogLevel:System", "Trace"), new("Logging:LogLevel:Serverless.DurableTask", "Trace"),
              new($"Logging:{typeof(CapturedLogs).FullName}:LogLevel:Default", "Trace"), new($"Logging:{typeof(CapturedLogs).FullName}:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Trace")];
-        var g = await GoogleHub.StartAsync(levels, Alice, Bob);
+        await using var collector = await FakeCollector.StartAsync();
+        var g = await GoogleHub.StartAsync([.. levels, .. collector.Settings()], Alice, Bob);
         var stopped = false;
         try
         {
@@ -44,7 +48,8 @@ public sealed class SecretLeakTests
             Assert.Equal(HttpStatusCode.SeeOther, (await browser.GetAsync($"/?token={aliceToken}")).StatusCode);
 
             using var alice = g.Hub.Http(aliceToken);
-            var proposalId = await AccessControlTests.ProposeGmailAsync(alice, "alice-company-com");
+            var emailBody = $"The merger closes on Friday, code word {Guid.NewGuid():N}.";
+            var proposalId = await AccessControlTests.ProposeGmailAsync(alice, "alice-company-com", emailBody);
             using (var approved = await alice.PostAsJsonAsync($"/api/proposals/{proposalId}/decision", new { decision = "approve", revision = 1 }))
             {
                 Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
@@ -110,6 +115,24 @@ public sealed class SecretLeakTests
             Assert.Equal(visible.Count, ScanDirectory(g.Hub.Directory, visible, [], running: true).Select(f => f[..f.IndexOf(" in ", StringComparison.Ordinal)]).Distinct().Count());
 
             findings.AddRange(ScanDirectory(g.Hub.Directory, secrets, rawMasterKey, running: true));
+
+            // Telemetry: the admin's scrape and the spans exported. The scans can see: names and ids are there in the clear.
+            var scrape = await admin.GetStringAsync("/metrics");
+            Assert.Contains("companyhub_proposals_executed_total", scrape, StringComparison.Ordinal);
+            await collector.FlushAsync(g.Hub, spans => spans.Any(s => s.Attribute("durabletask.task.instance_id") == proposalId));
+            var exported = collector.Bodies;
+            Assert.Contains(collector.Spans, s => s.Attribute("http.route") == "/invite/{code}");
+            Assert.Contains(collector.Spans, s => s.Attribute("url.full") is { } url && url.StartsWith(g.Google.Url, StringComparison.Ordinal));
+            var telemetrySecrets = new Dictionary<string, string>(secrets) { ["email body"] = emailBody };
+            foreach (var (name, secret) in telemetrySecrets)
+            {
+                var bytes = Encoding.UTF8.GetBytes(secret);
+                findings.AddRange(scrape.Contains(secret, StringComparison.Ordinal) ? [$"{name} in /metrics"] : []);
+                findings.AddRange(exported.Where(b => b.AsSpan().IndexOf(bytes) >= 0).Select(_ => $"{name} in an OTLP export"));
+                findings.AddRange(collector.Spans.SelectMany(span => span.Attributes.Where(a => a.Value.Contains(secret, StringComparison.Ordinal)).Select(a => $"{name} in span {span.Name} ({span.Scope}), {a.Key}"))
+                    .Concat(collector.Spans.Where(span => span.Name.Contains(secret, StringComparison.Ordinal)).Select(span => $"{name} in the name of span {span.Name} ({span.Scope})")));
+            }
+
             var directory = g.Hub.Directory;
             stopped = true;
             await g.DisposeAsync();

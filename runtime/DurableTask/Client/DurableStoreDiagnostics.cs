@@ -8,7 +8,9 @@ namespace Serverless.DurableTask.Client;
 /// <param name="LockedInstances">Instances whose step is running now.</param>
 /// <param name="DeadLetters">Work moved aside after too many failed deliveries.</param>
 /// <param name="Instances">Orchestration instances in the store.</param>
-public sealed record StoreHealth(int PendingMessages, int PendingActivities, int LockedInstances, int DeadLetters, int Instances);
+/// <param name="TimersPending">Messages not due yet: durable timers and scheduled entity signals.</param>
+/// <param name="OldestWaitingSince">When the longest-waiting due message (or, on PostgreSQL, activity) became due; null when nothing waits.</param>
+public sealed record StoreHealth(int PendingMessages, int PendingActivities, int LockedInstances, int DeadLetters, int Instances, int TimersPending = 0, DateTimeOffset? OldestWaitingSince = null);
 
 /// <summary>Work that kept failing and was moved aside, with why.</summary>
 public sealed record DeadLetteredWork(long Id, string Kind, string InstanceId, string Reason, int DequeueCount, DateTimeOffset DeadLetteredAt);
@@ -27,7 +29,8 @@ public sealed class DurableStoreDiagnostics : Serverless.Functions.Hosting.IDura
     public async Task<StoreHealth> GetHealthAsync(CancellationToken cancellationToken = default)
     {
         var s = await _store.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
-        return new StoreHealth(s.PendingMessages, s.PendingActivities, s.LockedInstances, s.DeadLetters, s.Instances);
+        return new StoreHealth(s.PendingMessages, s.PendingActivities, s.LockedInstances, s.DeadLetters, s.Instances, s.DueLater,
+            s.OldestWaitingSince is { } since ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc), TimeSpan.Zero) : null);
     }
 
     /// <summary>Gets the newest dead-lettered work items (payloads are not returned: they may carry personal data).</summary>

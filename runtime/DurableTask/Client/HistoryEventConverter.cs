@@ -88,6 +88,9 @@ internal static class HistoryEventConverter
                 TaskScheduleId = parent.TaskScheduledId,
             },
             ScheduledStartTime = started.ScheduledStartTimestamp is { } at ? Time(at) : null,
+            ParentTraceContext = started.ParentTraceContext is { TraceParent: { Length: > 0 } traceParent } trace
+                ? new global::DurableTask.Core.Tracing.DistributedTraceContext(traceParent, trace.TraceState)
+                : null,
         };
     }
 

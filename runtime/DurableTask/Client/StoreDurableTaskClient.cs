@@ -87,6 +87,9 @@ internal sealed class StoreDurableTaskClient : DurableTaskClient
             start.ExecutionStarted.Tags.Add(tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
         }
 
+        // The instance's trace begins here (under the caller's span, if any) and its context is stored with the start.
+        using var span = DurableTaskTelemetry.StartCreate(orchestratorName.Name, instanceId);
+        start.ExecutionStarted.ParentTraceContext = DurableTaskTelemetry.ContextOf(span);
         await _store.CreateInstanceAsync(new NewInstance(instanceId, orchestratorName.Name, serialized, null, start, startAt ?? now), replaceTerminal: true, cancellation).ConfigureAwait(false);
         return instanceId;
     }

@@ -56,8 +56,8 @@ internal sealed record InstanceMessage(long Id, string InstanceId, DateTime Visi
     public bool IsControl => HistoryEvents.IsControl(Event);
 }
 
-/// <summary>An activity to run.</summary>
-internal sealed record ActivityTask(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount = 0);
+/// <summary>An activity to run; <paramref name="TraceParent"/> is the W3C trace context of the step that scheduled it.</summary>
+internal sealed record ActivityTask(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount = 0, string? TraceParent = null);
 
 /// <summary>A message to send as part of a step's commit.</summary>
 internal sealed record OutgoingMessage(string InstanceId, P.HistoryEvent Event, DateTime VisibleAt, string? TargetExecutionId = null);
@@ -124,8 +124,9 @@ internal sealed class ActivityWorkItem
 /// <summary>A dead-lettered message.</summary>
 internal sealed record DeadLetter(long Id, string Kind, string InstanceId, string Payload, string Reason, int DequeueCount, DateTime DeadLetteredAt);
 
-/// <summary>Counts for the health page.</summary>
-internal sealed record StoreStatistics(int PendingMessages, int PendingActivities, int LockedInstances, int DeadLetters, int Instances);
+/// <summary>Counts for the health page and the metrics: <paramref name="DueLater"/> messages are not due yet (durable timers,
+/// scheduled signals); <paramref name="OldestWaitingSince"/> is when the longest-waiting due message or activity became due.</summary>
+internal sealed record StoreStatistics(int PendingMessages, int PendingActivities, int LockedInstances, int DeadLetters, int Instances, int DueLater = 0, DateTime? OldestWaitingSince = null);
 
 /// <summary>
 /// The contract of a durable store. A store persists instances, history and queued messages, hands out

@@ -207,13 +207,17 @@ internal sealed partial class PostgresOrchestrationStore
         await using var command = new NpgsqlCommand(
             """
             SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM tasks),
-                   (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > clock_timestamp()),
-                   (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM instances WHERE NOT is_entity)
+                   (SELECT count(*) FROM instance_queue WHERE lock_token IS NOT NULL AND locked_until > n.t),
+                   (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM instances WHERE NOT is_entity),
+                   (SELECT count(*) FROM messages WHERE visible_at > n.t),
+                   LEAST((SELECT min(visible_at) FROM messages WHERE visible_at <= n.t), (SELECT min(ready_at) FROM tasks WHERE ready_at <= n.t AND locked_until < n.t))
+            FROM (SELECT clock_timestamp() AS t) AS n
             """,
             connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new StoreStatistics((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4));
+        return new StoreStatistics((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4),
+            (int)reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetDateTime(6));
     });
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

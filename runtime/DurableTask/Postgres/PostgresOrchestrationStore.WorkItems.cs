@@ -45,7 +45,7 @@ internal sealed partial class PostgresOrchestrationStore
             FOR UPDATE SKIP LOCKED)
         UPDATE tasks t SET lock_token = nextval('lock_tokens'), locked_until = clock_timestamp() + $2, lock_owner = $3, dequeue_count = t.dequeue_count + 1
         FROM picked WHERE t.id = picked.id
-        RETURNING t.id, t.instance_id, t.execution_id, t.task_id, t.name, t.input, t.dequeue_count - 1, t.lock_token
+        RETURNING t.id, t.instance_id, t.execution_id, t.task_id, t.name, t.input, t.dequeue_count - 1, t.lock_token, t.trace_parent
         """;
 
     // Locks the queue rows a transaction will touch, in one global order, so two commits never deadlock.
@@ -105,6 +105,7 @@ internal sealed partial class PostgresOrchestrationStore
         var targets = commit.Messages.Select(m => m.InstanceId).Concat(commit.NewInstances.Select(c => c.InstanceId)).Concat(commit.NewInstances.Select(c => c.ParentInstanceId ?? workItem.InstanceId));
         var changed = new List<string> { workItem.InstanceId };
         changed.AddRange(commit.NewInstances.Select(c => c.InstanceId));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await InTransactionAsync(
@@ -195,6 +196,7 @@ internal sealed partial class PostgresOrchestrationStore
                     return 0;
                 },
                 CancellationToken.None).ConfigureAwait(false);
+            DurableTaskTelemetry.Committed("postgresql", 1, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         finally
         {
@@ -368,13 +370,14 @@ internal sealed partial class PostgresOrchestrationStore
         $"SELECT LEAST((SELECT MIN(ready_at) FROM {table} WHERE ready_at > c.now), (SELECT MIN(locked_until) FROM {table} WHERE lock_token IS NOT NULL AND locked_until >= c.now)) - c.now FROM (SELECT clock_timestamp() AS now) c";
 
     private static NpgsqlBatchCommand InsertTasks(IReadOnlyList<ActivityTask> tasks, DateTime now) => Cmd(
-        "INSERT INTO tasks (instance_id, execution_id, task_id, name, input, created_at, ready_at) SELECT i, x, t, n, inp, $6, now() FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[]) AS u(i, x, t, n, inp)",
+        "INSERT INTO tasks (instance_id, execution_id, task_id, name, input, created_at, ready_at, trace_parent) SELECT i, x, t, n, inp, $6, now(), tp FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $7::text[]) AS u(i, x, t, n, inp, tp)",
         tasks.Select(t => t.InstanceId).ToArray(),
         tasks.Select(t => t.ExecutionId).ToArray(),
         tasks.Select(t => t.TaskId).ToArray(),
         tasks.Select(t => t.Name).ToArray(),
         tasks.Select(t => t.Input).ToArray(),
-        now);
+        now,
+        tasks.Select(t => t.TraceParent).ToArray());
 
     private NpgsqlBatchCommand Enqueue(IReadOnlyList<OutgoingMessage> messages) => Cmd(
         EnqueueSql,
@@ -618,7 +621,7 @@ internal sealed partial class PostgresOrchestrationStore
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var task = new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6));
+            var task = new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(8) ? null : reader.GetString(8));
             var token = reader.GetInt64(7);
             _held[token] = new Lease(true, task.InstanceId, task.Id, token);
             items.Add(new ActivityWorkItem { Task = task, LockToken = token });
@@ -733,7 +736,9 @@ internal sealed partial class PostgresOrchestrationStore
 
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var committed = await InTransactionAsync((connection, tx) => CommitResultsAsync(connection, tx, group), CancellationToken.None).ConfigureAwait(false);
+                DurableTaskTelemetry.Committed("postgresql", group.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 foreach (var pending in group)
                 {
                     _held.TryRemove(pending.WorkItem.LockToken, out _);

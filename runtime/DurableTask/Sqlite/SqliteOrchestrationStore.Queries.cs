@@ -205,12 +205,25 @@ internal sealed partial class SqliteOrchestrationStore
 
     public async Task<StoreStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
     {
-        int pending, activities, locked;
+        int pending, activities, locked, dueLater = 0;
+        DateTime? oldest = null;
+        var now = _time.GetUtcNow().UtcDateTime;
         lock (_gate)
         {
             pending = _queues.Values.Sum(q => q.Messages.Count);
             locked = _queues.Values.Count(q => q.LockToken != 0);
             activities = _activities.Count;
+            foreach (var message in _queues.Values.SelectMany(q => q.Messages))
+            {
+                if (message.VisibleAt > now)
+                {
+                    dueLater++;
+                }
+                else if (oldest is null || message.VisibleAt < oldest)
+                {
+                    oldest = message.VisibleAt;
+                }
+            }
         }
 
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -218,7 +231,7 @@ internal sealed partial class SqliteOrchestrationStore
         command.CommandText = "SELECT (SELECT COUNT(*) FROM DeadLetters), (SELECT COUNT(*) FROM Instances WHERE is_entity = 0)";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new StoreStatistics(pending, activities, locked, reader.GetInt32(0), reader.GetInt32(1));
+        return new StoreStatistics(pending, activities, locked, reader.GetInt32(0), reader.GetInt32(1), dueLater, oldest);
     }
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

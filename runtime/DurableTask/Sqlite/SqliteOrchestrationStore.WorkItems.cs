@@ -11,7 +11,7 @@ namespace Serverless.DurableTask.Sqlite;
 internal sealed partial class SqliteOrchestrationStore
 {
     private const string InsertMessageSql = "INSERT INTO Messages (id, instance_id, visible_at, dequeue_count, event, target_execution) VALUES ($id, $i, $v, 0, $e, $x)";
-    private const string InsertTaskSql = "INSERT INTO Tasks (id, instance_id, execution_id, task_id, name, input, dequeue_count, created_at) VALUES ($id, $i, $x, $t, $n, $in, 0, $c)";
+    private const string InsertTaskSql = "INSERT INTO Tasks (id, instance_id, execution_id, task_id, name, input, dequeue_count, created_at, trace_parent) VALUES ($id, $i, $x, $t, $n, $in, 0, $c, $tp)";
     private const string UpsertInstanceSql = """
         INSERT INTO Instances (instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state,
                                created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count, entity_scheduler)
@@ -151,7 +151,7 @@ internal sealed partial class SqliteOrchestrationStore
                 foreach (var task in commit.NewTasks)
                 {
                     var stored = task with { Id = ++_nextTaskId };
-                    ctx.Exec(InsertTaskSql, ("$id", stored.Id), ("$i", stored.InstanceId), ("$x", stored.ExecutionId), ("$t", stored.TaskId), ("$n", stored.Name), ("$in", stored.Input), ("$c", ToMs(now)));
+                    ctx.Exec(InsertTaskSql, ("$id", stored.Id), ("$i", stored.InstanceId), ("$x", stored.ExecutionId), ("$t", stored.TaskId), ("$n", stored.Name), ("$in", stored.Input), ("$c", ToMs(now)), ("$tp", stored.TraceParent));
                     createdTasks.Add(stored);
                 }
 

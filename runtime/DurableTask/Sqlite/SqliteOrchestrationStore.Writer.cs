@@ -71,6 +71,7 @@ internal sealed partial class SqliteOrchestrationStore
 
         var connection = _writer!;
         var context = new WriteContext(this, connection);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         SqliteTransaction? tx = null;
         try
         {
@@ -111,6 +112,7 @@ internal sealed partial class SqliteOrchestrationStore
             }
 
             tx.Commit();
+            DurableTaskTelemetry.Committed("sqlite", batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         catch (Exception ex)
         {

@@ -272,11 +272,11 @@ internal sealed partial class SqliteOrchestrationStore : IOrchestrationStore
 
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT id, instance_id, execution_id, task_id, name, input, dequeue_count FROM Tasks ORDER BY id";
+            command.CommandText = "SELECT id, instance_id, execution_id, task_id, name, input, dequeue_count, trace_parent FROM Tasks ORDER BY id";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var task = new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6));
+                var task = new ActivityTask(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7));
                 _activities[task.Id] = new ActivityEntry(task) { Recovered = true };
                 _readyActivities.Writer.TryWrite(task.Id);
             }

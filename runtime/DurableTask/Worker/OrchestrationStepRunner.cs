@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -78,7 +79,20 @@ internal sealed class OrchestrationStepRunner
 
         var mark = _sessions.TryGetValue(instance.InstanceId, out var m) && m.ExecutionId == instance.ExecutionId && m.HistoryCount == instance.HistoryCount ? m : null;
         P.OrchestratorResponse response;
-        IReadOnlyList<P.HistoryEvent>? past = null;
+        IReadOnlyList<P.HistoryEvent>? past = mark is null ? await loadHistory().ConfigureAwait(false) : null;
+        var started = mark is null ? StartedEvent(past, newEvents) : null;
+        var traceContext = mark is null ? started?.ParentTraceContext : mark.TraceContext;
+
+        // A cached session exists only for an instance whose version this build accepted.
+        if (mark is null && VersionRefusal(started?.Version) is { } refusal)
+        {
+            return _versioning!.FailureStrategy == DurableTaskWorkerOptions.VersionFailureStrategy.Fail
+                ? StepOutcome.Failed(instance, "VersionMismatch", $"The orchestration's {refusal}.")
+                : StepOutcome.Defer($"the orchestration's {refusal}");
+        }
+
+        // The step's span (the caller ends it after the commit) is current while the replay engine runs the orchestrator.
+        var span = DurableTaskTelemetry.StartStep(instance.Name, instance.InstanceId, traceContext);
         if (mark is not null)
         {
             response = Run(instance, orchestrator, past: null, newEvents, cache: true);
@@ -90,25 +104,16 @@ internal sealed class OrchestrationStepRunner
         }
         else
         {
-            // A new session only while the cache has room: the runner's cache evicts by idle time alone. A cached
-            // session exists only for an instance whose version this build accepted.
-            past = await loadHistory().ConfigureAwait(false);
-            if (VersionRefusal(StartedEvent(past, newEvents)?.Version) is { } refusal)
-            {
-                return _versioning!.FailureStrategy == DurableTaskWorkerOptions.VersionFailureStrategy.Fail
-                    ? StepOutcome.Failed(instance, "VersionMismatch", $"The orchestration's {refusal}.")
-                    : StepOutcome.Defer($"the orchestration's {refusal}");
-            }
-
+            // A new session only while the cache has room: the runner's cache evicts by idle time alone.
             response = Run(instance, orchestrator, past, newEvents, cache: _sessions.Count < _sessionLimit);
         }
 
-        var parentExecutionId = mark?.ParentExecutionId ?? StartedEvent(past, newEvents)?.ParentInstance?.OrchestrationInstance?.ExecutionId;
-        return new StepOutcome(response, parentExecutionId);
+        var parentExecutionId = mark?.ParentExecutionId ?? started?.ParentInstance?.OrchestrationInstance?.ExecutionId;
+        return new StepOutcome(response, parentExecutionId) { TraceContext = traceContext, Span = span };
     }
 
     /// <summary>Remembers that the runner's cached session for this instance matches the committed row.</summary>
-    public void Committed(InstanceRecord committed, string? parentExecutionId, bool finished)
+    public void Committed(InstanceRecord committed, string? parentExecutionId, bool finished, P.TraceContext? traceContext)
     {
         if (_cache is null || finished || (!_sessions.ContainsKey(committed.InstanceId) && _sessions.Count >= _sessionLimit))
         {
@@ -116,7 +121,7 @@ internal sealed class OrchestrationStepRunner
             return;
         }
 
-        _sessions[committed.InstanceId] = new SessionMark(committed.ExecutionId, committed.HistoryCount, parentExecutionId);
+        _sessions[committed.InstanceId] = new SessionMark(committed.ExecutionId, committed.HistoryCount, parentExecutionId, traceContext);
     }
 
     private P.OrchestratorResponse Run(InstanceRecord instance, ITaskOrchestrator orchestrator, IReadOnlyList<P.HistoryEvent>? past, IReadOnlyList<P.HistoryEvent> newEvents, bool cache)
@@ -183,7 +188,7 @@ internal sealed class OrchestrationStepRunner
             ? due
             : null;
 
-    private sealed record SessionMark(string ExecutionId, int HistoryCount, string? ParentExecutionId);
+    private sealed record SessionMark(string ExecutionId, int HistoryCount, string? ParentExecutionId, P.TraceContext? TraceContext);
 }
 
 /// <summary>What a step produced: the runner's response, or one that fails the instance.</summary>
@@ -193,6 +198,15 @@ internal sealed record StepOutcome(P.OrchestratorResponse Response, string? Pare
     public string? DeferredBecause { get; init; }
 
     public static StepOutcome Defer(string reason) => new(new P.OrchestratorResponse(), null) { DeferredBecause = reason };
+
+    /// <summary>Gets the instance's trace context (from its ExecutionStarted event), or null.</summary>
+    public P.TraceContext? TraceContext { get; init; }
+
+    /// <summary>Gets the step's span, which the caller ends once the step is committed; null when nobody listens.</summary>
+    public Activity? Span { get; init; }
+
+    /// <summary>Gets the trace context the step's work carries: the step's span, else the instance's own context.</summary>
+    public P.TraceContext? WorkContext => DurableTaskTelemetry.ContextOf(Span) ?? TraceContext;
 
     public static StepOutcome Failed(InstanceRecord instance, string errorType, string message) =>
         new(FailedResponse(instance.InstanceId, HistoryEvents.Failure(errorType, message)), null);

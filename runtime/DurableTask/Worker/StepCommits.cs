@@ -13,8 +13,10 @@ internal static class StepCommits
 {
     /// <summary>Builds the commit of a step the runner answered.</summary>
     /// <remarks>With <c>replaceHistory</c>, <c>newEvents</c> is the whole history (the start of an instance that kept
-    /// events before its scheduled start) and replaces what is stored.</remarks>
-    public static OrchestrationCommit FromResponse(InstanceRecord instance, IReadOnlyList<InstanceMessage> consumed, IReadOnlyList<P.HistoryEvent> newEvents, P.OrchestratorResponse response, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId, bool replaceHistory = false)
+    /// events before its scheduled start) and replaces what is stored. <c>instanceContext</c> is the instance's trace
+    /// context (a new execution keeps it); <c>workContext</c>, the step's, goes with the activities and
+    /// sub-orchestrations it schedules, as the SDK's <c>parentTraceContext</c>.</remarks>
+    public static OrchestrationCommit FromResponse(InstanceRecord instance, IReadOnlyList<InstanceMessage> consumed, IReadOnlyList<P.HistoryEvent> newEvents, P.OrchestratorResponse response, OrchestrationRuntimeStatus status, DateTime now, string? parentExecutionId, bool replaceHistory = false, P.TraceContext? instanceContext = null, P.TraceContext? workContext = null)
     {
         var history = new List<P.HistoryEvent>(newEvents);
         var tasks = new List<ActivityTask>();
@@ -28,8 +30,8 @@ internal static class StepCommits
             {
                 case P.OrchestratorAction.OrchestratorActionTypeOneofCase.ScheduleTask:
                     var task = action.ScheduleTask;
-                    history.Add(new P.HistoryEvent { EventId = id, Timestamp = HistoryEvents.Time(now), TaskScheduled = new P.TaskScheduledEvent { Name = task.Name, Version = task.Version, Input = task.Input } });
-                    tasks.Add(new ActivityTask(0, instance.InstanceId, instance.ExecutionId, id, task.Name, task.Input));
+                    history.Add(new P.HistoryEvent { EventId = id, Timestamp = HistoryEvents.Time(now), TaskScheduled = new P.TaskScheduledEvent { Name = task.Name, Version = task.Version, Input = task.Input, ParentTraceContext = workContext } });
+                    tasks.Add(new ActivityTask(0, instance.InstanceId, instance.ExecutionId, id, task.Name, task.Input, TraceParent: workContext?.TraceParent));
                     break;
                 case P.OrchestratorAction.OrchestratorActionTypeOneofCase.CreateSubOrchestration:
                     var sub = action.CreateSubOrchestration;
@@ -41,6 +43,7 @@ internal static class StepCommits
                         OrchestrationInstance = new P.OrchestrationInstance { InstanceId = instance.InstanceId, ExecutionId = instance.ExecutionId },
                     };
                     var start = HistoryEvents.ExecutionStarted(sub.Name, sub.InstanceId, Guid.NewGuid().ToString("N"), sub.Input, now, parent: parent);
+                    start.ExecutionStarted.ParentTraceContext = workContext;
                     instances.Add(new NewInstance(sub.InstanceId, sub.Name, sub.Input, instance.InstanceId, start, now, id));
                     break;
                 case P.OrchestratorAction.OrchestratorActionTypeOneofCase.CreateTimer:
@@ -83,7 +86,9 @@ internal static class StepCommits
                     ? new P.ParentInstanceInfo { TaskScheduledId = instance.ParentTaskId, OrchestrationInstance = new P.OrchestrationInstance { InstanceId = parentId, ExecutionId = parentExecutionId ?? string.Empty } }
                     : null;
                 // First, so the next execution starts before the events it carries over (sent to itself just before).
-                messages.Insert(0, new OutgoingMessage(instance.InstanceId, HistoryEvents.ExecutionStarted(instance.Name, instance.InstanceId, executionId, completion.Result, now, parent: parent), now));
+                var next = HistoryEvents.ExecutionStarted(instance.Name, instance.InstanceId, executionId, completion.Result, now, parent: parent);
+                next.ExecutionStarted.ParentTraceContext = instanceContext;
+                messages.Insert(0, new OutgoingMessage(instance.InstanceId, next, now));
                 messages.AddRange(completion.CarryoverEvents.Select(e => new OutgoingMessage(instance.InstanceId, e, now)));
                 history.Clear();
                 replace = true;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
@@ -215,6 +216,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         {
             var reason = $"A message ({HistoryEvents.Kind(poison.Event)}) was delivered {poison.DequeueCount} times and never processed successfully.";
             _logger.DeadLettered(item.InstanceId, poison.DequeueCount, reason);
+            DurableTaskTelemetry.DeadLettered.Add(1);
             _steps.Evict(item.InstanceId);
             var replies = item.InstanceId.StartsWith('@') ? EntityDeadLetters.Replies(item.Messages, EntityDeadLetters.FailureType, reason, _options.TimeProvider.GetUtcNow().UtcDateTime) : null;
             await _store.DeadLetterOrchestrationWorkItemAsync(item, reason, replies).ConfigureAwait(false);
@@ -228,6 +230,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         }
 
         var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var stepStarted = Stopwatch.GetTimestamp();
         var instance = item.Instance;
         if (instance is null || instance.IsEntity || instance.Status.IsTerminal())
         {
@@ -301,6 +304,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         OrchestrationCommit commit;
         string? parentExecutionId = null;
         var finished = true;
+        StepOutcome? ran = null;
         if (terminate is not null)
         {
             parentExecutionId = await ParentExecutionAsync(instance).ConfigureAwait(false);
@@ -331,6 +335,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
                 // Stored history that cannot be read stays unreadable: retrying only delays the failure and hides its cause.
                 var reason = $"The history of the instance cannot be replayed: {ex.Message}";
                 _logger.DeadLettered(item.InstanceId, item.Messages.Max(m => m.DequeueCount), reason);
+                DurableTaskTelemetry.DeadLettered.Add(1);
                 await _store.DeadLetterOrchestrationWorkItemAsync(item, reason).ConfigureAwait(false);
                 return;
             }
@@ -349,8 +354,9 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             }
 
             _deferred.TryRemove(instance.InstanceId, out _);
+            ran = outcome;
             parentExecutionId = outcome.ParentExecutionId ?? (instance.ParentInstanceId is null ? null : await ParentExecutionAsync(instance).ConfigureAwait(false));
-            commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null);
+            commit = StepCommits.FromResponse(early is null ? instance : instance with { HistoryCount = 0 }, consumed, newEvents, outcome.Response, status, now, parentExecutionId, replaceHistory: early is not null, outcome.TraceContext, outcome.WorkContext);
             if (PayloadLimit.FirstOver(commit, _options.MaxPayloadBytes) is { } tooLarge)
             {
                 // Nothing of the step is stored but its failure: the instance fails, naming what was too large.
@@ -363,6 +369,7 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         }
 
         _logger.OrchestrationStep(instance.InstanceId, instance.Name, newEvents.Count, commit.NewTasks.Count + commit.Messages.Count + commit.NewInstances.Count, commit.Instance!.Status);
+        using var span = ran?.Span;
         try
         {
             await _store.CompleteOrchestrationWorkItemAsync(item, commit).ConfigureAwait(false);
@@ -370,11 +377,29 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         catch
         {
             _steps.Evict(instance.InstanceId);
+            span?.SetStatus(ActivityStatusCode.Error);
             throw;
         }
 
-        _steps.Committed(commit.Instance, parentExecutionId, finished);
+        _steps.Committed(commit.Instance, parentExecutionId, finished, ran?.TraceContext);
         var record = commit.Instance;
+        var name = DurableTaskTelemetry.TaskName(instance.Name);
+        DurableTaskTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(stepStarted).TotalSeconds, name);
+        if (starts && instance.Status == OrchestrationRuntimeStatus.Pending && record.Status != OrchestrationRuntimeStatus.Pending)
+        {
+            DurableTaskTelemetry.OrchestrationsStarted.Add(1, name);
+        }
+
+        if (record.Status.IsTerminal())
+        {
+            DurableTaskTelemetry.OrchestrationsEnded.Add(1, name, new KeyValuePair<string, object?>(DurableTaskTelemetry.StatusTag, record.Status.ToString()));
+            span?.SetTag(DurableTaskTelemetry.StatusTag, record.Status.ToString());
+            if (record.Status == OrchestrationRuntimeStatus.Failed)
+            {
+                span?.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+
         if (record.Status == OrchestrationRuntimeStatus.Failed && record.Failure is { } f)
         {
             _logger.OrchestrationFailed(instance.InstanceId, instance.Name, f.ErrorType, f.ErrorMessage);
@@ -409,12 +434,19 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             // The batch would store more than the hub takes: nothing of it is stored (the entity keeps its state), its
             // messages are dead-lettered with the reason, and each caller gets that reason as the operation's failure.
             _logger.DeadLettered(item.InstanceId, item.Messages.Max(m => m.DequeueCount), tooLarge.Message);
+            DurableTaskTelemetry.DeadLettered.Add(1);
             await _store.DeadLetterOrchestrationWorkItemAsync(item, tooLarge.Message, EntityDeadLetters.Replies(item.Messages, PayloadLimit.FailureType, tooLarge.Message, now)).ConfigureAwait(false);
             return;
         }
 
         _logger.EntityBatch(item.InstanceId, result.OperationCount);
         await _store.CompleteOrchestrationWorkItemAsync(item, result.Commit).ConfigureAwait(false);
+        if (result.OperationCount > 0)
+        {
+            // "@name@key": the entity's name, never its key (a key can be a person's id).
+            var entityName = item.InstanceId.Split('@', 3) is [_, var n, ..] ? n : item.InstanceId;
+            DurableTaskTelemetry.EntityOperations.Add(result.OperationCount, DurableTaskTelemetry.TaskName(entityName));
+        }
     }
 
     private async Task ActivityLoopAsync(CancellationToken stoppingToken)
@@ -461,11 +493,15 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
         {
             var reason = $"Activity '{task.Name}' (#{task.TaskId}) was delivered {task.DequeueCount} times and never finished; the host may have crashed while running it.";
             _logger.DeadLettered(task.InstanceId, task.DequeueCount, reason);
+            DurableTaskTelemetry.DeadLettered.Add(1);
             await _store.DeadLetterActivityWorkItemAsync(item, reason).ConfigureAwait(false);
             return;
         }
 
         P.HistoryEvent response;
+        using var span = DurableTaskTelemetry.StartActivity(task.Name, task.InstanceId, task.TaskId, task.TraceParent);
+        var activityStarted = Stopwatch.GetTimestamp();
+        var outcome = "completed";
         using var renew = new Timer(_ => _store.RenewActivityLease(item), null, _options.LeaseDuration / 3, _options.LeaseDuration / 3);
         try
         {
@@ -500,7 +536,17 @@ public sealed class StoreDurableTaskWorker : DurableTaskWorker
             var failure = TaskFailureDetails.FromException(ex);
             response = HistoryEvents.TaskFailed(task.TaskId, HistoryEvents.ToProto(failure), _options.TimeProvider.GetUtcNow().UtcDateTime);
             _logger.ActivityFailed(task.Name, task.TaskId, task.InstanceId, failure.ErrorType, failure.ErrorMessage);
+            outcome = "failed";
+
+            // The error's type only: its message can quote what the activity was given.
+            span?.SetStatus(ActivityStatusCode.Error);
+            span?.SetTag("error.type", failure.ErrorType);
         }
+
+        DurableTaskTelemetry.ActivityDuration.Record(
+            Stopwatch.GetElapsedTime(activityStarted).TotalSeconds,
+            DurableTaskTelemetry.TaskName(task.Name),
+            new KeyValuePair<string, object?>(DurableTaskTelemetry.OutcomeTag, outcome));
 
         CrashPoints.Reach(CrashPoints.AfterActivityBeforeCommit, task.Name);
 

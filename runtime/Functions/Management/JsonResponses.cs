@@ -72,6 +72,13 @@ internal static class JsonResponses
         writer.WriteString("lastUpdatedTime", StatusTime(metadata.LastUpdatedAt));
         if (history is not null)
         {
+            // An addition to Durable Functions' status: the id of the instance's trace, when it was created with tracing on.
+            if (history.OfType<global::DurableTask.Core.History.ExecutionStartedEvent>().FirstOrDefault()?.ParentTraceContext?.TraceParent is { } traceParent
+                && Serverless.DurableTask.DurableTaskTelemetry.TraceIdOf(traceParent) is { } traceId)
+            {
+                writer.WriteString("traceId", traceId);
+            }
+
             writer.WritePropertyName("historyEvents");
             HistoryFormatter.Write(writer, history, showHistoryOutput);
         }

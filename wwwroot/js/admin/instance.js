@@ -158,7 +158,9 @@ function renderProps(container, i) {
       h('span', { class: 'muted small' }, `(${active ? 'running for' : 'ran'} ${duration(last - first)})`)),
     agentId ? [h('dt', {}, 'Agent'), h('dd', {}, h('a', { href: `/?agent=${enc(agentId)}` }, agentId))] : null,
     app?.step ? [h('dt', {}, 'Step'), h('dd', {}, app.step)] : null,
-    app?.status && typeof app.status === 'string' ? [h('dt', {}, 'App status'), h('dd', {}, app.status)] : null));
+    app?.status && typeof app.status === 'string' ? [h('dt', {}, 'App status'), h('dd', {}, app.status)] : null,
+    // Present when the hub exports traces (OTEL_EXPORTER_OTLP_ENDPOINT): look it up in the trace backend.
+    i.traceId ? [h('dt', {}, 'Trace id'), h('dd', { class: 'mono', id: 'instance-trace-id' }, i.traceId)] : null));
 }
 
 /** Pairs each completion with what started it, so that every event gets a start, an end and a kind. */

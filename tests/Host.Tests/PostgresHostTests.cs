@@ -290,17 +290,23 @@ public sealed class PostgresHostTests
             var store = host.Services.GetRequiredService<ITimerScheduleStore>();
             var occurrence = new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
             var hour = TimeSpan.FromHours(1);
+            var stale = TimeSpan.FromMilliseconds(300);
 
-            var firstClaim = await store.TryClaimAsync("Job", occurrence, occurrence, hour, CancellationToken.None);
-            var liveAgain = await store.TryClaimAsync("Job", occurrence, occurrence.AddMinutes(5), hour, CancellationToken.None);
-            var staleNotRun = await store.TryClaimAsync("Job", occurrence, occurrence.AddHours(2), hour, CancellationToken.None);
+            // A claim's age is the database's clock: a host whose clock is hours ahead does not take a live claim.
+            var firstClaim = await store.TryClaimAsync("Job", occurrence, DateTime.UtcNow, stale, CancellationToken.None);
+            var liveAgain = await store.TryClaimAsync("Job", occurrence, DateTime.UtcNow, stale, CancellationToken.None);
+            var hostAhead = await store.TryClaimAsync("Job", occurrence, DateTime.UtcNow.AddHours(2), stale, CancellationToken.None);
+            await WaitForDatabaseClockAsync(connectionString, TimeSpan.FromMilliseconds(400));
+            var staleNotRun = await store.TryClaimAsync("Job", occurrence, DateTime.UtcNow, stale, CancellationToken.None);
             await store.SetAsync("Job", new ScheduleStatus { Last = occurrence, Next = occurrence.AddHours(1), LastUpdated = occurrence.AddHours(2) }, CancellationToken.None);
-            var staleButRun = await store.TryClaimAsync("Job", occurrence, occurrence.AddHours(5), hour, CancellationToken.None);
-            var next = await store.TryClaimAsync("Job", occurrence.AddHours(1), occurrence.AddHours(5), hour, CancellationToken.None);
-            var older = await store.TryClaimAsync("Job", occurrence.AddMinutes(30), occurrence.AddHours(5), hour, CancellationToken.None);
+            await WaitForDatabaseClockAsync(connectionString, TimeSpan.FromMilliseconds(400));
+            var staleButRun = await store.TryClaimAsync("Job", occurrence, DateTime.UtcNow, stale, CancellationToken.None);
+            var next = await store.TryClaimAsync("Job", occurrence.AddHours(1), DateTime.UtcNow, hour, CancellationToken.None);
+            var older = await store.TryClaimAsync("Job", occurrence.AddMinutes(30), DateTime.UtcNow, hour, CancellationToken.None);
 
             Assert.True(firstClaim);
             Assert.False(liveAgain);
+            Assert.False(hostAhead);
             Assert.True(staleNotRun);
             Assert.False(staleButRun);
             Assert.True(next);
@@ -309,6 +315,20 @@ public sealed class PostgresHostTests
         finally
         {
             await DropSchemaAsync(connectionString, schema);
+        }
+    }
+
+    /// <summary>Waits until the database's own clock has moved on by <paramref name="span"/> (claims age on it).</summary>
+    private static async Task WaitForDatabaseClockAsync(string connectionString, TimeSpan span)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var start = new NpgsqlCommand("SELECT clock_timestamp()", connection);
+        var from = (DateTime)(await start.ExecuteScalarAsync())!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while ((DateTime)(await start.ExecuteScalarAsync(timeout.Token))! - from < span)
+        {
+            await Task.Delay(50, timeout.Token);
         }
     }
 

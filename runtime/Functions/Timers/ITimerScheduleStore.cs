@@ -20,7 +20,8 @@ public interface ITimerScheduleStore
     /// them: true for the first host to ask, false for the others. A claim whose occurrence has not been recorded as
     /// run (<see cref="SetAsync"/> with <see cref="ScheduleStatus.Last"/> at the occurrence) can be taken again once
     /// it is older than <paramref name="staleAfter"/>: its host died while running it. A store that only one host can
-    /// open has nothing to share and grants every claim.
+    /// open has nothing to share and grants every claim. A store shared by hosts measures a claim's age on its own
+    /// clock (the hosts' clocks may disagree); <paramref name="nowUtc"/> is then only recorded.
     /// </summary>
     Task<bool> TryClaimAsync(string functionName, DateTime occurrence, DateTime nowUtc, TimeSpan staleAfter, CancellationToken cancellationToken) =>
         Task.FromResult(true);

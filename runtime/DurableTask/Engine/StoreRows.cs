@@ -9,6 +9,13 @@ namespace Serverless.DurableTask.Engine;
 /// <summary>What the SQL stores share: the instance columns and how a row becomes an <see cref="InstanceRecord"/>.</summary>
 internal static class StoreRows
 {
+    /// <summary>The error type of an instance failed, or an entity call answered, because its work was dead-lettered.</summary>
+    public const string PoisonMessageFailureType = "Serverless.DurableTask.PoisonMessage";
+
+    /// <summary>The dead letter's reason when an entity starts an orchestration under an id that is still running.</summary>
+    public static string StartRefused(string starter, string conflict) =>
+        $"'{starter}' started an orchestration that was not created: {conflict}";
+
     /// <summary>The instance table's columns, in the order <see cref="ReadInstance"/> reads them.</summary>
     public const string InstanceColumns = "instance_id, execution_id, name, is_entity, runtime_status, input, output, custom_status, failure, entity_state, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, history_count, entity_scheduler";
 

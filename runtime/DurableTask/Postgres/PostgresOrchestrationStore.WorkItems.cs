@@ -178,7 +178,7 @@ internal sealed partial class PostgresOrchestrationStore
                                 connection,
                                 tx)
                             {
-                                Parameters = { new() { Value = child.InstanceId }, new() { Value = JsonFormatter.Default.Format(child.StartMessage) }, new() { Value = SqliteOrchestrationStore.StartRefused(workItem.InstanceId, conflict) }, new() { Value = now } },
+                                Parameters = { new() { Value = child.InstanceId }, new() { Value = JsonFormatter.Default.Format(child.StartMessage) }, new() { Value = StoreRows.StartRefused(workItem.InstanceId, conflict) }, new() { Value = now } },
                             };
                             await refused.ExecuteNonQueryAsync().ConfigureAwait(false);
                         }
@@ -449,7 +449,7 @@ internal sealed partial class PostgresOrchestrationStore
     /// <summary>Marks the instance failed; when that fails a sub-orchestration, tells its parent.</summary>
     private async Task FailInstanceAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string instanceId, string reason, DateTime now)
     {
-        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason, null, null, null);
+        var details = new TaskFailureDetails(StoreRows.PoisonMessageFailureType, reason, null, null, null);
         string? parent = null;
         var parentTaskId = -1;
         await using (var fail = new NpgsqlCommand(

@@ -171,7 +171,7 @@ internal sealed partial class SqliteOrchestrationStore
                             // Started by an entity (which gets no reply): the refused start is kept as a dead letter with the reason.
                             ctx.Exec(
                                 "INSERT INTO DeadLetters (kind, instance_id, payload, reason, dequeue_count, dead_lettered_at) VALUES ('start', $i, $p, $r, 0, $t)",
-                                ("$i", child.InstanceId), ("$p", JsonFormatter.Default.Format(child.StartMessage)), ("$r", StartRefused(workItem.InstanceId, conflict!)), ("$t", ToMs(now)));
+                                ("$i", child.InstanceId), ("$p", JsonFormatter.Default.Format(child.StartMessage)), ("$r", StoreRows.StartRefused(workItem.InstanceId, conflict!)), ("$t", ToMs(now)));
                         }
 
                         continue;
@@ -464,7 +464,7 @@ internal sealed partial class SqliteOrchestrationStore
     /// <summary>Marks the instance failed; when that fails a sub-orchestration, returns the message that tells its parent.</summary>
     private InstanceMessage? FailInstance(WriteContext ctx, string instanceId, string reason, DateTime now)
     {
-        var details = new TaskFailureDetails("Serverless.DurableTask.PoisonMessage", reason, null, null, null);
+        var details = new TaskFailureDetails(StoreRows.PoisonMessageFailureType, reason, null, null, null);
         var failed = ctx.Exec(
             "UPDATE Instances SET runtime_status = 3, failure = $f, last_updated_at = $t, completed_at = $t WHERE instance_id = $id AND is_entity = 0 AND runtime_status NOT IN (1, 3, 5)",
             ("$f", JsonSerializer.Serialize(details, Json)), ("$t", ToMs(now)), ("$id", instanceId));
@@ -478,10 +478,6 @@ internal sealed partial class SqliteOrchestrationStore
         var parentTaskId = Convert.ToInt32(ctx.Scalar("SELECT parent_task_id FROM Instances WHERE instance_id = $id", ("$id", instanceId)), System.Globalization.CultureInfo.InvariantCulture);
         return InsertMessage(ctx, new OutgoingMessage(parent, HistoryEvents.SubOrchestrationFailed(parentTaskId, HistoryEvents.ToProto(details), now), now));
     }
-
-    /// <summary>The dead letter's reason when an entity starts an orchestration under an id that is still running.</summary>
-    internal static string StartRefused(string starter, string conflict) =>
-        $"'{starter}' started an orchestration that was not created: {conflict}";
 
     private InstanceMessage InsertMessage(WriteContext ctx, OutgoingMessage message)
     {

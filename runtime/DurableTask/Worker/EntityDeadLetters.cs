@@ -13,7 +13,7 @@ namespace Serverless.DurableTask.Worker;
 internal static class EntityDeadLetters
 {
     /// <summary>The error type the caller's <c>EntityOperationFailedException</c> carries.</summary>
-    public const string FailureType = "Serverless.DurableTask.PoisonMessage";
+    public const string FailureType = StoreRows.PoisonMessageFailureType;
 
     /// <summary>One failure reply, to its caller's execution, for each operation call among <paramref name="messages"/>.</summary>
     public static IReadOnlyList<OutgoingMessage> Replies(IEnumerable<InstanceMessage> messages, string errorType, string reason, DateTime now)

@@ -249,7 +249,9 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
         }
 
         yield return new Case(route, "query token link with a bad token", Fill(route, valid) + "?token=" + Uri.EscapeDataString("x' OR 1=1 --"), Auth.None, queryBody);
-        yield return new Case(route, "query over the server's request-line limit", Fill(route, valid) + "?top=" + new string('9', 20_000), world.Credentials(route), body.Valid);
+        // No body: the server refuses at the request line and closes; bytes of a body still arriving then reset the
+        // connection before the client reads the 414 (the refusal does not depend on the body).
+        yield return new Case(route, "query over the server's request-line limit", Fill(route, valid) + "?top=" + new string('9', 20_000), world.Credentials(route), null);
         yield return new Case(route, "query functions key with a bad key", Fill(route, valid) + "?code=%00" + new string('k', 100), Auth.None, queryBody);
 
         // A method the route does not take.

@@ -3,7 +3,7 @@ using System.Globalization;
 using Serverless.Bench;
 
 // Usage: dotnet run -c Release --project bench -- [scenario ...|all] [--store sqlite|postgres|both] [--postgres <connstr>]
-//        [--hosts 1,2,3] [--markdown] [--n N] [--waiting N]
+//        [--hosts 1,2,3] [--cpu-quota P] [--markdown] [--n N] [--waiting N]
 // PostgreSQL: the connection string comes from --postgres or the HUB_TEST_POSTGRES environment variable.
 const string PostgresVariable = "HUB_TEST_POSTGRES";
 var scenarios = new List<string>();
@@ -35,13 +35,17 @@ for (var i = 0; i < args.Length; i++)
         case "--hosts":
             Scenarios.HostCounts = [.. args[++i].Split(',').Select(h => int.Parse(h, CultureInfo.InvariantCulture))];
             break;
+        case "--cpu-quota":
+            Scenarios.CpuQuotaPercent = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
         case "--worker":
             workerSchema = args[++i];
             break;
         case "-h" or "--help":
             Console.WriteLine("scenarios: " + string.Join(", ", Scenarios.Names) + ", all");
             Console.WriteLine("options: --store sqlite|postgres|both (default sqlite), --postgres <connection string> (default: $" + PostgresVariable + "),");
-            Console.WriteLine("         --hosts 1,2,3 (worker processes of the scale scenario), --markdown (rows for docs/benchmarks.md),");
+            Console.WriteLine("         --hosts 1,2,3 (worker processes of the scale scenario), --cpu-quota P (each scale worker in its own cgroup");
+            Console.WriteLine("         limited to P % of one core; needs root), --markdown (rows for docs/benchmarks.md),");
             Console.WriteLine("         --n N (work items per scenario), --waiting N (instances for the waiting scenario; default 100000)");
             return 0;
         default:

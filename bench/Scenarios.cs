@@ -150,7 +150,10 @@ internal static class Scenarios
     /// <summary>
     /// The scale curve (PostgreSQL): the same distributed workload (orchestrations of three chained and five fanned-out
     /// activities) run by 1, 2 and 3 worker processes (this program with <c>--worker</c>) sharing one schema. The work
-    /// is scheduled once every worker is up; the time runs from the first schedule to the last completion.
+    /// is scheduled once every worker is up; the time runs from the first schedule to the last completion. With
+    /// <see cref="CpuQuotaPercent"/> each worker runs in its own cgroup limited to that share of one core, so the
+    /// workers rather than the machine's cores are the limit. Each row says each worker's share of the work, the CPU
+    /// the workers spent per work item, and the database's commits and CPU over the measured run.
     /// </summary>
     private static async Task<List<Result>> ScaleAsync(int n)
     {
@@ -161,10 +164,11 @@ internal static class Scenarios
 
         const int Expected = 25;
         var results = new List<Result>();
+        var server = await PostgresServer.FindAsync(Target.ConnectionString!);
         foreach (var hosts in HostCounts)
         {
             var schema = NewSchema();
-            var workers = new List<Process>();
+            var workers = new List<ScaleWorker>();
             try
             {
                 var clientBuilder = Host.CreateApplicationBuilder();
@@ -175,44 +179,35 @@ internal static class Scenarios
                 var client = clientHost.Services.GetRequiredService<DurableTaskClient>();
                 for (var h = 0; h < hosts; h++)
                 {
-                    workers.Add(StartWorker(schema));
+                    workers.Add(ScaleWorker.Start(schema, h, CpuQuotaPercent, Target.ConnectionString!));
                 }
 
                 foreach (var worker in workers)
                 {
-                    using var startup = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                    var line = await worker.StandardOutput.ReadLineAsync(startup.Token);
-                    Check(line == "READY", $"worker said '{line}' instead of READY");
+                    await worker.WaitReadyAsync();
                 }
 
-                Console.Error.WriteLine($"  scale: {hosts} worker(s) ready");
+                Console.Error.WriteLine($"  scale: {hosts} worker(s) ready{(CpuQuotaPercent is { } q ? $", each limited to {q} % of one core" : string.Empty)}");
                 using var cts = new CancellationTokenSource(Limit);
                 var warmUp = 10 * hosts;
                 await ScheduleAsync(client, 0, warmUp, cts.Token);
                 await WaitForCompletedAsync(schema, warmUp, cts.Token);
                 Console.Error.WriteLine("  scale: warmed up");
+                var before = await Task.WhenAll(workers.Select(w => w.MarkAsync()));
+                var serverBefore = await server.SampleAsync();
                 var sw = Stopwatch.StartNew();
                 await ScheduleAsync(client, warmUp, n, cts.Token);
                 await WaitForCompletedAsync(schema, warmUp + n, cts.Token);
                 sw.Stop();
+                var after = await Task.WhenAll(workers.Select(w => w.MarkAsync()));
+                var serverAfter = await server.SampleAsync();
                 Check(await CountAsync(schema, $"SELECT count(*) FROM instances WHERE name = 'Distributed' AND output = '{Expected}'") == warmUp + n, "distributed outputs");
-                var seconds = sw.Elapsed.TotalSeconds;
-                results.Add(new(
-                    $"distributed workload, {hosts} host process{(hosts == 1 ? string.Empty : "es")}",
-                    n * 8 / seconds,
-                    "activities/s",
-                    $"{n} orchestrations (3 chained + 5 fan-out activities each) in {seconds:N2} s: {n / seconds:N1} orchestrations/s"));
+                results.Add(ScaleRow(hosts, n, sw.Elapsed.TotalSeconds, [.. after.Zip(before, (a, b) => a - b)], serverAfter - serverBefore));
             }
             finally
             {
                 foreach (var worker in workers)
                 {
-                    worker.StandardInput.Close();
-                    if (!worker.WaitForExit(30_000))
-                    {
-                        worker.Kill();
-                    }
-
                     worker.Dispose();
                 }
 
@@ -223,12 +218,37 @@ internal static class Scenarios
         return results;
     }
 
+    private static Result ScaleRow(int hosts, int n, double seconds, IReadOnlyList<WorkerMark> done, ServerSample server)
+    {
+        static string F(double value, string format) => value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        var items = Math.Max(1, done.Sum(d => d.WorkItems));
+        var workerCpu = done.Sum(d => d.CpuSeconds);
+        var shares = string.Join("/", done.Select(d => F(100.0 * d.WorkItems / items, "N0")));
+        var quota = CpuQuotaPercent is { } p ? $"{p} % of a core per worker" : "none";
+        return new(
+            $"distributed workload, {hosts} host process{(hosts == 1 ? string.Empty : "es")}",
+            n * 8 / seconds,
+            "activities/s",
+            $"{n} orchestrations in {F(seconds, "N2")} s: {F(n / seconds, "N1")} orchestrations/s, {F(items / seconds, "N0")} work items/s; quota {quota}; " +
+            $"work shares {shares} %; workers {F(1000 * workerCpu / items, "N2")} ms CPU/work item ({F(100 * workerCpu / seconds, "N0")} % of a core); " +
+            $"database {F(server.Commits / seconds, "N0")} commits/s, {F(server.Commits / (double)items, "N2")} commits/work item, " +
+            $"{F(1000 * server.CpuSeconds / items, "N2")} ms CPU/work item ({F(100 * server.CpuSeconds / seconds, "N0")} % of a core)");
+    }
+
     /// <summary>Gets or sets the host process counts of the scale curve.</summary>
     public static int[] HostCounts { get; set; } = [1, 2, 3];
 
+    /// <summary>Gets or sets each scale worker's CPU quota in percent of one core (null: no quota).</summary>
+    public static int? CpuQuotaPercent { get; set; }
+
     /// <summary>Runs this program as a worker of the scale scenario on a PostgreSQL schema until its standard input closes.</summary>
+    /// <remarks>
+    /// A line <c>MARK</c> on standard input is answered with the work this process has done so far (orchestration
+    /// steps and activities it ran, counted from the runtime's meter) and the CPU time it has used.
+    /// </remarks>
     public static async Task<int> RunWorkerAsync(string schema)
     {
+        using var counter = new WorkCounter();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddDurableTaskWorker(b =>
@@ -239,29 +259,16 @@ internal static class Scenarios
         using var host = builder.Build();
         await host.StartAsync();
         Console.WriteLine("READY");
-        while (await Console.In.ReadLineAsync() is not null)
+        while (await Console.In.ReadLineAsync() is { } line)
         {
+            if (line == "MARK")
+            {
+                Console.WriteLine(counter.Mark().Format());
+            }
         }
 
         await host.StopAsync();
         return 0;
-    }
-
-    private static Process StartWorker(string schema)
-    {
-        // Started the way this program was: the apphost, or dotnet with the assembly.
-        var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            info.ArgumentList.Add(typeof(Scenarios).Assembly.Location);
-        }
-
-        info.ArgumentList.Add("--worker");
-        info.ArgumentList.Add(schema);
-        info.ArgumentList.Add("--postgres");
-        info.ArgumentList.Add(Target.ConnectionString!);
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start a worker");
     }
 
     private static async Task ScheduleAsync(DurableTaskClient client, int from, int count, CancellationToken ct) =>

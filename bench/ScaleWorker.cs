@@ -7,23 +7,25 @@ using Serverless.DurableTask;
 namespace Serverless.Bench;
 
 /// <summary>The work one scale worker had done at a moment: orchestration steps, activities, CPU time.</summary>
-internal sealed record WorkerMark(long Steps, long Activities, double CpuSeconds)
+internal sealed record WorkerMark(long Steps, long Activities, long LeaseQueries, long EmptyLeaseQueries, double CpuSeconds)
 {
     public long WorkItems => Steps + Activities;
 
-    public static WorkerMark operator -(WorkerMark a, WorkerMark b) => new(a.Steps - b.Steps, a.Activities - b.Activities, a.CpuSeconds - b.CpuSeconds);
+    public static WorkerMark operator -(WorkerMark a, WorkerMark b) =>
+        new(a.Steps - b.Steps, a.Activities - b.Activities, a.LeaseQueries - b.LeaseQueries, a.EmptyLeaseQueries - b.EmptyLeaseQueries, a.CpuSeconds - b.CpuSeconds);
 
-    public string Format() => string.Create(CultureInfo.InvariantCulture, $"MARK {Steps} {Activities} {CpuSeconds:R}");
+    public string Format() => string.Create(CultureInfo.InvariantCulture, $"MARK {Steps} {Activities} {LeaseQueries} {EmptyLeaseQueries} {CpuSeconds:R}");
 
     public static WorkerMark Parse(string? line)
     {
         var parts = line?.Split(' ');
-        if (parts is not ["MARK", var steps, var activities, var cpu])
+        if (parts is not ["MARK", _, _, _, _, var cpu])
         {
             throw new InvalidOperationException($"a scale worker answered '{line}' instead of a MARK line");
         }
 
-        return new(long.Parse(steps, CultureInfo.InvariantCulture), long.Parse(activities, CultureInfo.InvariantCulture), double.Parse(cpu, CultureInfo.InvariantCulture));
+        var counts = parts[1..5].Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        return new(counts[0], counts[1], counts[2], counts[3], double.Parse(cpu, CultureInfo.InvariantCulture));
     }
 }
 
@@ -33,12 +35,14 @@ internal sealed class WorkCounter : IDisposable
     private readonly MeterListener _listener = new();
     private long _steps;
     private long _activities;
+    private long _queries;
+    private long _empty;
 
     public WorkCounter()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == DurableTaskTelemetry.Name && instrument.Name is "durabletask.orchestration.step.duration" or "durabletask.activity.duration")
+            if (instrument.Meter.Name == DurableTaskTelemetry.Name && instrument.Name is "durabletask.orchestration.step.duration" or "durabletask.activity.duration" or "durabletask.store.lease_queries")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -54,10 +58,22 @@ internal sealed class WorkCounter : IDisposable
                 Interlocked.Increment(ref _steps);
             }
         });
+        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            Interlocked.Increment(ref _queries);
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "durabletask.result", Value: "empty" })
+                {
+                    Interlocked.Increment(ref _empty);
+                }
+            }
+        });
         _listener.Start();
     }
 
-    public WorkerMark Mark() => new(Interlocked.Read(ref _steps), Interlocked.Read(ref _activities), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
+    public WorkerMark Mark() =>
+        new(Interlocked.Read(ref _steps), Interlocked.Read(ref _activities), Interlocked.Read(ref _queries), Interlocked.Read(ref _empty), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
 
     public void Dispose() => _listener.Dispose();
 }

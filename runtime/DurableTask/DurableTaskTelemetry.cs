@@ -61,7 +61,14 @@ public static class DurableTaskTelemetry
         "durabletask.store.commit.batch_size", "{write}", "Writes (steps, activity results, new instances, events) committed in one transaction.", tags: null,
         new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
 
+    internal static readonly Counter<long> LeaseQueries = Meter.CreateCounter<long>(
+        "durabletask.store.lease_queries", "{query}", "Queries a host made for work to lease, by queue (orchestration, activity) and result (leased, empty); many empty ones mean hosts race for the same work.");
+
     internal static KeyValuePair<string, object?> TaskName(string name) => new(TaskNameTag, name);
+
+    /// <summary>Records one lease query on <paramref name="queue"/> that leased <paramref name="leased"/> items.</summary>
+    internal static void LeaseQueried(string store, string queue, int leased) =>
+        LeaseQueries.Add(1, new KeyValuePair<string, object?>(StoreTag, store), new KeyValuePair<string, object?>("durabletask.queue", queue), new KeyValuePair<string, object?>("durabletask.result", leased > 0 ? "leased" : "empty"));
 
     /// <summary>Records one store transaction of <paramref name="writes"/> writes that took <paramref name="elapsed"/>.</summary>
     internal static void Committed(string store, int writes, TimeSpan elapsed)

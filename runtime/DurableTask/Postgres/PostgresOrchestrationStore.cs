@@ -72,8 +72,8 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         // An Application Name in the connection string (one per replica) tells the hosts apart in pg_stat_activity.
         builder.ApplicationName ??= "serverless-durabletask";
         _dataSource = NpgsqlDataSource.Create(builder);
-        _orchestrations = new WorkDispatcher<OrchestrationWorkItem>(this, LeaseOrchestrationsAsync);
-        _activities = new WorkDispatcher<ActivityWorkItem>(this, LeaseActivitiesAsync);
+        _orchestrations = new WorkDispatcher<OrchestrationWorkItem>(this, "orchestration", LeaseOrchestrationsAsync);
+        _activities = new WorkDispatcher<ActivityWorkItem>(this, "activity", LeaseActivitiesAsync);
     }
 
     public string HubName { get; }

@@ -10,7 +10,7 @@ internal sealed partial class PostgresOrchestrationStore
     /// loops wait (so work is never leased ahead of a free slot), and the same round trip reads how long until the next
     /// delayed item is due (by the database's clock). Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll.
     /// </summary>
-    private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, TimeSpan? NextDueIn)>> lease)
+    private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, string queue, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, TimeSpan? NextDueIn)>> lease)
     {
         private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
         private readonly SemaphoreSlim _signal = new(0, 1);
@@ -111,6 +111,7 @@ internal sealed partial class PostgresOrchestrationStore
                         continue;
                     }
 
+                    DurableTaskTelemetry.LeaseQueried("postgresql", queue, result.Items.Count);
                     foreach (var item in result.Items)
                     {
                         _ready.Writer.TryWrite(item);

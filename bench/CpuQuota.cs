@@ -62,8 +62,8 @@ internal sealed class CpuQuota : IDisposable
         throw new InvalidOperationException($"--cpu-quota needs a cgroup cpu controller: neither {V1Root}/cpu.cfs_quota_us (v1) nor a v2 hierarchy with the cpu controller at {V2Root}.");
     }
 
-    /// <summary>Moves the process <paramref name="pid"/> (all its threads) into the group.</summary>
-    public void Add(int pid) => File.WriteAllText(Path.Combine(_path, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+    /// <summary>Gets the file a process writes its id to to join the group.</summary>
+    public string ProcsFile => Path.Combine(_path, "cgroup.procs");
 
     /// <summary>Removes the group; its processes must have exited.</summary>
     public void Dispose()

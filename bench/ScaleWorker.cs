@@ -94,23 +94,35 @@ internal sealed class ScaleWorker : IDisposable
     {
         // Started the way this program was: the apphost, or dotnet with the assembly.
         var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        List<string> command = [self];
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            info.ArgumentList.Add(typeof(Scenarios).Assembly.Location);
+            command.Add(typeof(Scenarios).Assembly.Location);
         }
 
-        info.ArgumentList.Add("--worker");
-        info.ArgumentList.Add(schema);
-        info.ArgumentList.Add("--postgres");
-        info.ArgumentList.Add(connectionString);
+        command.AddRange(["--worker", schema, "--postgres", connectionString]);
         var quota = quotaPercent is { } percent ? CpuQuota.Create($"hub-bench-{schema}-{index}", percent) : null;
         try
         {
-            var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a worker");
+            // With a quota the worker starts inside its group (a shell joins it, then becomes the worker), so the .NET
+            // runtime reads the quota at start-up as it would in a container: one processor, and no spinning for a second.
+            var info = quota is null ? new ProcessStartInfo(command[0]) : new ProcessStartInfo("/bin/sh");
+            if (quota is not null)
+            {
+                info.ArgumentList.Add("-c");
+                info.ArgumentList.Add($"echo $$ > '{quota.ProcsFile}' && exec \"$0\" \"$@\"");
+                info.ArgumentList.Add(command[0]);
+            }
 
-            // Moved into its group before it has started the runtime: every thread it makes later is limited too.
-            quota?.Add(process.Id);
+            foreach (var argument in command.Skip(1))
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            info.RedirectStandardInput = true;
+            info.RedirectStandardOutput = true;
+            info.UseShellExecute = false;
+            var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a worker");
             return new ScaleWorker(process, quota);
         }
         catch
@@ -120,14 +132,19 @@ internal sealed class ScaleWorker : IDisposable
         }
     }
 
+    /// <summary>Gets the processor count the worker's runtime sees (1 under a quota below a core, as in a small container).</summary>
+    public int Processors { get; private set; }
+
     public async Task WaitReadyAsync()
     {
         using var startup = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var line = await _process.StandardOutput.ReadLineAsync(startup.Token);
-        if (line != "READY")
+        if (line?.Split(' ') is not ["READY", var processors])
         {
             throw new InvalidOperationException($"worker said '{line}' instead of READY");
         }
+
+        Processors = int.Parse(processors, CultureInfo.InvariantCulture);
     }
 
     public async Task<WorkerMark> MarkAsync()

@@ -187,7 +187,7 @@ internal static class Scenarios
                     await worker.WaitReadyAsync();
                 }
 
-                Console.Error.WriteLine($"  scale: {hosts} worker(s) ready{(CpuQuotaPercent is { } q ? $", each limited to {q} % of one core" : string.Empty)}");
+                Console.Error.WriteLine($"  scale: {hosts} worker(s) ready, each seeing {string.Join("/", workers.Select(w => w.Processors))} processor(s){(CpuQuotaPercent is { } q ? $", limited to {q} % of one core" : string.Empty)}");
                 using var cts = new CancellationTokenSource(Limit);
                 var warmUp = Math.Max(50, n / 10) * hosts;
                 await ScheduleAsync(client, 0, warmUp, cts.Token);
@@ -259,7 +259,7 @@ internal static class Scenarios
         });
         using var host = builder.Build();
         await host.StartAsync();
-        Console.WriteLine("READY");
+        Console.WriteLine($"READY {Environment.ProcessorCount}");
         while (await Console.In.ReadLineAsync() is { } line)
         {
             if (line == "MARK")

@@ -299,13 +299,37 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         return new GrantClaimResult(null, crossed);
     }
 
-    /// <summary>Ends a held proposal's undo window; returns whether it may run now (the grant still active and the agent too).</summary>
+    /// <summary>
+    /// Ends a held proposal's undo window; returns whether it may run now: the grant still active, still covering the
+    /// proposal (an edit may have narrowed its bounds since the claim), and the agent active.
+    /// </summary>
     public bool SettleGrant(GrantSettlement settlement)
     {
         var state = Require();
         var grant = state.Grants.FirstOrDefault(g => g.GrantId == settlement.GrantId);
         grant?.Held.Remove(settlement.ProposalId);
-        return settlement.Run && grant is not null && grant.IsActive(settlement.At) && state.Status == AgentStatus.Active;
+        return settlement.Run && grant is not null && grant.IsActive(settlement.At) && state.Status == AgentStatus.Active
+            && (settlement.Type is null || settlement.Payload is null || GrantRules.WhyOutside(settlement.Type, grant.Bounds, settlement.Payload, isCeiling: false) is null);
+    }
+
+    /// <summary>
+    /// Changes an active grant's bounds, count per day and expiry (the caller validated them); returns the proposals it
+    /// holds in their undo window, for the caller to cancel those the narrowed grant no longer covers.
+    /// </summary>
+    public GrantEditResult EditGrant(GrantEdit edit)
+    {
+        var grant = Require().Grants.FirstOrDefault(g => g.GrantId == edit.GrantId);
+        if (grant is null || !grant.IsActive(edit.At))
+        {
+            return new GrantEditResult(grant is not null, false, grant, []);
+        }
+
+        grant.Bounds = edit.Bounds;
+        grant.MaxPerDay = edit.MaxPerDay;
+        grant.ExpiresAt = edit.ExpiresAt;
+        grant.EditedAt = edit.At;
+        grant.EditedBy = edit.By;
+        return new GrantEditResult(true, true, grant, [.. grant.Held]);
     }
 
     /// <summary>Counts a hand approval of a proposal with this key; returns true exactly when it is the third (the agent then suggests a grant once).</summary>

@@ -28,7 +28,11 @@ public sealed record InboxMessage(string Id, string FromAgentId, string Text, Da
 public sealed record ConversationMessage(long Seq, string Role, string Text, DateTimeOffset At, string? TurnId = null);
 
 /// <summary>The part of a proposal the agent keeps in its list.</summary>
-public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1);
+public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1)
+{
+    /// <summary>Gets the status of the change's inverse when it ran under a grant (<see cref="Orchestrations.Approvals.ProposalInverse"/>), so that the dashboard offers it.</summary>
+    public string? Inverse { get; init; }
+}
 
 /// <summary>
 /// One numbered change of an agent, kept in <see cref="AgentState.Changes"/> so that a live view (the dashboard's event

@@ -5,7 +5,10 @@ namespace CompanyHub.Entities;
 /// <summary>The persona an agent presents.</summary>
 public sealed record AgentIdentity(string Name, string Personality);
 
-/// <summary>How much an agent may do without asking. Level 1 ("always ask") is the only level in use.</summary>
+/// <summary>
+/// How much an agent may do without asking: level 1 always asks; level 2 acts within its person's standing grants (the
+/// API works it out from the active grants, listing their types).
+/// </summary>
 public sealed record AgentAutonomy(int Level, IReadOnlyList<string> Grants)
 {
     public static AgentAutonomy AlwaysAsk { get; } = new(1, []);

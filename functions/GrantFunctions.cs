@@ -106,7 +106,7 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
 
         if (!grant.IsActive(now))
         {
-            return Problems.Conflict($"Grant {grantId} is {(grant.RevokedAt is null ? "expired" : "revoked")}: it cannot be edited. Create a new grant instead.", new { grantId, status = Status(grant, now) });
+            return Problems.Conflict($"Grant {grantId} is {(grant.RevokedAt is null ? "expired" : "revoked")}: it cannot be edited. Create a new grant instead.", new { grantId, grantStatus = Status(grant, now) });
         }
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);

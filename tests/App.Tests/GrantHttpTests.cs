@@ -265,6 +265,9 @@ public sealed class GrantHttpTests
         var grantId = (await CreateGrantAsync(alice, agentId, Grant("send_email", new JsonObject { ["domains"] = new JsonArray("company.com") }, 5)))["grantId"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/admin/grant-ceilings/send_email", new { allowed = true, bounds = new { domains = new[] { "company.com" } }, maxPerDay = 10 })).StatusCode);
         var path = $"/api/agents/{agentId}/grants/{grantId}";
+        var autonomy = (await alice.GetFromJsonAsync<JsonObject>($"/api/agents/{agentId}"))!["autonomy"]!;
+        Assert.Equal(2, autonomy["level"]!.GetValue<int>());
+        Assert.Equal(["send_email"], autonomy["grants"]!.AsArray().Select(t => t!.GetValue<string>()));
 
         await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { maxPerDay = 20 }), "maxPerDay", "at most 10");
         await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { bounds = new { domains = new[] { "acme.com" } } }), "bounds", "acme.com");
@@ -294,6 +297,7 @@ public sealed class GrantHttpTests
         Assert.Equal("application/problem+json", revoked.Content.Headers.ContentType?.MediaType);
         Assert.Contains("revoked", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("revoked", (await GrantAsync(alice, agentId, grantId))["status"]!.GetValue<string>());
+        Assert.Equal(1, (await alice.GetFromJsonAsync<JsonObject>($"/api/agents/{agentId}"))!["autonomy"]!["level"]!.GetValue<int>());
     }
 
     [Fact]

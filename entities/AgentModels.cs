@@ -61,6 +61,9 @@ public static class AgentChangeKinds
     /// <summary>A message from another agent reached the inbox (id: its id).</summary>
     public const string Inbox = "inbox";
 
+    /// <summary>A grant was created, edited, revoked, used or settled (id: the grant id).</summary>
+    public const string Grant = "grant";
+
     /// <summary>The person's token was replaced or revoked (nothing to show; open streams check their access again).</summary>
     public const string Access = "access";
 }

@@ -6,7 +6,7 @@ import { h, replace, field, badge, time } from './dom.js';
 import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js';
 
 /** The action types a grant can cover, and the bounds of each (the hub checks them again). */
-const GRANT_TYPES = {
+export const GRANT_TYPES = {
   send_email: { name: 'Send Email', bounds: { recipients: 'Recipients (addresses)', domains: 'Recipient domains' } },
   create_calendar_event: { name: 'Schedule Calendar Event', bounds: { recipients: 'Guests (addresses)', domains: 'Guest domains' } },
   create_notion_page: { name: 'Create Notion Page', bounds: { parents: 'Parent pages or databases (ids)' } },
@@ -17,8 +17,8 @@ const GRANT_TYPES = {
   message_agent: { name: 'Message Another Agent', bounds: { agents: 'Agents (ids)' } },
 };
 
-/** The "Standing grants" panel of one agent's dashboard. */
-export function grantsPanel(scope, agent, asAdmin) {
+/** The "Standing grants" panel of one agent's dashboard; read again when the agent's stream says a grant changed. */
+export function grantsPanel(scope, stream, agent, asAdmin) {
   const list = h('div', { id: 'grants-list' });
   const status = statusLine();
   const whose = asAdmin ? `${agent.name || agent.agentId}'s agent` : 'your agent';
@@ -42,7 +42,8 @@ export function grantsPanel(scope, agent, asAdmin) {
     replace(list, shown.length === 0
       ? h('p', { class: 'empty' }, 'No grants: every action waits for a decision.')
       : h('ul', { class: 'grants' }, shown.map((g) => grantItem(g))));
-  }, 10000);
+  }, 60000); // changes arrive on the stream; the slow poll only notices expiries
+  stream.onSync(poller.refresh).on('grant', poller.refresh);
 
   const grantItem = (g) => h('li', { dataset: { grantId: g.grantId } },
     h('strong', {}, GRANT_TYPES[g.type]?.name ?? g.type), ' ', badge(g.status), ' ',

@@ -83,7 +83,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------

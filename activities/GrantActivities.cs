@@ -9,8 +9,11 @@ namespace CompanyHub.Activities;
 /// <summary>The input of <see cref="PrepareGrantCheck"/>.</summary>
 public sealed record GrantCheckRequest(string AgentId, string Type);
 
-/// <summary>What a grant check needs besides the agent's grants: the company's ceiling for the type and the undo window (recorded in the history).</summary>
-public sealed record GrantCheck(GrantCeiling? Ceiling, double UndoSeconds);
+/// <summary>
+/// What a grant check needs besides the agent's grants: the company's ceiling for the type, the undo window and how long
+/// an inverse stays available (recorded in the history; 0 in histories from before inverses: none is offered).
+/// </summary>
+public sealed record GrantCheck(GrantCeiling? Ceiling, double UndoSeconds, double InverseSeconds = 0);
 
 /// <summary>
 /// Before a proposal looks for a grant: null when its agent has no active grant of the type (it waits as always),
@@ -29,6 +32,6 @@ public sealed class PrepareGrantCheck(DurableTaskClient client, IOptions<Approva
         }
 
         var policy = (await client.Entities.GetEntityAsync<GrantPolicyState>(GrantPolicyEntity.Id, context.CancellationToken()))?.State;
-        return new GrantCheck(policy?.Ceilings.GetValueOrDefault(input.Type), approvals.Value.GrantUndoWindow.TotalSeconds);
+        return new GrantCheck(policy?.Ceilings.GetValueOrDefault(input.Type), approvals.Value.GrantUndoWindow.TotalSeconds, approvals.Value.GrantInverseWindow.TotalSeconds);
     }
 }

@@ -210,6 +210,7 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         }
 
         state.Grants.Add(grant);
+        state.Changed(AgentChangeKinds.Grant, grant.GrantId);
         var ended = state.Grants.Where(g => !g.IsActive(grant.CreatedAt)).OrderBy(g => g.RevokedAt ?? g.ExpiresAt).ToList();
         foreach (var old in ended.Take(Math.Max(0, ended.Count - GrantRules.MaxActiveGrants)))
         {
@@ -223,7 +224,8 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
     /// </summary>
     public List<string>? RevokeGrant(GrantRevocation revocation)
     {
-        var grant = Require().Grants.FirstOrDefault(g => g.GrantId == revocation.GrantId);
+        var state = Require();
+        var grant = state.Grants.FirstOrDefault(g => g.GrantId == revocation.GrantId);
         if (grant is null)
         {
             return null;
@@ -233,6 +235,7 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         {
             grant.RevokedAt = revocation.At;
             grant.RevokedBy = revocation.By;
+            state.Changed(AgentChangeKinds.Grant, grant.GrantId);
         }
 
         return [.. grant.Held];
@@ -293,19 +296,51 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
                 grant.Held.Add(claim.ProposalId);
             }
 
+            state.Changed(AgentChangeKinds.Grant, grant.GrantId);
+
             return new GrantClaimResult(grant.GrantId, null);
         }
 
         return new GrantClaimResult(null, crossed);
     }
 
-    /// <summary>Ends a held proposal's undo window; returns whether it may run now (the grant still active and the agent too).</summary>
+    /// <summary>
+    /// Ends a held proposal's undo window; returns whether it may run now: the grant still active, still covering the
+    /// proposal (an edit may have narrowed its bounds since the claim), and the agent active.
+    /// </summary>
     public bool SettleGrant(GrantSettlement settlement)
     {
         var state = Require();
         var grant = state.Grants.FirstOrDefault(g => g.GrantId == settlement.GrantId);
-        grant?.Held.Remove(settlement.ProposalId);
-        return settlement.Run && grant is not null && grant.IsActive(settlement.At) && state.Status == AgentStatus.Active;
+        if (grant?.Held.Remove(settlement.ProposalId) == true)
+        {
+            state.Changed(AgentChangeKinds.Grant, grant.GrantId);
+        }
+
+        return settlement.Run && grant is not null && grant.IsActive(settlement.At) && state.Status == AgentStatus.Active
+            && (settlement.Type is null || settlement.Payload is null || GrantRules.WhyOutside(settlement.Type, grant.Bounds, settlement.Payload, isCeiling: false) is null);
+    }
+
+    /// <summary>
+    /// Changes an active grant's bounds, count per day and expiry (the caller validated them); returns the proposals it
+    /// holds in their undo window, for the caller to cancel those the narrowed grant no longer covers.
+    /// </summary>
+    public GrantEditResult EditGrant(GrantEdit edit)
+    {
+        var state = Require();
+        var grant = state.Grants.FirstOrDefault(g => g.GrantId == edit.GrantId);
+        if (grant is null || !grant.IsActive(edit.At))
+        {
+            return new GrantEditResult(grant is not null, false, grant, []);
+        }
+
+        grant.Bounds = edit.Bounds;
+        grant.MaxPerDay = edit.MaxPerDay;
+        grant.ExpiresAt = edit.ExpiresAt;
+        grant.EditedAt = edit.At;
+        grant.EditedBy = edit.By;
+        state.Changed(AgentChangeKinds.Grant, grant.GrantId);
+        return new GrantEditResult(true, true, grant, [.. grant.Held]);
     }
 
     /// <summary>Counts a hand approval of a proposal with this key; returns true exactly when it is the third (the agent then suggests a grant once).</summary>

@@ -5,7 +5,10 @@ namespace CompanyHub.Entities;
 /// <summary>The persona an agent presents.</summary>
 public sealed record AgentIdentity(string Name, string Personality);
 
-/// <summary>How much an agent may do without asking. Level 1 ("always ask") is the only level in use.</summary>
+/// <summary>
+/// How much an agent may do without asking: level 1 always asks; level 2 acts within its person's standing grants (the
+/// API works it out from the active grants, listing their types).
+/// </summary>
 public sealed record AgentAutonomy(int Level, IReadOnlyList<string> Grants)
 {
     public static AgentAutonomy AlwaysAsk { get; } = new(1, []);
@@ -28,7 +31,11 @@ public sealed record InboxMessage(string Id, string FromAgentId, string Text, Da
 public sealed record ConversationMessage(long Seq, string Role, string Text, DateTimeOffset At, string? TurnId = null);
 
 /// <summary>The part of a proposal the agent keeps in its list.</summary>
-public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1);
+public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1)
+{
+    /// <summary>Gets the status of the change's inverse when it ran under a grant (<see cref="Orchestrations.Approvals.ProposalInverse"/>), so that the dashboard offers it.</summary>
+    public string? Inverse { get; init; }
+}
 
 /// <summary>
 /// One numbered change of an agent, kept in <see cref="AgentState.Changes"/> so that a live view (the dashboard's event
@@ -53,6 +60,9 @@ public static class AgentChangeKinds
 
     /// <summary>A message from another agent reached the inbox (id: its id).</summary>
     public const string Inbox = "inbox";
+
+    /// <summary>A grant was created, edited, revoked, used or settled (id: the grant id).</summary>
+    public const string Grant = "grant";
 
     /// <summary>The person's token was replaced or revoked (nothing to show; open streams check their access again).</summary>
     public const string Access = "access";

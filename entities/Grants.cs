@@ -26,6 +26,10 @@ public sealed class StandingGrant
 
     public DateTimeOffset? RevokedAt { get; set; }
 
+    public DateTimeOffset? EditedAt { get; set; }
+
+    public string? EditedBy { get; set; }
+
     public string? RevokedBy { get; set; }
 
     /// <summary>Gets or sets the UTC day <see cref="UsedToday"/> counts (yyyy-MM-dd).</summary>
@@ -56,7 +60,19 @@ public sealed record GrantClaim(string ProposalId, string Type, JsonObject Paylo
 public sealed record GrantClaimResult(string? GrantId, string? Crossed);
 
 /// <summary>The input of <see cref="AgentEntity.SettleGrant"/>: the end of a held proposal's undo window (<paramref name="Run"/>) or its undo.</summary>
-public sealed record GrantSettlement(string GrantId, string ProposalId, bool Run, DateTimeOffset At);
+public sealed record GrantSettlement(string GrantId, string ProposalId, bool Run, DateTimeOffset At)
+{
+    /// <summary>Gets the proposal's type and payload, checked against the grant's bounds as they are now (an edit may have narrowed them); absent in older histories.</summary>
+    public string? Type { get; init; }
+
+    public System.Text.Json.Nodes.JsonObject? Payload { get; init; }
+}
+
+/// <summary>The input of <see cref="AgentEntity.EditGrant"/>: the grant's new bounds, count and expiry (its type never changes).</summary>
+public sealed record GrantEdit(string GrantId, Dictionary<string, List<string>> Bounds, int MaxPerDay, DateTimeOffset ExpiresAt, string By, DateTimeOffset At);
+
+/// <summary>What <see cref="AgentEntity.EditGrant"/> did: <c>Found</c> false for an unknown grant; <c>Active</c> false (nothing changed) for a revoked or expired one.</summary>
+public sealed record GrantEditResult(bool Found, bool Active, StandingGrant? Grant, List<string> Held);
 
 /// <summary>The input of <see cref="AgentEntity.RevokeGrant"/>.</summary>
 public sealed record GrantRevocation(string GrantId, string By, DateTimeOffset At);

@@ -133,6 +133,16 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
 
     private static object Sharing(bool companyTools) => new { companyToolsForAgents = companyTools, personalToolsForAgents = false, repliesNeedApproval = true };
 
+    /// <summary>
+    /// What the agent may do without asking, from its person's standing grants (the stored profile's level never
+    /// changes): level 1 always asks; level 2 acts within active grants, whose types are listed.
+    /// </summary>
+    private static AgentAutonomy Autonomy(AgentState agent, DateTimeOffset now)
+    {
+        var types = agent.Grants.Where(g => g.IsActive(now)).Select(g => g.Type).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return types.Count == 0 ? AgentAutonomy.AlwaysAsk : new AgentAutonomy(2, types);
+    }
+
     internal static object View(AgentState agent) => new
     {
         agentId = agent.AgentId,
@@ -141,7 +151,7 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         status = agent.Status.ToString().ToLowerInvariant(),
         identity = agent.Identity,
         allowAgents = agent.AllowAgents,
-        autonomy = agent.Autonomy,
+        autonomy = Autonomy(agent, DateTimeOffset.UtcNow),
         workspace = agent.Workspace,
         createdAt = agent.CreatedAt,
         lastActiveAt = agent.LastActiveAt,

@@ -126,6 +126,11 @@ public static class CompanyHubApp
             {
                 o.GrantUndoWindow = TimeSpan.FromSeconds(undo);
             }
+
+            if (double.TryParse(configuration["Grants:InverseHours"], System.Globalization.CultureInfo.InvariantCulture, out var inverse) && inverse > 0)
+            {
+                o.GrantInverseWindow = TimeSpan.FromHours(inverse);
+            }
         });
 
         var keys = builder.Services.AddHubSecurity(configuration, dataDirectory, startupLog);

@@ -13,6 +13,9 @@ namespace CompanyHub.Functions;
 /// <summary>The body of <c>POST /api/agents/{agentId}/grants</c>.</summary>
 public sealed record GrantBody(string? Type, JsonObject? Bounds, int? MaxPerDay, int? ExpiresInDays);
 
+/// <summary>The body of <c>PATCH /api/agents/{agentId}/grants/{grantId}</c>: what changes (the type cannot).</summary>
+public sealed record GrantEditBody(string? Type, JsonObject? Bounds, int? MaxPerDay, int? ExpiresInDays);
+
 /// <summary>The body of <c>PUT /api/admin/grant-ceilings/{type}</c>.</summary>
 public sealed record CeilingBody(bool? Allowed, JsonObject? Bounds, int? MaxPerDay);
 
@@ -51,11 +54,9 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
             return Problems.Invalid(errors, "The grant is not valid.");
         }
 
-        var ceiling = await CeilingAsync(client, body.Type!, cancellationToken);
-        if (ceiling is not null && GrantRules.WhyOverCeiling(ceiling, bounds, body.MaxPerDay!.Value) is { } over)
+        if (await CeilingProblemAsync(client, body.Type!, bounds, body.MaxPerDay!.Value, cancellationToken) is { } over)
         {
-            var field = !ceiling.Allowed ? "type" : ceiling.MaxPerDay < body.MaxPerDay ? "maxPerDay" : "bounds";
-            return Problems.Invalid(new Dictionary<string, string[]> { [field] = [over] }, "The grant exceeds the company's ceiling set by the admin.");
+            return over;
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -77,6 +78,95 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
         await EntityCalls.CallAsync(client, AgentEntity.Id(agentId), nameof(AgentEntity.AddGrant), grant, cancellationToken);
         await audit.AppendAsync(new AuditRecord(now, caller.Actor, "grant.created", agentId, grant.GrantId, Describe(grant), TokenAuthenticator.AddressOf(req.HttpContext), "ok"), cancellationToken);
         return Results.Created($"/api/agents/{agentId}/grants/{grant.GrantId}", View(grant, now));
+    }
+
+    /// <summary>
+    /// Edits an active grant's bounds, count per day or expiry (<c>expiresInDays</c> counts from now), with the same
+    /// validation and ceiling as creation. Proposals it holds in their undo window that the edited grant no longer covers
+    /// are cancelled (and one still held when its window ends is checked again).
+    /// </summary>
+    [Function("EditGrant")]
+    public async Task<IResult> EditGrant(
+        [HttpTrigger(AuthorizationLevel.User, "patch", Route = "agents/{agentId}/grants/{grantId}")] HttpRequest req,
+        string agentId, string grantId, GrantEditBody body, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var (agent, problem) = await AgentAccess.LoadActiveAsync(client, caller, agentId, cancellationToken);
+        if (agent is null)
+        {
+            return problem!;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var grant = agent.Grants.FirstOrDefault(g => g.GrantId == grantId);
+        if (grant is null)
+        {
+            return Problems.NotFound($"No grant '{grantId}' on agent '{agentId}'.");
+        }
+
+        if (!grant.IsActive(now))
+        {
+            return Problems.Conflict($"Grant {grantId} is {(grant.RevokedAt is null ? "expired" : "revoked")}: it cannot be edited. Create a new grant instead.", new { grantId, grantStatus = Status(grant, now) });
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (body.Type is not null && body.Type != grant.Type)
+        {
+            errors["type"] = [$"the type of a grant cannot change (this one is {grant.Type}): revoke it and create a new grant."];
+        }
+
+        if (body.Bounds is null && body.MaxPerDay is null && body.ExpiresInDays is null)
+        {
+            errors["bounds"] = ["an edit changes bounds, maxPerDay or expiresInDays: give at least one."];
+        }
+
+        var maxPerDay = body.MaxPerDay ?? grant.MaxPerDay;
+        var bounds = GrantRules.Validate(grant.Type, body.Bounds ?? GrantRules.ToJson(grant.Bounds), maxPerDay, body.ExpiresInDays, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors, "The edited grant is not valid.");
+        }
+
+        if (await CeilingProblemAsync(client, grant.Type, bounds, maxPerDay, cancellationToken) is { } over)
+        {
+            return over;
+        }
+
+        var edit = new GrantEdit(grantId, bounds, maxPerDay, body.ExpiresInDays is { } days ? now.AddDays(days) : grant.ExpiresAt, caller.Actor, now);
+        var result = await EntityCalls.CallAsync<GrantEditResult>(client, AgentEntity.Id(agentId), nameof(AgentEntity.EditGrant), edit, cancellationToken);
+        if (result is not { Found: true, Active: true, Grant: not null })
+        {
+            return Problems.Conflict($"Grant {grantId} was revoked or expired meanwhile: it cannot be edited.", new { grantId });
+        }
+
+        // What the narrowed grant no longer covers does not run: the held proposals outside it are cancelled now.
+        var cancelled = 0;
+        foreach (var proposalId in result.Held)
+        {
+            if (await ProposalFunctions.LoadAsync(client, caller, proposalId, cancellationToken) is { } held
+                && GrantRules.WhyOutside(held.Type, bounds, held.Payload, isCeiling: false) is { } outside
+                && await InstanceEvents.TryRaiseAsync(client, proposalId, ApprovalDecision.EventName,
+                    new ApprovalDecision(ApprovalDecision.Cancel, Reason: $"grant {grantId} was narrowed: {outside}", DecidedBy: caller.Actor), cancellationToken))
+            {
+                cancelled++;
+            }
+        }
+
+        await audit.AppendAsync(new AuditRecord(now, caller.Actor, "grant.edited", agentId, grantId, $"{Describe(result.Grant)}; {cancelled} held proposals outside it cancelled", TokenAuthenticator.AddressOf(req.HttpContext), "ok"), cancellationToken);
+        return Results.Ok(new { grant = View(result.Grant, now), cancelledProposals = cancelled });
+    }
+
+    /// <summary>Applies the inverse of a Notion or Attio change that ran under a grant (archive the page, restore the old values, delete the note or task), once.</summary>
+    [Function("ApplyInverse")]
+    public async Task<IResult> ApplyInverse(
+        [HttpTrigger(AuthorizationLevel.User, "post", Route = "proposals/{proposalId}/inverse")] HttpRequest req,
+        string proposalId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var view = await ProposalFunctions.LoadAsync(client, caller, proposalId, cancellationToken);
+        return view is null
+            ? Problems.NotFound($"No proposal '{proposalId}' is visible to you.")
+            : await ProposalDecisions.InverseAsync(client, caller, view, approvals.Value.DecisionWait, cancellationToken);
     }
 
     /// <summary>Revokes a grant at once: it covers nothing from now on, and the proposals it holds in their undo window are cancelled.</summary>
@@ -200,6 +290,21 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
     internal static async Task<GrantCeiling?> CeilingAsync(DurableTaskClient client, string type, CancellationToken cancellationToken) =>
         (await client.Entities.GetEntityAsync<GrantPolicyState>(GrantPolicyEntity.Id, cancellationToken))?.State.Ceilings.GetValueOrDefault(type);
 
+    /// <summary>A 400 naming the field when a grant's bounds or count exceed the company's ceiling for its type, or null.</summary>
+    private static async Task<IResult?> CeilingProblemAsync(DurableTaskClient client, string type, Dictionary<string, List<string>> bounds, int maxPerDay, CancellationToken cancellationToken)
+    {
+        var ceiling = await CeilingAsync(client, type, cancellationToken);
+        if (ceiling is null || GrantRules.WhyOverCeiling(ceiling, bounds, maxPerDay) is not { } over)
+        {
+            return null;
+        }
+
+        var field = !ceiling.Allowed ? "type" : ceiling.MaxPerDay < maxPerDay ? "maxPerDay" : "bounds";
+        return Problems.Invalid(new Dictionary<string, string[]> { [field] = [over] }, "The grant exceeds the company's ceiling set by the admin.");
+    }
+
+    private static string Status(StandingGrant g, DateTimeOffset now) => g.RevokedAt is not null ? "revoked" : g.ExpiresAt <= now ? "expired" : "active";
+
     internal static object View(StandingGrant g, DateTimeOffset now) => new
     {
         grantId = g.GrantId,
@@ -208,12 +313,14 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
         maxPerDay = g.MaxPerDay,
         usedToday = g.Day == now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ? g.UsedToday : 0,
         uses = g.Uses,
-        status = g.RevokedAt is not null ? "revoked" : g.ExpiresAt <= now ? "expired" : "active",
+        status = Status(g, now),
         createdAt = g.CreatedAt,
         createdBy = g.CreatedBy,
         expiresAt = g.ExpiresAt,
         revokedAt = g.RevokedAt,
         revokedBy = g.RevokedBy,
+        editedAt = g.EditedAt,
+        editedBy = g.EditedBy,
         held = g.Held,
     };
 

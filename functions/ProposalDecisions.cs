@@ -133,6 +133,41 @@ public static class ProposalDecisions
     }
 
     /// <summary>
+    /// Applies the inverse of a change that ran under a grant (the person's click): <c>202</c> with the inverse as it is
+    /// then (<c>queued: true</c> when not confirmed within <paramref name="wait"/>); <c>409</c> when the proposal has no
+    /// inverse, or it is no longer available — applied (a second click), being applied, or its window ended.
+    /// </summary>
+    public static async Task<IResult> InverseAsync(DurableTaskClient client, Caller caller, ProposalView view, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (view.Inverse is not { } inverse)
+        {
+            return Problems.Conflict($"Proposal {view.ProposalId} has no inverse: only a Notion or Attio change that ran under a grant offers one.", new { proposalId = view.ProposalId, proposalStatus = view.Status });
+        }
+
+        if (inverse.Status != ProposalInverse.Available)
+        {
+            return InverseGone(view);
+        }
+
+        var decisionId = Guid.NewGuid().ToString("N");
+        if (!await InstanceEvents.TryRaiseAsync(client, view.ProposalId, ApprovalDecision.EventName,
+                new ApprovalDecision(ApprovalDecision.Inverse, DecidedBy: caller.Actor, DecisionId: decisionId), cancellationToken))
+        {
+            return InverseGone(await ProposalFunctions.LoadAsync(client, caller, view.ProposalId, cancellationToken) ?? view);
+        }
+
+        var (applied, now) = await AwaitAsync(client, caller, view, decisionId, wait, cancellationToken);
+        if (applied)
+        {
+            return Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, inverse = now!.Inverse });
+        }
+
+        return now is null
+            ? Results.Accepted($"/api/proposals/{view.ProposalId}", new { proposalId = view.ProposalId, inverse, queued = true })
+            : InverseGone(now);
+    }
+
+    /// <summary>
     /// Waits until the orchestration shows whether it applied the decision <paramref name="decisionId"/>: (true, view)
     /// when it did, (false, view) when the proposal moved on without it, (false, null) when <paramref name="wait"/> ran out.
     /// </summary>
@@ -156,7 +191,7 @@ public static class ProposalDecisions
                     return (true, now);
                 }
 
-                if (now.Revision != view.Revision || now.Status != view.Status)
+                if (now.Revision != view.Revision || now.Status != view.Status || now.Inverse?.Status != view.Inverse?.Status)
                 {
                     return (false, now);
                 }
@@ -166,6 +201,19 @@ public static class ProposalDecisions
         {
             return (false, null);
         }
+    }
+
+    private static IResult InverseGone(ProposalView view)
+    {
+        var inverse = view.Inverse;
+        var state = inverse?.Status switch
+        {
+            ProposalInverse.Applied or ProposalInverse.Applying or ProposalInverse.Failed => $"{inverse.Status} (requested by {inverse.AppliedBy} at {inverse.AppliedAt:u}); it runs once only",
+            ProposalInverse.Unavailable => $"not available: {inverse.Description}",
+            ProposalInverse.Closed => "no longer offered: its window ended",
+            _ => "not available",
+        };
+        return Problems.Conflict($"The inverse of proposal {view.ProposalId} is {state}.", new { proposalId = view.ProposalId, proposalStatus = view.Status, inverse });
     }
 
     private static IResult NoLongerPending(ProposalView view, string? detail = null) =>

@@ -78,14 +78,20 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         RawProperties = rawProperties,
                         Content = Optional(p, "content"),
                     }, cancellationToken);
-                    return new ActionResult(true, $"created ({page.Url ?? page.Id})");
+                    return new ActionResult(true, $"created ({page.Url ?? page.Id})")
+                    {
+                        Inverse = Inverse(request, InverseActions.ArchiveNotionPage, $"Archive the page \"{Text(p, "title")}\" (move it to Notion's trash).", new JsonObject { ["pageId"] = page.Id }),
+                    };
                 }
 
                 case ProposalTypes.UpdateNotionPage:
                 {
                     var pageId = Text(p, "pageId");
-                    if (p["properties"] is JsonObject { Count: > 0 })
+                    JsonObject? previous = null;
+                    if (p["properties"] is JsonObject { Count: > 0 } changed)
                     {
+                        // Read before writing: the inverse writes these back.
+                        previous = request.CaptureInverse ? await notion.GetPropertyValuesAsync(pageId, changed.Select(c => c.Key), cancellationToken) : null;
                         var (textProperties, rawProperties) = NotionProperties(p);
                         await notion.UpdatePageAsync(pageId, new NotionPageUpdate { Properties = textProperties, RawProperties = rawProperties }, cancellationToken);
                     }
@@ -95,25 +101,71 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         await notion.AppendTextAsync(pageId, text, cancellationToken);
                     }
 
-                    return new ActionResult(true, $"updated page {pageId}");
+                    var appended = Optional(p, "appendText") is not null ? " The appended text stays: remove it in Notion if you need to." : "";
+                    return new ActionResult(true, $"updated page {pageId}")
+                    {
+                        Inverse = !request.CaptureInverse ? null
+                            : previous is { Count: > 0 } ? Inverse(request, InverseActions.RestoreNotionPage, $"Restore the previous values of {string.Join(", ", previous.Select(v => v.Key))}.{appended}", new JsonObject { ["pageId"] = pageId, ["properties"] = previous })
+                            : ProposalInverse.NoneBecause("No inverse: the update only appended text, which Notion's API cannot take back here; remove it in Notion if you need to."),
+                    };
                 }
 
                 case ProposalTypes.UpdateAttioRecord:
                 {
-                    var record = await attio.UpdateRecordAsync(Text(p, "object"), Text(p, "recordId"), (JsonObject)p["values"]!.DeepClone(), cancellationToken);
-                    return new ActionResult(true, $"updated ({record.WebUrl ?? record.Id})");
+                    var values = (JsonObject)p["values"]!.DeepClone();
+                    // Read before writing: the inverse writes these back.
+                    var previous = request.CaptureInverse ? await attio.GetRecordValuesAsync(Text(p, "object"), Text(p, "recordId"), values.Select(v => v.Key), cancellationToken) : null;
+                    var record = await attio.UpdateRecordAsync(Text(p, "object"), Text(p, "recordId"), values, cancellationToken);
+                    return new ActionResult(true, $"updated ({record.WebUrl ?? record.Id})")
+                    {
+                        Inverse = previous is null ? null : Inverse(request, InverseActions.RestoreAttioRecord, $"Restore the previous values of {string.Join(", ", previous.Select(v => v.Key))}.",
+                            new JsonObject { ["object"] = Text(p, "object"), ["recordId"] = Text(p, "recordId"), ["values"] = previous }),
+                    };
                 }
 
                 case ProposalTypes.CreateAttioNote:
                 {
                     var note = await attio.CreateNoteAsync(new AttioNoteDraft(new AttioRecordReference(Text(p, "parentObject"), Text(p, "parentRecordId")), Text(p, "title"), Text(p, "content")), cancellationToken);
-                    return new ActionResult(true, $"note created ({note.Id})");
+                    return new ActionResult(true, $"note created ({note.Id})")
+                    {
+                        Inverse = Inverse(request, InverseActions.DeleteAttioNote, $"Delete the note \"{Text(p, "title")}\".", new JsonObject { ["noteId"] = note.Id }),
+                    };
                 }
 
                 case ProposalTypes.CreateAttioTask:
                 {
                     var task = await attio.CreateTaskAsync(new AttioTaskDraft { Content = Text(p, "content"), DeadlineAt = Optional(p, "deadlineAt") is { } d ? Time(p, "deadlineAt") : null }, cancellationToken);
-                    return new ActionResult(true, $"task created ({task.Id})");
+                    return new ActionResult(true, $"task created ({task.Id})")
+                    {
+                        Inverse = Inverse(request, InverseActions.DeleteAttioTask, "Delete the task.", new JsonObject { ["taskId"] = task.Id }),
+                    };
+                }
+
+                case InverseActions.ArchiveNotionPage:
+                    await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { Archived = true }, cancellationToken);
+                    return new ActionResult(true, $"page {Text(p, "pageId")} archived");
+
+                case InverseActions.RestoreNotionPage:
+                    await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { RawProperties = (JsonObject)p["properties"]!.DeepClone() }, cancellationToken);
+                    return new ActionResult(true, $"previous values of page {Text(p, "pageId")} restored");
+
+                case InverseActions.RestoreAttioRecord:
+                    await attio.ReplaceRecordValuesAsync(Text(p, "object"), Text(p, "recordId"), (JsonObject)p["values"]!.DeepClone(), cancellationToken);
+                    return new ActionResult(true, $"previous values of {Text(p, "object")} record {Text(p, "recordId")} restored");
+
+                case InverseActions.DeleteAttioNote or InverseActions.DeleteAttioTask:
+                {
+                    var (what, id) = request.Type == InverseActions.DeleteAttioNote ? ("note", Text(p, "noteId")) : ("task", Text(p, "taskId"));
+                    try
+                    {
+                        await (what == "note" ? attio.DeleteNoteAsync(id, cancellationToken) : attio.DeleteTaskAsync(id, cancellationToken));
+                        return new ActionResult(true, $"{what} {id} deleted");
+                    }
+                    catch (IntegrationException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+                    {
+                        // An earlier attempt deleted it and lost the answer, or someone deleted it in Attio: it is gone either way.
+                        return new ActionResult(true, $"{what} {id} deleted (it was already gone)");
+                    }
                 }
 
                 default:
@@ -142,6 +194,9 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
     }
 
     private static string Text(JsonObject p, string field) => ProposalValidator.Text(p, field) ?? "";
+
+    private static ProposalInverse? Inverse(ActionRequest request, string action, string description, JsonObject payload) =>
+        request.CaptureInverse ? new ProposalInverse { Action = action, Description = description, Payload = payload } : null;
 
     /// <summary>A Calendar event id for an idempotency key: hex digits are valid base32hex.</summary>
     private static string EventIdFor(string idempotencyKey) =>

@@ -158,6 +158,13 @@ public sealed class AdminFeed : IDisposable
             {
                 var view = AgentFunctions.View(agent);
                 PublishIfChanged(instanceId, LiveEventTypes.Agent, view, JsonSerializer.Serialize(view));
+                if (agent.Grants.Count > 0)
+                {
+                    // The admin's grants page: one event with all of the agent's grants, when any of them changed.
+                    var now = DateTimeOffset.UtcNow;
+                    var grants = new { agentId = agent.AgentId, grants = agent.Grants.Select(g => GrantFunctions.View(g, now)).ToList() };
+                    PublishIfChanged("grants:" + instanceId, LiveEventTypes.Grant, grants, JsonSerializer.Serialize(grants));
+                }
             }
 
             return;

@@ -55,6 +55,9 @@ public static class AgentEventStream
                 case AgentChangeKinds.Inbox when agent.Inbox.Find(m => m.Id == change.Id) is { } inbox:
                     events.Add(LiveEvent.Create(LiveEventTypes.Inbox, inbox, change.Version));
                     break;
+                case AgentChangeKinds.Grant when agent.Grants.Find(g => g.GrantId == change.Id) is { } grant:
+                    events.Add(LiveEvent.Create(LiveEventTypes.Grant, new { agentId = agent.AgentId, grant = GrantFunctions.View(grant, DateTimeOffset.UtcNow) }, change.Version));
+                    break;
                 case AgentChangeKinds.Agent:
                     events.Add(LiveEvent.Create(LiveEventTypes.Agent, AgentFunctions.View(agent), change.Version));
                     break;

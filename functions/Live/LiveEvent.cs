@@ -21,6 +21,9 @@ public static class LiveEventTypes
 
     public const string Inbox = "inbox";
 
+    /// <summary>A grant changed (created, edited, revoked, used): its view as <c>GET /api/agents/{id}/grants</c> lists it; on the admin stream, all of one agent's grants.</summary>
+    public const string Grant = "grant";
+
     public const string Instance = "instance";
 
     /// <summary>Last event before the hub ends a stream whose access ended (token replaced, agent offboarded).</summary>

@@ -56,6 +56,25 @@ public sealed class AttioClient : IAttioClient
         return ReadData(result, objectSlug);
     }
 
+    public async Task<JsonObject> GetRecordValuesAsync(string objectSlug, string recordId, IEnumerable<string> attributes, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(objectSlug);
+        ArgumentException.ThrowIfNullOrWhiteSpace(recordId);
+        ArgumentNullException.ThrowIfNull(attributes);
+        EnsureConfigured();
+        var result = await SendAsync(HttpMethod.Get, $"{RecordsPath(objectSlug)}/{Uri.EscapeDataString(recordId)}", null, "attio.records.get", cancellationToken);
+        var stored = result.GetObjectOrNull("data")?.GetObjectOrNull("values");
+        var values = new JsonObject();
+        foreach (var slug in attributes.Distinct(StringComparer.Ordinal))
+        {
+            values[slug] = new JsonArray(stored is { } s && s.TryGetProperty(slug, out var current) && current.ValueKind == JsonValueKind.Array
+                ? current.EnumerateArray().Where(v => v.GetStringOrNull("active_until") is null).Select(v => (JsonNode)AttioValues.ToWriteValue(v)).ToArray()
+                : []);
+        }
+
+        return values;
+    }
+
     public async Task<AttioRecord> CreateRecordAsync(string objectSlug, JsonObject values, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(objectSlug);
@@ -77,6 +96,19 @@ public sealed class AttioClient : IAttioClient
             HttpMethod.Patch, $"{RecordsPath(objectSlug)}/{Uri.EscapeDataString(recordId)}", Values(values), "attio.records.update", cancellationToken);
         var record = ReadData(result, objectSlug);
         _logger.AttioChanged(objectSlug, record.Id, "updated");
+        return record;
+    }
+
+    public async Task<AttioRecord> ReplaceRecordValuesAsync(string objectSlug, string recordId, JsonObject values, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(objectSlug);
+        ArgumentException.ThrowIfNullOrWhiteSpace(recordId);
+        ArgumentNullException.ThrowIfNull(values);
+        EnsureConfigured();
+        var result = await SendAsync(
+            HttpMethod.Put, $"{RecordsPath(objectSlug)}/{Uri.EscapeDataString(recordId)}", Values(values), "attio.records.replace", cancellationToken);
+        var record = ReadData(result, objectSlug);
+        _logger.AttioChanged(objectSlug, record.Id, "updated (values replaced)");
         return record;
     }
 
@@ -154,6 +186,22 @@ public sealed class AttioClient : IAttioClient
             data.GetDateTimeOffsetOrNull("created_at"));
         _logger.AttioChanged("task", created.Id, "created");
         return created;
+    }
+
+    public async Task DeleteNoteAsync(string noteId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(noteId);
+        EnsureConfigured();
+        await SendAsync(HttpMethod.Delete, $"/v2/notes/{Uri.EscapeDataString(noteId)}", null, "attio.notes.delete", cancellationToken);
+        _logger.AttioChanged("note", noteId, "deleted");
+    }
+
+    public async Task DeleteTaskAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        EnsureConfigured();
+        await SendAsync(HttpMethod.Delete, $"/v2/tasks/{Uri.EscapeDataString(taskId)}", null, "attio.tasks.delete", cancellationToken);
+        _logger.AttioChanged("task", taskId, "deleted");
     }
 
     private static JsonNode Assignee(string assignee) =>

@@ -19,11 +19,20 @@ public interface IAttioClient
     /// <summary>Reads one record.</summary>
     Task<AttioRecord> GetRecordAsync(string objectSlug, string recordId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the current values of the named attributes of a record in the shape Attio takes when writing them (an
+    /// attribute without a value is an empty array), so that an update can be undone with <see cref="ReplaceRecordValuesAsync"/>.
+    /// </summary>
+    Task<JsonObject> GetRecordValuesAsync(string objectSlug, string recordId, IEnumerable<string> attributes, CancellationToken cancellationToken = default);
+
     /// <summary>Creates a record.</summary>
     Task<AttioRecord> CreateRecordAsync(string objectSlug, JsonObject values, CancellationToken cancellationToken = default);
 
     /// <summary>Updates a record; values of multi-value attributes are added to the existing ones (PATCH semantics).</summary>
     Task<AttioRecord> UpdateRecordAsync(string objectSlug, string recordId, JsonObject values, CancellationToken cancellationToken = default);
+
+    /// <summary>Updates a record, replacing the values of multi-value attributes (PUT semantics): <c>[]</c> clears an attribute.</summary>
+    Task<AttioRecord> ReplaceRecordValuesAsync(string objectSlug, string recordId, JsonObject values, CancellationToken cancellationToken = default);
 
     /// <summary>Creates the record, or updates the one whose unique <paramref name="matchingAttribute"/> has the given value.</summary>
     Task<AttioRecord> AssertRecordAsync(string objectSlug, string matchingAttribute, JsonObject values, CancellationToken cancellationToken = default);
@@ -33,4 +42,10 @@ public interface IAttioClient
 
     /// <summary>Creates a task.</summary>
     Task<AttioTask> CreateTaskAsync(AttioTaskDraft task, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a note.</summary>
+    Task DeleteNoteAsync(string noteId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a task.</summary>
+    Task DeleteTaskAsync(string taskId, CancellationToken cancellationToken = default);
 }

@@ -24,6 +24,13 @@ public interface INotionClient
     /// <summary>Reads a page's properties. The id may also be a Notion URL.</summary>
     Task<NotionPage> GetPageAsync(string pageId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the current values of the named properties of a page in the shape Notion accepts when writing them (so
+    /// that an update can be undone by writing them back); properties the API cannot write (formulas, rollups, created
+    /// and edited times) and names the page does not have are left out.
+    /// </summary>
+    Task<JsonObject> GetPropertyValuesAsync(string pageId, IEnumerable<string> names, CancellationToken cancellationToken = default);
+
     /// <summary>Reads a page's top-level blocks as light markdown text.</summary>
     Task<string> GetPageTextAsync(string pageId, int maxBlocks = 200, CancellationToken cancellationToken = default);
 

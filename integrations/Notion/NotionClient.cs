@@ -101,6 +101,26 @@ public sealed class NotionClient : INotionClient
         return NotionJson.ReadPage(page);
     }
 
+    public async Task<JsonObject> GetPropertyValuesAsync(string pageId, IEnumerable<string> names, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        EnsureConfigured();
+        var page = await SendAsync(HttpMethod.Get, $"/v1/pages/{NotionJson.NormalizeId(pageId)}", null, "notion.pages.retrieve", cancellationToken);
+        var values = new JsonObject();
+        if (page.GetObjectOrNull("properties") is { } properties)
+        {
+            foreach (var name in names.Distinct(StringComparer.Ordinal))
+            {
+                if (properties.TryGetProperty(name, out var property) && NotionJson.ToWriteValue(property) is { } value)
+                {
+                    values[name] = value;
+                }
+            }
+        }
+
+        return values;
+    }
+
     public async Task<string> GetPageTextAsync(string pageId, int maxBlocks = 200, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBlocks, 1);

@@ -68,6 +68,44 @@ internal static partial class NotionJson
             properties);
     }
 
+    /// <summary>
+    /// A property value as read, in the shape Notion takes when writing it (<c>{"select": {"name": "Done"}}</c>), or
+    /// null for a type the API cannot write. Rich text keeps its text, links and annotations; a mention becomes its text.
+    /// </summary>
+    public static JsonObject? ToWriteValue(JsonElement property)
+    {
+        var type = property.GetStringOrNull("type");
+        if (type is null || !property.TryGetProperty(type, out var value))
+        {
+            return null;
+        }
+
+        JsonNode? written = type switch
+        {
+            "title" or "rich_text" => new JsonArray(value.ValueKind != JsonValueKind.Array ? [] : value.EnumerateArray().Select(t => (JsonNode)new JsonObject
+            {
+                ["type"] = "text",
+                ["text"] = new JsonObject
+                {
+                    ["content"] = t.GetStringOrNull("plain_text") ?? t.GetObjectOrNull("text")?.GetStringOrNull("content") ?? string.Empty,
+                    ["link"] = t.GetStringOrNull("href") is { } href ? new JsonObject { ["url"] = href } : null,
+                },
+                ["annotations"] = t.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? JsonNode.Parse(a.GetRawText()) : null,
+            }).ToArray()),
+            "select" or "status" => value.ValueKind == JsonValueKind.Object ? new JsonObject { ["name"] = value.GetStringOrNull("name") } : null,
+            "multi_select" => new JsonArray(value.ValueKind != JsonValueKind.Array ? [] : value.EnumerateArray().Select(o => (JsonNode)new JsonObject { ["name"] = o.GetStringOrNull("name") }).ToArray()),
+            "people" or "relation" => new JsonArray(value.ValueKind != JsonValueKind.Array ? [] : value.EnumerateArray().Select(o => (JsonNode)new JsonObject { ["id"] = o.GetStringOrNull("id") }).ToArray()),
+            "number" or "checkbox" or "date" or "url" or "email" or "phone_number" or "files" => JsonNode.Parse(value.GetRawText()),
+            _ => null,
+        };
+        if (written is null && type is not ("select" or "status" or "number" or "date" or "url" or "email" or "phone_number"))
+        {
+            return null;
+        }
+
+        return new JsonObject { [type] = written };
+    }
+
     public static NotionSearchItem ReadSearchItem(JsonElement item)
     {
         var kind = item.GetStringOrNull("object") ?? "page";

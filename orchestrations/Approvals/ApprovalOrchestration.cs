@@ -42,7 +42,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
                     new GrantClaim(input.ProposalId, input.Type, input.Payload, Now(context), check.Ceiling, Hold: undo > TimeSpan.Zero));
                 if (claim.GrantId is { } grantId)
                 {
-                    return await RunUnderGrantAsync(context, input, view, grantId, undo);
+                    return await RunUnderGrantAsync(context, input, view, grantId, undo, TimeSpan.FromSeconds(check.InverseSeconds));
                 }
 
                 if (claim.Crossed is { } crossed)
@@ -122,7 +122,10 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
     /// email is first held for the undo window: an undo (or the grant's revocation, which cancels what it holds)
     /// cancels it, and at the window's end the grant must still be active — in one entity operation — for it to run.
     /// </summary>
-    private static async Task<ProposalView> RunUnderGrantAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string grantId, TimeSpan undo)
+    /// <remarks>
+    /// A Notion or Attio change is then offered with its inverse for <paramref name="inverseWindow"/> (see <see cref="OfferInverseAsync"/>).
+    /// </remarks>
+    private static async Task<ProposalView> RunUnderGrantAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string grantId, TimeSpan undo, TimeSpan inverseWindow)
     {
         view = view with { Grant = grantId, DecidedAt = Now(context), DecidedBy = $"grant:{grantId}" };
         if (undo > TimeSpan.Zero)
@@ -145,22 +148,69 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
                 if (decision.Decision is ApprovalDecision.Cancel or ApprovalDecision.Reject)
                 {
-                    await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.SettleGrant), new GrantSettlement(grantId, input.ProposalId, Run: false, Now(context)));
+                    await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.SettleGrant), new GrantSettlement(grantId, input.ProposalId, Run: false, Now(context)) { Type = input.Type, Payload = input.Payload });
                     return await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, HeldUntil = null, DecidedBy = decision.DecidedBy, DecisionId = decision.DecisionId, Reason = decision.Reason },
                         $"proposal cancelled in its undo window (grant {grantId}): {decision.Reason}", "cancelled");
                 }
             }
 
-            if (!await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.SettleGrant), new GrantSettlement(grantId, input.ProposalId, Run: true, Now(context))))
+            if (!await context.Entities.CallEntityAsync<bool>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.SettleGrant), new GrantSettlement(grantId, input.ProposalId, Run: true, Now(context)) { Type = input.Type, Payload = input.Payload }))
             {
-                var reason = $"grant {grantId} was revoked or expired before the action ran";
+                var reason = $"grant {grantId} was revoked, expired or narrowed before the action ran";
                 return await PublishAsync(context, view with { Status = ProposalStatus.Cancelled, HeldUntil = null, Reason = reason }, $"proposal cancelled: {reason}", "cancelled");
             }
 
             view = view with { HeldUntil = null };
         }
 
-        return await ExecuteAsync(context, input, view, $"proposal auto-approved under grant {grantId}", "auto-approved");
+        view = await ExecuteAsync(context, input, view, $"proposal auto-approved under grant {grantId}", "auto-approved", inverseWindow);
+        return view.Inverse is { Status: ProposalInverse.Available } ? await OfferInverseAsync(context, input, view, grantId) : view;
+    }
+
+    /// <summary>
+    /// A change that ran under a grant, with an inverse: the proposal (succeeded) waits until the inverse's window ends for
+    /// its person to apply it. Applying is their action, run once like any action (retries included) and audited as the
+    /// inverse of this proposal under the grant; a second request finds it applying or applied.
+    /// </summary>
+    private static async Task<ProposalView> OfferInverseAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string grantId)
+    {
+        var inverse = view.Inverse!;
+        var why = "its window ended";
+        for (var remaining = inverse.Until!.Value - Now(context); remaining > TimeSpan.Zero; remaining = inverse.Until.Value - Now(context))
+        {
+            ApprovalDecision decision;
+            try
+            {
+                decision = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.EventName, remaining);
+            }
+            catch (TaskCanceledException)
+            {
+                break;
+            }
+
+            if (decision.Decision != ApprovalDecision.Inverse)
+            {
+                continue;
+            }
+
+            var agent = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.Get));
+            if (agent is not { Status: AgentStatus.Active })
+            {
+                why = "the agent was offboarded";
+                break;
+            }
+
+            var by = decision.DecidedBy ?? "system";
+            var what = $"inverse of proposal {view.ProposalId} under grant {grantId}";
+            view = await PublishAsync(context, view with { Inverse = inverse with { Status = ProposalInverse.Applying, AppliedBy = by, AppliedAt = Now(context) }, DecisionId = decision.DecisionId },
+                $"{what} requested: {inverse.Description}", "inverse-requested", by);
+            var (result, _) = await RunActionAsync(context, new ActionRequest(view.ProposalId, view.Revision, input.AgentId, input.AgentEmail, inverse.Action, inverse.Payload, $"{view.ProposalId}:inverse"));
+            return result.Succeeded
+                ? await PublishAsync(context, view with { Inverse = view.Inverse! with { Status = ProposalInverse.Applied, Result = result.Result } }, $"{what} applied: {result.Result}", "inverse-applied", by)
+                : await PublishAsync(context, view with { Inverse = view.Inverse! with { Status = ProposalInverse.Failed, Error = result.Error } }, $"{what} failed: {result.Error}", "inverse-failed", by);
+        }
+
+        return await PublishAsync(context, view with { Inverse = inverse with { Status = ProposalInverse.Closed } }, $"inverse of proposal {view.ProposalId} no longer offered: {why}", "inverse-closed", "system");
     }
 
     /// <summary>
@@ -192,7 +242,8 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             new ProposalRequest(proposalId, input.AgentId, input.AgentEmail, ProposalTypes.Grant, payload, ProposedBy.Agent(input.AgentId), ExpiresAt: default));
     }
 
-    private static async Task<ProposalView> ExecuteAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string approvedText, string approvedOutcome)
+    /// <param name="inverseWindow">Under a grant: how long the change's inverse is offered (the runner works it out); null otherwise.</param>
+    private static async Task<ProposalView> ExecuteAsync(TaskOrchestrationContext context, ProposalRequest input, ProposalView view, string approvedText, string approvedOutcome, TimeSpan? inverseWindow = null)
     {
         // An offboarded agent's proposals never run, even when a decision raced with the offboarding.
         var agent = await context.Entities.CallEntityAsync<AgentState?>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.Get));
@@ -229,7 +280,22 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             return await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = $"sent to {count} agents", Attempts = 1 }, $"broadcast sent to {count} agents", "succeeded");
         }
 
-        var request = new ActionRequest(view.ProposalId, view.Revision, input.AgentId, input.AgentEmail, view.Type, view.Payload, $"{view.ProposalId}:{view.Revision}");
+        var request = new ActionRequest(view.ProposalId, view.Revision, input.AgentId, input.AgentEmail, view.Type, view.Payload, $"{view.ProposalId}:{view.Revision}")
+        {
+            CaptureInverse = inverseWindow is not null,
+        };
+        var (result, attempts) = await RunActionAsync(context, request);
+        var inverse = result.Inverse is not { Status: ProposalInverse.Available } || inverseWindow is not { } window ? result.Inverse
+            : window > TimeSpan.Zero ? result.Inverse with { Until = Now(context) + window }
+            : null; // a history from before inverses: none is offered
+        return result.Succeeded
+            ? await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = result.Result, Attempts = attempts, Inverse = inverse }, $"action done: {result.Result}", "succeeded")
+            : await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = result.Error, Attempts = attempts }, $"action failed: {result.Error}", "failed");
+    }
+
+    /// <summary>Runs an action once, retrying transient failures on durable timers (honouring Retry-After); returns its result and the attempts made.</summary>
+    private static async Task<(ActionResult Result, int Attempts)> RunActionAsync(TaskOrchestrationContext context, ActionRequest request)
+    {
         ActionResult result = new(false, Error: "not attempted");
         var attempts = 0;
         for (attempts = 1; attempts <= MaxAttempts; attempts++)
@@ -254,9 +320,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             await context.CreateTimer(retryAfter > backoff ? retryAfter : backoff, CancellationToken.None);
         }
 
-        return result.Succeeded
-            ? await PublishAsync(context, view with { Status = ProposalStatus.Succeeded, Result = result.Result, Attempts = attempts }, $"action done: {result.Result}", "succeeded")
-            : await PublishAsync(context, view with { Status = ProposalStatus.Failed, Error = result.Error, Attempts = attempts }, $"action failed: {result.Error}", "failed");
+        return (result, attempts);
     }
 
     /// <summary>An approved grant proposal: the grant joins the person's grants (as if they had created it on their dashboard).</summary>
@@ -341,7 +405,8 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         return (target, text, null);
     }
 
-    private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome)
+    /// <param name="actor">Who the audit names; by default the decider, or whoever proposed a pending proposal.</param>
+    private static async Task<ProposalView> PublishAsync(TaskOrchestrationContext context, ProposalView view, string auditText, string outcome, string? actor = null)
     {
         if (!context.IsReplaying)
         {
@@ -351,9 +416,9 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
         context.SetCustomStatus(view);
         await context.Entities.SignalEntityAsync(AgentEntity.Id(view.AgentId), nameof(AgentEntity.UpsertProposal),
-            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision));
+            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision) { Inverse = view.Inverse?.Status });
         await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(
-            Now(context), view.DecidedBy ?? (view.Status == ProposalStatus.Pending ? Actor(view.ProposedBy, view.AgentId) : "system"),
+            Now(context), actor ?? view.DecidedBy ?? (view.Status == ProposalStatus.Pending ? Actor(view.ProposedBy, view.AgentId) : "system"),
             $"proposal.{outcome}", view.AgentId, view.ProposalId, auditText, Address: null, Outcome: outcome));
         return view;
     }

@@ -91,6 +91,73 @@ public sealed record ApprovalDecision(string Decision, JsonObject? Changes = nul
     public const string Edit = "edit";
     public const string Reject = "reject";
     public const string Cancel = "cancel";
+
+    /// <summary>The person applies the inverse of a change a grant approved (<see cref="ProposalView.Inverse"/>).</summary>
+    public const string Inverse = "inverse";
+}
+
+/// <summary>The inverse actions of Notion and Attio changes (what a person can apply after a grant approved the change).</summary>
+public static class InverseActions
+{
+    /// <summary>Moves the page a <c>create_notion_page</c> created to the trash.</summary>
+    public const string ArchiveNotionPage = "archive_notion_page";
+
+    /// <summary>Writes back the property values an <c>update_notion_page</c> replaced.</summary>
+    public const string RestoreNotionPage = "restore_notion_page";
+
+    /// <summary>Writes back (replacing) the attribute values an <c>update_attio_record</c> replaced.</summary>
+    public const string RestoreAttioRecord = "restore_attio_record";
+
+    public const string DeleteAttioNote = "delete_attio_note";
+
+    public const string DeleteAttioTask = "delete_attio_task";
+
+    /// <summary>The change has no inverse the API offers (its description says why).</summary>
+    public const string None = "none";
+
+    public static IReadOnlyList<string> All { get; } = [ArchiveNotionPage, RestoreNotionPage, RestoreAttioRecord, DeleteAttioNote, DeleteAttioTask];
+}
+
+/// <summary>
+/// The inverse of a change that ran under a grant: what it does, what it needs, and whether it was applied. Applying it
+/// is the person's action, once only, while <see cref="Until"/> has not passed. See docs/approvals.md, "Inverses".
+/// </summary>
+public sealed record ProposalInverse
+{
+    public const string Available = "available";
+    public const string Applying = "applying";
+    public const string Applied = "applied";
+    public const string Failed = "failed";
+
+    /// <summary>The window ended (or the agent was offboarded) before anyone applied it.</summary>
+    public const string Closed = "closed";
+
+    /// <summary>The change has no inverse.</summary>
+    public const string Unavailable = "none";
+
+    /// <summary>Gets the inverse action (<see cref="InverseActions"/>).</summary>
+    public required string Action { get; init; }
+
+    /// <summary>Gets what applying it does, or why there is none, for the card.</summary>
+    public required string Description { get; init; }
+
+    /// <summary>Gets what the inverse action needs (the page, the old values, the note...).</summary>
+    public JsonObject Payload { get; init; } = [];
+
+    public string Status { get; init; } = Available;
+
+    /// <summary>Gets until when it can be applied.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    public string? AppliedBy { get; init; }
+
+    public DateTimeOffset? AppliedAt { get; init; }
+
+    public string? Result { get; init; }
+
+    public string? Error { get; init; }
+
+    public static ProposalInverse NoneBecause(string why) => new() { Action = InverseActions.None, Description = why, Status = Unavailable };
 }
 
 /// <summary>One earlier revision of a proposal (kept when an edit makes a new one).</summary>
@@ -131,6 +198,9 @@ public sealed record ProposalView
     /// <summary>Gets why no grant covered the proposal (the bound it crossed) when the agent has a grant of its type.</summary>
     public string? GrantNote { get; init; }
 
+    /// <summary>Gets the inverse of a Notion or Attio change that ran under a grant, or says that there is none.</summary>
+    public ProposalInverse? Inverse { get; init; }
+
     /// <summary>Gets when the undo window of a proposal held under a grant ends.</summary>
     public DateTimeOffset? HeldUntil { get; init; }
 
@@ -157,8 +227,17 @@ public sealed record ProposalView
 /// <param name="Error">The tool's error message.</param>
 /// <param name="Transient">Whether trying again later may succeed (5xx, 429, timeout).</param>
 /// <param name="RetryAfterSeconds">How long the tool asked us to wait, when it did.</param>
-public sealed record ActionResult(bool Succeeded, string? Result = null, string? Error = null, bool Transient = false, double? RetryAfterSeconds = null);
+public sealed record ActionResult(bool Succeeded, string? Result = null, string? Error = null, bool Transient = false, double? RetryAfterSeconds = null)
+{
+    /// <summary>Gets the inverse of the change, when <see cref="ActionRequest.CaptureInverse"/> asked for it.</summary>
+    public ProposalInverse? Inverse { get; init; }
+}
 
 /// <summary>The input of the action activity.</summary>
 /// <param name="IdempotencyKey">Proposal id and revision: the same for every attempt of one approval.</param>
-public sealed record ActionRequest(string ProposalId, int Revision, string AgentId, string AgentEmail, string Type, JsonObject Payload, string IdempotencyKey);
+/// <param name="Type">The proposal's type, or an inverse action (<see cref="InverseActions"/>) with its payload.</param>
+public sealed record ActionRequest(string ProposalId, int Revision, string AgentId, string AgentEmail, string Type, JsonObject Payload, string IdempotencyKey)
+{
+    /// <summary>Gets whether the runner also works out the change's inverse (reading what an update replaces first): set under a grant.</summary>
+    public bool CaptureInverse { get; init; }
+}

@@ -218,6 +218,89 @@ public sealed class GrantHttpTests
     }
 
     [Fact]
+    public async Task AnEditThatNarrowsAGrant_LeavesAProposalOutsideTheNewBoundWaiting_AndCancelsAHeldOneItNoLongerCovers()
+    {
+        await using var tools = await ToolHub.StartAsync(Tools.Google, [.. ToolHub.PersonLimitsLifted, LongUndoWindow]);
+        var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
+        using var alice = tools.User(agentId);
+        var grantId = (await CreateGrantAsync(alice, agentId, Grant("send_email", new JsonObject { ["domains"] = new JsonArray("acme.com", "partner.example") }, 10)))["grantId"]!.GetValue<string>();
+        var held = await ToolHub.ProposeAsync(alice, agentId, ProposalTypes.SendEmail, Email("sarah@acme.com", "Held before the edit"));
+        await ToolHub.WaitForStatusAsync(alice, held, ProposalStatus.Held);
+
+        var edit = await alice.PatchAsJsonAsync($"/api/agents/{agentId}/grants/{grantId}", new { bounds = new { domains = new[] { "partner.example" } }, maxPerDay = 3 });
+        var edited = JsonNode.Parse(await edit.Content.ReadAsStringAsync())!.AsObject();
+        Assert.True(edit.StatusCode == HttpStatusCode.OK, edited.ToJsonString());
+        Assert.Equal(1, edited["cancelledProposals"]!.GetValue<int>());
+        var grant = await GrantAsync(alice, agentId, grantId);
+        Assert.Equal(["partner.example"], grant["bounds"]!["domains"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal(3, grant["maxPerDay"]!.GetValue<int>());
+        Assert.Equal($"user:{agentId}", grant["editedBy"]!.GetValue<string>());
+
+        // The held email the narrowed grant no longer covers never goes.
+        var cancelled = await ToolHub.WaitForFinalAsync(alice, held);
+        Assert.Equal(ProposalStatus.Cancelled, ToolHub.Status(cancelled));
+        Assert.Contains($"grant {grantId} was narrowed", cancelled["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // A new proposal outside the new bound waits and says why; one inside it is still covered.
+        var outside = await ToolHub.ProposeAsync(alice, agentId, ProposalTypes.SendEmail, Email("tom@acme.com", "After the edit"));
+        var waiting = await ToolHub.WaitForProposalAsync(alice, outside, p => p["grantNote"] is not null);
+        Assert.Equal(ProposalStatus.Pending, ToolHub.Status(waiting));
+        Assert.Contains("tom@acme.com", waiting["grantNote"]!.GetValue<string>(), StringComparison.Ordinal);
+        var inside = await ToolHub.ProposeAsync(alice, agentId, ProposalTypes.SendEmail, Email("ann@partner.example", "Still covered"));
+        Assert.Equal(grantId, (await ToolHub.WaitForStatusAsync(alice, inside, ProposalStatus.Held))["grant"]!.GetValue<string>());
+        Assert.Equal(0, tools.Google.CallCount(GoogleEndpoints.GmailSend));
+
+        var audit = (await alice.GetFromJsonAsync<JsonArray>($"/api/agents/{agentId}/audit?top=500"))!.Select(a => a!.AsObject()).ToList();
+        Assert.Contains(audit, a => a["action"]!.GetValue<string>() == "grant.edited" && a["target"]!.GetValue<string>() == grantId);
+    }
+
+    [Fact]
+    public async Task AnEditAboveTheCeiling_OrOfTheType_IsRefusedWithAProblem_AndARevokedGrantCannotBeEdited()
+    {
+        await using var tools = await ToolHub.StartAsync(Tools.Google, [.. ToolHub.PersonLimitsLifted, NoUndoWindow]);
+        var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice");
+        var bobId = await tools.OnboardWithGoogleAsync("bob@company.com", "Bob");
+        using var alice = tools.User(agentId);
+        using var admin = tools.Admin();
+        var grantId = (await CreateGrantAsync(alice, agentId, Grant("send_email", new JsonObject { ["domains"] = new JsonArray("company.com") }, 5)))["grantId"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/admin/grant-ceilings/send_email", new { allowed = true, bounds = new { domains = new[] { "company.com" } }, maxPerDay = 10 })).StatusCode);
+        var path = $"/api/agents/{agentId}/grants/{grantId}";
+        var autonomy = (await alice.GetFromJsonAsync<JsonObject>($"/api/agents/{agentId}"))!["autonomy"]!;
+        Assert.Equal(2, autonomy["level"]!.GetValue<int>());
+        Assert.Equal(["send_email"], autonomy["grants"]!.AsArray().Select(t => t!.GetValue<string>()));
+
+        await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { maxPerDay = 20 }), "maxPerDay", "at most 10");
+        await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { bounds = new { domains = new[] { "acme.com" } } }), "bounds", "acme.com");
+        await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { type = "create_attio_task" }), "type", "cannot change");
+        await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { bounds = new { domains = new[] { "not a domain" } } }), "bounds.domains", "not a domain");
+        await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { expiresInDays = 91 }), "expiresInDays", "1 to 90");
+        await AssertInvalidAsync(await alice.PatchAsJsonAsync(path, new { }), "bounds", "at least one");
+        var unchanged = await GrantAsync(alice, agentId, grantId);
+        Assert.Equal(5, unchanged["maxPerDay"]!.GetValue<int>());
+        Assert.Null(unchanged["editedAt"]);
+
+        var longer = await alice.PatchAsJsonAsync(path, new { expiresInDays = 30, maxPerDay = 10 });
+        Assert.True(longer.StatusCode == HttpStatusCode.OK, await longer.Content.ReadAsStringAsync());
+        var extended = await GrantAsync(alice, agentId, grantId);
+        Assert.InRange(extended["expiresAt"]!.GetValue<DateTimeOffset>() - extended["editedAt"]!.GetValue<DateTimeOffset>(), TimeSpan.FromDays(30), TimeSpan.FromDays(30));
+        Assert.Equal(10, extended["maxPerDay"]!.GetValue<int>());
+
+        using (var bob = tools.User(bobId))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await bob.PatchAsJsonAsync(path, new { maxPerDay = 1 })).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.PatchAsJsonAsync($"/api/agents/{agentId}/grants/g-nosuchgrant", new { maxPerDay = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.DeleteAsync(path)).StatusCode);
+        var revoked = await alice.PatchAsJsonAsync(path, new { maxPerDay = 1 });
+        Assert.Equal(HttpStatusCode.Conflict, revoked.StatusCode);
+        Assert.Equal("application/problem+json", revoked.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("revoked", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("revoked", (await GrantAsync(alice, agentId, grantId))["status"]!.GetValue<string>());
+        Assert.Equal(1, (await alice.GetFromJsonAsync<JsonObject>($"/api/agents/{agentId}"))!["autonomy"]!["level"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task GrantRequests_AreValidatedPerType_WithClearErrors_AndAreThePersonsOwn()
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google, [.. ToolHub.PersonLimitsLifted, NoUndoWindow]);

@@ -10,7 +10,10 @@ using static Microsoft.Playwright.Assertions;
 
 namespace CompanyHub.Browser.Tests;
 
-/// <summary>Standing grants on the person's dashboard: create one, watch an email it approved in its undo window, undo it.</summary>
+/// <summary>
+/// Standing grants on the person's dashboard: create one, watch an email it approved in its undo window, undo it; and on
+/// the admin's grants page: set a ceiling, see a person's grant arrive live, revoke it.
+/// </summary>
 [Collection(HubCollection.Name)]
 public sealed partial class GrantDashboardTests(HubFixture fixture)
 {
@@ -66,6 +69,53 @@ public sealed partial class GrantDashboardTests(HubFixture fixture)
         await Expect(item).ToContainTextAsync("1 of 5 used today");
         Assert.Empty(google.SentEmails);
         Assert.Equal(0, google.CallCount(GoogleEndpoints.GmailSend));
+        errors.AssertNone();
+    }
+
+    [Fact]
+    public async Task Admin_SetsACeilingOnTheGrantsPage_SeesAPersonsGrantArriveLive_AndRevokesIt()
+    {
+        var person = await fixture.Api.OnboardAsync("rosa@company.com", "Rosa Diaz");
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = PageErrors.Watch(page);
+        await page.GotoAsync(fixture.Hub.Link(fixture.Api.AdminToken));
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Signed in as the admin");
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Admin sections" }).GetByRole(AriaRole.Link, new() { Name = "Grants" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Grants", Level = 1 })).ToBeVisibleAsync();
+
+        // The ceiling: Attio tasks under a grant, at most 3 a day.
+        var ceiling = page.Locator("#grant-ceilings li[data-ceiling-type='create_attio_task']");
+        await Expect(ceiling).ToContainTextAsync("no ceiling");
+        await ceiling.Locator("summary").ClickAsync();
+        await ceiling.GetByLabel("At most per day").FillAsync("3");
+        await ceiling.GetByRole(AriaRole.Button, new() { Name = "Set ceiling" }).ClickAsync();
+        await Expect(page.Locator("#grants-status")).ToContainTextAsync("Ceiling for create_attio_task set.");
+        await Expect(ceiling.Locator(".ceiling-summary")).ToContainTextAsync("at most 3 a day");
+
+        // The person's grants: one beyond the ceiling is refused; one within it appears on the open page without a reload.
+        using var http = new HttpClient { BaseAddress = fixture.Hub.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", person.Token);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync($"/api/agents/{person.AgentId}/grants", new { type = "create_attio_task", maxPerDay = 5 })).StatusCode);
+        var created = await http.PostAsJsonAsync($"/api/agents/{person.AgentId}/grants", new { type = "create_attio_task", maxPerDay = 2 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var grantId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["grantId"]!.GetValue<string>();
+        var row = page.Locator($"#admin-grants tr[data-grant-id='{grantId}']");
+        await Expect(row).ToContainTextAsync(person.AgentId);
+        await Expect(row).ToContainTextAsync("Create Attio Task");
+        await Expect(row).ToContainTextAsync("0 / 2");
+        await Expect(row).ToContainTextAsync("active");
+        await Artifacts.ScreenshotAsync(page, "admin-grants");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Revoke grant {grantId}" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Expect(row).ToContainTextAsync("revoked");
+        Assert.Equal("revoked", (await http.GetFromJsonAsync<JsonArray>($"/api/agents/{person.AgentId}/grants"))!.Single()!["status"]!.GetValue<string>());
+
+        // Clearing the ceiling leaves none.
+        await ceiling.Locator("summary").ClickAsync();
+        await ceiling.GetByRole(AriaRole.Button, new() { Name = "Clear ceiling" }).ClickAsync();
+        await Expect(ceiling.Locator(".ceiling-summary")).ToContainTextAsync("no ceiling");
         errors.AssertNone();
     }
 

@@ -1,12 +1,12 @@
 // Standing grants on a person's dashboard: the person's standing approvals for a class of their agent's actions,
-// each with bounds, a count per day and an expiry; created and revoked here (see docs/approvals.md, "Standing grants").
+// each with bounds, a count per day and an expiry; created, edited and revoked here (see docs/approvals.md, "Standing grants").
 
 import { api, enc } from './api.js';
 import { h, replace, field, badge, time } from './dom.js';
 import { confirmDialog, errorState, statusLine, showFieldErrors } from './ui.js';
 
 /** The action types a grant can cover, and the bounds of each (the hub checks them again). */
-const GRANT_TYPES = {
+export const GRANT_TYPES = {
   send_email: { name: 'Send Email', bounds: { recipients: 'Recipients (addresses)', domains: 'Recipient domains' } },
   create_calendar_event: { name: 'Schedule Calendar Event', bounds: { recipients: 'Guests (addresses)', domains: 'Guest domains' } },
   create_notion_page: { name: 'Create Notion Page', bounds: { parents: 'Parent pages or databases (ids)' } },
@@ -17,13 +17,19 @@ const GRANT_TYPES = {
   message_agent: { name: 'Message Another Agent', bounds: { agents: 'Agents (ids)' } },
 };
 
-/** The "Standing grants" panel of one agent's dashboard. */
-export function grantsPanel(scope, agent, asAdmin) {
+/** The "Standing grants" panel of one agent's dashboard; read again when the agent's stream says a grant changed. */
+export function grantsPanel(scope, stream, agent, asAdmin) {
   const list = h('div', { id: 'grants-list' });
   const status = statusLine();
   const whose = asAdmin ? `${agent.name || agent.agentId}'s agent` : 'your agent';
 
+  // While a grant is being edited the list stays as it is (a refresh would replace the form).
+  let editing = false;
   const poller = scope.poll(async () => {
+    if (editing) {
+      return;
+    }
+
     let grants;
     try {
       grants = (await api(`/api/agents/${enc(agent.agentId)}/grants`)).data ?? [];
@@ -36,7 +42,8 @@ export function grantsPanel(scope, agent, asAdmin) {
     replace(list, shown.length === 0
       ? h('p', { class: 'empty' }, 'No grants: every action waits for a decision.')
       : h('ul', { class: 'grants' }, shown.map((g) => grantItem(g))));
-  }, 10000);
+  }, 60000); // changes arrive on the stream; the slow poll only notices expiries
+  stream.onSync(poller.refresh).on('grant', poller.refresh);
 
   const grantItem = (g) => h('li', { dataset: { grantId: g.grantId } },
     h('strong', {}, GRANT_TYPES[g.type]?.name ?? g.type), ' ', badge(g.status), ' ',
@@ -44,7 +51,65 @@ export function grantsPanel(scope, agent, asAdmin) {
     h('div', { class: 'small' },
       Object.entries(g.bounds ?? {}).map(([key, values]) => h('div', {}, `${key}: ${values.join(', ')}`)),
       h('div', {}, `${g.usedToday} of ${g.maxPerDay} used today · until `, time(g.expiresAt))),
-    g.status === 'active' ? h('button', { type: 'button', class: 'small danger', onclick: () => revoke(g) }, 'Revoke') : null);
+    g.status === 'active' ? h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'small', onclick: (event) => edit(g, event.target.closest('li')) }, 'Edit'),
+      h('button', { type: 'button', class: 'small danger', onclick: () => revoke(g) }, 'Revoke')) : null);
+
+  // Edits a grant in place: its bounds, count and expiry (its type cannot change; the hub checks the company's ceiling again).
+  const edit = (g, item) => {
+    if (editing) {
+      return;
+    }
+
+    editing = true;
+    const inputs = {};
+    const editFields = {};
+    for (const [key, label] of Object.entries(GRANT_TYPES[g.type]?.bounds ?? {})) {
+      inputs[key] = h('input', { type: 'text', name: `bounds.${key}`, value: (g.bounds?.[key] ?? []).join(', '), placeholder: 'comma-separated' });
+      editFields[`bounds.${key}`] = field(label, inputs[key]);
+    }
+
+    const max = h('input', { type: 'number', name: 'maxPerDay', min: 1, max: 100, value: g.maxPerDay });
+    const renew = h('input', { type: 'number', name: 'expiresInDays', min: 1, max: 90, placeholder: 'keep the expiry' });
+    editFields.maxPerDay = field('At most per day', max);
+    editFields.expiresInDays = field('Expire in days from now (empty keeps it)', renew);
+    const close = () => { editing = false; poller.refresh(); };
+    const form = h('form', { 'aria-label': `Edit grant ${g.grantId}`, novalidate: true },
+      Object.values(editFields),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save'), h('button', { type: 'button', onclick: close }, 'Cancel')));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      Object.values(editFields).forEach((f) => f.setError(null));
+      const body = { maxPerDay: Number(max.value) };
+      if (Object.keys(inputs).length > 0) {
+        body.bounds = {};
+        for (const [key, input] of Object.entries(inputs)) {
+          if (input.value.trim()) {
+            body.bounds[key] = input.value.split(',').map((v) => v.trim()).filter(Boolean);
+          }
+        }
+      }
+
+      if (renew.value.trim()) {
+        body.expiresInDays = Number(renew.value);
+      }
+
+      try {
+        const { data } = await api(`/api/agents/${enc(agent.agentId)}/grants/${enc(g.grantId)}`, { method: 'PATCH', body });
+        status.show('ok', `Grant ${g.grantId} changed${data.cancelledProposals ? `; ${data.cancelledProposals} held action(s) it no longer covers cancelled` : ''}.`);
+        close();
+      } catch (error) {
+        if (error.status === 400) {
+          const rest = showFieldErrors(error, editFields, ['']);
+          status.show('error', rest.length ? rest.join(' ') : error.message);
+        } else {
+          status.show(error.status === 409 ? 'warn' : 'error', error.message);
+          close();
+        }
+      }
+    });
+    item.append(form);
+  };
 
   const revoke = async (g) => {
     const { ok } = await confirmDialog({

@@ -83,7 +83,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -260,7 +260,8 @@ function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
     for (const summary of list) {
       const existing = cards.get(summary.proposalId);
       const isOpen = OPEN.has(summary.status);
-      if (!isOpen && !existing) {
+      // A change that ran under a grant stays on screen while its inverse can be applied.
+      if (!isOpen && !existing && summary.inverse !== 'available') {
         continue;
       }
 
@@ -268,7 +269,8 @@ function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
         continue;
       }
 
-      if (existing && existing.view.status === summary.status && (!isOpen || existing.view.revision === (summary.revision ?? existing.view.revision))) {
+      if (existing && existing.view.status === summary.status && (existing.view.inverse?.status ?? null) === (summary.inverse ?? null)
+        && (!isOpen || existing.view.revision === (summary.revision ?? existing.view.revision))) {
         continue;
       }
 
@@ -277,7 +279,7 @@ function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
         if (!existing) {
           const card = proposalCard(view, agent, () => poller.refresh(), asAdmin);
           cards.set(view.proposalId, card);
-        } else if (existing.view.status !== view.status || existing.view.revision !== view.revision) {
+        } else if (existing.view.status !== view.status || existing.view.revision !== view.revision || existing.view.inverse?.status !== view.inverse?.status) {
           existing.update(view);
         }
       } catch (error) {
@@ -319,7 +321,7 @@ function renderHistory(listEl, decided) {
 function outcomeNotice(view) {
   switch (view.status) {
     case 'succeeded':
-      return notice('ok', 'Done', h('p', {}, view.result || 'The action was carried out.'));
+      return notice('ok', view.grant ? `Done under grant ${view.grant}` : 'Done', h('p', {}, view.result || 'The action was carried out.'), inverseNote(view.inverse));
     case 'failed':
       return notice('error', 'Failed', h('p', {}, view.error || 'The action failed.'), view.attempts > 1 ? h('p', { class: 'small' }, `after ${view.attempts} attempts`) : null);
     case 'held':
@@ -334,6 +336,28 @@ function outcomeNotice(view) {
       return notice('warn', 'Cancelled', view.reason ? h('p', {}, view.reason) : null);
     default:
       return null;
+  }
+}
+
+/** What a change that ran under a grant offers to take it back: its inverse, or why there is none. */
+function inverseNote(inverse) {
+  if (!inverse) {
+    return null;
+  }
+
+  switch (inverse.status) {
+    case 'available':
+      return h('p', { class: 'small inverse' }, `Undo with one click: ${inverse.description} Until `, time(inverse.until), '.');
+    case 'applying':
+      return h('p', { class: 'small inverse' }, `Taking it back: ${inverse.description}`);
+    case 'applied':
+      return h('p', { class: 'small inverse' }, `Taken back by ${inverse.appliedBy}: ${inverse.result}`);
+    case 'failed':
+      return h('p', { class: 'small inverse' }, `Taking it back failed: ${inverse.error}`);
+    case 'closed':
+      return h('p', { class: 'small inverse muted' }, 'The window to take it back here has ended.');
+    default:
+      return h('p', { class: 'small inverse muted' }, inverse.description);
   }
 }
 
@@ -374,7 +398,8 @@ function proposalCard(initial, agent, refresh, asAdmin) {
       h('button', { type: 'button', class: 'primary', 'aria-describedby': titleId, onclick: () => decide({ decision: 'approve' }, 'Approved. Running…').catch(() => {}) }, 'Approve'),
       h('button', { type: 'button', 'aria-describedby': titleId, onclick: openEditor }, 'Edit'),
       h('button', { type: 'button', 'aria-describedby': titleId, onclick: openReject }, 'Reject'))
-      : v.status === 'held' ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', 'aria-describedby': titleId, onclick: undo }, 'Undo')) : null;
+      : v.status === 'held' ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', 'aria-describedby': titleId, onclick: undo }, 'Undo'))
+      : v.inverse?.status === 'available' ? h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', 'aria-describedby': titleId, onclick: applyInverse }, 'Undo this change')) : null;
     const proposedBy = v.proposedBy?.kind === 'peer' ? `agent ${v.proposedBy.agentId}` : v.proposedBy?.kind === 'user' ? (asAdmin ? 'the person' : 'you') : 'the agent';
     replace(el,
       h('h3', { id: titleId }, TYPE_NAMES[v.type] ?? v.type, ' ', badge(v.status), v.revision > 1 ? h('span', { class: 'muted small' }, ` revision ${v.revision}`) : null),
@@ -396,6 +421,21 @@ function proposalCard(initial, agent, refresh, asAdmin) {
       const { data } = await api(`/api/proposals/${enc(card.view.proposalId)}/undo`, { method: 'POST' });
       card.justActed = true;
       status.show('ok', data.queued ? 'Undo sent.' : 'Undone: it will not run.');
+    } catch (error) {
+      status.show(error.status === 409 ? 'warn' : 'error', error.message);
+    } finally {
+      el.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+      refresh();
+    }
+  };
+
+  // Applies the inverse of a change a grant approved (once: a second click is answered 409).
+  const applyInverse = async () => {
+    status.clear();
+    el.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    try {
+      const { data } = await api(`/api/proposals/${enc(card.view.proposalId)}/inverse`, { method: 'POST' });
+      status.show('ok', data.queued ? 'Sent: it will be taken back.' : `Taking it back: ${data.inverse?.status ?? 'applying'}.`);
     } catch (error) {
       status.show(error.status === 409 ? 'warn' : 'error', error.message);
     } finally {

@@ -109,7 +109,7 @@ export class Scope {
 }
 
 /** The event types of the hub's streams that views listen to (docs/http-api.md, "Live updates"). */
-const LIVE_TYPES = ['message', 'proposal', 'agent', 'inbox', 'instance'];
+const LIVE_TYPES = ['message', 'proposal', 'agent', 'inbox', 'instance', 'grant'];
 
 /** After this many failures in a row without the stream opening, views also re-read on a slow timer. */
 const FALLBACK_AFTER = 3;

@@ -7,7 +7,10 @@ public static class AttioEndpoints
     public const string RecordsGet = "attio.records.get";
     public const string RecordsCreate = "attio.records.create";
     public const string RecordsUpdate = "attio.records.update";
+    public const string RecordsReplace = "attio.records.replace";
     public const string RecordsAssert = "attio.records.assert";
     public const string NotesCreate = "attio.notes.create";
     public const string TasksCreate = "attio.tasks.create";
+    public const string NotesDelete = "attio.notes.delete";
+    public const string TasksDelete = "attio.tasks.delete";
 }

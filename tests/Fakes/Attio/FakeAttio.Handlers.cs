@@ -60,11 +60,11 @@ public sealed partial class FakeAttio
         return Json(new JsonObject { ["data"] = RecordJson(record) });
     }
 
-    private IResult Update(string objectSlug, string recordId, JsonObject body)
+    private IResult Update(string objectSlug, string recordId, JsonObject body, bool overwrite = false)
     {
         var obj = FindObject(objectSlug);
         var record = FindRecord(obj, recordId);
-        Write(obj, record, Values(body), overwrite: false);
+        Write(obj, record, Values(body), overwrite);
         return Json(new JsonObject { ["data"] = RecordJson(record) });
     }
 
@@ -144,6 +144,15 @@ public sealed partial class FakeAttio
         };
         _notes.Add(note);
         return Json(new JsonObject { ["data"] = note.DeepClone() });
+    }
+
+    /// <summary>DELETE /v2/notes/{id} and /v2/tasks/{id}: Attio answers 200 with an empty object, or 404 for an unknown id.</summary>
+    private IResult Delete(List<JsonObject> items, string idField, string id, string what)
+    {
+        var item = items.FirstOrDefault(i => i["id"]?[idField]?.GetValue<string>() == id)
+            ?? throw new AttioFakeException(404, "not_found", $"{what} with ID \"{id}\" not found.");
+        items.Remove(item);
+        return Json(new JsonObject());
     }
 
     private IResult CreateTask(JsonObject body)

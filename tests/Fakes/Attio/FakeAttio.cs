@@ -8,7 +8,7 @@ namespace CompanyHub.Fakes.Attio;
 /// <summary>
 /// A fake of the Attio REST API v2: bearer key check, objects <c>people</c>, <c>companies</c> and <c>deals</c> (and any
 /// defined with <see cref="DefineObject"/>), record query/get/create/update/assert with Attio's value shapes,
-/// uniqueness and option checks, and notes and tasks.
+/// uniqueness and option checks (PATCH adds to multi-value attributes, PUT replaces them), and notes and tasks (create, delete).
 /// </summary>
 public sealed partial class FakeAttio : FakeServer
 {
@@ -165,9 +165,12 @@ public sealed partial class FakeAttio : FakeServer
         app.MapGet("/v2/objects/{obj}/records/{id}", (HttpContext c, string obj, string id) => HandleAsync(c, b => Get(obj, id))).WithName(AttioEndpoints.RecordsGet);
         app.MapPost("/v2/objects/{obj}/records", (HttpContext c, string obj) => HandleAsync(c, b => Create(obj, b))).WithName(AttioEndpoints.RecordsCreate);
         app.MapPatch("/v2/objects/{obj}/records/{id}", (HttpContext c, string obj, string id) => HandleAsync(c, b => Update(obj, id, b))).WithName(AttioEndpoints.RecordsUpdate);
+        app.MapPut("/v2/objects/{obj}/records/{id}", (HttpContext c, string obj, string id) => HandleAsync(c, b => Update(obj, id, b, overwrite: true))).WithName(AttioEndpoints.RecordsReplace);
         app.MapPut("/v2/objects/{obj}/records", (HttpContext c, string obj) => HandleAsync(c, b => Assert(obj, c.Request.Query["matching_attribute"].ToString(), b))).WithName(AttioEndpoints.RecordsAssert);
         app.MapPost("/v2/notes", (Delegate)((HttpContext c) => HandleAsync(c, CreateNote))).WithName(AttioEndpoints.NotesCreate);
         app.MapPost("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, CreateTask))).WithName(AttioEndpoints.TasksCreate);
+        app.MapDelete("/v2/notes/{id}", (HttpContext c, string id) => HandleAsync(c, b => Delete(_notes, "note_id", id, "Note"))).WithName(AttioEndpoints.NotesDelete);
+        app.MapDelete("/v2/tasks/{id}", (HttpContext c, string id) => HandleAsync(c, b => Delete(_tasks, "task_id", id, "Task"))).WithName(AttioEndpoints.TasksDelete);
     }
 
     protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)

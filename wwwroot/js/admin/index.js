@@ -10,12 +10,14 @@ import { renderEntities } from './entities.js';
 import { renderAudit } from './audit.js';
 import { renderBroadcast } from './broadcast.js';
 import { renderHealth } from './health.js';
+import { renderGrants } from './grants.js';
 
 export const ADMIN_SECTIONS = [
   { id: 'agents', title: 'Agents', render: renderAgents },
   { id: 'onboarding', title: 'Onboarding', render: renderOnboarding },
   { id: 'orchestrations', title: 'Orchestrations', render: renderOrchestrations, detail: renderInstance },
   { id: 'entities', title: 'Entities', render: renderEntities },
+  { id: 'grants', title: 'Grants', render: renderGrants },
   { id: 'audit', title: 'Audit log', render: renderAudit },
   { id: 'broadcast', title: 'Broadcast', render: renderBroadcast },
   { id: 'health', title: 'Health', render: renderHealth },

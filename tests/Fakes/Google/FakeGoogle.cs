@@ -131,6 +131,10 @@ public sealed partial class FakeGoogle : FakeServer
         new("Google:UserInfoEndpoint", UserInfoEndpoint),
         new("Google:GmailBaseUrl", GmailBaseUrl),
         new("Google:CalendarBaseUrl", CalendarBaseUrl),
+        new("Google:DriveBaseUrl", DriveBaseUrl),
+        new("Google:DocsBaseUrl", DocsBaseUrl),
+        new("Google:SheetsBaseUrl", SheetsBaseUrl),
+        new("Google:PeopleBaseUrl", PeopleBaseUrl),
     ];
 
     /// <summary>Adds an account that can sign in.</summary>
@@ -258,6 +262,7 @@ public sealed partial class FakeGoogle : FakeServer
         MapOAuth(app);
         MapGmail(app);
         MapCalendar(app);
+        MapFiles(app);
     }
 
     protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)

@@ -205,6 +205,19 @@ public sealed partial class FakeGoogle : FakeServer
         }
     }
 
+    /// <summary>Revokes every token of an account (the person removed the app's access at their Google account).</summary>
+    public void RevokeAccount(string email)
+    {
+        var account = Account(email);
+        lock (_gate)
+        {
+            foreach (var grant in _refreshTokens.Values.Concat(_accessTokens.Values).Where(g => g.Email == account.Email))
+            {
+                grant.Revoked = true;
+            }
+        }
+    }
+
     /// <summary>Makes an access token expired.</summary>
     public void ExpireAccessToken(string accessToken)
     {

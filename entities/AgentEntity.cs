@@ -34,6 +34,8 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
             AllowAgents = [.. profile.AllowAgents],
             Autonomy = profile.Autonomy,
             Workspace = profile.Workspace,
+            GoogleScopes = profile.GoogleScopes is { } scopes ? [.. scopes] : null,
+            GoogleSubject = profile.GoogleSubject,
             Status = AgentStatus.Active,
             CreatedAt = now,
             LastActiveAt = now,
@@ -80,12 +82,38 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
     {
         var state = Require();
         state.SealedGoogleRefreshToken = connection.SealedRefreshToken;
+        state.GoogleAccessLostAt = null;
         if (string.IsNullOrEmpty(state.Email) || state.AgentId == "orchestrator")
         {
             state.Email = connection.Email;
         }
 
         state.Changed(AgentChangeKinds.Agent);
+    }
+
+    /// <summary>
+    /// Replaces the person's Google credential after a reconnect (same account, checked by the caller): the new sealed
+    /// refresh token and granted scopes, and Google access is no longer marked lost.
+    /// </summary>
+    public void ReconnectGoogle(GoogleReconnection reconnection)
+    {
+        var state = Require();
+        state.SealedGoogleRefreshToken = reconnection.SealedRefreshToken;
+        state.GoogleScopes = [.. reconnection.Scopes];
+        state.GoogleSubject = reconnection.Subject ?? state.GoogleSubject;
+        state.GoogleAccessLostAt = null;
+        state.Changed(AgentChangeKinds.Agent);
+    }
+
+    /// <summary>Marks Google access lost, unless the refused credential was replaced meanwhile (a reconnect won the race).</summary>
+    public void MarkGoogleAccessLost(GoogleAccessLoss loss)
+    {
+        var state = Require();
+        if (state.GoogleAccessLostAt is null && string.Equals(state.SealedGoogleRefreshToken, loss.SealedRefreshToken, StringComparison.Ordinal))
+        {
+            state.GoogleAccessLostAt = loss.At;
+            state.Changed(AgentChangeKinds.Agent);
+        }
     }
 
     /// <summary>Disables the agent and drops its token; returns its pending proposals, read in the same operation, for the caller to cancel.</summary>

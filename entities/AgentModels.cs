@@ -22,7 +22,10 @@ public enum AgentStatus
 }
 
 /// <summary>What is needed to create an agent.</summary>
-public sealed record AgentProfile(string AgentId, string Email, string Name, AgentIdentity Identity, IReadOnlyList<string> AllowAgents, AgentAutonomy Autonomy, string Workspace);
+/// <param name="GoogleScopes">The scopes the person granted at Google sign-in (Google's token response <c>scope</c>); null without Google.</param>
+/// <param name="GoogleSubject">The Google account's stable id (<c>sub</c>); null without Google.</param>
+public sealed record AgentProfile(string AgentId, string Email, string Name, AgentIdentity Identity, IReadOnlyList<string> AllowAgents, AgentAutonomy Autonomy, string Workspace,
+    IReadOnlyList<string>? GoogleScopes = null, string? GoogleSubject = null);
 
 /// <summary>A message from another agent, waiting in an agent's inbox.</summary>
 public sealed record InboxMessage(string Id, string FromAgentId, string Text, DateTimeOffset At, string? InReplyTo = null);
@@ -109,6 +112,18 @@ public sealed class AgentState
     /// <summary>Gets or sets the sealed Google refresh token (see SecretBox); never the plain token.</summary>
     public string? SealedGoogleRefreshToken { get; set; }
 
+    /// <summary>
+    /// Gets or sets the scopes the person granted at their last Google sign-in or reconnect; null for an agent whose
+    /// sign-in predates their recording (it had the onboarding scopes of its time).
+    /// </summary>
+    public List<string>? GoogleScopes { get; set; }
+
+    /// <summary>Gets or sets the Google account's stable id (<c>sub</c>) recorded at sign-in: a reconnect must come back with the same.</summary>
+    public string? GoogleSubject { get; set; }
+
+    /// <summary>Gets or sets when Google refused the sealed refresh token (revoked or expired): the person must reconnect Google. Null when fine.</summary>
+    public DateTimeOffset? GoogleAccessLostAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset LastActiveAt { get; set; }
@@ -151,6 +166,12 @@ public sealed class AgentState
 
 /// <summary>A connected Google account: its email and the sealed refresh token.</summary>
 public sealed record GoogleConnection(string Email, string SealedRefreshToken);
+
+/// <summary>A reconnected Google account of an existing agent: the new sealed refresh token, the granted scopes and the account's id.</summary>
+public sealed record GoogleReconnection(string SealedRefreshToken, IReadOnlyList<string> Scopes, string? Subject);
+
+/// <summary>Google refused this sealed refresh token at <paramref name="At"/> (<see cref="AgentEntity.MarkGoogleAccessLost"/>).</summary>
+public sealed record GoogleAccessLoss(string SealedRefreshToken, DateTimeOffset At);
 
 /// <summary>A sealed credential and the same secret sealed under a new master key (<see cref="AgentEntity.ResealGoogleCredential"/>).</summary>
 public sealed record CredentialReseal(string Previous, string Current);

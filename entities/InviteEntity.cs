@@ -43,9 +43,10 @@ public sealed class InviteEntity : TaskEntity<InviteState?>
 
 /// <summary>
 /// A pending Google sign-in: which invite it is for, its sealed PKCE verifier, and the SHA-256 of the nonce in the
-/// cookie of the browser that started it (the callback must come with that cookie). Used once.
+/// cookie of the browser that started it (the callback must come with that cookie). Used once. A reconnect of an
+/// existing agent's Google account has <c>InviteHash</c> "reconnect" and the agent's id in <paramref name="AgentId"/>.
 /// </summary>
-public sealed record OAuthAttempt(string InviteHash, string SealedVerifier, DateTimeOffset ExpiresAt, bool Used, string? NonceHash = null);
+public sealed record OAuthAttempt(string InviteHash, string SealedVerifier, DateTimeOffset ExpiresAt, bool Used, string? NonceHash = null, string? AgentId = null);
 
 /// <summary>Entity <c>oauthstate@&lt;state id&gt;</c>: the server side of an OAuth <c>state</c> parameter.</summary>
 public sealed class OAuthStateEntity : TaskEntity<OAuthAttempt?>

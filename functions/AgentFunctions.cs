@@ -1,9 +1,12 @@
 using System.Security.Claims;
 using CompanyHub.Entities;
+using CompanyHub.Integrations.Google;
 using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.DurableTask.Client;
 using Microsoft.Azure.Functions.Worker;
 
@@ -48,7 +51,8 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var agent = await AgentAccess.LoadAsync(client, Caller.From(user), agentId, cancellationToken);
-        return agent is null ? Problems.NotFound(AgentAccess.NotFoundMessage(agentId)) : Results.Ok(View(agent));
+        var google = req.HttpContext.RequestServices.GetRequiredService<IOptions<GoogleOptions>>().Value;
+        return agent is null ? Problems.NotFound(AgentAccess.NotFoundMessage(agentId)) : Results.Ok(View(agent, google));
     }
 
     [Function("OffboardAgent")]
@@ -131,6 +135,20 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         return Results.Ok(Sharing(allowed));
     }
 
+    private static object GoogleView(AgentState agent, GoogleOptions? google)
+    {
+        var connected = agent.SealedGoogleRefreshToken is not null;
+        var missing = connected && google is { IsConfigured: true } ? GoogleScopes.Missing(agent.GoogleScopes, google) : [];
+        return new
+        {
+            connected,
+            accessLost = connected && agent.GoogleAccessLostAt is not null,
+            accessLostAt = agent.GoogleAccessLostAt,
+            missingScopes = missing,
+            reconnectNeeded = connected && (agent.GoogleAccessLostAt is not null || missing.Count > 0),
+        };
+    }
+
     private static object Sharing(bool companyTools) => new { companyToolsForAgents = companyTools, personalToolsForAgents = false, repliesNeedApproval = true };
 
     /// <summary>
@@ -143,7 +161,11 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         return types.Count == 0 ? AgentAutonomy.AlwaysAsk : new AgentAutonomy(2, types);
     }
 
-    internal static object View(AgentState agent) => new
+    /// <summary>
+    /// The agent as the API and the live streams show it. <c>google</c> says whether the person must reconnect Google:
+    /// access lost (Google refused the stored token) or scopes this hub now asks for that they have not granted.
+    /// </summary>
+    internal static object View(AgentState agent, GoogleOptions? google = null) => new
     {
         agentId = agent.AgentId,
         name = agent.Name,
@@ -157,6 +179,7 @@ public sealed class AgentFunctions(TokenAuthenticator authenticator, IAuditLog a
         lastActiveAt = agent.LastActiveAt,
         working = agent.WorkingTurnId is not null,
         googleConnected = agent.SealedGoogleRefreshToken is not null,
+        google = GoogleView(agent, google),
         pendingProposals = agent.Proposals.Count(p => p.Status == ProposalStatus.Pending),
         inbox = agent.Inbox.Count,
         sharing = Sharing(agent.CompanyToolsForAgents),

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using CompanyHub.Entities;
+using CompanyHub.Integrations.Google;
 using CompanyHub.Orchestrations;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
@@ -9,8 +10,8 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace CompanyHub.Functions;
 
-/// <summary>Who am I, and token rotation.</summary>
-public sealed class IdentityFunctions(TokenAuthenticator authenticator, IAuditLog audit, IOptions<HubOptions> options)
+/// <summary>Who am I, token rotation, and the reconnect of a person's Google account.</summary>
+public sealed class IdentityFunctions(TokenAuthenticator authenticator, IAuditLog audit, IOptions<HubOptions> options, IGoogleOAuthClient google)
 {
     [Function("Me")]
     public static object Me([HttpTrigger(AuthorizationLevel.User, "get", Route = "me")] HttpRequest req, ClaimsPrincipal user)
@@ -57,5 +58,37 @@ public sealed class IdentityFunctions(TokenAuthenticator authenticator, IAuditLo
         }
 
         return Results.Ok(new { token, dashboardUrl = options.Value.Link("/?token=" + token) });
+    }
+
+    /// <summary>
+    /// Starts a reconnect of the person's own Google account (a revoked token, a newly enabled tool's scope): the same
+    /// PKCE sign-in as onboarding, bound to this browser and to this agent; the callback accepts only the agent's own
+    /// Google account. Answers the consent URL to open.
+    /// </summary>
+    [Function("ReconnectGoogle")]
+    public async Task<IResult> ReconnectGoogle(
+        [HttpTrigger(AuthorizationLevel.User, "post", Route = "agents/{agentId}/google/reconnect")] HttpRequest req,
+        string agentId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(user);
+        var (agent, problem) = await AgentAccess.LoadActiveAsync(client, caller, agentId, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (caller.IsAdmin)
+        {
+            return Problems.Forbidden($"Only {agent!.Name} can reconnect their Google account, from their own dashboard: the sign-in at Google is theirs.");
+        }
+
+        if (!google.IsConfigured)
+        {
+            return Problems.Unavailable("Google sign-in is not configured on this hub (GOOGLE_CLIENT_ID). Ask your admin.");
+        }
+
+        var url = await OnboardingPages.StartReconnectAsync(req.HttpContext, client, agent!);
+        req.HttpContext.Response.Headers.CacheControl = "no-store";
+        return Results.Ok(new { url = url.AbsoluteUri });
     }
 }

@@ -30,6 +30,9 @@ namespace CompanyHub.Functions;
 public static class OnboardingPages
 {
     public const string SenderAttempt = "sender";
+
+    /// <summary>The purpose of an attempt that reconnects an existing agent's Google account (<see cref="OAuthAttempt.AgentId"/>).</summary>
+    public const string ReconnectAttempt = "reconnect";
     public const string RefreshTokenPurpose = "google-refresh-token";
 
     /// <summary>The name of the cookie that binds a sign-in attempt to its browser is this prefix and the attempt's id.</summary>
@@ -249,17 +252,21 @@ public static class OnboardingPages
             return;
         }
 
-        var invite = attempt!.InviteHash == SenderAttempt ? null : (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(attempt.InviteHash), http.RequestAborted))?.State;
+        var forInvite = attempt!.InviteHash is not (SenderAttempt or ReconnectAttempt);
+        var invite = forInvite ? (await client.Entities.GetEntityAsync<InviteState>(InviteEntity.Id(attempt.InviteHash), http.RequestAborted))?.State : null;
         if (query["error"].ToString() is { Length: > 0 } error)
         {
+            var unchanged = attempt.InviteHash == ReconnectAttempt
+                ? "Nothing changed: your agent keeps its Google connection as it was, and you can reconnect again from your dashboard."
+                : "Nothing was created; your invite still works, so you can try again.";
             var message = error == "access_denied"
-                ? "You declined the access the hub asked for at Google. Nothing was created; your invite still works, so you can try again."
-                : $"Google answered '{error}'. Nothing was created; your invite still works, so you can try again.";
+                ? $"You declined the access the hub asked for at Google. {unchanged}"
+                : $"Google answered '{error}'. {unchanged}";
             await Pages.WriteAsync(http, StatusCodes.Status400BadRequest, "Sign-in cancelled", message);
             return;
         }
 
-        if (attempt.InviteHash != SenderAttempt && await RefuseInviteAsync(http, invite))
+        if (forInvite && await RefuseInviteAsync(http, invite))
         {
             return;
         }
@@ -270,7 +277,7 @@ public static class OnboardingPages
             var verifier = box.Open(attempt.SealedVerifier, "pkce-verifier");
             var tokens = await google.ExchangeCodeAsync(query["code"].ToString(), verifier, options.Value.Link(CallbackPath), http.RequestAborted);
             var user = await google.GetUserInfoAsync(tokens.AccessToken, http.RequestAborted);
-            signIn = new GoogleSignIn(user.Email, user.EmailVerified, user.Name, tokens.RefreshToken is { } refresh ? box.Seal(refresh, RefreshTokenPurpose) : null);
+            signIn = new GoogleSignIn(user.Email, user.EmailVerified, user.Name, tokens.RefreshToken is { } refresh ? box.Seal(refresh, RefreshTokenPurpose) : null, tokens.Scopes, user.Subject is { Length: > 0 } subject ? subject : null);
         }
         catch (Exception ex) when (ex is IntegrationException or SecretBoxException or ArgumentException)
         {
@@ -289,9 +296,12 @@ public static class OnboardingPages
     {
         try
         {
-            await (attempt.InviteHash == SenderAttempt
-                ? ConnectSenderAccountAsync(http, client, audit, signIn)
-                : SignInToInviteAsync(http, client, box, audit, attempt.InviteHash, signIn));
+            await (attempt.InviteHash switch
+            {
+                SenderAttempt => ConnectSenderAccountAsync(http, client, audit, signIn),
+                ReconnectAttempt => ReconnectAccountAsync(http, client, audit, attempt.AgentId!, signIn),
+                _ => SignInToInviteAsync(http, client, box, audit, attempt.InviteHash, signIn),
+            });
         }
         catch (Exception ex) when (StoreUnavailableAnswer.Matches(ex))
         {
@@ -315,6 +325,41 @@ public static class OnboardingPages
         await Pages.WriteAsync(http, StatusCodes.Status200OK, "Sender connected", $"Invites are now sent from {signIn.Email}.", "/", "Back to the dashboard");
     }
 
+    /// <summary>
+    /// Replaces an existing agent's sealed refresh token with the one Google just issued — only for the same person: a
+    /// verified Google account with the agent's email and, when one was recorded, the same account id (<c>sub</c>).
+    /// Anything else is refused with a page, audited, and changes nothing.
+    /// </summary>
+    private static async Task ReconnectAccountAsync(HttpContext http, DurableTaskClient client, IAuditLog audit, string agentId, GoogleSignIn signIn)
+    {
+        var agent = (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId), http.RequestAborted))?.State;
+        if (agent is not { Status: AgentStatus.Active })
+        {
+            await Pages.WriteAsync(http, StatusCodes.Status410Gone, "Agent no longer active", "This agent was offboarded meanwhile, so there is nothing to reconnect.");
+            return;
+        }
+
+        var sameAccount = signIn.EmailVerified && string.Equals(signIn.Email, agent.Email, StringComparison.OrdinalIgnoreCase)
+            && (agent.GoogleSubject is null || string.Equals(signIn.Subject, agent.GoogleSubject, StringComparison.Ordinal));
+        if (!sameAccount || signIn.SealedRefreshToken is null)
+        {
+            var why = sameAccount ? "Google returned no offline access" : "signed in as another or unverified Google account";
+            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, $"user:{agentId}", "google.reconnect-refused", agentId, agentId, why, TokenAuthenticator.AddressOf(http), "refused"), http.RequestAborted);
+            await Pages.WriteAsync(http, StatusCodes.Status403Forbidden, sameAccount ? "Not reconnected" : "Wrong Google account",
+                sameAccount
+                    ? "Google did not grant offline access, so nothing changed. Try again from your dashboard."
+                    : $"You signed in as {signIn.Email}{(signIn.EmailVerified ? "" : " (not verified)")}, but this agent belongs to {agent.Email}. Nothing changed: reconnect from your dashboard with that Google account.",
+                "/", "Back to the dashboard");
+            return;
+        }
+
+        var scopes = signIn.Scopes ?? [];
+        await EntityCalls.CallAsync(client, AgentEntity.Id(agentId), nameof(AgentEntity.ReconnectGoogle), new GoogleReconnection(signIn.SealedRefreshToken, scopes, signIn.Subject), http.RequestAborted);
+        await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, $"user:{agentId}", "google.reconnected", agentId, agentId,
+            $"Google reconnected: the stored refresh token was replaced (scopes: {string.Join(' ', scopes)})", TokenAuthenticator.AddressOf(http), "ok"), http.RequestAborted);
+        await Pages.WriteAsync(http, StatusCodes.Status200OK, "Google reconnected", $"Your agent uses the Google account {agent.Email} again, with the access you just granted.", "/", "Back to the dashboard");
+    }
+
     private static async Task SignInToInviteAsync(HttpContext http, DurableTaskClient client, SecretBox box, IAuditLog audit, string inviteHash, GoogleSignIn signIn)
     {
         // Read again: on a retry the invite may have ended meanwhile.
@@ -332,7 +377,7 @@ public static class OnboardingPages
             return;
         }
 
-        await CompleteAsync(http, client, box, invite, new OAuthCompleted(signIn.Email, true, signIn.SealedRefreshToken, signIn.Name));
+        await CompleteAsync(http, client, box, invite, new OAuthCompleted(signIn.Email, true, signIn.SealedRefreshToken, signIn.Name, GoogleScopes: signIn.Scopes, GoogleSubject: signIn.Subject));
     }
 
     private static async Task CompleteAsync(HttpContext http, DurableTaskClient client, SecretBox box, InviteState invite, OAuthCompleted completed)
@@ -384,11 +429,29 @@ public static class OnboardingPages
     /// </summary>
     private static async Task RedirectToGoogleAsync(HttpContext http, DurableTaskClient client, KeyRing keys, SecretBox box, IGoogleOAuthClient google, HubOptions options, GoogleOptions googleOptions, string inviteHash, string? loginHint)
     {
+        var url = await StartAttemptAsync(http, client, keys, box, google, options, googleOptions, inviteHash, loginHint, agentId: null);
+        // AbsoluteUri keeps the query's percent-encoding; Uri.ToString() would turn %20 back into raw spaces.
+        http.Response.Redirect(url.AbsoluteUri);
+    }
+
+    /// <summary>
+    /// Starts a reconnect of <paramref name="agent"/>'s Google account for its signed-in person: the same attempt, cookie
+    /// and consent as a sign-in, marked with the agent, for the agent's email. Answers the consent URL to open.
+    /// </summary>
+    public static Task<Uri> StartReconnectAsync(HttpContext http, DurableTaskClient client, AgentState agent)
+    {
+        var services = http.RequestServices;
+        return StartAttemptAsync(http, client, services.GetRequiredService<KeyRing>(), services.GetRequiredService<SecretBox>(), services.GetRequiredService<IGoogleOAuthClient>(),
+            services.GetRequiredService<IOptions<HubOptions>>().Value, services.GetRequiredService<IOptions<GoogleOptions>>().Value, ReconnectAttempt, agent.Email, agent.AgentId);
+    }
+
+    private static async Task<Uri> StartAttemptAsync(HttpContext http, DurableTaskClient client, KeyRing keys, SecretBox box, IGoogleOAuthClient google, HubOptions options, GoogleOptions googleOptions, string inviteHash, string? loginHint, string? agentId)
+    {
         var stateId = Base64Url.Encode(RandomNumberGenerator.GetBytes(16));
         var nonce = Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
         var verifier = Pkce.CreateVerifier();
         await EntityCalls.CallAsync(client, OAuthStateEntity.Id(stateId), nameof(OAuthStateEntity.Create),
-            new OAuthAttempt(inviteHash, box.Seal(verifier, "pkce-verifier"), DateTimeOffset.UtcNow + AttemptLifetime, false, UserTokens.Hash(nonce)), http.RequestAborted);
+            new OAuthAttempt(inviteHash, box.Seal(verifier, "pkce-verifier"), DateTimeOffset.UtcNow + AttemptLifetime, false, UserTokens.Hash(nonce), agentId), http.RequestAborted);
         // HttpOnly; SameSite=Lax, because the callback is Google's top-level redirect, a cross-site navigation that Strict
         // would send without it; Secure on https; sent to the callback only, while the attempt lives (a reload of the
         // callback then says "already used", not "another browser").
@@ -402,9 +465,7 @@ public static class OnboardingPages
             IsEssential = true,
         });
         var state = $"{stateId}.{Sign(keys, stateId)}";
-        var url = google.BuildAuthorizationUrl(state, Pkce.ComputeChallenge(verifier), options.Link(CallbackPath), GoogleScopes.ForHub(googleOptions.CalendarEnabled), loginHint);
-        // AbsoluteUri keeps the query's percent-encoding; Uri.ToString() would turn %20 back into raw spaces.
-        http.Response.Redirect(url.AbsoluteUri);
+        return google.BuildAuthorizationUrl(state, Pkce.ComputeChallenge(verifier), options.Link(CallbackPath), GoogleScopes.ForHub(googleOptions), loginHint);
     }
 
     private static string NonceCookie(string stateId) => NonceCookiePrefix + stateId;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Caching.Memory;
 namespace CompanyHub.Functions;
 
 /// <summary>What Google said about a sign-in, the refresh token sealed: all the callback needs once the code is exchanged.</summary>
-public sealed record GoogleSignIn(string Email, bool EmailVerified, string? Name, string? SealedRefreshToken);
+public sealed record GoogleSignIn(string Email, bool EmailVerified, string? Name, string? SealedRefreshToken, IReadOnlyList<string>? Scopes = null, string? Subject = null);
 
 /// <summary>
 /// Google sign-ins whose result the store could not take (disk full, read-only). Google's code is spent by then, so the

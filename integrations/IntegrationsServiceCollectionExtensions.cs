@@ -1,6 +1,7 @@
 using CompanyHub.Integrations.Attio;
 using CompanyHub.Integrations.Google;
 using CompanyHub.Integrations.Google.Calendar;
+using CompanyHub.Integrations.Google.Files;
 using CompanyHub.Integrations.Google.Gmail;
 using CompanyHub.Integrations.Notion;
 using Microsoft.Extensions.Configuration;
@@ -16,8 +17,8 @@ public static class IntegrationsServiceCollectionExtensions
     /// <summary>
     /// Binds <see cref="GoogleOptions"/>, <see cref="NotionOptions"/> and <see cref="AttioOptions"/> from the sections
     /// <c>Google</c>, <c>Notion</c> and <c>Attio</c> and from the deployment's flat names (<c>GOOGLE_CLIENT_ID</c>,
-    /// <c>GOOGLE_CLIENT_SECRET</c>, <c>GOOGLE_CALENDAR</c>, <c>NOTION_API_KEY</c>, <c>ATTIO_API_KEY</c>, which win), and
-    /// registers <see cref="IGoogleOAuthClient"/>, <see cref="IGmailClient"/>, <see cref="ICalendarClient"/>,
+    /// <c>GOOGLE_CLIENT_SECRET</c>, <c>GOOGLE_CALENDAR</c>, <c>GOOGLE_DRIVE</c>, <c>GOOGLE_CONTACTS</c>, <c>NOTION_API_KEY</c>, <c>ATTIO_API_KEY</c>, which win), and
+    /// registers <see cref="IGoogleOAuthClient"/>, <see cref="IGmailClient"/>, <see cref="ICalendarClient"/>, <see cref="IGoogleFilesClient"/>,
     /// <see cref="INotionClient"/> and <see cref="IAttioClient"/> as typed HttpClients. A missing credential does not
     /// fail start-up: that client's <c>IsConfigured</c> is false and its calls throw <see cref="ToolNotConfiguredException"/>.
     /// </summary>
@@ -33,6 +34,7 @@ public static class IntegrationsServiceCollectionExtensions
         services.AddHttpClient<IGoogleOAuthClient, GoogleOAuthClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
         services.AddHttpClient<IGmailClient, GmailClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
         services.AddHttpClient<ICalendarClient, CalendarClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
+        services.AddHttpClient<IGoogleFilesClient, GoogleFilesClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
         services.AddHttpClient<INotionClient, NotionClient>((sp, http) =>
             http.Timeout = sp.GetRequiredService<IOptions<NotionOptions>>().Value.RequestTimeout);
         services.AddHttpClient<IAttioClient, AttioClient>((sp, http) =>
@@ -50,16 +52,20 @@ public static class IntegrationsServiceCollectionExtensions
         configuration.GetSection(GoogleOptions.SectionName).Bind(options);
         options.ClientId = Flat(configuration, "GOOGLE_CLIENT_ID") ?? options.ClientId;
         options.ClientSecret = Flat(configuration, "GOOGLE_CLIENT_SECRET") ?? options.ClientSecret;
-        if (Flat(configuration, "GOOGLE_CALENDAR") is { } calendar)
-        {
-            options.CalendarEnabled = calendar.ToLowerInvariant() switch
-            {
-                "true" or "1" or "yes" or "on" or "enabled" => true,
-                "false" or "0" or "no" or "off" or "disabled" => false,
-                _ => throw new InvalidOperationException($"GOOGLE_CALENDAR must be true or false, not '{calendar}'."),
-            };
-        }
+        options.CalendarEnabled = Switch(configuration, "GOOGLE_CALENDAR") ?? options.CalendarEnabled;
+        options.DriveEnabled = Switch(configuration, "GOOGLE_DRIVE") ?? options.DriveEnabled;
+        options.ContactsEnabled = Switch(configuration, "GOOGLE_CONTACTS") ?? options.ContactsEnabled;
     }
+
+    /// <summary>A flat on/off setting; null when not set.</summary>
+    private static bool? Switch(IConfiguration configuration, string name) => Flat(configuration, name) is not { } value
+        ? null
+        : value.ToLowerInvariant() switch
+        {
+            "true" or "1" or "yes" or "on" or "enabled" => true,
+            "false" or "0" or "no" or "off" or "disabled" => false,
+            _ => throw new InvalidOperationException($"{name} must be true or false, not '{value}'."),
+        };
 
     /// <summary>Fills <paramref name="options"/> from the <c>Notion</c> section, then <c>NOTION_API_KEY</c>.</summary>
     public static void BindNotion(IConfiguration configuration, NotionOptions options)

@@ -20,6 +20,14 @@ public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<No
         _ => null,
     };
 
+    /// <summary>Why the read tool <paramref name="tool"/> of the person's Drive, Docs, Sheets or Contacts is off on this hub, or null when it is on.</summary>
+    public string? WhyNotRead(string tool) => tool switch
+    {
+        "drive_search" or "docs_read" or "sheets_read" when !google.Value.IsConfigured || !google.Value.DriveEnabled => "Google Drive, Docs and Sheets are not enabled: the admin sets GOOGLE_DRIVE=true (with GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET).",
+        "contacts_search" when !google.Value.IsConfigured || !google.Value.ContactsEnabled => "Google Contacts is not enabled: the admin sets GOOGLE_CONTACTS=true (with GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET).",
+        _ => null,
+    };
+
     /// <summary>Whether the tool acts with the person's own Google account (so the agent needs a connected one).</summary>
     public static bool NeedsGoogleAccount(string type) => type is ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent;
 }

@@ -4,7 +4,9 @@ using System.Text.Json.Nodes;
 using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Integrations.Attio;
+using CompanyHub.Integrations.Google;
 using CompanyHub.Integrations.Google.Calendar;
+using CompanyHub.Integrations.Google.Files;
 using CompanyHub.Integrations.Google.Gmail;
 using CompanyHub.Integrations.Mail;
 using CompanyHub.Integrations.Notion;
@@ -236,7 +238,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
 }
 
 /// <summary>Runs read tools (free) for an agent: Gmail and Calendar with the person's account, Notion and Attio with the company keys.</summary>
-public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio) : IReadToolRunner
+public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio, IGoogleFilesClient files, ToolAvailability tools) : IReadToolRunner
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
@@ -252,6 +254,10 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "notion_read_page" => await NotionPageAsync(arguments, cancellationToken),
             "attio_query_records" => await attio.QueryRecordsAsync(Required(arguments, "object"), arguments["filter"] as JsonObject, limit: Int(arguments, "limit", 10, 50), cancellationToken: cancellationToken),
             "attio_get_record" => await attio.GetRecordAsync(Required(arguments, "object"), Required(arguments, "recordId"), cancellationToken),
+            "drive_search" => await WithGoogleAsync(agentId, tool, GoogleScopes.DriveReadonly, t => files.SearchFilesAsync(t, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken), cancellationToken),
+            "docs_read" => await WithGoogleAsync(agentId, tool, GoogleScopes.DocumentsReadonly, t => files.ReadDocumentAsync(t, Required(arguments, "documentId"), cancellationToken), cancellationToken),
+            "sheets_read" => await WithGoogleAsync(agentId, tool, GoogleScopes.SpreadsheetsReadonly, t => files.ReadRangeAsync(t, Required(arguments, "spreadsheetId"), Required(arguments, "range"), cancellationToken), cancellationToken),
+            "contacts_search" => await WithGoogleAsync(agentId, tool, GoogleScopes.ContactsReadonly, t => files.SearchContactsAsync(t, Required(arguments, "query"), Int(arguments, "maxResults", 10, 30), cancellationToken), cancellationToken),
             _ => throw new ArgumentException($"'{tool}' is not a read tool."),
         };
         return JsonSerializer.Serialize(result, Json);
@@ -275,6 +281,19 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
         var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(7);
         return await calendar.ListEventsAsync(token, from, to, maxResults: Int(arguments, "maxResults", 20, 50), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A read of the person's Drive, Docs, Sheets or Contacts: on at this hub, granted by the person, with a fresh token.</summary>
+    private async Task<object> WithGoogleAsync<T>(string agentId, string tool, string scope, Func<string, Task<T>> read, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        if (tools.WhyNotRead(tool) is { } off)
+        {
+            throw new ToolNotConfiguredException("Google", off);
+        }
+
+        var (token, _) = await google.AccessTokenAsync(agentId, scope, cancellationToken);
+        return await read(token);
     }
 
     private async Task<object> NotionPageAsync(JsonObject arguments, CancellationToken cancellationToken)

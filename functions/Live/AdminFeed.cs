@@ -1,11 +1,13 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using CompanyHub.Entities;
+using CompanyHub.Integrations.Google;
 using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CompanyHub.Functions.Live;
 
@@ -27,6 +29,7 @@ public sealed class AdminFeed : IDisposable
     private readonly StoreChangeSignals _signals;
     private readonly DurableTaskClient _client;
     private readonly ILogger _log;
+    private readonly GoogleOptions _google;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly LinkedList<(long Number, SseItem<string> Item)> _events = new();
@@ -35,8 +38,9 @@ public sealed class AdminFeed : IDisposable
     private Task? _running;
     private long _next;
 
-    public AdminFeed(StoreChangeSignals signals, DurableTaskClient client, IHostApplicationLifetime lifetime, ILogger<AdminFeed> log)
+    public AdminFeed(StoreChangeSignals signals, DurableTaskClient client, IHostApplicationLifetime lifetime, ILogger<AdminFeed> log, IOptions<GoogleOptions> google)
     {
+        _google = google.Value;
         ArgumentNullException.ThrowIfNull(lifetime);
         _signals = signals;
         _client = client;
@@ -156,7 +160,7 @@ public sealed class AdminFeed : IDisposable
             var agent = (await _client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(instanceId[agentPrefix.Length..]), cancellationToken).ConfigureAwait(false))?.State;
             if (agent is not null)
             {
-                var view = AgentFunctions.View(agent);
+                var view = AgentFunctions.View(agent, _google);
                 PublishIfChanged(instanceId, LiveEventTypes.Agent, view, JsonSerializer.Serialize(view));
                 if (agent.Grants.Count > 0)
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using CompanyHub.Entities;
+using CompanyHub.Integrations.Google;
 
 namespace CompanyHub.Functions.Live;
 
@@ -17,7 +18,7 @@ public static class AgentEventStream
     /// <c>reset</c> when the changes it missed are no longer kept (or the number is from the future: another agent of
     /// the same id, or a client's invention).
     /// </summary>
-    public static IReadOnlyList<SseItem<string>> Since(AgentState agent, long after)
+    public static IReadOnlyList<SseItem<string>> Since(AgentState agent, long after, GoogleOptions? google = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         if (after == agent.Version)
@@ -59,7 +60,7 @@ public static class AgentEventStream
                     events.Add(LiveEvent.Create(LiveEventTypes.Grant, new { agentId = agent.AgentId, grant = GrantFunctions.View(grant, DateTimeOffset.UtcNow) }, change.Version));
                     break;
                 case AgentChangeKinds.Agent:
-                    events.Add(LiveEvent.Create(LiveEventTypes.Agent, AgentFunctions.View(agent), change.Version));
+                    events.Add(LiveEvent.Create(LiveEventTypes.Agent, AgentFunctions.View(agent, google), change.Version));
                     break;
                 default:
                     // Access changes show nothing (the stream checks its access itself); a proposal or inbox message

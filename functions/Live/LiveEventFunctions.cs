@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using CompanyHub.Entities;
 using CompanyHub.Security;
+using CompanyHub.Integrations.Google;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -25,7 +26,7 @@ public sealed class LiveEventsOptions
 /// <see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>, which writes and flushes each event
 /// as it comes. The function itself ends at once, so <c>functionTimeout</c> does not cut a stream short.
 /// </summary>
-public sealed class LiveEventFunctions(StoreChangeSignals signals, AdminFeed feed, IOptions<LiveEventsOptions> options, IHostApplicationLifetime lifetime)
+public sealed class LiveEventFunctions(StoreChangeSignals signals, AdminFeed feed, IOptions<LiveEventsOptions> options, IHostApplicationLifetime lifetime, IOptions<GoogleOptions> google)
 {
     public const string LastEventIdHeader = "Last-Event-ID";
 
@@ -105,7 +106,7 @@ public sealed class LiveEventFunctions(StoreChangeSignals signals, AdminFeed fee
         yield return LiveEvent.Create(LiveEventTypes.Ready, new { agentId = agent.AgentId, version = agent.Version }, cursor) with { ReconnectionInterval = LiveEvent.Reconnect };
         while (true)
         {
-            foreach (var item in AgentEventStream.Since(agent, cursor))
+            foreach (var item in AgentEventStream.Since(agent, cursor, google.Value))
             {
                 yield return item;
             }

@@ -34,6 +34,27 @@ public sealed class GoogleOptions
     /// <summary>Gets or sets a value indicating whether the Calendar tools and scope are on (<c>GOOGLE_CALENDAR</c>). Default is <c>false</c>.</summary>
     public bool CalendarEnabled { get; set; }
 
+    /// <summary>Gets or sets the Drive API root. Default is <c>https://www.googleapis.com/drive/v3</c>.</summary>
+    public string DriveBaseUrl { get; set; } = "https://www.googleapis.com/drive/v3";
+
+    /// <summary>Gets or sets the Docs API root. Default is <c>https://docs.googleapis.com/v1</c>.</summary>
+    public string DocsBaseUrl { get; set; } = "https://docs.googleapis.com/v1";
+
+    /// <summary>Gets or sets the Sheets API root. Default is <c>https://sheets.googleapis.com/v4</c>.</summary>
+    public string SheetsBaseUrl { get; set; } = "https://sheets.googleapis.com/v4";
+
+    /// <summary>Gets or sets the People API root. Default is <c>https://people.googleapis.com/v1</c>.</summary>
+    public string PeopleBaseUrl { get; set; } = "https://people.googleapis.com/v1";
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the Drive, Docs and Sheets tools and their scopes are on (<c>GOOGLE_DRIVE</c>).
+    /// Default is <c>false</c>.
+    /// </summary>
+    public bool DriveEnabled { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the contacts tool and its scope are on (<c>GOOGLE_CONTACTS</c>). Default is <c>false</c>.</summary>
+    public bool ContactsEnabled { get; set; }
+
     /// <summary>Gets or sets how long one HTTP call may take before it fails as transient. Default is 30 seconds.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -40,6 +40,12 @@ public static class AgentTools
         Read("attio_query_records", "Query Attio CRM records of an object: people, companies or deals (read-only).",
             Obj(("object", Str("people, companies or deals")), ("filter", Any("Optional Attio filter object")), ("limit", Int("1-50, default 10"))), ["object"], "attio"),
         Read("attio_get_record", "Get one Attio record with its values (read-only).", Obj(("object", Str("people, companies or deals")), ("recordId", Str("The record id"))), ["object", "recordId"], "attio"),
+        // The person's Drive, Docs, Sheets and Contacts (on when the admin sets GOOGLE_DRIVE / GOOGLE_CONTACTS).
+        Read("drive_search", "Search the person's Google Drive for files whose name or text contains the words (read-only). Returns id, name, type, modified time and link.",
+            Obj(("query", Str("Words to look for")), ("maxResults", Int("1-25, default 10"))), ["query"], "drive"),
+        Read("docs_read", "Read a Google Doc's text by its document id (read-only; the id is in drive_search results or the Doc's URL).", Obj(("documentId", Str("The document id"))), ["documentId"], "drive"),
+        Read("sheets_read", "Read a range of a Google Sheet (read-only), e.g. range 'Sheet1!A1:D20'.", Obj(("spreadsheetId", Str("The spreadsheet id")), ("range", Str("A1 range, e.g. Sheet1!A1:D20"))), ["spreadsheetId", "range"], "drive"),
+        Read("contacts_search", "Search the person's Google Contacts by name, email or phone (read-only).", Obj(("query", Str("Name, email or phone prefix")), ("maxResults", Int("1-30, default 10"))), ["query"], "contacts"),
         new("list_agents", "List the company's agents (id, name, email, status): use it to find who to ask.", Schema(Obj(), []), ToolClass.Directory),
         Write("send_email", ProposalTypes.SendEmail, "Propose an email from the person's Gmail. Needs the person's approval; it is sent only if they approve.",
             Obj(("to", Str("Recipient address(es), comma-separated")), ("cc", Str("Optional Cc addresses")), ("subject", Str("Subject")), ("body", Str("Plain-text body"))), ["to", "subject", "body"]),

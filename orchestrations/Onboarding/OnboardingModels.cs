@@ -30,7 +30,8 @@ public sealed record OnboardingPlan(string? AgentId, string? Error, DateTimeOffs
 public sealed record InviteCreated(string SealedCode, string CodeHash);
 
 /// <summary>The <c>OAuthCompleted</c> event: who signed in, and their sealed Google refresh token (none for the development sign-in).</summary>
-public sealed record OAuthCompleted(string Email, bool EmailVerified, string? SealedRefreshToken, string? DisplayName, bool DevSignIn = false)
+public sealed record OAuthCompleted(string Email, bool EmailVerified, string? SealedRefreshToken, string? DisplayName, bool DevSignIn = false,
+    IReadOnlyList<string>? GoogleScopes = null, string? GoogleSubject = null)
 {
     public const string EventName = "OAuthCompleted";
 }

@@ -99,7 +99,7 @@ public sealed class OnboardingOrchestration : TaskOrchestrator<OnboardingRequest
 
         var agentId = status.AgentId!;
         var profile = new AgentProfile(agentId, status.Email, status.Name, new AgentIdentity($"{status.Name}'s Assistant", $"A personal assistant for {status.Name}: careful, concise, proactive."),
-            ["orchestrator", "*"], AgentAutonomy.AlwaysAsk, $"/data/workspaces/{agentId}");
+            ["orchestrator", "*"], AgentAutonomy.AlwaysAsk, $"/data/workspaces/{agentId}", signedIn.GoogleScopes, signedIn.GoogleSubject);
         try
         {
             await context.Entities.CallEntityAsync(AgentEntity.Id(agentId), nameof(AgentEntity.Create), profile);

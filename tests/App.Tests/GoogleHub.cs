@@ -101,6 +101,28 @@ public sealed class GoogleHub : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The person's "Reconnect Google" in this browser: POST /api/agents/{agentId}/google/reconnect with their token, consent
+    /// at the fake as <paramref name="account"/> (default the login hint), and the callback page.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, string Html)> ReconnectAsync(string token, string agentId, string? account = null)
+    {
+        using var person = Hub.Http(token, _browser);
+        using var start = await person.PostAsync($"/api/agents/{agentId}/google/reconnect", null);
+        var body = await start.Content.ReadAsStringAsync();
+        Assert.True(start.StatusCode == HttpStatusCode.OK, body);
+        RememberNonce(start);
+        Google.ConsentAccount = account;
+        try
+        {
+            return await OpenAsync(await Google.AuthorizeAsync(new Uri(JsonNode.Parse(body)!["url"]!.GetValue<string>())));
+        }
+        finally
+        {
+            Google.ConsentAccount = null;
+        }
+    }
+
     /// <summary>POST /api/admin/onboardings; returns the onboarding id.</summary>
     public async Task<string> InviteAsync(string email, string name)
     {

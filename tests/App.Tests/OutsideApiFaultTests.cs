@@ -39,7 +39,7 @@ public sealed class FaultHubFixture : ToolHubFixture
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("LLM_API_KEY", "test-llm-key"), new("LLM_BASE_URL", Llm.BaseUrl), new("LLM_MODEL", "test-model"), new("LLM_TIMEOUT_SECONDS", "1.5"),
-        new("Google:RequestTimeout", "00:00:01.500"), new("Notion:RequestTimeout", "00:00:01.500"), new("Attio:RequestTimeout", "00:00:01.500"),
+        new("GOOGLE_DRIVE", "true"), new("Google:RequestTimeout", "00:00:01.500"), new("Notion:RequestTimeout", "00:00:01.500"), new("Attio:RequestTimeout", "00:00:01.500"),
     ];
 
     public override async Task InitializeAsync()
@@ -57,7 +57,7 @@ public sealed class FaultHubFixture : ToolHubFixture
     /// <summary>The fake behind an integration.</summary>
     public FakeServer Fake(string integration) => integration switch
     {
-        "gmail" or "calendar" => Tools.Google,
+        "gmail" or "calendar" or "drive" => Tools.Google,
         "notion" => Tools.Notion,
         "attio" => Tools.Attio,
         _ => throw new ArgumentOutOfRangeException(nameof(integration), integration, null),
@@ -124,6 +124,7 @@ public sealed class ReadFaultTests(FaultHubFixture fixture) : IClassFixture<Faul
         {
             ("gmail", "gmail_search", """{"query":"from:sarah@acme.com"}""", GoogleEndpoints.GmailList),
             ("calendar", "calendar_list_events", "{}", GoogleEndpoints.CalendarList),
+            ("drive", "drive_search", """{"query":"plan"}""", GoogleEndpoints.DriveFilesList),
             ("notion", "notion_search", """{"query":"Team Wiki"}""", NotionEndpoints.Search),
             ("attio", "attio_query_records", """{"object":"people"}""", AttioEndpoints.RecordsQuery),
         };

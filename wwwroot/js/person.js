@@ -57,7 +57,9 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
 
   document.title = `${agent.name} · Company Hub`;
   const summary = h('p', { class: 'muted', id: 'agent-summary' });
+  const google = googlePanel(agent, asAdmin);
   const renderHead = (a) => {
+    google.update(a);
     replace(head,
       h('div', {},
         h('h1', { id: 'agent-title' }, a.name || a.agentId, ' ', badge(a.status), a.working ? [' ', badge('working', 'working…')] : null),
@@ -81,6 +83,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
   const chat = chatPanel(scope, stream, agentId, agent, () => proposals.refresh(), asAdmin);
   replace(body,
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
+    google.element,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
       h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
@@ -640,6 +643,43 @@ function sharingPanel(agent, asAdmin) {
     h('p', { class: 'small' }, `When another agent asks this agent something, it answers without reading ${whose} mail or calendar, and its answer is sent only after ${asAdmin ? 'a decision' : 'you approve it'} (it appears under "Waiting for ${asAdmin ? 'a' : 'your'} decision").`),
     h('label', { class: 'check' }, box, ' Let it read the company\'s Notion and Attio for those answers'),
     status);
+}
+
+// ---------- Google connection ----------
+
+// A banner when Google access was lost or a newly enabled tool needs access not granted yet, and the person's
+// "Reconnect Google" (the same Google sign-in as onboarding; only the agent's own Google account is accepted).
+function googlePanel(initial, asAdmin) {
+  const element = h('div', { id: 'google-connection' });
+  const out = h('div');
+  const button = h('button', { type: 'button', id: 'google-reconnect' }, 'Reconnect Google');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { data } = await api(`/api/agents/${enc(initial.agentId)}/google/reconnect`, { method: 'POST' });
+      window.location.assign(data.url);
+    } catch (error) {
+      replace(out, notice('error', 'Could not start the reconnect', h('p', {}, error.message)));
+      button.disabled = false;
+    }
+  });
+  const update = (a) => {
+    const g = a.google || {};
+    if (a.status !== 'active' || a.agentId === 'orchestrator' || !g.connected) {
+      replace(element);
+      return;
+    }
+
+    const why = g.accessLost
+      ? 'Google access lost — reconnect: Google refused the stored sign-in (revoked or expired), so mail, calendar and files tools do not work.'
+      : (g.missingScopes || []).length > 0
+        ? `A Google tool turned on since ${asAdmin ? 'their' : 'your'} sign-in needs access not granted yet: ${g.missingScopes.map((s) => s.replace('https://www.googleapis.com/auth/', '')).join(', ')}.`
+        : null;
+    const banner = why ? notice('warn', 'Reconnect Google', h('p', {}, why), asAdmin ? h('p', { class: 'small' }, 'Only they can reconnect, from their own dashboard.') : null) : null;
+    replace(element, banner, asAdmin ? null : h('p', { class: 'small' }, why ? null : 'Google access revoked or changed? ', button), out);
+  };
+  update(initial);
+  return { element, update };
 }
 
 function linkPanel(agent, asAdmin) {

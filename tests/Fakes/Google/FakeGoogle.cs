@@ -131,6 +131,10 @@ public sealed partial class FakeGoogle : FakeServer
         new("Google:UserInfoEndpoint", UserInfoEndpoint),
         new("Google:GmailBaseUrl", GmailBaseUrl),
         new("Google:CalendarBaseUrl", CalendarBaseUrl),
+        new("Google:DriveBaseUrl", DriveBaseUrl),
+        new("Google:DocsBaseUrl", DocsBaseUrl),
+        new("Google:SheetsBaseUrl", SheetsBaseUrl),
+        new("Google:PeopleBaseUrl", PeopleBaseUrl),
     ];
 
     /// <summary>Adds an account that can sign in.</summary>
@@ -201,6 +205,19 @@ public sealed partial class FakeGoogle : FakeServer
         }
     }
 
+    /// <summary>Revokes every token of an account (the person removed the app's access at their Google account).</summary>
+    public void RevokeAccount(string email)
+    {
+        var account = Account(email);
+        lock (_gate)
+        {
+            foreach (var grant in _refreshTokens.Values.Concat(_accessTokens.Values).Where(g => g.Email == account.Email))
+            {
+                grant.Revoked = true;
+            }
+        }
+    }
+
     /// <summary>Makes an access token expired.</summary>
     public void ExpireAccessToken(string accessToken)
     {
@@ -258,6 +275,7 @@ public sealed partial class FakeGoogle : FakeServer
         MapOAuth(app);
         MapGmail(app);
         MapCalendar(app);
+        MapFiles(app);
     }
 
     protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)

@@ -26,7 +26,7 @@ public sealed class FakeGoogleAccount
     public string? Name { get; }
 
     /// <summary>Gets the stable account id (<c>sub</c>).</summary>
-    public string Subject { get; }
+    public string Subject { get; set; }
 
     /// <summary>Gets or sets a value indicating whether userinfo reports the email as verified.</summary>
     public bool EmailVerified { get; set; }

@@ -11,4 +11,8 @@ public static class GoogleEndpoints
     public const string GmailSend = "gmail.users.messages.send";
     public const string CalendarList = "calendar.events.list";
     public const string CalendarInsert = "calendar.events.insert";
+    public const string DriveFilesList = "drive.files.list";
+    public const string DocsGet = "docs.documents.get";
+    public const string SheetsValuesGet = "sheets.spreadsheets.values.get";
+    public const string PeopleSearchContacts = "people.people.searchContacts";
 }

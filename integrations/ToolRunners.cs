@@ -181,7 +181,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
 }
 
 /// <summary>Runs read tools (free) for an agent: Gmail and Calendar with the person's account, Notion and Attio with the company keys.</summary>
-public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio) : IReadToolRunner
+public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio, Storage.IKnowledgeBase knowledge) : IReadToolRunner
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
@@ -197,6 +197,11 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "notion_read_page" => await NotionPageAsync(arguments, cancellationToken),
             "attio_query_records" => await attio.QueryRecordsAsync(Required(arguments, "object"), arguments["filter"] as JsonObject, limit: Int(arguments, "limit", 10, 50), cancellationToken: cancellationToken),
             "attio_get_record" => await attio.GetRecordAsync(Required(arguments, "object"), Required(arguments, "recordId"), cancellationToken),
+            // The company knowledge base.
+            "search_knowledge" => await knowledge.SearchAsync(Required(arguments, "query"), Int(arguments, "limit", 5, 20), cancellationToken),
+            "read_knowledge_page" => await knowledge.GetAsync(Required(arguments, "pageId"), cancellationToken) is { } page
+                ? new { page.Id, page.Title, page.Body, page.Source, page.UpdatedAt }
+                : throw new ArgumentException($"There is no knowledge page '{ProposalValidator.Text(arguments, "pageId")}'; use search_knowledge."),
             _ => throw new ArgumentException($"'{tool}' is not a read tool."),
         };
         return JsonSerializer.Serialize(result, Json);

@@ -9,6 +9,7 @@ import { h, append, replace, field, badge, time, notice, secretLink } from './do
 import { markdown } from './markdown.js';
 import { confirmDialog, errorState, statusLine, showFieldErrors, liveStream } from './ui.js';
 import { grantsPanel } from './grants.js';
+import { personaPanel, memoryPanel } from './persona.js';
 
 const OPEN = new Set(['pending', 'held', 'executing']);
 const LONG_FIELDS = new Set(['body', 'text', 'content', 'description', 'appendText']);
@@ -83,7 +84,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     agent.status !== 'active' ? notice('warn', 'This agent is disabled.', h('p', {}, 'It was offboarded: its link no longer works and it takes no new messages.')) : null,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, agent, asAdmin), sharingPanel(agent, asAdmin), settingsPanels(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -600,6 +601,20 @@ function sharingPanel(agent, asAdmin) {
     h('p', { class: 'small' }, `When another agent asks this agent something, it answers without reading ${whose} mail or calendar, and its answer is sent only after ${asAdmin ? 'a decision' : 'you approve it'} (it appears under "Waiting for ${asAdmin ? 'a' : 'your'} decision").`),
     h('label', { class: 'check' }, box, ' Let it read the company\'s Notion and Attio for those answers'),
     status);
+}
+
+// The agent's persona (tone and standing instructions, versioned) and its memory, which its person sees and deletes.
+function settingsPanels(agent, asAdmin) {
+  return [
+    personaPanel({
+      path: `/api/agents/${enc(agent.agentId)}/persona`,
+      title: 'Persona',
+      headingId: 'persona-h',
+      intro: asAdmin ? `How ${agent.name || agent.agentId}'s agent sounds and the standing instructions it follows.` : 'How your agent sounds and the standing instructions it follows.',
+      disabled: agent.status !== 'active',
+    }),
+    memoryPanel(agent, asAdmin),
+  ];
 }
 
 function linkPanel(agent, asAdmin) {

@@ -10,6 +10,8 @@ import { renderEntities } from './entities.js';
 import { renderAudit } from './audit.js';
 import { renderBroadcast } from './broadcast.js';
 import { renderHealth } from './health.js';
+import { renderKnowledge } from './knowledge.js';
+import { renderPersonas } from '../persona.js';
 
 export const ADMIN_SECTIONS = [
   { id: 'agents', title: 'Agents', render: renderAgents },
@@ -18,6 +20,8 @@ export const ADMIN_SECTIONS = [
   { id: 'entities', title: 'Entities', render: renderEntities },
   { id: 'audit', title: 'Audit log', render: renderAudit },
   { id: 'broadcast', title: 'Broadcast', render: renderBroadcast },
+  { id: 'knowledge', title: 'Knowledge', render: renderKnowledge },
+  { id: 'personas', title: 'Personas', render: renderPersonas },
   { id: 'health', title: 'Health', render: renderHealth },
 ];
 

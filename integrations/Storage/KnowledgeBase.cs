@@ -179,15 +179,7 @@ public sealed class SqliteKnowledgeBase : IKnowledgeBase
             WHERE PagesText MATCH @match ORDER BY bm25(PagesText, 0.0, 4.0, 1.0) LIMIT @top
             """;
         command.AddParameter("match", string.Join(" OR ", words.Select(w => $"\"{w}\"")));
-        command.AddParameter("top", Math.Clamp(top, 1, 50));
-        var hits = new List<KnowledgeHit>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            hits.Add(new KnowledgeHit(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        }
-
-        return hits;
+        return await KnowledgeSql.HitsAsync(command, top, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> CountAsync(CancellationToken cancellationToken = default)
@@ -253,6 +245,20 @@ internal static class KnowledgeSql
             ? new KnowledgePage(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), NullableText(reader, 4), NullableText(reader, 5),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), reader.GetString(7))
             : null;
+    }
+
+    /// <summary>Runs a search (its text and words set; <c>@top</c> is set here, 1 to 50) and reads its hits: id, title, snippet.</summary>
+    public static async Task<IReadOnlyList<KnowledgeHit>> HitsAsync(DbCommand command, int top, CancellationToken cancellationToken)
+    {
+        command.AddParameter("top", Math.Clamp(top, 1, 50));
+        var hits = new List<KnowledgeHit>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            hits.Add(new KnowledgeHit(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return hits;
     }
 
     private static string? NullableText(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -95,15 +95,7 @@ public sealed class PostgresKnowledgeBase(SharedPostgresDatabase database) : IKn
             WHERE search @@ q ORDER BY ts_rank(search, q) DESC, id LIMIT @top
             """, connection);
         command.Parameters.AddWithValue("query", string.Join(" or ", words.Where(w => w != "or")));
-        command.Parameters.AddWithValue("top", Math.Clamp(top, 1, 50));
-        var hits = new List<KnowledgeHit>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            hits.Add(new KnowledgeHit(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        }
-
-        return hits;
+        return await KnowledgeSql.HitsAsync(command, top, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> CountAsync(CancellationToken cancellationToken = default)

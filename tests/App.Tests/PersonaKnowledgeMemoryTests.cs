@@ -20,8 +20,7 @@ public sealed class PersonaKnowledgeMemoryTests
     {
         await using var llm = await FakeOpenAi.StartAsync();
         await using var tools = await StartAsync(llm);
-        var kimId = await tools.OnboardWithDevSignInAsync(Kim, "Kim");
-        var leeId = await tools.OnboardWithDevSignInAsync(Lee, "Lee");
+        var (kimId, leeId) = await OnboardKimAndLeeAsync(tools);
         using var kim = tools.User(kimId);
         using var lee = tools.User(leeId);
         using var admin = tools.Admin();
@@ -88,8 +87,7 @@ public sealed class PersonaKnowledgeMemoryTests
     {
         await using var llm = await FakeOpenAi.StartAsync();
         await using var tools = await StartAsync(llm);
-        var kimId = await tools.OnboardWithDevSignInAsync(Kim, "Kim");
-        var leeId = await tools.OnboardWithDevSignInAsync(Lee, "Lee");
+        var (kimId, leeId) = await OnboardKimAndLeeAsync(tools);
         using var kim = tools.User(kimId);
         using var lee = tools.User(leeId);
         const string Fact = "Kim prefers meetings after 10am.";
@@ -170,6 +168,9 @@ public sealed class PersonaKnowledgeMemoryTests
 
     private static Task<ToolHub> StartAsync(FakeOpenAi llm) =>
         ToolHub.StartAsync(Tools.Notion, [new("REDPILL_API_KEY", "test-llm-key"), new("LLM_BASE_URL", llm.BaseUrl), new("LLM_MODEL", "test-model")]);
+
+    private static async Task<(string Kim, string Lee)> OnboardKimAndLeeAsync(ToolHub tools) =>
+        (await tools.OnboardWithDevSignInAsync(Kim, "Kim"), await tools.OnboardWithDevSignInAsync(Lee, "Lee"));
 
     /// <summary>The person chats once (the model answers at once); returns the system prompt the model received.</summary>
     private static async Task<string> ChatAsync(FakeOpenAi llm, HttpClient person, string agentId)

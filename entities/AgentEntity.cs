@@ -371,6 +371,38 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         return new GrantEditResult(true, true, grant, [.. grant.Held]);
     }
 
+    /// <summary>Keeps a fact in the agent's memory; returns why not (the memory is full) or null. A repeated id is kept once.</summary>
+    public string? Remember(MemoryFact fact)
+    {
+        var state = Require();
+        if (state.Memory.Any(m => m.Id == fact.Id))
+        {
+            return null;
+        }
+
+        if (state.Memory.Count >= AgentState.MaxMemory)
+        {
+            return $"the memory is full ({AgentState.MaxMemory} facts): ask {state.Name} to delete some on their dashboard.";
+        }
+
+        state.Memory.Add(fact);
+        state.Changed(AgentChangeKinds.Memory, fact.Id);
+        return null;
+    }
+
+    /// <summary>Deletes a remembered fact; returns whether it was there.</summary>
+    public bool Forget(string factId)
+    {
+        var state = Require();
+        if (state.Memory.RemoveAll(m => m.Id == factId) == 0)
+        {
+            return false;
+        }
+
+        state.Changed(AgentChangeKinds.Memory, factId);
+        return true;
+    }
+
     /// <summary>Counts a hand approval of a proposal with this key; returns true exactly when it is the third (the agent then suggests a grant once).</summary>
     public bool NoteApproval(string key)
     {

@@ -33,6 +33,13 @@ public sealed record InboxMessage(string Id, string FromAgentId, string Text, Da
 /// <summary>One turn of the conversation between a person and their agent.</summary>
 public sealed record ConversationMessage(long Seq, string Role, string Text, DateTimeOffset At, string? TurnId = null);
 
+/// <summary>A fact the person asked their agent to remember (<see cref="AgentState.Memory"/>).</summary>
+/// <param name="Id">Its id (<c>m-…</c>).</param>
+/// <param name="Text">The fact, at most <see cref="AgentState.MaxMemoryText"/> characters.</param>
+/// <param name="At">When it was remembered.</param>
+/// <param name="TurnId">The turn in which the agent remembered it.</param>
+public sealed record MemoryFact(string Id, string Text, DateTimeOffset At, string? TurnId = null);
+
 /// <summary>The part of a proposal the agent keeps in its list.</summary>
 public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1)
 {
@@ -61,6 +68,9 @@ public static class AgentChangeKinds
     /// <summary>The agent's status, "working" mark, Google connection or sharing changed.</summary>
     public const string Agent = "agent";
 
+    /// <summary>A fact was remembered or deleted (id: the fact's id).</summary>
+    public const string Memory = "memory";
+
     /// <summary>A message from another agent reached the inbox (id: its id).</summary>
     public const string Inbox = "inbox";
 
@@ -79,6 +89,10 @@ public sealed class AgentState
     public const int MaxConversation = 100;
     public const int MaxDecidedProposals = 200;
     public const int MaxChanges = 200;
+
+    /// <summary>Bounds of the agent's memory: it goes whole into the agent's own turns.</summary>
+    public const int MaxMemory = 50;
+    public const int MaxMemoryText = 500;
 
     public string AgentId { get; set; } = "";
 
@@ -139,6 +153,9 @@ public sealed class AgentState
     public long NextSeq { get; set; } = 1;
 
     public List<ProposalSummary> Proposals { get; set; } = [];
+
+    /// <summary>Gets or sets the facts the person asked the agent to remember, oldest first (private to the person and the agent's own turns).</summary>
+    public List<MemoryFact> Memory { get; set; } = [];
 
     /// <summary>Gets or sets the person's standing grants (active, revoked and expired; see <see cref="GrantRules"/>).</summary>
     public List<StandingGrant> Grants { get; set; } = [];

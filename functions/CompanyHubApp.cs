@@ -28,6 +28,9 @@ public static class CompanyHubApp
     /// <summary>The conversation archive's SQLite file in the data directory (on the SQLite store).</summary>
     private const string ConversationsFile = "conversations.db";
 
+    /// <summary>The knowledge base's SQLite file in the data directory (on the SQLite store).</summary>
+    private const string KnowledgeFile = "knowledge.db";
+
     /// <summary>The most a request body may carry.</summary>
     public const long MaxRequestBody = 1024 * 1024;
 
@@ -144,10 +147,12 @@ public static class CompanyHubApp
         if (Registered<SharedPostgresDatabase>(builder.Services).SingleOrDefault() is { } shared)
         {
             builder.Services.AddSingleton<IConversationArchive>(new PostgresConversationArchive(shared));
+            builder.Services.AddSingleton<IKnowledgeBase>(new PostgresKnowledgeBase(shared));
         }
         else
         {
             builder.Services.AddSingleton<IConversationArchive>(new SqliteConversationArchive(Path.Combine(dataDirectory, ConversationsFile)));
+            builder.Services.AddSingleton<IKnowledgeBase>(new SqliteKnowledgeBase(Path.Combine(dataDirectory, KnowledgeFile)));
         }
 
         builder.Services.Configure<LlmOptions>(o =>
@@ -197,7 +202,7 @@ public static class CompanyHubApp
     {
         ArgumentNullException.ThrowIfNull(app);
         var dataDirectory = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.DataDirectory;
-        var files = new[] { app.Services.GetRequiredService<FunctionsHostEnvironment>().DatabasePath, Path.Combine(dataDirectory, AuditFile), Path.Combine(dataDirectory, ConversationsFile) };
+        var files = new[] { app.Services.GetRequiredService<FunctionsHostEnvironment>().DatabasePath, Path.Combine(dataDirectory, AuditFile), Path.Combine(dataDirectory, ConversationsFile), Path.Combine(dataDirectory, KnowledgeFile) };
         foreach (var file in files.OfType<string>())
         {
             Serverless.DurableTask.Sqlite.SqliteFaults.ThrowIfCorrupt(file);

@@ -16,6 +16,7 @@ public static class CompanyTools
         services.TryAddTransient<IProposalActionRunner, ProposalActionRunner>();
         services.TryAddTransient<IReadToolRunner, ReadToolRunner>();
         services.TryAddTransient<IOnboardingMailer, GmailOnboardingMailer>();
+        services.TryAddTransient<KnowledgeSync>();
         return services;
     }
 }

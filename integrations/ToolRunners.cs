@@ -238,7 +238,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
 }
 
 /// <summary>Runs read tools (free) for an agent: Gmail and Calendar with the person's account, Notion and Attio with the company keys.</summary>
-public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio, IGoogleFilesClient files, ToolAvailability tools) : IReadToolRunner
+public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio, IGoogleFilesClient files, ToolAvailability tools, Storage.IKnowledgeBase knowledge) : IReadToolRunner
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
@@ -258,6 +258,11 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "docs_read" => await WithGoogleAsync(agentId, tool, GoogleScopes.DocumentsReadonly, t => files.ReadDocumentAsync(t, Required(arguments, "documentId"), cancellationToken), cancellationToken),
             "sheets_read" => await WithGoogleAsync(agentId, tool, GoogleScopes.SpreadsheetsReadonly, t => files.ReadRangeAsync(t, Required(arguments, "spreadsheetId"), Required(arguments, "range"), cancellationToken), cancellationToken),
             "contacts_search" => await WithGoogleAsync(agentId, tool, GoogleScopes.ContactsReadonly, t => files.SearchContactsAsync(t, Required(arguments, "query"), Int(arguments, "maxResults", 10, 30), cancellationToken), cancellationToken),
+            // The company knowledge base.
+            "search_knowledge" => await knowledge.SearchAsync(Required(arguments, "query"), Int(arguments, "limit", 5, 20), cancellationToken),
+            "read_knowledge_page" => await knowledge.GetAsync(Required(arguments, "pageId"), cancellationToken) is { } page
+                ? new { page.Id, page.Title, page.Body, page.Source, page.UpdatedAt }
+                : throw new ArgumentException($"There is no knowledge page '{ProposalValidator.Text(arguments, "pageId")}'; use search_knowledge."),
             _ => throw new ArgumentException($"'{tool}' is not a read tool."),
         };
         return JsonSerializer.Serialize(result, Json);

@@ -36,5 +36,6 @@ public static class CompanyHubTasks
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
         .AddEntity<InviteEntity>(InviteEntity.Name)
         .AddEntity<GrantPolicyEntity>(GrantPolicyEntity.Name)
-        .AddEntity<OAuthStateEntity>(OAuthStateEntity.Name);
+        .AddEntity<OAuthStateEntity>(OAuthStateEntity.Name)
+        .AddEntity<PersonaEntity>(PersonaEntity.Name);
 }

@@ -11,6 +11,9 @@ public enum ToolClass
     Write,
     Spawn,
     Directory,
+
+    /// <summary>The agent's own memory: internal, kept at once (the person sees and deletes it); never in a turn another agent started.</summary>
+    Memory,
 }
 
 /// <summary>A tool the agents' model may call.</summary>
@@ -26,6 +29,9 @@ public static class AgentTools
 
     /// <summary>The read tools that use the company's keys rather than the person's own account.</summary>
     private static readonly string?[] CompanyTools = ["notion", "attio"];
+
+    /// <summary>What the knowledge base tools require: nothing of the person's, so every turn may read it.</summary>
+    public const string Knowledge = "knowledge";
 
     public static IReadOnlyList<ToolSpec> All { get; } =
     [
@@ -46,6 +52,12 @@ public static class AgentTools
         Read("docs_read", "Read a Google Doc's text by its document id (read-only; the id is in drive_search results or the Doc's URL).", Obj(("documentId", Str("The document id"))), ["documentId"], "drive"),
         Read("sheets_read", "Read a range of a Google Sheet (read-only), e.g. range 'Sheet1!A1:D20'.", Obj(("spreadsheetId", Str("The spreadsheet id")), ("range", Str("A1 range, e.g. Sheet1!A1:D20"))), ["spreadsheetId", "range"], "drive"),
         Read("contacts_search", "Search the person's Google Contacts by name, email or phone (read-only).", Obj(("query", Str("Name, email or phone prefix")), ("maxResults", Int("1-30, default 10"))), ["query"], "contacts"),
+        // The company knowledge base (admin-managed, every agent reads it) and the agent's own memory.
+        Read("search_knowledge", "Search the company knowledge base (pages the admin added or synced from Notion) by words; read-only, no approval. Returns page ids, titles and matching snippets.",
+            Obj(("query", Str("Words to search for")), ("limit", Int("1-20, default 5"))), ["query"], Knowledge),
+        Read("read_knowledge_page", "Read one knowledge base page in full by id (read-only, no approval).", Obj(("pageId", Str("The page id from search_knowledge"))), ["pageId"], Knowledge),
+        new("remember", $"Remember a fact your person asked you to remember (their preferences, standing facts). Kept at once in your private memory, which they see and can delete; at most {Entities.AgentState.MaxMemoryText} characters. Only when they ask.",
+            Schema(Obj(("fact", Str("The fact, in one sentence"))), ["fact"]), ToolClass.Memory),
         new("list_agents", "List the company's agents (id, name, email, status): use it to find who to ask.", Schema(Obj(), []), ToolClass.Directory),
         Write("send_email", ProposalTypes.SendEmail, "Propose an email from the person's Gmail. Needs the person's approval; it is sent only if they approve.",
             Obj(("to", Str("Recipient address(es), comma-separated")), ("cc", Str("Optional Cc addresses")), ("subject", Str("Subject")), ("body", Str("Plain-text body"))), ["to", "subject", "body"]),
@@ -80,7 +92,8 @@ public static class AgentTools
     /// <summary>
     /// The tools of one turn. A turn another agent started (a peer's message, a broadcast) works for someone other than
     /// the person: it never reads the person's own accounts (Gmail, Calendar — for the orchestrator, the sender
-    /// mailbox), reads the company's Notion and Attio only when the person allows it, and starts no background task
+    /// mailbox), reads the company's Notion and Attio only when the person allows it, reads the company knowledge base
+    /// (shared with every agent anyway), neither reads nor writes the agent's memory, and starts no background task
     /// (which would run with every tool).
     /// </summary>
     public static IReadOnlyList<ToolSpec> For(Entities.AgentState agent, string source) =>
@@ -88,8 +101,8 @@ public static class AgentTools
             ? For(agent.AgentId)
             : For(agent.AgentId).Where(t => t.Class switch
             {
-                ToolClass.Read => CompanyTools.Contains(t.Requires) && agent.CompanyToolsForAgents,
-                ToolClass.Spawn => false,
+                ToolClass.Read => t.Requires == Knowledge || (CompanyTools.Contains(t.Requires) && agent.CompanyToolsForAgents),
+                ToolClass.Spawn or ToolClass.Memory => false,
                 _ => true,
             }).ToList();
 

@@ -38,7 +38,8 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         var begun = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.BeginTurn), incoming);
         await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(input.AgentId, begun));
 
-        var messages = new List<LlmMessage> { LlmMessage.System(SystemPrompts.For(agent, Now(context), input.Source)) };
+        var persona = await PersonaAsync(context, agent.AgentId);
+        var messages = new List<LlmMessage> { LlmMessage.System(SystemPrompts.For(agent, Now(context), input.Source, persona)) };
         foreach (var m in agent.Conversation.TakeLast(ContextMessages))
         {
             messages.Add(m.Role == "assistant" ? LlmMessage.Assistant(m.Text) : LlmMessage.User(m.Role == "user" ? m.Text : $"[{m.Role}] {m.Text}"));
@@ -160,6 +161,8 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
                 return $"Background task {spawnId} started; its result will be posted to the conversation when it is done.";
             case ToolClass.Write:
                 return await ProposeAsync(context, agent, input, tool, arguments, proposals);
+            case ToolClass.Memory:
+                return await RememberAsync(context, agent, input, arguments);
             default:
                 return "Error: unsupported tool.";
         }
@@ -221,6 +224,42 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         }
 
         return $"Proposal {proposalId} ({ProposalCard.Title(tool.ProposalType!, payload)}) awaits {agent.Name}'s approval. Nothing has been done yet; it runs only if they approve.";
+    }
+
+    /// <summary>The persona of the agent's prompt: its own latest version, else (for a worker agent) the admin's default, else none.</summary>
+    private static async Task<PersonaVersion?> PersonaAsync(TaskOrchestrationContext context, string agentId)
+    {
+        var own = await context.Entities.CallEntityAsync<PersonaState?>(PersonaEntity.Id(agentId), nameof(PersonaEntity.Get));
+        if (own?.Current is not null || agentId == SystemPrompts.OrchestratorId)
+        {
+            return own?.Current;
+        }
+
+        return (await context.Entities.CallEntityAsync<PersonaState?>(PersonaEntity.Id(PersonaEntity.DefaultKey), nameof(PersonaEntity.Get)))?.Current;
+    }
+
+    /// <summary>
+    /// Keeps a fact in the agent's memory at once: it is internal to the agent (nothing leaves it), and the person sees
+    /// and deletes it on their dashboard. Never reached in a turn another agent started (the tool is not offered there).
+    /// </summary>
+    private static async Task<string> RememberAsync(TaskOrchestrationContext context, AgentState agent, TurnRequest input, JsonObject arguments)
+    {
+        var fact = ProposalValidator.Text(arguments, "fact")?.Trim();
+        if (string.IsNullOrEmpty(fact) || fact.Length > AgentState.MaxMemoryText || FreeText.HasControlCharacters(fact))
+        {
+            return $"Error: remember needs a fact of 1 to {AgentState.MaxMemoryText} characters without control characters.";
+        }
+
+        var id = $"m-{context.NewGuid():N}";
+        var refused = await context.Entities.CallEntityAsync<string?>(AgentEntity.Id(agent.AgentId), nameof(AgentEntity.Remember), new MemoryFact(id, fact, Now(context), input.TurnId));
+        if (refused is not null)
+        {
+            return "Error: " + refused;
+        }
+
+        // The audit log says that the agent remembered something, not what: the fact is the person's.
+        await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(Now(context), $"agent:{agent.AgentId}", "memory.remembered", agent.AgentId, id, $"{fact.Length} characters", null, "ok"));
+        return $"Remembered ({id}). {agent.Name} can see and delete it on their dashboard.";
     }
 
     private static string RoleOf(TurnRequest input) => input.Source switch

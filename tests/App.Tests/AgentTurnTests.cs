@@ -91,6 +91,33 @@ public sealed class AgentTurnTests
     }
 
     [Fact]
+    public async Task Remember_IsKeptAtOnce_ButATurnAnotherAgentStarted_NeitherSeesNorWritesTheMemory()
+    {
+        await using var llm = await FakeOpenAi.StartAsync();
+        llm.Then(FakeOpenAi.Reply.Call("remember", new JsonObject { ["fact"] = "Alice's door code is 4711." }))
+           .Then(FakeOpenAi.Reply.Text("Noted."))
+           .Then(FakeOpenAi.Reply.Call("remember", new JsonObject { ["fact"] = "Bob was here." }))
+           .Then(FakeOpenAi.Reply.Text("Nothing to share."));
+        await using var hub = await AppHub.StartAsync(new NoActions(), llmBaseUrl: llm.BaseUrl);
+        await CreateAgentAsync(hub, "alice");
+        await CreateAgentAsync(hub, "bob");
+
+        await TurnAsync(hub, "alice-example-com", "Remember my door code: 4711.");
+        var fact = Assert.Single((await AgentAsync(hub, "alice-example-com")).Memory);
+        Assert.Equal("Alice's door code is 4711.", fact.Text);
+
+        await TurnAsync(hub, "alice-example-com", "What do you remember about me?", TurnSource.Peer, "bob-example-com");
+        var peerTurn = llm.Requests.ElementAt(2);
+        var system = peerTurn["messages"]!.AsArray()[0]!["content"]!.GetValue<string>();
+        Assert.DoesNotContain("4711", system, StringComparison.Ordinal);
+        Assert.Contains(SystemPrompts.SafetyRules, system, StringComparison.Ordinal);
+        Assert.Contains("This message comes from another agent", system, StringComparison.Ordinal);
+        Assert.DoesNotContain(peerTurn["tools"]!.AsArray(), t => t!["function"]!["name"]!.GetValue<string>() == "remember");
+        Assert.Contains("not available while you answer another agent", LastToolText(llm.Requests.ElementAt(3)), StringComparison.Ordinal);
+        Assert.Equal([fact], (await AgentAsync(hub, "alice-example-com")).Memory);
+    }
+
+    [Fact]
     public async Task EndlessToolCalls_StopAtTheRoundLimit()
     {
         await using var llm = await FakeOpenAi.StartAsync();
@@ -246,9 +273,9 @@ public sealed class AgentTurnTests
         await WaitForAgentAsync(hub, id, _ => true);
     }
 
-    private static async Task<TurnResult> TurnAsync(AppHub hub, string agentId, string text)
+    internal static async Task<TurnResult> TurnAsync(AppHub hub, string agentId, string text, string source = TurnSource.User, string? fromAgentId = null)
     {
-        var turnId = await AgentMailbox.SendAsync(hub.Client, new TurnRequest($"t-{Guid.NewGuid():N}", agentId, text, TurnSource.User), CancellationToken.None);
+        var turnId = await AgentMailbox.SendAsync(hub.Client, new TurnRequest($"t-{Guid.NewGuid():N}", agentId, text, source, fromAgentId), CancellationToken.None);
         using var cts = new CancellationTokenSource(Wait);
         while (await hub.Client.GetInstanceAsync(turnId, cancellation: cts.Token) is null)
         {
@@ -260,7 +287,7 @@ public sealed class AgentTurnTests
         return done.ReadOutputAs<TurnResult>()!;
     }
 
-    private static async Task<AgentState> AgentAsync(AppHub hub, string agentId) =>
+    internal static async Task<AgentState> AgentAsync(AppHub hub, string agentId) =>
         (await hub.Client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(agentId)))!.State!;
 
     private static async Task<AgentState> WaitForAgentAsync(AppHub hub, string agentId, Func<AgentState, bool> condition)

@@ -68,6 +68,43 @@ public sealed class AppStoreTests
         Assert.Equal(3, (await audit.QueryAsync(new AuditQuery())).Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Knowledge_SearchesWordsWithStemming_TitlesFirst_QuerySyntaxIsInert_AndDeletesLeaveTheIndex(string store)
+    {
+        await using var home = await StoreHome.CreateAsync(store);
+        var knowledge = home.Knowledge();
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
+        await knowledge.PutAsync(new KnowledgePage("kb-expenses", "Expense policy", "Meals are reimbursed up to 40 EUR a day. Book travel through Navan.", KnowledgeSources.Manual, null, null, at, "admin"));
+        await knowledge.PutAsync(new KnowledgePage("kb-travel", "Travelling to clients", "Ask your manager before you book flights; meals on the road follow the expense policy.", KnowledgeSources.Manual, null, null, at, "admin"));
+        await knowledge.PutAsync(new KnowledgePage("kb-holidays", "Holidays", "Everyone gets 28 days of holiday.", KnowledgeSources.Notion, "n-1", "db-1", at, "admin"));
+
+        // "meal" finds "Meals" (stemming) in both; the page whose title matches ranks first for "travel".
+        Assert.Equal(["kb-expenses", "kb-travel"], (await knowledge.SearchAsync("meal", 10)).Select(h => h.Id).Order(StringComparer.Ordinal));
+        Assert.Equal("kb-travel", (await knowledge.SearchAsync("travelling", 10))[0].Id);
+        Assert.Contains("[", (await knowledge.SearchAsync("holiday", 10)).Single().Snippet, StringComparison.Ordinal);
+
+        // Any of the words matches; FTS5 / tsquery syntax in a query is only words.
+        Assert.Equal(3, (await knowledge.SearchAsync("holidays OR \"meals\" AND -travel NEAR( * :", 10)).Count);
+        Assert.Empty(await knowledge.SearchAsync("\"()*:^", 10));
+        Assert.Empty(await knowledge.SearchAsync("submarine", 10));
+
+        // Replacing a page replaces what is found; deleting it removes it from the search.
+        await knowledge.PutAsync(new KnowledgePage("kb-expenses", "Expense policy", "Taxis are reimbursed.", KnowledgeSources.Manual, null, null, at, "admin"));
+        Assert.Equal(["kb-travel"], (await knowledge.SearchAsync("meals", 10)).Select(h => h.Id));
+        Assert.True(await knowledge.DeleteAsync("kb-expenses"));
+        Assert.False(await knowledge.DeleteAsync("kb-expenses"));
+        Assert.Empty(await knowledge.SearchAsync("taxis", 10));
+
+        // A sync removes the pages gone from its database only.
+        Assert.Equal("kb-holidays", (await knowledge.FindBySourceAsync(KnowledgeSources.Notion, "n-1"))!.Id);
+        Assert.Equal(0, await knowledge.DeleteMissingAsync(KnowledgeSources.Notion, "db-1", ["n-1"]));
+        Assert.Equal(1, await knowledge.DeleteMissingAsync(KnowledgeSources.Notion, "db-1", []));
+        Assert.Equal(["kb-travel"], (await knowledge.ListAsync(10)).Select(p => p.Id));
+        Assert.Equal(1, await knowledge.CountAsync());
+        Assert.Equal(at, (await knowledge.GetAsync("kb-travel"))!.UpdatedAt);
+    }
+
     [Fact]
     public async Task PostgresStores_TwoReplicas_SeeOneArchiveAndOneAuditLog()
     {
@@ -100,6 +137,8 @@ public sealed class AppStoreTests
             Assert.IsType<PostgresConversationArchive>(onPostgres.Services.GetRequiredService<IConversationArchive>());
             Assert.IsType<SqliteAuditLog>(onSqlite.Services.GetRequiredService<IAuditLog>());
             Assert.IsType<SqliteConversationArchive>(onSqlite.Services.GetRequiredService<IConversationArchive>());
+            Assert.IsType<PostgresKnowledgeBase>(onPostgres.Services.GetRequiredService<IKnowledgeBase>());
+            Assert.IsType<SqliteKnowledgeBase>(onSqlite.Services.GetRequiredService<IKnowledgeBase>());
             Assert.Null(onPostgres.Services.GetRequiredService<BackupService>().Options); // snapshots copy SQLite files: off here
         }
         finally
@@ -131,6 +170,10 @@ public sealed class AppStoreTests
         public IConversationArchive Archive() => _store == "postgres"
             ? new PostgresConversationArchive(Shared())
             : new SqliteConversationArchive(Path.Combine(_location, "conversations.db"));
+
+        public IKnowledgeBase Knowledge() => _store == "postgres"
+            ? new PostgresKnowledgeBase(Shared())
+            : new SqliteKnowledgeBase(Path.Combine(_location, "knowledge.db"));
 
         public IAuditLog Audit() => _store == "postgres"
             ? new PostgresAuditLog(Shared())

@@ -9,6 +9,7 @@ import { h, append, replace, field, badge, time, notice, secretLink } from './do
 import { markdown } from './markdown.js';
 import { confirmDialog, errorState, statusLine, showFieldErrors, liveStream } from './ui.js';
 import { grantsPanel } from './grants.js';
+import { personaPanel, memoryPanel } from './persona.js';
 
 const OPEN = new Set(['pending', 'held', 'executing']);
 const LONG_FIELDS = new Set(['body', 'text', 'content', 'description', 'appendText']);
@@ -86,7 +87,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     google.element,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), settingsPanels(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -680,6 +681,20 @@ function googlePanel(initial, asAdmin) {
   };
   update(initial);
   return { element, update };
+}
+
+// The agent's persona (tone and standing instructions, versioned) and its memory, which its person sees and deletes.
+function settingsPanels(agent, asAdmin) {
+  return [
+    personaPanel({
+      path: `/api/agents/${enc(agent.agentId)}/persona`,
+      title: 'Persona',
+      headingId: 'persona-h',
+      intro: asAdmin ? `How ${agent.name || agent.agentId}'s agent sounds and the standing instructions it follows.` : 'How your agent sounds and the standing instructions it follows.',
+      disabled: agent.status !== 'active',
+    }),
+    memoryPanel(agent, asAdmin),
+  ];
 }
 
 function linkPanel(agent, asAdmin) {

@@ -13,7 +13,8 @@ namespace CompanyHub.Browser.Tests.Infrastructure;
 /// The LLM, faked: an OpenAI-compatible chat completions endpoint on 127.0.0.1 (the hub reaches it through
 /// LLM_BASE_URL), with fixed rules so that the browser sees a real turn. It thinks for <see cref="ThinkingTime"/>
 /// before answering (the page shows "working…"); asked to "ask the orchestrator", it calls the sessions_send tool,
-/// which makes a proposal; after a tool result it says the proposal waits for approval.
+/// which makes a proposal; after a tool result it says the proposal waits for approval; a message starting "Remember
+/// that " calls the remember tool with the rest.
 /// </summary>
 public sealed class FakeModel : IAsyncDisposable
 {
@@ -21,6 +22,8 @@ public sealed class FakeModel : IAsyncDisposable
     public const string PeerRequest = "Could you book the big room for Friday?";
     public const string Greeting = "Hello from the fake model.";
     public const string AfterProposal = "I have drafted that; it waits for your approval.";
+    public const string RememberThat = "Remember that ";
+    public const string Noted = "Noted: I will remember that.";
     public static readonly TimeSpan ThinkingTime = TimeSpan.FromSeconds(1.5);
 
     private readonly WebApplication _app;
@@ -68,7 +71,18 @@ public sealed class FakeModel : IAsyncDisposable
         var finish = "stop";
         if (role == "tool")
         {
-            message["content"] = AfterProposal;
+            message["content"] = content.StartsWith("Remembered", StringComparison.Ordinal) ? Noted : AfterProposal;
+        }
+        else if (content.StartsWith(RememberThat, StringComparison.Ordinal))
+        {
+            message["content"] = null;
+            message["tool_calls"] = new JsonArray(new JsonObject
+            {
+                ["id"] = $"call_{Guid.NewGuid():N}",
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = "remember", ["arguments"] = new JsonObject { ["fact"] = content[RememberThat.Length..] }.ToJsonString() },
+            });
+            finish = "tool_calls";
         }
         else if (content.Contains(AskOrchestrator, StringComparison.OrdinalIgnoreCase))
         {

@@ -11,6 +11,8 @@ import { renderAudit } from './audit.js';
 import { renderBroadcast } from './broadcast.js';
 import { renderHealth } from './health.js';
 import { renderGrants } from './grants.js';
+import { renderKnowledge } from './knowledge.js';
+import { renderPersonas } from '../persona.js';
 
 export const ADMIN_SECTIONS = [
   { id: 'agents', title: 'Agents', render: renderAgents },
@@ -20,6 +22,8 @@ export const ADMIN_SECTIONS = [
   { id: 'grants', title: 'Grants', render: renderGrants },
   { id: 'audit', title: 'Audit log', render: renderAudit },
   { id: 'broadcast', title: 'Broadcast', render: renderBroadcast },
+  { id: 'knowledge', title: 'Knowledge', render: renderKnowledge },
+  { id: 'personas', title: 'Personas', render: renderPersonas },
   { id: 'health', title: 'Health', render: renderHealth },
 ];
 

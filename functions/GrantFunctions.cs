@@ -160,14 +160,8 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
     [Function("ApplyInverse")]
     public async Task<IResult> ApplyInverse(
         [HttpTrigger(AuthorizationLevel.User, "post", Route = "proposals/{proposalId}/inverse")] HttpRequest req,
-        string proposalId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
-    {
-        var caller = Caller.From(user);
-        var view = await ProposalFunctions.LoadAsync(client, caller, proposalId, cancellationToken);
-        return view is null
-            ? Problems.NotFound($"No proposal '{proposalId}' is visible to you.")
-            : await ProposalDecisions.InverseAsync(client, caller, view, approvals.Value.DecisionWait, cancellationToken);
-    }
+        string proposalId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        await OnProposalAsync(client, Caller.From(user), proposalId, ProposalDecisions.InverseAsync, cancellationToken);
 
     /// <summary>Revokes a grant at once: it covers nothing from now on, and the proposals it holds in their undo window are cancelled.</summary>
     [Function("RevokeGrant")]
@@ -278,13 +272,17 @@ public sealed class GrantFunctions(IAuditLog audit, Microsoft.Extensions.Options
     [Function("UndoProposal")]
     public async Task<IResult> UndoProposal(
         [HttpTrigger(AuthorizationLevel.User, "post", Route = "proposals/{proposalId}/undo")] HttpRequest req,
-        string proposalId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+        string proposalId, ClaimsPrincipal user, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        await OnProposalAsync(client, Caller.From(user), proposalId, ProposalDecisions.UndoAsync, cancellationToken);
+
+    /// <summary>Runs <paramref name="act"/> (an undo or an inverse) on the proposal the caller may see, or answers 404.</summary>
+    private async Task<IResult> OnProposalAsync(DurableTaskClient client, Caller caller, string proposalId,
+        Func<DurableTaskClient, Caller, ProposalView, TimeSpan, CancellationToken, Task<IResult>> act, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(user);
         var view = await ProposalFunctions.LoadAsync(client, caller, proposalId, cancellationToken);
         return view is null
             ? Problems.NotFound($"No proposal '{proposalId}' is visible to you.")
-            : await ProposalDecisions.UndoAsync(client, caller, view, approvals.Value.DecisionWait, cancellationToken);
+            : await act(client, caller, view, approvals.Value.DecisionWait, cancellationToken);
     }
 
     internal static async Task<GrantCeiling?> CeilingAsync(DurableTaskClient client, string type, CancellationToken cancellationToken) =>

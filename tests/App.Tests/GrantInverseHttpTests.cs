@@ -35,10 +35,7 @@ public sealed class GrantInverseHttpTests
         var pageId = inverse["payload"]!["pageId"]!.GetValue<string>();
         Assert.False(tools.Notion.GetPage(pageId)!["in_trash"]!.GetValue<bool>());
 
-        var applied = await alice.PostAsync($"/api/proposals/{id}/inverse", null);
-        Assert.True(applied.StatusCode == HttpStatusCode.Accepted, await applied.Content.ReadAsStringAsync());
-        var after = await ToolHub.WaitForProposalAsync(alice, id, p => p["inverse"]?["status"]?.GetValue<string>() is ProposalInverse.Applied or ProposalInverse.Failed);
-        Assert.True(after["inverse"]!["status"]!.GetValue<string>() == ProposalInverse.Applied, after.ToJsonString());
+        var after = await ApplyInverseAsync(alice, id);
         Assert.Equal($"user:{agentId}", after["inverse"]!["appliedBy"]!.GetValue<string>());
         Assert.True(tools.Notion.GetPage(pageId)!["in_trash"]!.GetValue<bool>());
         Assert.Equal(ProposalStatus.Succeeded, ToolHub.Status(after));
@@ -88,9 +85,7 @@ public sealed class GrantInverseHttpTests
         Assert.Equal("Done", Status(tools.Notion, pageId));
         Assert.Equal(InverseActions.RestoreNotionPage, done["inverse"]!["action"]!.GetValue<string>());
 
-        Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/proposals/{id}/inverse", null)).StatusCode);
-        var after = await ToolHub.WaitForProposalAsync(alice, id, p => p["inverse"]?["status"]?.GetValue<string>() is ProposalInverse.Applied or ProposalInverse.Failed);
-        Assert.True(after["inverse"]!["status"]!.GetValue<string>() == ProposalInverse.Applied, after.ToJsonString());
+        await ApplyInverseAsync(alice, id);
         Assert.Equal("Todo", Status(tools.Notion, pageId));
 
         // Appending text has no inverse here: the card says so, and applying is refused.
@@ -131,9 +126,7 @@ public sealed class GrantInverseHttpTests
         Assert.Equal(2, Current(tools.Attio, personId, "email_addresses").Count);
         Assert.Equal(InverseActions.RestoreAttioRecord, updated["inverse"]!["action"]!.GetValue<string>());
 
-        Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/proposals/{update}/inverse", null)).StatusCode);
-        var restored = await ToolHub.WaitForProposalAsync(alice, update, p => p["inverse"]?["status"]?.GetValue<string>() is ProposalInverse.Applied or ProposalInverse.Failed);
-        Assert.True(restored["inverse"]!["status"]!.GetValue<string>() == ProposalInverse.Applied, restored.ToJsonString());
+        await ApplyInverseAsync(alice, update);
         Assert.Equal("Engineer", Current(tools.Attio, personId, "job_title").Single()["value"]!.GetValue<string>());
         Assert.Equal("sarah@acme.com", Current(tools.Attio, personId, "email_addresses").Single()["email_address"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Conflict, (await alice.PostAsync($"/api/proposals/{update}/inverse", null)).StatusCode);
@@ -150,18 +143,23 @@ public sealed class GrantInverseHttpTests
 
         Assert.Single(tools.Attio.Notes);
         Assert.Single(tools.Attio.Tasks);
-        Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/proposals/{note}/inverse", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync($"/api/proposals/{task}/inverse", null)).StatusCode);
-        foreach (var proposal in new[] { note, task })
-        {
-            var after = await ToolHub.WaitForProposalAsync(alice, proposal, p => p["inverse"]?["status"]?.GetValue<string>() is ProposalInverse.Applied or ProposalInverse.Failed);
-            Assert.True(after["inverse"]!["status"]!.GetValue<string>() == ProposalInverse.Applied, after.ToJsonString());
-        }
+        await ApplyInverseAsync(alice, note);
+        await ApplyInverseAsync(alice, task);
 
         Assert.Empty(tools.Attio.Notes);
         Assert.Empty(tools.Attio.Tasks);
         Assert.Equal(1, tools.Attio.CallCount(AttioEndpoints.NotesDelete));
         Assert.Equal(1, tools.Attio.CallCount(AttioEndpoints.TasksDelete));
+    }
+
+    /// <summary>Applies a proposal's inverse over HTTP (202) and waits until it ran; asserts that it was applied.</summary>
+    private static async Task<JsonObject> ApplyInverseAsync(HttpClient http, string proposalId)
+    {
+        var response = await http.PostAsync($"/api/proposals/{proposalId}/inverse", null);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var after = await ToolHub.WaitForProposalAsync(http, proposalId, p => p["inverse"]?["status"]?.GetValue<string>() is ProposalInverse.Applied or ProposalInverse.Failed);
+        Assert.True(after["inverse"]!["status"]!.GetValue<string>() == ProposalInverse.Applied, after.ToJsonString());
+        return after;
     }
 
     private static string Status(FakeNotion notion, string pageId) => notion.GetPage(pageId)!["properties"]!["Status"]!["select"]!["name"]!.GetValue<string>();

@@ -18,7 +18,7 @@ public sealed class GoogleReconnectDashboardTests(HubFixture fixture)
     {
         // Drive is on; at the first sign-in the person unticks Drive at Google.
         await using var google = await FakeGoogle.StartAsync();
-        var settings = google.ConfigurationValues().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        var settings = GoogleOnboarding.HubSettings(google);
         settings["GOOGLE_DRIVE"] = "true";
         await using var hub = await HubProcess.StartAsync(settings);
         google.DeclinedScopes.Add(DriveReadonly);

@@ -24,7 +24,7 @@ public sealed partial class GrantDashboardTests(HubFixture fixture)
     {
         // Email needs Google: a hub of its own, pointed at fake Google, with an undo window longer than the test.
         await using var google = await FakeGoogle.StartAsync();
-        var settings = google.ConfigurationValues().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        var settings = GoogleOnboarding.HubSettings(google);
         settings["Grants__UndoSeconds"] = "3600";
         await using var hub = await HubProcess.StartAsync(settings);
         var (agentId, token) = await GoogleOnboarding.OnboardAsync(hub, google, "alice@company.com", "Alice Grant");

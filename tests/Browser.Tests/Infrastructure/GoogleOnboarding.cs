@@ -10,6 +10,10 @@ namespace CompanyHub.Browser.Tests.Infrastructure;
 /// <summary>A person onboarded through the hub's Google sign-in at <see cref="FakeGoogle"/>, outside the browser.</summary>
 public static partial class GoogleOnboarding
 {
+    /// <summary>The settings that point a <see cref="HubProcess"/> at <paramref name="google"/> (as environment names).</summary>
+    public static Dictionary<string, string> HubSettings(FakeGoogle google) =>
+        google.ConfigurationValues().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+
     /// <summary>Onboards through the real Google sign-in against the fake (so that Gmail is connected); returns the agent id and token.</summary>
     public static async Task<(string AgentId, string Token)> OnboardAsync(HubProcess hub, FakeGoogle google, string email, string name)
     {

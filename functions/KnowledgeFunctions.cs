@@ -39,7 +39,7 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, KnowledgeSync s
             return Problems.Conflict($"The knowledge base holds at most {KnowledgeRules.MaxPages} pages: delete some first.");
         }
 
-        var page = new KnowledgePage(KnowledgeRules.NewId(), body.Title!.Trim(), body.Body ?? "", KnowledgeSources.Manual, null, null, DateTimeOffset.UtcNow, "admin");
+        var page = new KnowledgePage(KnowledgeRules.NewId(), body.Title!.Trim(), body.Body!, KnowledgeSources.Manual, null, null, DateTimeOffset.UtcNow, "admin");
         await knowledge.PutAsync(page, cancellationToken);
         await AuditAsync(req, "knowledge.page.created", page.Id, $"'{Short(page.Title)}', {page.Body.Length} characters", cancellationToken);
         return Results.Created($"/api/admin/knowledge/{page.Id}", page);
@@ -69,7 +69,7 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, KnowledgeSync s
             return Problems.Conflict($"Page '{pageId}' is synced from {existing.Source} (page {existing.SourceId}): change it there and sync again.", new { source = existing.Source, sourceId = existing.SourceId });
         }
 
-        var page = existing with { Title = body.Title!.Trim(), Body = body.Body ?? "", UpdatedAt = DateTimeOffset.UtcNow, UpdatedBy = "admin" };
+        var page = existing with { Title = body.Title!.Trim(), Body = body.Body!, UpdatedAt = DateTimeOffset.UtcNow, UpdatedBy = "admin" };
         await knowledge.PutAsync(page, cancellationToken);
         await AuditAsync(req, "knowledge.page.updated", page.Id, $"'{Short(page.Title)}', {page.Body.Length} characters", cancellationToken);
         return Results.Ok(page);
@@ -145,9 +145,9 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, KnowledgeSync s
             errors["title"] = [$"title is required: 1 to {KnowledgeRules.MaxTitle} characters, no control characters."];
         }
 
-        if (body.Body is { } text && (text.Length > KnowledgeRules.MaxBody || FreeText.HasControlCharacters(text)))
+        if (body.Body is not { } text || text.Length > KnowledgeRules.MaxBody || FreeText.HasControlCharacters(text))
         {
-            errors["body"] = [$"body is at most {KnowledgeRules.MaxBody} characters (this one has {text.Length}), no control characters but tabs and line breaks."];
+            errors["body"] = [$"body is required (\"\" for none): at most {KnowledgeRules.MaxBody} characters, no control characters but tabs and line breaks."];
         }
 
         return errors.Count == 0 ? null : Problems.Invalid(errors);

@@ -188,7 +188,8 @@ public sealed class MemoryFunctions(IAuditLog audit)
             return Problems.NotFound(AgentAccess.NotFoundMessage(agentId));
         }
 
-        if (!await EntityCalls.CallAsync<bool>(client, AgentEntity.Id(agentId), nameof(AgentEntity.Forget), factId, cancellationToken))
+        // An id the agent does not hold is refused before anything is written.
+        if (!agent.Memory.Exists(m => m.Id == factId) || !await EntityCalls.CallAsync<bool>(client, AgentEntity.Id(agentId), nameof(AgentEntity.Forget), factId, cancellationToken))
         {
             return Problems.NotFound($"Agent '{agentId}' remembers no fact '{factId}'.");
         }

@@ -62,7 +62,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
     [
         "after", "top", "status", "from", "to", "agentId", "action", "invite", "state", "error", "nonce", "showHistory",
         "showHistoryOutput", "showInput", "createdTimeFrom", "createdTimeTo", "runtimeStatus", "op", "reason", "taskHub",
-        "continuationToken", "instanceIdPrefix", "returnInternalServerErrorOnFailure", "fetchState", "timeout", "pollingInterval",
+        "continuationToken", "instanceIdPrefix", "returnInternalServerErrorOnFailure", "fetchState", "timeout", "pollingInterval", "q",
     ];
 
     /// <summary>Odd strings as JSON string literals (a lone surrogate cannot be written by a validating JSON writer).</summary>
@@ -464,6 +464,8 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
 
         public string InviteCode { get; private init; } = "";
 
+        public string KnowledgePageId { get; private init; } = "";
+
         /// <summary>Values no answer may contain.</summary>
         public IReadOnlyList<string> Secrets { get; private init; } = [];
 
@@ -480,6 +482,8 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Accepted, invited.StatusCode);
             var onboardingId = (await invited.Content.ReadFromJsonAsync<JsonObject>())!["onboardingId"]!.GetValue<string>();
             var inviteUrl = (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/onboardings/{onboardingId}/invite"))!["inviteUrl"]!.GetValue<string>();
+            var page = await admin.PostAsJsonAsync("/api/admin/knowledge", new { title = "Parking", body = "Visitors park on level -2." });
+            Assert.Equal(HttpStatusCode.Created, page.StatusCode);
             var secrets = new List<string> { tools.Hub.AdminToken, tools.Hub.MasterKey, tools.Token(alice), tools.Token(bob) };
             secrets.AddRange(tools.Google.ConfigurationValues().Concat(tools.Notion.ConfigurationValues()).Concat(tools.Attio.ConfigurationValues())
                 .Where(kv => kv.Value is { Length: >= 8 } && Regex.IsMatch(kv.Key, "(?i)secret|key|token")).Select(kv => kv.Value!));
@@ -493,6 +497,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
                 OnboardingId = onboardingId,
                 GrantId = grant["grantId"]!.GetValue<string>(),
                 InviteCode = inviteUrl[(inviteUrl.LastIndexOf('/') + 1)..],
+                KnowledgePageId = (await page.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>(),
                 Secrets = secrets,
             };
         }
@@ -512,6 +517,9 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["operation"] = "suspend",
             ["entityName"] = "agent",
             ["entityKey"] = Alice,
+            ["key"] = "default",
+            ["pageId"] = KnowledgePageId,
+            ["factId"] = "m-0",
         };
 
         /// <summary>The credentials a valid request of the route would use: Alice's token on her own routes, the admin's elsewhere.</summary>
@@ -553,6 +561,13 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["POST /runtime/webhooks/durabletask/entities/{entityName}/{entityKey}"] = [],
             ["DELETE /runtime/webhooks/durabletask/entities/{entityName}/{entityKey}"] = null,
             ["POST /invite/{code}/dev-sign-in"] = null,
+            ["PUT /api/agents/{agentId}/persona"] = new JsonObject { ["tone"] = "Calm." },
+            ["PUT /api/admin/personas/{key}"] = new JsonObject { ["instructions"] = "Be brief." },
+            ["DELETE /api/agents/{agentId}/memory/{factId}"] = null,
+            ["POST /api/admin/knowledge"] = new JsonObject { ["title"] = "Parking", ["body"] = "Level -2." },
+            ["PUT /api/admin/knowledge/{pageId}"] = new JsonObject { ["title"] = "Parking", ["body"] = "Level -3." },
+            ["DELETE /api/admin/knowledge/{pageId}"] = null,
+            ["POST /api/admin/knowledge/sync"] = new JsonObject { ["databaseId"] = "handbook" },
         };
 
         private const string OddPlaceholder = "@@odd@@";

@@ -100,6 +100,38 @@ public sealed class PostgresGroupCommitTests
         Assert.NotNull(await store.GetInstanceAsync("c2", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task StaleStepWritingHistory_AfterAnotherRunCommitted_LeaseLostAndNothingOfItKept()
+    {
+        // Arrange: the test leases the first step and holds it past its lease; the worker then runs the instance to the end.
+        await using var hub = TestHub.Create(StoreKind.Postgres, r => r.AddOrchestratorFunc<string>("Simple", _ => Task.FromResult("ran")), o => o.LeaseDuration = TimeSpan.FromSeconds(1));
+        using var cts = new CancellationTokenSource(TestHub.DefaultTimeout);
+        await hub.Store.InitializeAsync(cts.Token);
+        var id = await hub.Client.ScheduleNewOrchestrationInstanceAsync("Simple");
+        var stolen = await hub.Store.LockNextOrchestrationWorkItemAsync(cts.Token);
+        await hub.RunAsync();
+        await hub.WaitForCompletionAsync(id);
+        var done = (await hub.Store.GetInstanceAsync(id, cts.Token))!;
+
+        // Act: the stale step commits in one statement batch: history at a position the real run wrote (a key
+        // conflict in a command after the row locks), an instance row and a message to another instance.
+        var stale = new OrchestrationCommit
+        {
+            Instance = done with { Status = OrchestrationRuntimeStatus.Failed, HistoryCount = 1 },
+            NewHistory = [HistoryEvents.EventRaised("stale", null, Now)],
+            Messages = [Event("elsewhere", "stale")],
+            ConsumedMessageIds = stolen.Messages.Select(m => m.Id).ToList(),
+        };
+        await Assert.ThrowsAsync<LeaseLostException>(() => hub.Store.CompleteOrchestrationWorkItemAsync(stolen, stale));
+
+        // Assert
+        var after = await hub.Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, after!.RuntimeStatus);
+        Assert.Equal("ran", after.ReadOutputAs<string>());
+        Assert.Null(await hub.Store.GetInstanceAsync("elsewhere", cts.Token));
+        Assert.Empty(await TestStores.QueryAsync(StoreKind.Postgres, hub.Directory, "SELECT 1 FROM messages WHERE instance_id = 'elsewhere'"));
+    }
+
     private static NewInstance Start(string id) =>
         new(id, "Work", null, null, HistoryEvents.ExecutionStarted("Work", id, "x-" + id, null, Now), Now);
 

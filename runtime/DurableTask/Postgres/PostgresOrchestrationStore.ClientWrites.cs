@@ -47,32 +47,9 @@ internal sealed partial class PostgresOrchestrationStore
     {
         var reader = _clientWrites.Reader;
         var group = new List<ClientWrite>();
-        while (true)
+        while (await NextGroupAsync(reader, group, MaxClientGroup).ConfigureAwait(false))
         {
-            try
-            {
-                if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-            catch (ChannelClosedException)
-            {
-                return;
-            }
-
-            while (group.Count < MaxClientGroup && reader.TryRead(out var write))
-            {
-                if (write.Cancellation.IsCancellationRequested)
-                {
-                    write.Completion.TrySetCanceled(write.Cancellation);
-                }
-                else
-                {
-                    group.Add(write);
-                }
-            }
-
+            group.RemoveAll(GaveUp);
             if (group.Count > 0)
             {
                 await CommitGroupAsync(group, CancellationToken.None).ConfigureAwait(false);
@@ -85,6 +62,9 @@ internal sealed partial class PostgresOrchestrationStore
             }
         }
     }
+
+    /// <summary>Whether the write's caller gave up before its group began (its task is then cancelled).</summary>
+    private static bool GaveUp(ClientWrite write) => write.Cancellation.IsCancellationRequested && write.Completion.TrySetCanceled(write.Cancellation);
 
     /// <summary>
     /// Commits a group and completes each write with its outcome. When the group's transaction fails for a reason

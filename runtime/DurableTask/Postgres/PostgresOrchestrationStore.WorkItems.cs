@@ -778,25 +778,8 @@ internal sealed partial class PostgresOrchestrationStore
     {
         var reader = _activityResults.Reader;
         var group = new List<PendingResult>();
-        while (true)
+        while (await NextGroupAsync(reader, group, 256).ConfigureAwait(false))
         {
-            try
-            {
-                if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-            catch (ChannelClosedException)
-            {
-                return;
-            }
-
-            while (group.Count < 256 && reader.TryRead(out var pending))
-            {
-                group.Add(pending);
-            }
-
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -831,6 +814,32 @@ internal sealed partial class PostgresOrchestrationStore
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Waits for the next group of a group-commit loop: everything queued meanwhile, at most <paramref name="max"/>, added
+    /// to <paramref name="group"/>. False once the queue is closed and empty.
+    /// </summary>
+    private static async Task<bool> NextGroupAsync<T>(ChannelReader<T> reader, List<T> group, int max)
+    {
+        try
+        {
+            if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+
+        while (group.Count < max && reader.TryRead(out var item))
+        {
+            group.Add(item);
+        }
+
+        return true;
     }
 
     private async Task<HashSet<long>> CommitResultsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingResult> group)

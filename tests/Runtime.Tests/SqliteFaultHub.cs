@@ -89,10 +89,13 @@ internal sealed class SqliteFaultHub : IAsyncDisposable
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    public static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    /// <summary>Polls until <paramref name="condition"/> holds.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
+        while (!await condition())
         {
             if (cts.IsCancellationRequested)
             {

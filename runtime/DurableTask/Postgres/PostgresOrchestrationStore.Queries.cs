@@ -13,51 +13,6 @@ namespace Serverless.DurableTask.Postgres;
 /// <content>Client operations: creating instances, sending messages, reading, querying and purging.</content>
 internal sealed partial class PostgresOrchestrationStore
 {
-    public async Task CreateInstanceAsync(NewInstance instance, bool replaceTerminal, CancellationToken cancellationToken)
-    {
-        var now = HostNow();
-        await InTransactionAsync(
-            async (connection, tx) =>
-            {
-                await LockQueueRowsAsync(connection, tx, [instance.InstanceId], cancellationToken).ConfigureAwait(false);
-                if (await TryCreateInstanceAsync(connection, tx, instance, replaceTerminal, now).ConfigureAwait(false) is not null)
-                {
-                    await using var status = new NpgsqlCommand("SELECT runtime_status FROM instances WHERE instance_id = $1", connection, tx) { Parameters = { new() { Value = instance.InstanceId } } };
-                    throw new OrchestrationAlreadyExistsException(instance.InstanceId, (OrchestrationRuntimeStatus)(int)(await status.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
-                }
-
-                await using var batch = new NpgsqlBatch(connection, tx)
-                {
-                    BatchCommands =
-                    {
-                        // Messages left for a finished instance of the same id belong to the old run.
-                        Cmd("DELETE FROM messages WHERE instance_id = $1", instance.InstanceId),
-                        Enqueue([new OutgoingMessage(instance.InstanceId, instance.StartMessage, instance.VisibleAt)]),
-                        Cmd("SELECT pg_notify($1, 'o|' || $2)", _channel, instance.InstanceId),
-                    },
-                };
-                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return 0;
-            },
-            cancellationToken).ConfigureAwait(false);
-        _orchestrations.Pulse();
-        _watchers.Wake(instance.InstanceId);
-    }
-
-    public async Task SendMessageAsync(OutgoingMessage message, CancellationToken cancellationToken)
-    {
-        await InTransactionAsync(
-            async (connection, tx) =>
-            {
-                await LockQueueRowsAsync(connection, tx, [message.InstanceId], cancellationToken).ConfigureAwait(false);
-                await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { Enqueue([message]), Cmd("SELECT pg_notify($1, 'o')", _channel) } };
-                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return 0;
-            },
-            cancellationToken).ConfigureAwait(false);
-        _orchestrations.Pulse();
-    }
-
     public Task<IReadOnlyList<P.HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) => ReadAsync<IReadOnlyList<P.HistoryEvent>>(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -236,12 +191,6 @@ internal sealed partial class PostgresOrchestrationStore
         {
             return false;
         }
-    }
-
-    private static async Task LockQueueRowsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string[] instanceIds, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = instanceIds } } };
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static InstanceRecord ReadInstance(NpgsqlDataReader reader) => StoreRows.ReadInstance(reader, (r, i) => r.GetDateTime(i), SqliteOrchestrationStore.Json);

@@ -106,13 +106,33 @@ internal sealed partial class PostgresOrchestrationStore
         var changed = new List<string> { workItem.InstanceId };
         changed.AddRange(commit.NewInstances.Select(c => c.InstanceId));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        // Ends the step's lease and drops the instance's queue row when nothing is left for it.
+        void AddRelease(NpgsqlBatch batch, bool sends)
+        {
+            batch.BatchCommands.Add(Release(workItem.InstanceId, backoff: false, (sends ? "o" : string.Empty) + (commit.NewTasks.Count > 0 ? "a" : string.Empty), changed.Skip(1)));
+            batch.BatchCommands.Add(Cmd(DropIdleQueueRowSql, workItem.InstanceId));
+        }
+
         try
         {
             await InTransactionAsync(
                 async (connection, tx) =>
                 {
-                    await LockOwnRowAsync(connection, tx, workItem.InstanceId, workItem.LockToken, targets).ConfigureAwait(false);
+                    // Without new instances (whose creation reads first) the whole step is one statement batch: the
+                    // row locks, every write and the release. The lease is checked on the locks' result before the
+                    // transaction commits; on a lost lease it rolls back.
+                    var oneBatch = commit.NewInstances.Count == 0;
                     await using var batch = new NpgsqlBatch(connection, tx);
+                    if (oneBatch)
+                    {
+                        batch.BatchCommands.Add(LockQueueRows(targets.Append(workItem.InstanceId)));
+                    }
+                    else
+                    {
+                        await LockOwnRowAsync(connection, tx, workItem.InstanceId, workItem.LockToken, targets).ConfigureAwait(false);
+                    }
+
                     var record = commit.Instance;
                     if (commit.DeleteInstance)
                     {
@@ -154,6 +174,18 @@ internal sealed partial class PostgresOrchestrationStore
                         batch.BatchCommands.Add(InsertTasks(commit.NewTasks, now));
                     }
 
+                    if (oneBatch)
+                    {
+                        if (commit.Messages.Count > 0)
+                        {
+                            batch.BatchCommands.Add(Enqueue(commit.Messages));
+                        }
+
+                        AddRelease(batch, commit.Messages.Count > 0);
+                        await ExecuteUnderLeaseAsync(batch, workItem.InstanceId, workItem.LockToken).ConfigureAwait(false);
+                        return 0;
+                    }
+
                     await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
 
                     var outgoing = new List<OutgoingMessage>(commit.Messages);
@@ -190,8 +222,7 @@ internal sealed partial class PostgresOrchestrationStore
                         finish.BatchCommands.Add(Enqueue(outgoing));
                     }
 
-                    finish.BatchCommands.Add(Release(workItem.InstanceId, backoff: false, (outgoing.Count > 0 ? "o" : string.Empty) + (commit.NewTasks.Count > 0 ? "a" : string.Empty), changed.Skip(1)));
-                    finish.BatchCommands.Add(Cmd(DropIdleQueueRowSql, workItem.InstanceId));
+                    AddRelease(finish, outgoing.Count > 0);
                     await finish.ExecuteNonQueryAsync().ConfigureAwait(false);
                     return 0;
                 },
@@ -400,9 +431,24 @@ internal sealed partial class PostgresOrchestrationStore
     /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>
     private static async Task LockOwnRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string instanceId, long lockToken, IEnumerable<string> targets)
     {
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { LockQueueRows(targets.Append(instanceId)) } };
+        await ExecuteUnderLeaseAsync(batch, instanceId, lockToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Locks the queue rows of the given instances, in one global order (so two writers never deadlock); returns each row's lock token.</summary>
+    private static NpgsqlBatchCommand LockQueueRows(IEnumerable<string> instanceIds) => Cmd(LockQueueRowsSql, (object)instanceIds.Distinct(StringComparer.Ordinal).ToArray());
+
+    /// <summary>
+    /// Runs a batch whose first command is <see cref="LockQueueRows"/>; throws <see cref="LeaseLostException"/> unless the
+    /// instance's lease is still <paramref name="lockToken"/> — checked before any later command's error is read, so a
+    /// step whose lease passed to another host reports the lost lease, and its transaction rolls back.
+    /// </summary>
+    private static async Task ExecuteUnderLeaseAsync(NpgsqlBatch batch, string instanceId, long lockToken)
+    {
         long? token = null;
-        await using var command = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = targets.Append(instanceId).Distinct(StringComparer.Ordinal).ToArray() } } };
-        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        var lost = false;
+        var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        try
         {
             while (await reader.ReadAsync().ConfigureAwait(false))
             {
@@ -411,9 +457,26 @@ internal sealed partial class PostgresOrchestrationStore
                     token = reader.IsDBNull(1) ? null : reader.GetInt64(1);
                 }
             }
+
+            lost = token != lockToken;
+            while (!lost && await reader.NextResultAsync().ConfigureAwait(false))
+            {
+                // Each later command's result (and error) is read here.
+            }
+        }
+        finally
+        {
+            try
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (PostgresException) when (lost)
+            {
+                // A later command failed on rows another host changed: the lost lease is the answer.
+            }
         }
 
-        if (token != lockToken)
+        if (lost)
         {
             throw new LeaseLostException(instanceId);
         }
@@ -715,25 +778,8 @@ internal sealed partial class PostgresOrchestrationStore
     {
         var reader = _activityResults.Reader;
         var group = new List<PendingResult>();
-        while (true)
+        while (await NextGroupAsync(reader, group, 256).ConfigureAwait(false))
         {
-            try
-            {
-                if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-            catch (ChannelClosedException)
-            {
-                return;
-            }
-
-            while (group.Count < 256 && reader.TryRead(out var pending))
-            {
-                group.Add(pending);
-            }
-
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -768,6 +814,32 @@ internal sealed partial class PostgresOrchestrationStore
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Waits for the next group of a group-commit loop: everything queued meanwhile, at most <paramref name="max"/>, added
+    /// to <paramref name="group"/>. False once the queue is closed and empty.
+    /// </summary>
+    private static async Task<bool> NextGroupAsync<T>(ChannelReader<T> reader, List<T> group, int max)
+    {
+        try
+        {
+            if (!await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+
+        while (group.Count < max && reader.TryRead(out var item))
+        {
+            group.Add(item);
+        }
+
+        return true;
     }
 
     private async Task<HashSet<long>> CommitResultsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingResult> group)

@@ -113,6 +113,8 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _loops.Add(Task.Run(() => _activities.RunAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => MaintainLeasesAsync(stop), CancellationToken.None));
         _loops.Add(Task.Run(() => CommitActivityResultsAsync(stop), CancellationToken.None));
+        _loops.Add(Task.Run(() => CommitClientWritesAsync(stop), CancellationToken.None));
+        _groupingClientWrites = true;
 
         // Started means ready: wait (briefly) for the notification listener, without which the store reports unready.
         await _listeningOnce.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
@@ -127,6 +129,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _activityResults.Writer.TryComplete();
+        _clientWrites.Writer.TryComplete();
         try
         {
             await Task.WhenAll(_loops).ConfigureAwait(false);

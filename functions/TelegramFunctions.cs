@@ -79,7 +79,8 @@ public sealed class TelegramFunctions(TelegramChannel channel, ITelegramBotClien
 
     /// <summary>
     /// A one-time linking code (15 minutes) and the deep link <c>https://t.me/&lt;bot&gt;?start=&lt;code&gt;</c> that sends it
-    /// to the bot; only its hash is kept, and a new code replaces the agent's older ones. 409 when the agent is already linked.
+    /// to the bot; only its hash is kept, and a new code replaces the agent's older ones. 409 when the agent is already
+    /// linked or the bot is not configured; 403 for the admin (linking is the person's act).
     /// </summary>
     [Function("CreateTelegramLinkCode")]
     public async Task<IResult> CreateLinkCode(
@@ -91,6 +92,12 @@ public sealed class TelegramFunctions(TelegramChannel channel, ITelegramBotClien
         if (agent is null)
         {
             return problem!;
+        }
+
+        if (caller.IsAdmin)
+        {
+            // The code binds whoever sends it to the agent: only its person makes one.
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Linking Telegram is the person's own act: a code is made on their own dashboard.");
         }
 
         if (!bot.IsConfigured)

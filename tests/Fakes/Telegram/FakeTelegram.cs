@@ -138,12 +138,12 @@ public sealed class FakeTelegram : FakeServer
 
     protected override void MapRoutes(WebApplication app)
     {
-        app.MapPost("/bot{token}/getMe", (HttpContext c, string token) => Call(c, token, _ => Ok(new JsonObject { ["id"] = 123456, ["is_bot"] = true, ["first_name"] = "Company Hub", ["username"] = BotUsername }))).WithName("getMe");
-        app.MapPost("/bot{token}/sendMessage", (HttpContext c, string token) => Call(c, token, SendMessage)).WithName("sendMessage");
-        app.MapPost("/bot{token}/editMessageText", (HttpContext c, string token) => Call(c, token, EditMessage)).WithName("editMessageText");
-        app.MapPost("/bot{token}/answerCallbackQuery", (HttpContext c, string token) => Call(c, token, AnswerCallback)).WithName("answerCallbackQuery");
-        app.MapPost("/bot{token}/setWebhook", (HttpContext c, string token) => Call(c, token, SetWebhook)).WithName("setWebhook");
-        app.MapPost("/bot{token}/getUpdates", (HttpContext c, string token) => CallAsync(c, token, GetUpdatesAsync)).WithName("getUpdates");
+        app.MapPost("/{bot}/getMe", (HttpContext c, string bot) => Call(c, bot, _ => Ok(new JsonObject { ["id"] = 123456, ["is_bot"] = true, ["first_name"] = "Company Hub", ["username"] = BotUsername }))).WithName("getMe");
+        app.MapPost("/{bot}/sendMessage", (HttpContext c, string bot) => Call(c, bot, SendMessage)).WithName("sendMessage");
+        app.MapPost("/{bot}/editMessageText", (HttpContext c, string bot) => Call(c, bot, EditMessage)).WithName("editMessageText");
+        app.MapPost("/{bot}/answerCallbackQuery", (HttpContext c, string bot) => Call(c, bot, AnswerCallback)).WithName("answerCallbackQuery");
+        app.MapPost("/{bot}/setWebhook", (HttpContext c, string bot) => Call(c, bot, SetWebhook)).WithName("setWebhook");
+        app.MapPost("/{bot}/getUpdates", (HttpContext c, string bot) => CallAsync(c, bot, GetUpdatesAsync)).WithName("getUpdates");
     }
 
     protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null) =>
@@ -151,12 +151,13 @@ public sealed class FakeTelegram : FakeServer
 
     private static IResult Ok(JsonNode result) => Json(new JsonObject { ["ok"] = true, ["result"] = result });
 
-    private Task<IResult> Call(HttpContext context, string token, Func<JsonObject, IResult> handle) =>
-        CallAsync(context, token, body => Task.FromResult(handle(body)));
+    private Task<IResult> Call(HttpContext context, string bot, Func<JsonObject, IResult> handle) =>
+        CallAsync(context, bot, body => Task.FromResult(handle(body)));
 
-    private async Task<IResult> CallAsync(HttpContext context, string token, Func<JsonObject, Task<IResult>> handle)
+    /// <summary>Checks the path's <c>bot{token}</c> segment (a parameter of its own: a route "bot{token}" would match the last "bot" in a token), then handles the JSON body.</summary>
+    private async Task<IResult> CallAsync(HttpContext context, string bot, Func<JsonObject, Task<IResult>> handle)
     {
-        if (token != Token)
+        if (bot != "bot" + Token)
         {
             return Error(context, 401, "Unauthorized");
         }

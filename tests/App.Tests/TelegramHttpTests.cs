@@ -272,6 +272,34 @@ public sealed class TelegramHttpTests(TelegramHubFixture fixture) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task AHubWithAnHttpsPublicUrl_SetsTheWebhook_WithTheSecretDerivedFromTheMasterKey()
+    {
+        await using var telegram = await FakeTelegram.StartAsync();
+        await using var hub = await HubServer.StartAsync([.. telegram.ConfigurationValues(), new("PUBLIC_BASE_URL", "https://hub.example.com")]);
+
+        await ToolHub.WaitUntilAsync(() => telegram.Webhook is not null, "the bot's start-up setWebhook");
+
+        Assert.Equal("https://hub.example.com/api/channels/telegram/webhook", telegram.Webhook!.Value.Url);
+        Assert.Equal(new KeyRing(Convert.FromBase64String(hub.MasterKey)).TelegramWebhookSecret, telegram.Webhook.Value.Secret);
+        Assert.Equal(0, telegram.CallCount("getUpdates"));
+    }
+
+    [Theory]
+    [InlineData(10_000, '\n')]
+    [InlineData(9_000, ' ')]
+    [InlineData(5_000, 'x')]
+    public void LongTexts_AreSplitAtTelegramsLimit_KeepingEveryCharacter(int length, char separator)
+    {
+        var words = string.Concat(Enumerable.Range(0, length).Select(i => i % 50 == 49 ? separator : (char)('a' + (i % 26))));
+
+        var parts = Integrations.Telegram.TelegramText.Split(words);
+
+        Assert.True(parts.Count >= 2);
+        Assert.All(parts, p => Assert.InRange(p.Length, 1, Integrations.Telegram.TelegramText.MaxLength));
+        Assert.Equal(words.Replace(separator.ToString(), "", StringComparison.Ordinal), string.Concat(parts).Replace(separator.ToString(), "", StringComparison.Ordinal));
+    }
+
     private static long NewUser() => Interlocked.Increment(ref _nextUser);
 
     private async Task<(string AgentId, string Token)> OnboardAsync()

@@ -1,10 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
-using CompanyHub.Entities;
 using CompanyHub.Integrations.Storage;
 using CompanyHub.Orchestrations;
-using CompanyHub.Orchestrations.Agents;
-using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;

@@ -176,6 +176,9 @@ public static class CompanyHubApp
         builder.Services.AddSingleton<ILlmClient, OpenAiLlmClient>();
         builder.Services.AddCompanyTools(configuration);
         builder.Services.AddHostedService<OrchestratorBootstrap>();
+        builder.Services.AddSingleton<AgentChat>();
+        builder.Services.AddSingleton<TelegramChannel>();
+        builder.Services.AddHostedService<TelegramBotService>();
         DevSignIn.Parse(configuration[DevSignIn.Setting]);
         builder.Services.AddSingleton<DevSignIn>();
         builder.Services.AddMemoryCache();

@@ -1,10 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
-using CompanyHub.Entities;
 using CompanyHub.Integrations.Storage;
 using CompanyHub.Orchestrations;
-using CompanyHub.Orchestrations.Agents;
-using CompanyHub.Orchestrations.Approvals;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
@@ -16,7 +13,7 @@ namespace CompanyHub.Functions;
 public sealed record ChatMessage(string? Text);
 
 /// <summary>Chat with an agent.</summary>
-public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Extensions.Options.IOptions<ApprovalOptions> approvals, PersonLimits limits)
+public sealed class MessageFunctions(IConversationArchive archive, AgentChat chat)
 {
     public const int MaxText = 20_000;
 
@@ -37,44 +34,7 @@ public sealed class MessageFunctions(IConversationArchive archive, Microsoft.Ext
             return invalid;
         }
 
-        // "approved", "yes", "no", "edit: ..." decide the newest pending proposal, as the proposal card says.
-        var pending = agent.Proposals.Where(p => p.Status == ProposalStatus.Pending).OrderByDescending(p => p.CreatedAt).FirstOrDefault();
-        var decision = pending is null ? null : DecisionParser.Parse(body.Text, pending.Type);
-
-        // A message that decides counts as a decision, any other as a chat message (a turn: LLM calls).
-        var kind = decision is null ? PersonLimit.Chat : PersonLimit.Decisions;
-        if (!limits.TryAcquire(caller, kind, out var limit, out var retryAfter))
-        {
-            return Problems.LimitReached(req.HttpContext.Response, kind, limit, retryAfter);
-        }
-
-        if (pending is not null && decision is not null
-            && await ProposalFunctions.LoadAsync(client, caller, pending.ProposalId, cancellationToken) is { } view)
-        {
-            // The same rules as the decision endpoint: validated, applied to the revision on screen, first decision wins.
-            // The chat shows what the agent proposed and the person's own edits, not another person's: a proposal someone
-            // else edited is approved or edited on its card, where the text is shown (rejecting runs nothing and stays).
-            var result = view.Revisions.LastOrDefault() is { } last && last.EditedBy != caller.Actor && decision.Decision != ApprovalDecision.Reject
-                ? Problems.Conflict(
-                    $"{last.EditedBy ?? "someone"} edited it (revision {view.Revision}) after it was proposed; open its card on the dashboard to read the text, then decide there.",
-                    new { proposalId = view.ProposalId, proposalStatus = view.Status, revision = view.Revision, card = view.Card })
-                : await ProposalDecisions.DecideAsync(client, caller, view, decision.Decision, decision.Changes, decision.Reason, approvals.Value.DecisionWait, cancellationToken);
-            var applied = result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted };
-            var why = (result as IValueHttpResult)?.Value is Microsoft.AspNetCore.Mvc.ProblemDetails refusal ? refusal.Detail : "it is no longer pending.";
-            var recorded = await EntityCalls.CallAsync<List<ConversationMessage>>(client, AgentEntity.Id(agentId), nameof(AgentEntity.AppendConversation), new List<ConversationMessage>
-            {
-                new(0, "user", body.Text.Trim(), DateTimeOffset.UtcNow),
-                new(0, "assistant", applied
-                    ? $"Applied \"{decision.Decision}\" to proposal {pending.ProposalId} ({pending.Title})."
-                    : $"Could not apply \"{decision.Decision}\" to proposal {pending.ProposalId} ({pending.Title}): {why}", DateTimeOffset.UtcNow),
-            }, cancellationToken);
-            await archive.AppendAsync(agentId, recorded ?? [], cancellationToken);
-            return result;
-        }
-
-        var turnId = $"turn-{Guid.NewGuid():N}";
-        await AgentMailbox.SendAsync(client, new TurnRequest(turnId, agentId, body.Text.Trim(), TurnSource.User), cancellationToken);
-        return Results.Accepted($"/api/agents/{agentId}/messages", new { turnId });
+        return (await chat.SendAsync(client, caller, agent, body.Text, req.HttpContext.Response, cancellationToken)).Result;
     }
 
     /// <summary>Whether a chat or broadcast text is fine; else <paramref name="problem"/> says why (missing, too long, control characters).</summary>

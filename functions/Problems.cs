@@ -64,4 +64,12 @@ public static class Problems
     public static IResult Forbidden(string detail) => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
 
     public static IResult Unavailable(string detail) => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not Available", detail: detail);
+
+    /// <summary>What a problem answer says, as one line for a person (its detail, then each field's errors); null for an answer that is not a problem.</summary>
+    public static string? DetailOf(IResult result) => (result as IValueHttpResult)?.Value switch
+    {
+        HttpValidationProblemDetails validation => string.Join(" ", new[] { validation.Detail }.Concat(validation.Errors.SelectMany(e => e.Value)).OfType<string>()),
+        Microsoft.AspNetCore.Mvc.ProblemDetails problem => problem.Detail ?? problem.Title,
+        _ => null,
+    };
 }

@@ -4,6 +4,7 @@ using CompanyHub.Integrations.Google.Calendar;
 using CompanyHub.Integrations.Google.Files;
 using CompanyHub.Integrations.Google.Gmail;
 using CompanyHub.Integrations.Notion;
+using CompanyHub.Integrations.Telegram;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,7 +20,7 @@ public static class IntegrationsServiceCollectionExtensions
     /// <c>Google</c>, <c>Notion</c> and <c>Attio</c> and from the deployment's flat names (<c>GOOGLE_CLIENT_ID</c>,
     /// <c>GOOGLE_CLIENT_SECRET</c>, <c>GOOGLE_CALENDAR</c>, <c>GOOGLE_DRIVE</c>, <c>GOOGLE_CONTACTS</c>, <c>NOTION_API_KEY</c>, <c>ATTIO_API_KEY</c>, which win), and
     /// registers <see cref="IGoogleOAuthClient"/>, <see cref="IGmailClient"/>, <see cref="ICalendarClient"/>, <see cref="IGoogleFilesClient"/>,
-    /// <see cref="INotionClient"/> and <see cref="IAttioClient"/> as typed HttpClients. A missing credential does not
+    /// <see cref="INotionClient"/>, <see cref="IAttioClient"/> and <see cref="ITelegramBotClient"/> as typed HttpClients. A missing credential does not
     /// fail start-up: that client's <c>IsConfigured</c> is false and its calls throw <see cref="ToolNotConfiguredException"/>.
     /// </summary>
     public static IServiceCollection AddIntegrations(this IServiceCollection services, IConfiguration configuration)
@@ -30,6 +31,7 @@ public static class IntegrationsServiceCollectionExtensions
         services.AddOptions<GoogleOptions>().Configure(o => BindGoogle(configuration, o));
         services.AddOptions<NotionOptions>().Configure(o => BindNotion(configuration, o));
         services.AddOptions<AttioOptions>().Configure(o => BindAttio(configuration, o));
+        services.AddOptions<TelegramOptions>().Configure(o => BindTelegram(configuration, o));
 
         services.AddHttpClient<IGoogleOAuthClient, GoogleOAuthClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
         services.AddHttpClient<IGmailClient, GmailClient>((sp, http) => http.Timeout = Google(sp).RequestTimeout);
@@ -39,6 +41,13 @@ public static class IntegrationsServiceCollectionExtensions
             http.Timeout = sp.GetRequiredService<IOptions<NotionOptions>>().Value.RequestTimeout);
         services.AddHttpClient<IAttioClient, AttioClient>((sp, http) =>
             http.Timeout = sp.GetRequiredService<IOptions<AttioOptions>>().Value.RequestTimeout);
+
+        // The bot token is part of every Bot API URL: the factory's loggers, which print request URLs, are removed.
+        services.AddHttpClient<ITelegramBotClient, TelegramBotClient>((sp, http) =>
+        {
+            var telegram = sp.GetRequiredService<IOptions<TelegramOptions>>().Value;
+            http.Timeout = telegram.RequestTimeout + TimeSpan.FromSeconds(telegram.PollTimeoutSeconds);
+        }).RemoveAllLoggers();
         return services;
 
         static GoogleOptions Google(IServiceProvider sp) => sp.GetRequiredService<IOptions<GoogleOptions>>().Value;
@@ -83,6 +92,20 @@ public static class IntegrationsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         configuration.GetSection(AttioOptions.SectionName).Bind(options);
         options.ApiKey = Flat(configuration, "ATTIO_API_KEY") ?? options.ApiKey;
+    }
+
+    /// <summary>Fills <paramref name="options"/> from the <c>Telegram</c> section, then <c>TELEGRAM_BOT_TOKEN</c> and <c>TELEGRAM_API_BASE_URL</c>.</summary>
+    public static void BindTelegram(IConfiguration configuration, TelegramOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        configuration.GetSection(TelegramOptions.SectionName).Bind(options);
+        options.BotToken = Flat(configuration, "TELEGRAM_BOT_TOKEN") ?? options.BotToken;
+        options.BaseUrl = Flat(configuration, "TELEGRAM_API_BASE_URL") ?? options.BaseUrl;
+        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new InvalidOperationException($"TELEGRAM_API_BASE_URL must be an absolute http(s) URL, not '{options.BaseUrl}'.");
+        }
     }
 
     /// <summary>A flat setting; an empty value (as docker-compose passes for an unset <c>${X:-}</c>) counts as not set.</summary>

@@ -17,6 +17,7 @@ public static class CompanyHubTasks
         .AddOrchestrator<OnboardingOrchestration>()
         .AddOrchestrator<EntityCallOrchestration>()
         .AddOrchestrator<BroadcastOrchestration>()
+        .AddOrchestrator<Channels.TelegramDeliveryOrchestration>()
         .AddActivity<ExecuteProposalAction>()
         .AddActivity<RecordAudit>()
         .AddActivity<CallLlm>()
@@ -32,10 +33,14 @@ public static class CompanyHubTasks
         .AddActivity<SendReadyEmail>()
         .AddActivity<StartOnboardingFromProposal>()
         .AddActivity<PrepareGrantCheck>()
+        .AddActivity<SendTelegram>()
+        .AddActivity<QueueTelegram>()
+        .AddActivity<OfferProposalOnTelegram>()
         .AddEntity<AgentEntity>(AgentEntity.Name)
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
         .AddEntity<InviteEntity>(InviteEntity.Name)
         .AddEntity<GrantPolicyEntity>(GrantPolicyEntity.Name)
         .AddEntity<OAuthStateEntity>(OAuthStateEntity.Name)
-        .AddEntity<PersonaEntity>(PersonaEntity.Name);
+        .AddEntity<PersonaEntity>(PersonaEntity.Name)
+        .AddEntity<TelegramEntity>(TelegramEntity.Name);
 }

@@ -16,6 +16,7 @@ public sealed class KeyRing
     public const string SealingLabel = "secret-sealing-key";
     public const string BackupLabel = "backup-encryption-key";
     public const string OAuthStateLabel = "oauth-state-signing-key";
+    public const string TelegramWebhookLabel = "telegram-webhook-secret";
 
     public KeyRing(byte[] rootKey)
     {
@@ -29,6 +30,7 @@ public sealed class KeyRing
         SealingKey = Derive(rootKey, SealingLabel, 32);
         BackupKey = Derive(rootKey, BackupLabel, 32);
         OAuthStateKey = Derive(rootKey, OAuthStateLabel, 32);
+        TelegramWebhookSecret = Base64Url.Encode(Derive(rootKey, TelegramWebhookLabel, 32));
 
         // Identifies which root sealed a value, without revealing anything about it.
         KeyId = Convert.ToHexStringLower(Derive(rootKey, "key-id", 4));
@@ -46,6 +48,12 @@ public sealed class KeyRing
     public byte[] BackupKey { get; }
 
     public byte[] OAuthStateKey { get; }
+
+    /// <summary>
+    /// Gets the secret Telegram sends in <c>X-Telegram-Bot-Api-Secret-Token</c> with every webhook update (given to it by
+    /// <c>setWebhook</c>): 32 derived bytes as base64url (43 characters of the header's alphabet <c>A-Za-z0-9_-</c>).
+    /// </summary>
+    public string TelegramWebhookSecret { get; }
 
     /// <summary>Gets a short public fingerprint of the root key (8 hex digits).</summary>
     public string KeyId { get; }

@@ -65,4 +65,23 @@ internal static class ServiceErrorParsers
         var message = body.GetStringOrNull("message");
         return code is null && message is null ? null : new ServiceError(code, message, code is "rate_limit_exceeded");
     }
+
+    /// <summary>
+    /// The Bot API answers <c>{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":5}}</c>:
+    /// the wait is in the body, not in a header.
+    /// </summary>
+    public static ServiceError? Telegram(JsonElement body)
+    {
+        var description = body.GetStringOrNull("description");
+        if (description is null && !body.TryGetProperty("error_code", out _))
+        {
+            return null;
+        }
+
+        TimeSpan? retryAfter = body.GetObjectOrNull("parameters") is { } parameters && parameters.TryGetProperty("retry_after", out var wait) && wait.TryGetInt32(out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+        var code = body.TryGetProperty("error_code", out var number) && number.TryGetInt32(out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return new ServiceError(code, description, retryAfter is not null, retryAfter);
+    }
 }

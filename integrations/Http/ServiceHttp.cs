@@ -108,7 +108,7 @@ internal sealed class ServiceHttp
         var error = TryParseError(body);
         var status = response.StatusCode;
         var transient = (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || error?.IsTransient == true;
-        var retryAfter = ParseRetryAfter(response.Headers.RetryAfter, _time.GetUtcNow());
+        var retryAfter = ParseRetryAfter(response.Headers.RetryAfter, _time.GetUtcNow()) ?? error?.RetryAfter;
         _logger.ServiceCallFailed(_service, operation, (int)status, error?.Code, transient);
 
         var message = new StringBuilder()

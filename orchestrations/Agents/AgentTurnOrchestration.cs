@@ -100,6 +100,11 @@ public sealed class AgentTurnOrchestration : TaskOrchestrator<TurnRequest, TurnR
         var outgoing = new ConversationMessage(0, "assistant", reply, Now(context), input.TurnId);
         var ended = await context.Entities.CallEntityAsync<List<ConversationMessage>>(AgentEntity.Id(input.AgentId), nameof(AgentEntity.EndTurn), outgoing);
         await context.CallActivityAsync<int>(ArchiveConversation.Name, new ArchiveRequest(input.AgentId, ended));
+        if (input.TelegramChatId is { } chat)
+        {
+            // The answer goes back where the message came from, as the dashboard shows it.
+            await context.CallActivityAsync<string>(QueueTelegram.Name, new TelegramDelivery($"{input.TurnId}-telegram", new Channels.TelegramOutgoing(chat, reply)));
+        }
 
         if (input.Source == TurnSource.Peer && input.FromAgentId is { } sender && error is null)
         {

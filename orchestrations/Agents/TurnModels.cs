@@ -17,7 +17,8 @@ public static class TurnSource
 /// <param name="FromAgentId">For peer messages and broadcasts: the sending agent, whose inbox receives the reply.</param>
 /// <param name="ReplyTo">For peer messages: the proposal that carried the message.</param>
 /// <param name="Hops">How many agent-to-agent messages led here; stops ping-pong.</param>
-public sealed record TurnRequest(string TurnId, string AgentId, string Text, string Source, string? FromAgentId = null, string? ReplyTo = null, int Hops = 0);
+/// <param name="TelegramChatId">For a person's message from Telegram: the chat the answer goes back to.</param>
+public sealed record TurnRequest(string TurnId, string AgentId, string Text, string Source, string? FromAgentId = null, string? ReplyTo = null, int Hops = 0, long? TelegramChatId = null);
 
 /// <summary>How a turn ended.</summary>
 public sealed record TurnResult(string TurnId, string Reply, int ToolRounds, IReadOnlyList<string> Proposals, string? Error = null);

@@ -52,6 +52,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             }
         }
 
+        await OfferOnChannelsAsync(context, view);
         while (view.Status == ProposalStatus.Pending)
         {
             var remaining = input.ExpiresAt - new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -102,6 +103,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
                         Revisions = [.. view.Revisions, new ProposalRevision(view.Revision, view.Payload, decision.DecidedBy, Now(context))],
                         DecisionId = decision.DecisionId,
                     }, $"proposal edited (revision {revision})", "edited");
+                    await OfferOnChannelsAsync(context, view);
                     break;
                 case ApprovalDecision.Reject:
                     view = await PublishAsync(context, view with { Status = ProposalStatus.Rejected, DecidedAt = Now(context), DecidedBy = decision.DecidedBy, Reason = decision.Reason, DecisionId = decision.DecisionId }, "proposal rejected", "rejected");
@@ -315,9 +317,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
                 break;
             }
 
-            var backoff = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempts - 1)));
-            var retryAfter = result.RetryAfterSeconds is { } s ? TimeSpan.FromSeconds(Math.Min(s, 3600)) : TimeSpan.Zero;
-            await context.CreateTimer(retryAfter > backoff ? retryAfter : backoff, CancellationToken.None);
+            await context.CreateTimer(RetryDelays.After(attempts, result.RetryAfterSeconds), CancellationToken.None);
         }
 
         return (result, attempts);
@@ -403,6 +403,23 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
         await context.Entities.SignalEntityAsync(AgentEntity.Id(target), nameof(AgentEntity.AddInbox), new InboxMessage(view.ProposalId, input.AgentId, text, Now(context), inReplyTo));
         return (target, text, null);
+    }
+
+    /// <summary>
+    /// The proposal waits for a decision on this revision: it goes to its person's linked chat channel (Telegram), with
+    /// buttons for this revision. The one place a waiting proposal reaches a channel; a channel that fails leaves the
+    /// card on the dashboard and the proposal as it is.
+    /// </summary>
+    private static async Task OfferOnChannelsAsync(TaskOrchestrationContext context, ProposalView view)
+    {
+        try
+        {
+            await context.CallActivityAsync<bool>(OfferProposalOnTelegram.Name, view);
+        }
+        catch (TaskFailedException)
+        {
+            // The dashboard still shows the card.
+        }
     }
 
     /// <param name="actor">Who the audit names; by default the decider, or whoever proposed a pending proposal.</param>

@@ -285,7 +285,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
     }
 
     private static bool IsAnonymous(Route route) =>
-        route.Pattern is "/healthz" or "/readyz" or "/api/onboarding/requests" || route.Pattern.StartsWith("/invite/", StringComparison.Ordinal)
+        route.Pattern is "/healthz" or "/readyz" or "/api/onboarding/requests" or "/api/channels/telegram/webhook" || route.Pattern.StartsWith("/invite/", StringComparison.Ordinal)
         || route.Pattern is "/oauth/google/start" or "/oauth/google/callback";
 
     private static bool IsPage(Route route) =>
@@ -568,6 +568,13 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["PUT /api/admin/knowledge/{pageId}"] = new JsonObject { ["title"] = "Parking", ["body"] = "Level -3." },
             ["DELETE /api/admin/knowledge/{pageId}"] = null,
             ["POST /api/admin/knowledge/sync"] = new JsonObject { ["databaseId"] = "handbook" },
+            ["POST /api/agents/{agentId}/channels/telegram"] = null,
+            ["DELETE /api/agents/{agentId}/channels/telegram"] = null,
+            ["POST /api/channels/telegram/webhook"] = new JsonObject
+            {
+                ["update_id"] = 1,
+                ["message"] = new JsonObject { ["message_id"] = 1, ["chat"] = new JsonObject { ["id"] = 42 }, ["from"] = new JsonObject { ["id"] = 42 }, ["text"] = "hello" },
+            },
         };
 
         private const string OddPlaceholder = "@@odd@@";

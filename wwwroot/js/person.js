@@ -87,7 +87,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     google.element,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), settingsPanels(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), settingsPanels(agent, asAdmin), agent.agentId === 'orchestrator' ? null : telegramPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -695,6 +695,75 @@ function settingsPanels(agent, asAdmin) {
     }),
     memoryPanel(agent, asAdmin),
   ];
+}
+
+// The company's Telegram bot: a one-time code (15 minutes, single use) links one Telegram account to this agent, to chat
+// and decide on proposals there; Unlink (or /unlink in Telegram) ends it.
+function telegramPanel(agent, asAdmin) {
+  const body = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  const status = statusLine();
+  const url = `/api/agents/${enc(agent.agentId)}/channels/telegram`;
+  async function load() {
+    try {
+      show((await api(url)).data);
+    } catch (error) {
+      replace(body, errorState(error, 'Telegram'));
+    }
+  }
+
+  function show(link) {
+    if (!link.configured) {
+      replace(body, h('p', { class: 'small' }, 'Telegram is not set up on this hub (the admin sets TELEGRAM_BOT_TOKEN).'));
+      return;
+    }
+
+    if (link.linked) {
+      const unlink = h('button', { type: 'button' }, 'Unlink Telegram');
+      unlink.addEventListener('click', async () => {
+        unlink.disabled = true;
+        try {
+          await api(url, { method: 'DELETE' });
+          status.show('ok', 'Unlinked: that Telegram account no longer reaches this agent.');
+          await load();
+        } catch (error) {
+          status.show('error', `Not unlinked: ${error.message}`);
+          unlink.disabled = false;
+        }
+      });
+      replace(body,
+        h('p', {}, 'Linked to ', h('strong', {}, link.username ? `@${link.username}` : 'a Telegram account'), ' since ', time(link.linkedAt), '.'),
+        unlink);
+      return;
+    }
+
+    if (asAdmin) {
+      replace(body, h('p', { class: 'small' }, 'Not linked to Telegram. Linking is the person\'s own act, from their dashboard.'));
+      return;
+    }
+
+    const make = h('button', { type: 'button', disabled: agent.status !== 'active' }, 'Link Telegram');
+    const out = h('div');
+    make.addEventListener('click', async () => {
+      make.disabled = true;
+      try {
+        const { data } = await api(url, { method: 'POST' });
+        replace(out,
+          h('p', {}, 'Open ', h('a', { href: data.link, target: '_blank', rel: 'noopener noreferrer' }, data.link),
+            ` in Telegram and press Start, or send /start ${data.code} to @${data.bot}. It works once, until `, time(data.expiresAt), '.'),
+          h('p', { class: 'small' }, 'Then reload this page to see the link.'));
+      } catch (error) {
+        status.show('error', `No code: ${error.message}`);
+      } finally {
+        make.disabled = agent.status !== 'active';
+      }
+    });
+    replace(body, h('p', { class: 'small' }, `Chat with ${asAdmin ? 'this' : 'your'} agent and approve, edit or reject its proposals from Telegram.`), make, out);
+  }
+
+  load();
+  return h('section', { class: 'panel', 'aria-labelledby': 'telegram-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'telegram-h' }, 'Telegram')),
+    body, status);
 }
 
 function linkPanel(agent, asAdmin) {

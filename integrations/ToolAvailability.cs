@@ -15,8 +15,10 @@ public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<No
         ProposalTypes.SendEmail when !google.Value.IsConfigured => "Gmail is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
         ProposalTypes.CreateCalendarEvent when !google.Value.IsConfigured => "Google Calendar is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
         ProposalTypes.CreateCalendarEvent when !google.Value.CalendarEnabled => "Google Calendar is not enabled: set GOOGLE_CALENDAR=true.",
-        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage when !notion.Value.IsConfigured => "Notion is not configured: set NOTION_API_KEY.",
-        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask when !attio.Value.IsConfigured => "Attio is not configured: set ATTIO_API_KEY.",
+        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks
+            when !notion.Value.IsConfigured => "Notion is not configured: set NOTION_API_KEY.",
+        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask or ProposalTypes.CreateAttioRecord or ProposalTypes.CompleteAttioTask
+            when !attio.Value.IsConfigured => "Attio is not configured: set ATTIO_API_KEY.",
         _ => null,
     };
 

@@ -26,6 +26,11 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 {
                     var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
 
+                    // A reply goes into the original's thread and names its Message-ID (In-Reply-To, References).
+                    var original = Optional(p, "replyToMessageId") is { } replyTo
+                        ? await gmail.GetMessageAsync(token, replyTo, GmailMessageFormat.Metadata, cancellationToken)
+                        : null;
+
                     // Every attempt of this approval sends the same Message-ID. An earlier attempt may have reached
                     // Gmail and lost its answer (a timeout, or the host died mid-call): then Gmail already has it.
                     var (gmailId, earlier) = await GmailSendOnce.SendAsync(gmail, token, new EmailMessage
@@ -35,6 +40,8 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         Cc = ProposalValidator.Emails(p, "cc"),
                         Subject = Text(p, "subject"),
                         Body = Text(p, "body"),
+                        ThreadId = original?.ThreadId,
+                        InReplyTo = original?.MessageIdHeader,
                     }, request.IdempotencyKey, cancellationToken);
                     return new ActionResult(true, earlier ? $"sent (Gmail message {gmailId}; an earlier attempt had already sent it)" : $"sent (Gmail message {gmailId})");
                 }
@@ -114,6 +121,30 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 {
                     var task = await attio.CreateTaskAsync(new AttioTaskDraft { Content = Text(p, "content"), DeadlineAt = Optional(p, "deadlineAt") is { } d ? Time(p, "deadlineAt") : null }, cancellationToken);
                     return new ActionResult(true, $"task created ({task.Id})");
+                }
+
+                case ProposalTypes.CreateAttioRecord:
+                {
+                    var record = await attio.CreateRecordAsync(Text(p, "object"), (JsonObject)p["values"]!.DeepClone(), cancellationToken);
+                    return new ActionResult(true, $"created ({record.WebUrl ?? record.Id})");
+                }
+
+                case ProposalTypes.CompleteAttioTask:
+                {
+                    var task = await attio.SetTaskCompletedAsync(Text(p, "taskId"), true, cancellationToken);
+                    return new ActionResult(true, $"task {task.Id} completed");
+                }
+
+                case ProposalTypes.ArchiveNotionPage:
+                {
+                    var page = await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { Archived = true }, cancellationToken);
+                    return new ActionResult(true, $"archived page {page.Id}");
+                }
+
+                case ProposalTypes.AppendNotionBlocks:
+                {
+                    var count = await notion.AppendBlocksAsync(Text(p, "pageId"), ProposalValidator.Blocks(p), cancellationToken);
+                    return new ActionResult(true, $"appended {count} blocks to page {Text(p, "pageId")}");
                 }
 
                 default:
@@ -197,6 +228,8 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "notion_read_page" => await NotionPageAsync(arguments, cancellationToken),
             "attio_query_records" => await attio.QueryRecordsAsync(Required(arguments, "object"), arguments["filter"] as JsonObject, limit: Int(arguments, "limit", 10, 50), cancellationToken: cancellationToken),
             "attio_get_record" => await attio.GetRecordAsync(Required(arguments, "object"), Required(arguments, "recordId"), cancellationToken),
+            "attio_list_tasks" => await attio.ListTasksAsync(TaskStatus(arguments), Record(arguments), Int(arguments, "limit", 20, 50), cancellationToken: cancellationToken),
+            "attio_list_notes" => await attio.ListNotesAsync(Record(arguments), Int(arguments, "limit", 10, 50), cancellationToken: cancellationToken),
             _ => throw new ArgumentException($"'{tool}' is not a read tool."),
         };
         return JsonSerializer.Serialize(result, Json);
@@ -232,6 +265,23 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
 
     private static string Required(JsonObject arguments, string field) =>
         ProposalValidator.Text(arguments, field) ?? throw new ArgumentException($"'{field}' is required.");
+
+    /// <summary>The record a listing is narrowed to: <c>object</c> and <c>recordId</c> together, or neither.</summary>
+    private static AttioRecordReference? Record(JsonObject arguments) =>
+        (ProposalValidator.Text(arguments, "object"), ProposalValidator.Text(arguments, "recordId")) switch
+        {
+            (null, null) => null,
+            ({ } o, { } r) => new AttioRecordReference(o, r),
+            _ => throw new ArgumentException("give both 'object' and 'recordId', or neither."),
+        };
+
+    private static bool? TaskStatus(JsonObject arguments) => ProposalValidator.Text(arguments, "status") switch
+    {
+        null or "open" => false,
+        "completed" => true,
+        "all" => null,
+        var other => throw new ArgumentException($"'status' is open, completed or all, not '{other}'."),
+    };
 
     private static int Int(JsonObject arguments, string field, int fallback, int max) =>
         arguments[field] is JsonValue v && v.TryGetValue<int>(out var n) ? Math.Clamp(n, 1, max) : fallback;

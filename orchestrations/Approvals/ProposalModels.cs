@@ -15,6 +15,12 @@ public static class ProposalTypes
     public const string CreateAttioTask = "create_attio_task";
     public const string MessageAgent = "message_agent";
 
+    // More of Attio and Notion (issue 21).
+    public const string CreateAttioRecord = "create_attio_record";
+    public const string CompleteAttioTask = "complete_attio_task";
+    public const string ArchiveNotionPage = "archive_notion_page";
+    public const string AppendNotionBlocks = "append_notion_blocks";
+
     /// <summary>An agent's answer to another agent's message: made by the hub at the end of that turn, never composed.</summary>
     public const string ReplyAgent = "reply_agent";
 
@@ -28,7 +34,10 @@ public static class ProposalTypes
     public const string Grant = "grant";
 
     public static IReadOnlyList<string> All { get; } =
-        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast, Grant];
+        [
+            SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast, Grant,
+            CreateAttioRecord, CompleteAttioTask, ArchiveNotionPage, AppendNotionBlocks,
+        ];
 
     /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them; a person creates grants at <c>/api/agents/{id}/grants</c>).</summary>
     public static IReadOnlyList<string> HubOnly { get; } = [ReplyAgent, Grant];

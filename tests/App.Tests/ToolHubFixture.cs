@@ -55,7 +55,7 @@ public class ToolHubFixture : IAsyncLifetime
         var google = Tools.Google.CallCount(GoogleEndpoints.GmailSend) + Tools.Google.CallCount(GoogleEndpoints.CalendarInsert);
         var notion = Tools.Notion.CallCount(NotionEndpoints.PagesCreate) + Tools.Notion.CallCount(NotionEndpoints.PagesUpdate) + Tools.Notion.CallCount(NotionEndpoints.BlocksChildrenAppend);
         var attio = Tools.Attio.CallCount(AttioEndpoints.RecordsUpdate) + Tools.Attio.CallCount(AttioEndpoints.RecordsCreate) + Tools.Attio.CallCount(AttioEndpoints.RecordsAssert)
-            + Tools.Attio.CallCount(AttioEndpoints.NotesCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksCreate);
+            + Tools.Attio.CallCount(AttioEndpoints.NotesCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksUpdate);
         using var bob = Tools.User(Bob);
         var inbox = (await bob.GetFromJsonAsync<JsonArray>($"/api/agents/{Bob}/inbox"))!.Count;
         return google + notion + attio + inbox;

@@ -10,4 +10,7 @@ public static class AttioEndpoints
     public const string RecordsAssert = "attio.records.assert";
     public const string NotesCreate = "attio.notes.create";
     public const string TasksCreate = "attio.tasks.create";
+    public const string TasksList = "attio.tasks.list";
+    public const string TasksUpdate = "attio.tasks.update";
+    public const string NotesList = "attio.notes.list";
 }

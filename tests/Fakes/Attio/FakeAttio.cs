@@ -168,6 +168,9 @@ public sealed partial class FakeAttio : FakeServer
         app.MapPut("/v2/objects/{obj}/records", (HttpContext c, string obj) => HandleAsync(c, b => Assert(obj, c.Request.Query["matching_attribute"].ToString(), b))).WithName(AttioEndpoints.RecordsAssert);
         app.MapPost("/v2/notes", (Delegate)((HttpContext c) => HandleAsync(c, CreateNote))).WithName(AttioEndpoints.NotesCreate);
         app.MapPost("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, CreateTask))).WithName(AttioEndpoints.TasksCreate);
+        app.MapGet("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, _ => ListTasks(c.Request.Query)))).WithName(AttioEndpoints.TasksList);
+        app.MapPatch("/v2/tasks/{id}", (HttpContext c, string id) => HandleAsync(c, b => UpdateTask(id, b))).WithName(AttioEndpoints.TasksUpdate);
+        app.MapGet("/v2/notes", (Delegate)((HttpContext c) => HandleAsync(c, _ => ListNotes(c.Request.Query)))).WithName(AttioEndpoints.NotesList);
     }
 
     protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)

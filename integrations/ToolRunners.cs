@@ -123,6 +123,37 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     return new ActionResult(true, $"task created ({task.Id})");
                 }
 
+                case ProposalTypes.UpdateCalendarEvent:
+                {
+                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var updated = await calendar.UpdateEventAsync(token, Text(p, "eventId"), new CalendarEventChanges
+                    {
+                        Summary = Optional(p, "summary"),
+                        Start = Optional(p, "start") is null ? null : Time(p, "start"),
+                        End = Optional(p, "end") is null ? null : Time(p, "end"),
+                        Description = p["description"] is null ? null : Text(p, "description"),
+                        Location = p["location"] is null ? null : Text(p, "location"),
+                        Attendees = p["attendees"] is null ? null : ProposalValidator.Emails(p, "attendees"),
+                    }, cancellationToken: cancellationToken);
+                    return new ActionResult(true, $"updated ({updated.HtmlLink ?? updated.Id})");
+                }
+
+                case ProposalTypes.CancelCalendarEvent:
+                {
+                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var eventId = Text(p, "eventId");
+                    return await calendar.CancelEventAsync(token, eventId, cancellationToken: cancellationToken)
+                        ? new ActionResult(true, $"cancelled event {eventId}")
+                        : new ActionResult(true, $"cancelled event {eventId} (it was already cancelled)");
+                }
+
+                case ProposalTypes.RespondCalendarEvent:
+                {
+                    var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var answered = await calendar.RespondAsync(token, Text(p, "eventId"), email, Text(p, "response"), cancellationToken: cancellationToken);
+                    return new ActionResult(true, $"answered {Text(p, "response")} ({answered.HtmlLink ?? answered.Id})");
+                }
+
                 case ProposalTypes.CreateAttioRecord:
                 {
                     var record = await attio.CreateRecordAsync(Text(p, "object"), (JsonObject)p["values"]!.DeepClone(), cancellationToken);
@@ -223,6 +254,7 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "gmail_search" => await GmailSearchAsync(agentId, arguments, cancellationToken),
             "gmail_read" => await GmailReadAsync(agentId, arguments, cancellationToken),
             "calendar_list_events" => await CalendarAsync(agentId, arguments, cancellationToken),
+            "calendar_free_busy" => await FreeBusyAsync(agentId, arguments, cancellationToken),
             "notion_search" => (await notion.SearchAsync(Required(arguments, "query"), cancellationToken: cancellationToken)).Items,
             "notion_query_database" => (await notion.QueryDatabaseAsync(Required(arguments, "databaseId"), arguments["filter"] as JsonObject, cancellationToken: cancellationToken)).Items,
             "notion_read_page" => await NotionPageAsync(arguments, cancellationToken),
@@ -253,6 +285,25 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
         var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(7);
         return await calendar.ListEventsAsync(token, from, to, maxResults: Int(arguments, "maxResults", 20, 50), cancellationToken: cancellationToken);
+    }
+
+    private async Task<object> FreeBusyAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var emails = ProposalValidator.Emails(arguments, "emails");
+        if (emails.Count == 0)
+        {
+            throw new ArgumentException("'emails' needs at least one address.");
+        }
+
+        if (emails.FirstOrDefault(e => !ProposalValidator.IsEmail(e)) is { } bad)
+        {
+            throw new ArgumentException($"'{bad}' is not a valid email address.");
+        }
+
+        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
+        var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
+        var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(1);
+        return await calendar.FreeBusyAsync(token, emails, from, to, cancellationToken);
     }
 
     private async Task<object> NotionPageAsync(JsonObject arguments, CancellationToken cancellationToken)

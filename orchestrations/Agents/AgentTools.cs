@@ -41,6 +41,10 @@ public static class AgentTools
             Obj(("object", Str("people, companies or deals")), ("filter", Any("Optional Attio filter object")), ("limit", Int("1-50, default 10"))), ["object"], "attio"),
         Read("attio_get_record", "Get one Attio record with its values (read-only).", Obj(("object", Str("people, companies or deals")), ("recordId", Str("The record id"))), ["object", "recordId"], "attio"),
 
+        // More of Google Calendar (issue 21): reads.
+        Read("calendar_free_busy", "When colleagues are busy (read-only): their calendars' busy spans between two times, for finding a slot. No event details.",
+            Obj(("emails", Str("Colleagues' email addresses, comma-separated (up to 50)")), ("timeMin", Str("ISO 8601 start, default now")), ("timeMax", Str("ISO 8601 end, default in 1 day"))), ["emails"], "calendar"),
+
         // More of Attio and Notion (issue 21): reads.
         Read("attio_list_tasks", "List Attio tasks, newest first (read-only): open ones by default; optionally only those linked to one record.",
             Obj(("status", Str("open (default), completed or all")), ("object", Str("Optional: the linked record's object")), ("recordId", Str("Optional: the linked record's id")), ("limit", Int("1-50, default 20"))), [], "attio"),
@@ -62,6 +66,15 @@ public static class AgentTools
             Obj(("parentObject", Str("people, companies or deals")), ("parentRecordId", Str("The record id")), ("title", Str("Title")), ("content", Str("Text"))), ["parentObject", "parentRecordId", "title", "content"]),
         Write("create_attio_task", ProposalTypes.CreateAttioTask, "Propose an Attio task. Needs approval.",
             Obj(("content", Str("What to do")), ("deadlineAt", Str("Optional ISO 8601 deadline"))), ["content"]),
+
+        // More of Google Calendar (issue 21): proposals.
+        Write("update_calendar_event", ProposalTypes.UpdateCalendarEvent, "Propose changing an event on the person's calendar (only the fields given change; attendees replaces the guest list). Guests are told. Needs approval.",
+            Obj(("eventId", Str("The event id from calendar_list_events")), ("summary", Str("Optional new title")), ("start", Str("Optional new ISO 8601 start")), ("end", Str("Optional new ISO 8601 end")),
+                ("attendees", Str("Optional: the whole new guest list, comma-separated")), ("description", Str("Optional")), ("location", Str("Optional"))), ["eventId"]),
+        Write("cancel_calendar_event", ProposalTypes.CancelCalendarEvent, "Propose cancelling an event on the person's calendar; guests are told. Needs approval.",
+            Obj(("eventId", Str("The event id from calendar_list_events"))), ["eventId"]),
+        Write("respond_calendar_event", ProposalTypes.RespondCalendarEvent, "Propose answering an invitation on the person's calendar: accepted, declined or tentative. The organizer is told. Needs approval.",
+            Obj(("eventId", Str("The event id from calendar_list_events")), ("response", Str("accepted, declined or tentative"))), ["eventId", "response"]),
 
         // More of Attio and Notion (issue 21): proposals.
         Write("create_attio_record", ProposalTypes.CreateAttioRecord, "Propose a new Attio record (a person, company or deal) with attribute values in Attio's shape. Needs approval.",

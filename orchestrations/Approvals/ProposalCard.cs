@@ -104,6 +104,28 @@ public static class ProposalCard
                 card.Append("\n**Append:**\n");
                 Quote(card, BlockText(payload));
                 break;
+            case ProposalTypes.UpdateCalendarEvent:
+                Line(card, "Event", Text(payload, "eventId"));
+                OptionalLine(card, "New title", payload, "summary");
+                OptionalLine(card, "New start", payload, "start");
+                OptionalLine(card, "New end", payload, "end");
+                if (payload["attendees"] is not null)
+                {
+                    Line(card, "Guests now", string.Join(", ", ProposalValidator.Emails(payload, "attendees")));
+                }
+
+                OptionalLine(card, "New location", payload, "location");
+                OptionalQuote(card, "New description", payload, "description");
+                Line(card, "Guests", "are told of the change");
+                break;
+            case ProposalTypes.CancelCalendarEvent:
+                Line(card, "Event", Text(payload, "eventId"));
+                Line(card, "Change", "cancel it; the guests are told");
+                break;
+            case ProposalTypes.RespondCalendarEvent:
+                Line(card, "Invitation", Text(payload, "eventId"));
+                Line(card, "Answer", Text(payload, "response"));
+                break;
             case ProposalTypes.Grant:
                 Line(card, "Actions", $"{TypeName(Text(payload, "type") ?? "")} without asking you each time");
                 foreach (var (key, value) in payload["bounds"] as JsonObject ?? [])
@@ -140,6 +162,9 @@ public static class ProposalCard
         ProposalTypes.CompleteAttioTask => $"Complete Attio task {Text(payload, "taskId")}",
         ProposalTypes.ArchiveNotionPage => $"Archive Notion page {Text(payload, "pageId")}",
         ProposalTypes.AppendNotionBlocks => $"Append to Notion page {Text(payload, "pageId")}",
+        ProposalTypes.UpdateCalendarEvent => $"Change event {Text(payload, "eventId")}",
+        ProposalTypes.CancelCalendarEvent => $"Cancel event {Text(payload, "eventId")}",
+        ProposalTypes.RespondCalendarEvent => $"Answer invitation {Text(payload, "eventId")}: {Text(payload, "response")}",
         _ => type,
     };
 
@@ -161,13 +186,16 @@ public static class ProposalCard
         ProposalTypes.CompleteAttioTask => "Complete Attio Task",
         ProposalTypes.ArchiveNotionPage => "Archive Notion Page",
         ProposalTypes.AppendNotionBlocks => "Append to Notion Page",
+        ProposalTypes.UpdateCalendarEvent => "Change Calendar Event",
+        ProposalTypes.CancelCalendarEvent => "Cancel Calendar Event",
+        ProposalTypes.RespondCalendarEvent => "Answer Calendar Invitation",
         _ => type,
     };
 
     private static string Via(string type, string agentEmail) => type switch
     {
         ProposalTypes.SendEmail => $"Gmail ({agentEmail})",
-        ProposalTypes.CreateCalendarEvent => $"Google Calendar ({agentEmail})",
+        ProposalTypes.CreateCalendarEvent or ProposalTypes.UpdateCalendarEvent or ProposalTypes.CancelCalendarEvent or ProposalTypes.RespondCalendarEvent => $"Google Calendar ({agentEmail})",
         ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => "Notion (company workspace)",
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask or ProposalTypes.CreateAttioRecord or ProposalTypes.CompleteAttioTask => "Attio CRM (company workspace)",
         ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent => "Company Hub (agent to agent)",
@@ -187,6 +215,9 @@ public static class ProposalCard
         ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord or ProposalTypes.AppendNotionBlocks => "apply",
         ProposalTypes.CompleteAttioTask => "complete it",
         ProposalTypes.ArchiveNotionPage => "archive it",
+        ProposalTypes.UpdateCalendarEvent => "apply",
+        ProposalTypes.CancelCalendarEvent => "cancel the event",
+        ProposalTypes.RespondCalendarEvent => "answer",
         _ => "create",
     };
 

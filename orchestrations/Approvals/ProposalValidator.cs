@@ -140,6 +140,38 @@ public static class ProposalValidator
                 RequireText(payload, "pageId", Add, max: 200);
                 RequireBlocks(payload, Add);
                 break;
+            case ProposalTypes.UpdateCalendarEvent:
+                RequireText(payload, "eventId", Add, max: 1024);
+                if (!FieldsOf(type).Any(f => f != "eventId" && payload[f] is not null))
+                {
+                    Add("payload.summary", "give at least one change: summary, start, end, description, location or attendees.");
+                }
+
+                foreach (var text in new[] { "summary", "description", "location" }.Where(f => payload[f] is not null))
+                {
+                    RequireText(payload, text, Add, allowEmpty: text != "summary", max: text == "description" ? 8000 : 1024);
+                }
+
+                var newStart = payload["start"] is null ? null : RequireTime(payload, "start", Add);
+                var newEnd = payload["end"] is null ? null : RequireTime(payload, "end", Add);
+                if (newStart is not null && newEnd is not null && newEnd <= newStart)
+                {
+                    Add("payload.end", "end must be after start.");
+                }
+
+                RequireEmails(payload, "attendees", required: false, Add);
+                break;
+            case ProposalTypes.CancelCalendarEvent:
+                RequireText(payload, "eventId", Add, max: 1024);
+                break;
+            case ProposalTypes.RespondCalendarEvent:
+                RequireText(payload, "eventId", Add, max: 1024);
+                if (Text(payload, "response") is not { } answer || !Integrations.Google.Calendar.CalendarClient.Responses.Contains(answer))
+                {
+                    Add("payload.response", $"response must be one of: {string.Join(", ", Integrations.Google.Calendar.CalendarClient.Responses)}.");
+                }
+
+                break;
             case ProposalTypes.Grant:
                 Entities.GrantRules.Validate(Text(payload, "type"), payload["bounds"] as JsonObject, Int(payload, "maxPerDay"), payload["expiresInDays"] is null ? null : Int(payload, "expiresInDays") ?? 0, errors, "payload.");
                 if (payload["bounds"] is not (null or JsonObject))
@@ -176,6 +208,9 @@ public static class ProposalValidator
         ProposalTypes.CompleteAttioTask => ["taskId"],
         ProposalTypes.ArchiveNotionPage => ["pageId"],
         ProposalTypes.AppendNotionBlocks => ["pageId", "blocks"],
+        ProposalTypes.UpdateCalendarEvent => ["eventId", "summary", "start", "end", "description", "location", "attendees"],
+        ProposalTypes.CancelCalendarEvent => ["eventId"],
+        ProposalTypes.RespondCalendarEvent => ["eventId", "response"],
         _ => [],
     };
 

@@ -65,6 +65,33 @@ public sealed class MoreToolsHttpTests
     }
 
     [Fact]
+    public async Task ChatTurn_ColleaguesFreeBusyIsRead_InvitationAnsweredOnApproval()
+    {
+        await using var llm = await FakeOpenAi.StartAsync();
+        await using var tools = await ToolHub.StartAsync(Tools.Google, Llm(llm));
+        var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice Example");
+        var day = new DateTimeOffset(2030, 3, 4, 0, 0, 0, TimeSpan.Zero);
+        tools.Google.AddAccount("bob@company.com").AddEvent("Bob's private review", day.AddHours(10), day.AddHours(11));
+        var invitation = tools.Google.Account("alice@company.com").AddInvitation("Acme review", day.AddHours(10), day.AddHours(11), "sarah@acme.com");
+        llm.Then(FakeOpenAi.Reply.Call("calendar_free_busy", new JsonObject { ["emails"] = "bob@company.com", ["timeMin"] = "2030-03-04T00:00:00Z", ["timeMax"] = "2030-03-05T00:00:00Z" }))
+            .Then(FakeOpenAi.Reply.Call("respond_calendar_event", new JsonObject { ["eventId"] = invitation, ["response"] = "declined" }))
+            .Then(FakeOpenAi.Reply.Text("Bob is busy then; declining waits for your approval."));
+        using var alice = tools.User(agentId);
+
+        var id = await ProposeInChatAsync(alice, agentId, llm, "Is Bob free for the Acme review? If not, decline it.", ProposalTypes.RespondCalendarEvent);
+        var busy = AgentToolsHttpTests.LastToolResult(llm.Requests.ToArray()[1]);
+        Assert.Contains("2030-03-04T10:00:00+00:00", busy, StringComparison.Ordinal);
+        Assert.DoesNotContain("private review", busy, StringComparison.Ordinal);
+        Assert.Equal(0, tools.Google.CallCount(GoogleEndpoints.CalendarPatch));
+        await ToolHub.DecideOkAsync(alice, id, "approve");
+        Assert.Equal(ProposalStatus.Succeeded, ToolHub.Status(await ToolHub.WaitForFinalAsync(alice, id)));
+
+        var patch = tools.Google.RequestsTo(GoogleEndpoints.CalendarPatch).Single();
+        Assert.Equal($"/calendar/v3/calendars/primary/events/{invitation}", patch.Path);
+        Assert.Equal(["accepted", "declined"], patch.Json()!["attendees"]!.AsArray().Select(a => a!["responseStatus"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task ChatTurn_AttioTasksAndNotesAreRead_TaskCompletedAndRecordCreatedOnApproval()
     {
         await using var llm = await FakeOpenAi.StartAsync();

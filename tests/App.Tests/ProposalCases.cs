@@ -46,6 +46,21 @@ internal static partial class ProposalCases
                     new JsonObject { ["type"] = "to_do", ["text"] = "Send the offer", ["checked"] = false },
                     new JsonObject { ["type"] = "bulleted_list_item", ["text"] = "Budget agreed" }),
             },
+
+            // More of Google Calendar (issue 21).
+            ProposalTypes.UpdateCalendarEvent => new JsonObject
+            {
+                ["eventId"] = f.Tools.Google.Account("alice@company.com").AddEvent($"Sync {tag}", new DateTimeOffset(2030, 11, 25, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 25, 10, 0, 0, TimeSpan.Zero)),
+                ["summary"] = $"Moved sync {tag}",
+                ["start"] = "2030-11-25T14:00:00Z",
+                ["end"] = "2030-11-25T15:00:00Z",
+            },
+            ProposalTypes.CancelCalendarEvent => new JsonObject { ["eventId"] = f.Tools.Google.Account("alice@company.com").AddEvent($"Sync {tag}", new DateTimeOffset(2030, 11, 26, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 26, 10, 0, 0, TimeSpan.Zero)) },
+            ProposalTypes.RespondCalendarEvent => new JsonObject
+            {
+                ["eventId"] = f.Tools.Google.Account("alice@company.com").AddInvitation($"Acme review {tag}", new DateTimeOffset(2030, 11, 27, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 27, 10, 0, 0, TimeSpan.Zero), "sarah@acme.com"),
+                ["response"] = "accepted",
+            },
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
     }
@@ -53,6 +68,9 @@ internal static partial class ProposalCases
     /// <summary>An edit of a proposal of <paramref name="type"/>; types whose only field names something in a fake make a new one in <paramref name="f"/>.</summary>
     public static JsonObject Edit(string type, ToolHubFixture? f = null) => type switch
     {
+        ProposalTypes.UpdateCalendarEvent => new JsonObject { ["summary"] = $"Edited sync {Guid.NewGuid():N}", ["start"] = "2030-11-25T16:00:00Z", ["end"] = "2030-11-25T16:30:00Z" },
+        ProposalTypes.CancelCalendarEvent => new JsonObject { ["eventId"] = f!.Tools.Google.Account("alice@company.com").AddEvent($"Edited {Guid.NewGuid():N}", new DateTimeOffset(2030, 11, 28, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 28, 10, 0, 0, TimeSpan.Zero)) },
+        ProposalTypes.RespondCalendarEvent => new JsonObject { ["response"] = "tentative" },
         ProposalTypes.CreateAttioRecord => new JsonObject { ["values"] = new JsonObject { ["name"] = $"Edited Co {Guid.NewGuid():N}" } },
         ProposalTypes.CompleteAttioTask => new JsonObject { ["taskId"] = f!.Tools.Attio.AddTask($"Edited task {Guid.NewGuid():N}") },
         ProposalTypes.ArchiveNotionPage => new JsonObject { ["pageId"] = f!.Tools.Notion.AddPage(f.WikiPageId, $"Edited page {Guid.NewGuid():N}") },
@@ -151,6 +169,28 @@ internal static partial class ProposalCases
                     }, "the message in Bob's inbox");
                     var message = Assert.Single(inbox, m => m!["text"]!.GetValue<string>() == Text(p, "text"))!;
                     Assert.Equal(f.Alice, message["fromAgentId"]!.GetValue<string>());
+                    break;
+                }
+
+            case ProposalTypes.UpdateCalendarEvent:
+                {
+                    var updated = tools.Google.Account("alice@company.com").GetEvent(Text(p, "eventId"))!;
+                    Assert.Equal(Text(p, "summary"), updated["summary"]!.GetValue<string>());
+                    Assert.Equal(DateTimeOffset.Parse(Text(p, "start"), System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse(updated["start"]!["dateTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+                    Assert.Equal(DateTimeOffset.Parse(Text(p, "end"), System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse(updated["end"]!["dateTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                }
+
+            case ProposalTypes.CancelCalendarEvent:
+                {
+                    Assert.Equal("cancelled", tools.Google.Account("alice@company.com").GetEvent(Text(p, "eventId"))!["status"]!.GetValue<string>());
+                    break;
+                }
+
+            case ProposalTypes.RespondCalendarEvent:
+                {
+                    var attendees = tools.Google.Account("alice@company.com").GetEvent(Text(p, "eventId"))!["attendees"]!.AsArray();
+                    Assert.Equal(["accepted", Text(p, "response")], attendees.Select(a => a!["responseStatus"]!.GetValue<string>()));
                     break;
                 }
 

@@ -17,6 +17,10 @@ public sealed partial class FakeGoogle
     {
         app.MapGet("/calendar/v3/calendars/{calendarId}/events", ListEvents).WithName(GoogleEndpoints.CalendarList);
         app.MapPost("/calendar/v3/calendars/{calendarId}/events", InsertEventAsync).WithName(GoogleEndpoints.CalendarInsert);
+        app.MapGet("/calendar/v3/calendars/{calendarId}/events/{eventId}", GetEvent).WithName(GoogleEndpoints.CalendarGet);
+        app.MapPatch("/calendar/v3/calendars/{calendarId}/events/{eventId}", PatchEventAsync).WithName(GoogleEndpoints.CalendarPatch);
+        app.MapDelete("/calendar/v3/calendars/{calendarId}/events/{eventId}", DeleteEvent).WithName(GoogleEndpoints.CalendarDelete);
+        app.MapPost("/calendar/v3/freeBusy", (Delegate)FreeBusyAsync).WithName(GoogleEndpoints.FreeBusy);
     }
 
     private IResult ListEvents(HttpContext context, string calendarId)

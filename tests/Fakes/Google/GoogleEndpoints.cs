@@ -11,4 +11,8 @@ public static class GoogleEndpoints
     public const string GmailSend = "gmail.users.messages.send";
     public const string CalendarList = "calendar.events.list";
     public const string CalendarInsert = "calendar.events.insert";
+    public const string CalendarGet = "calendar.events.get";
+    public const string CalendarPatch = "calendar.events.patch";
+    public const string CalendarDelete = "calendar.events.delete";
+    public const string FreeBusy = "calendar.freebusy.query";
 }

@@ -270,14 +270,26 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
     private async Task<object> GmailSearchAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
     {
         var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
-        return await gmail.SearchAsync(token, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken: cancellationToken);
+        var found = await gmail.SearchAsync(token, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken: cancellationToken);
+        if (found.Messages.Count == 0)
+        {
+            return found;
+        }
+
+        // Labels by name ("Clients/Acme"), not Gmail's ids ("Label_12").
+        var names = await gmail.ListLabelsAsync(token, cancellationToken);
+        return found with { Messages = [.. found.Messages.Select(m => m with { Labels = LabelNames(m.Labels, names) })] };
     }
 
     private async Task<object> GmailReadAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
     {
         var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
-        return await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
+        var message = await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
+        return message with { Labels = LabelNames(message.Labels, await gmail.ListLabelsAsync(token, cancellationToken)) };
     }
+
+    private static string[] LabelNames(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> names) =>
+        [.. ids.Select(id => names.GetValueOrDefault(id, id))];
 
     private async Task<object> CalendarAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
     {

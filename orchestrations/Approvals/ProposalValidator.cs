@@ -77,10 +77,7 @@ public static class ProposalValidator
             case ProposalTypes.UpdateAttioRecord:
                 RequireText(payload, "object", Add);
                 RequireText(payload, "recordId", Add);
-                if (payload["values"] is not JsonObject { Count: > 0 })
-                {
-                    Add("payload.values", "values must be a non-empty object of attribute → value.");
-                }
+                RequireAttioValues(payload, Add);
 
                 break;
             case ProposalTypes.CreateAttioNote:
@@ -124,10 +121,7 @@ public static class ProposalValidator
                 break;
             case ProposalTypes.CreateAttioRecord:
                 RequireText(payload, "object", Add, max: 200);
-                if (payload["values"] is not JsonObject { Count: > 0 })
-                {
-                    Add("payload.values", "values must be a non-empty object of attribute → value.");
-                }
+                RequireAttioValues(payload, Add);
 
                 break;
             case ProposalTypes.CompleteAttioTask:
@@ -367,6 +361,14 @@ public static class ProposalValidator
             {
                 add($"{field}.checked", "checked is a true or false of a to_do block.");
             }
+        }
+    }
+
+    private static void RequireAttioValues(JsonObject payload, Action<string, string> add)
+    {
+        if (payload["values"] is not JsonObject { Count: > 0 })
+        {
+            add("payload.values", "values must be a non-empty object of attribute → value.");
         }
     }
 

@@ -15,11 +15,12 @@ namespace CompanyHub.Tests;
 public sealed class MoreToolsHttpTests
 {
     [Fact]
-    public async Task ChatTurn_ReplyToAMessage_ApprovedEmailGoesIntoItsThreadWithInReplyTo()
+    public async Task ChatTurn_SearchShowsLabelNames_ReplyToAMessage_ApprovedEmailGoesIntoItsThreadWithInReplyTo()
     {
         await using var llm = await FakeOpenAi.StartAsync();
         await using var tools = await ToolHub.StartAsync(Tools.Google, Llm(llm));
         var agentId = await tools.OnboardWithGoogleAsync("alice@company.com", "Alice Example");
+        var clients = tools.Google.Account("alice@company.com").AddLabel("Clients/Acme");
         var original = tools.Google.Account("alice@company.com").AddMessage(new FakeGmailMessage
         {
             From = "Sarah <sarah@acme.com>",
@@ -27,12 +28,16 @@ public sealed class MoreToolsHttpTests
             Body = "Can you send the offer?",
             ThreadId = "thread-acme-offer",
             MessageId = "<offer-1@mail.acme.com>",
+            Labels = ["INBOX", clients],
         });
-        llm.Then(FakeOpenAi.Reply.Call("send_email", new JsonObject { ["to"] = "sarah@acme.com", ["subject"] = "Re: Offer", ["body"] = "Here it is.", ["replyToMessageId"] = original }))
+        llm.Then(FakeOpenAi.Reply.Call("gmail_search", new JsonObject { ["query"] = "from:sarah@acme.com" }))
+            .Then(FakeOpenAi.Reply.Call("send_email", new JsonObject { ["to"] = "sarah@acme.com", ["subject"] = "Re: Offer", ["body"] = "Here it is.", ["replyToMessageId"] = original }))
             .Then(FakeOpenAi.Reply.Text("The reply waits for your approval."));
         using var alice = tools.User(agentId);
 
         var id = await ProposeInChatAsync(alice, agentId, llm, "Answer Sarah's offer email.", ProposalTypes.SendEmail);
+        var found = AgentToolsHttpTests.LastToolResult(llm.Requests.ToArray()[1]);
+        Assert.Contains("\"labels\":[\"INBOX\",\"Clients/Acme\"]", found, StringComparison.Ordinal);
         Assert.Contains($"**In reply to:** {original}", (await ToolHub.GetProposalAsync(alice, id))["card"]!.GetValue<string>(), StringComparison.Ordinal);
         await ToolHub.DecideOkAsync(alice, id, "approve");
         Assert.Equal(ProposalStatus.Succeeded, ToolHub.Status(await ToolHub.WaitForFinalAsync(alice, id)));

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
@@ -41,19 +40,10 @@ public sealed partial class FakeGoogle
             return ApiFailure(400, $"Invalid value for sendUpdates: {sendUpdates}", "INVALID_ARGUMENT", "invalidParameter");
         }
 
-        JsonObject? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject;
-        }
-        catch (JsonException ex)
-        {
-            return ApiFailure(400, "Parse Error: " + ex.Message, "INVALID_ARGUMENT", "parseError");
-        }
-
+        var (body, unreadable) = await ReadEventBodyAsync(context);
         if (body is null)
         {
-            return ApiFailure(400, "Parse Error", "INVALID_ARGUMENT", "parseError");
+            return unreadable!;
         }
 
         var json = (JsonObject)stored.Json.DeepClone();
@@ -83,22 +73,9 @@ public sealed partial class FakeGoogle
             return ApiFailure(400, "The specified time range is empty.", "INVALID_ARGUMENT", "timeRangeEmpty");
         }
 
-        if (json["attendees"] is JsonArray attendees)
+        if (CheckAttendees(json) is { } badAttendee)
         {
-            foreach (var attendee in attendees.OfType<JsonObject>())
-            {
-                if (attendee["email"]?.GetValue<string>() is not { } email || !AddressPattern().IsMatch(email))
-                {
-                    return ApiFailure(400, "Invalid attendee email.", "INVALID_ARGUMENT", "invalid");
-                }
-
-                if (attendee["responseStatus"]?.GetValue<string>() is { } status && status is not ("needsAction" or "declined" or "tentative" or "accepted"))
-                {
-                    return ApiFailure(400, $"Invalid attendee responseStatus: {status}", "INVALID_ARGUMENT", "invalid");
-                }
-
-                attendee["responseStatus"] ??= "needsAction";
-            }
+            return badAttendee;
         }
 
         json["sequence"] = (json["sequence"]?.GetValue<int>() ?? 0) + 1;

@@ -9,6 +9,7 @@ public sealed class FakeGoogleAccount
     private readonly Lock _gate;
     private readonly List<StoredGmailMessage> _messages = [];
     private readonly List<StoredCalendarEvent> _events = [];
+    private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
 
     internal FakeGoogleAccount(Lock gate, string email, string? name, bool emailVerified)
     {
@@ -183,6 +184,25 @@ public sealed class FakeGoogleAccount
         lock (_gate)
         {
             _events[_events.IndexOf(old)] = replacement;
+        }
+    }
+
+    /// <summary>Adds a user label (such as <c>Clients/Acme</c>); returns its id (<c>Label_n</c>), for <see cref="FakeGmailMessage.Labels"/>.</summary>
+    public string AddLabel(string name)
+    {
+        lock (_gate)
+        {
+            var id = $"Label_{_labels.Count + 1}";
+            _labels[id] = name;
+            return id;
+        }
+    }
+
+    internal List<KeyValuePair<string, string>> LabelsSnapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _labels];
         }
     }
 

@@ -9,6 +9,7 @@ public static class GoogleEndpoints
     public const string GmailList = "gmail.users.messages.list";
     public const string GmailGet = "gmail.users.messages.get";
     public const string GmailSend = "gmail.users.messages.send";
+    public const string GmailLabels = "gmail.users.labels.list";
     public const string CalendarList = "calendar.events.list";
     public const string CalendarInsert = "calendar.events.insert";
     public const string CalendarGet = "calendar.events.get";

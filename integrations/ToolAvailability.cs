@@ -13,10 +13,12 @@ public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<No
     public string? WhyNot(string type) => type switch
     {
         ProposalTypes.SendEmail when !google.Value.IsConfigured => "Gmail is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
-        ProposalTypes.CreateCalendarEvent when !google.Value.IsConfigured => "Google Calendar is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
-        ProposalTypes.CreateCalendarEvent when !google.Value.CalendarEnabled => "Google Calendar is not enabled: set GOOGLE_CALENDAR=true.",
-        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage when !notion.Value.IsConfigured => "Notion is not configured: set NOTION_API_KEY.",
-        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask when !attio.Value.IsConfigured => "Attio is not configured: set ATTIO_API_KEY.",
+        _ when IsCalendar(type) && !google.Value.IsConfigured => "Google Calendar is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
+        _ when IsCalendar(type) && !google.Value.CalendarEnabled => "Google Calendar is not enabled: set GOOGLE_CALENDAR=true.",
+        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks
+            when !notion.Value.IsConfigured => "Notion is not configured: set NOTION_API_KEY.",
+        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask or ProposalTypes.CreateAttioRecord or ProposalTypes.CompleteAttioTask
+            when !attio.Value.IsConfigured => "Attio is not configured: set ATTIO_API_KEY.",
         _ => null,
     };
 
@@ -29,5 +31,8 @@ public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<No
     };
 
     /// <summary>Whether the tool acts with the person's own Google account (so the agent needs a connected one).</summary>
-    public static bool NeedsGoogleAccount(string type) => type is ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent;
+    public static bool NeedsGoogleAccount(string type) => type is ProposalTypes.SendEmail || IsCalendar(type);
+
+    private static bool IsCalendar(string type) =>
+        type is ProposalTypes.CreateCalendarEvent or ProposalTypes.UpdateCalendarEvent or ProposalTypes.CancelCalendarEvent or ProposalTypes.RespondCalendarEvent;
 }

@@ -28,6 +28,11 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 {
                     var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
 
+                    // A reply goes into the original's thread and names its Message-ID (In-Reply-To, References).
+                    var original = Optional(p, "replyToMessageId") is { } replyTo
+                        ? await gmail.GetMessageAsync(token, replyTo, GmailMessageFormat.Metadata, cancellationToken)
+                        : null;
+
                     // Every attempt of this approval sends the same Message-ID. An earlier attempt may have reached
                     // Gmail and lost its answer (a timeout, or the host died mid-call): then Gmail already has it.
                     var (gmailId, earlier) = await GmailSendOnce.SendAsync(gmail, token, new EmailMessage
@@ -37,6 +42,8 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         Cc = ProposalValidator.Emails(p, "cc"),
                         Subject = Text(p, "subject"),
                         Body = Text(p, "body"),
+                        ThreadId = original?.ThreadId,
+                        InReplyTo = original?.MessageIdHeader,
                     }, request.IdempotencyKey, cancellationToken);
                     return new ActionResult(true, earlier ? $"sent (Gmail message {gmailId}; an earlier attempt had already sent it)" : $"sent (Gmail message {gmailId})");
                 }
@@ -170,6 +177,61 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     }
                 }
 
+                case ProposalTypes.UpdateCalendarEvent:
+                {
+                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var updated = await calendar.UpdateEventAsync(token, Text(p, "eventId"), new CalendarEventChanges
+                    {
+                        Summary = Optional(p, "summary"),
+                        Start = Optional(p, "start") is null ? null : Time(p, "start"),
+                        End = Optional(p, "end") is null ? null : Time(p, "end"),
+                        Description = p["description"] is null ? null : Text(p, "description"),
+                        Location = p["location"] is null ? null : Text(p, "location"),
+                        Attendees = p["attendees"] is null ? null : ProposalValidator.Emails(p, "attendees"),
+                    }, cancellationToken: cancellationToken);
+                    return new ActionResult(true, $"updated ({updated.HtmlLink ?? updated.Id})");
+                }
+
+                case ProposalTypes.CancelCalendarEvent:
+                {
+                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var eventId = Text(p, "eventId");
+                    return await calendar.CancelEventAsync(token, eventId, cancellationToken: cancellationToken)
+                        ? new ActionResult(true, $"cancelled event {eventId}")
+                        : new ActionResult(true, $"cancelled event {eventId} (it was already cancelled)");
+                }
+
+                case ProposalTypes.RespondCalendarEvent:
+                {
+                    var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
+                    var answered = await calendar.RespondAsync(token, Text(p, "eventId"), email, Text(p, "response"), cancellationToken: cancellationToken);
+                    return new ActionResult(true, $"answered {Text(p, "response")} ({answered.HtmlLink ?? answered.Id})");
+                }
+
+                case ProposalTypes.CreateAttioRecord:
+                {
+                    var record = await attio.CreateRecordAsync(Text(p, "object"), (JsonObject)p["values"]!.DeepClone(), cancellationToken);
+                    return new ActionResult(true, $"created ({record.WebUrl ?? record.Id})");
+                }
+
+                case ProposalTypes.CompleteAttioTask:
+                {
+                    var task = await attio.SetTaskCompletedAsync(Text(p, "taskId"), true, cancellationToken);
+                    return new ActionResult(true, $"task {task.Id} completed");
+                }
+
+                case ProposalTypes.ArchiveNotionPage:
+                {
+                    var page = await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { Archived = true }, cancellationToken);
+                    return new ActionResult(true, $"archived page {page.Id}");
+                }
+
+                case ProposalTypes.AppendNotionBlocks:
+                {
+                    var count = await notion.AppendBlocksAsync(Text(p, "pageId"), ProposalValidator.Blocks(p), cancellationToken);
+                    return new ActionResult(true, $"appended {count} blocks to page {Text(p, "pageId")}");
+                }
+
                 default:
                     return new ActionResult(false, Error: $"The hub cannot run '{request.Type}' actions.");
             }
@@ -249,6 +311,7 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "gmail_search" => await GmailSearchAsync(agentId, arguments, cancellationToken),
             "gmail_read" => await GmailReadAsync(agentId, arguments, cancellationToken),
             "calendar_list_events" => await CalendarAsync(agentId, arguments, cancellationToken),
+            "calendar_free_busy" => await FreeBusyAsync(agentId, arguments, cancellationToken),
             "notion_search" => (await notion.SearchAsync(Required(arguments, "query"), cancellationToken: cancellationToken)).Items,
             "notion_query_database" => (await notion.QueryDatabaseAsync(Required(arguments, "databaseId"), arguments["filter"] as JsonObject, cancellationToken: cancellationToken)).Items,
             "notion_read_page" => await NotionPageAsync(arguments, cancellationToken),
@@ -263,6 +326,8 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             "read_knowledge_page" => await knowledge.GetAsync(Required(arguments, "pageId"), cancellationToken) is { } page
                 ? new { page.Id, page.Title, page.Body, page.Source, page.UpdatedAt }
                 : throw new ArgumentException($"There is no knowledge page '{ProposalValidator.Text(arguments, "pageId")}'; use search_knowledge."),
+            "attio_list_tasks" => await attio.ListTasksAsync(TaskStatus(arguments), Record(arguments), Int(arguments, "limit", 20, 50), cancellationToken: cancellationToken),
+            "attio_list_notes" => await attio.ListNotesAsync(Record(arguments), Int(arguments, "limit", 10, 50), cancellationToken: cancellationToken),
             _ => throw new ArgumentException($"'{tool}' is not a read tool."),
         };
         return JsonSerializer.Serialize(result, Json);
@@ -271,14 +336,26 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
     private async Task<object> GmailSearchAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
     {
         var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
-        return await gmail.SearchAsync(token, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken: cancellationToken);
+        var found = await gmail.SearchAsync(token, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken: cancellationToken);
+        if (found.Messages.Count == 0)
+        {
+            return found;
+        }
+
+        // Labels by name ("Clients/Acme"), not Gmail's ids ("Label_12").
+        var names = await gmail.ListLabelsAsync(token, cancellationToken);
+        return found with { Messages = [.. found.Messages.Select(m => m with { Labels = LabelNames(m.Labels, names) })] };
     }
 
     private async Task<object> GmailReadAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
     {
         var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
-        return await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
+        var message = await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
+        return message with { Labels = LabelNames(message.Labels, await gmail.ListLabelsAsync(token, cancellationToken)) };
     }
+
+    private static string[] LabelNames(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> names) =>
+        [.. ids.Select(id => names.GetValueOrDefault(id, id))];
 
     private async Task<object> CalendarAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
     {
@@ -301,6 +378,25 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         return await read(token);
     }
 
+    private async Task<object> FreeBusyAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var emails = ProposalValidator.Emails(arguments, "emails");
+        if (emails.Count == 0)
+        {
+            throw new ArgumentException("'emails' needs at least one address.");
+        }
+
+        if (emails.FirstOrDefault(e => !ProposalValidator.IsEmail(e)) is { } bad)
+        {
+            throw new ArgumentException($"'{bad}' is not a valid email address.");
+        }
+
+        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
+        var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
+        var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(1);
+        return await calendar.FreeBusyAsync(token, emails, from, to, cancellationToken);
+    }
+
     private async Task<object> NotionPageAsync(JsonObject arguments, CancellationToken cancellationToken)
     {
         var id = Required(arguments, "pageId");
@@ -311,6 +407,23 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
 
     private static string Required(JsonObject arguments, string field) =>
         ProposalValidator.Text(arguments, field) ?? throw new ArgumentException($"'{field}' is required.");
+
+    /// <summary>The record a listing is narrowed to: <c>object</c> and <c>recordId</c> together, or neither.</summary>
+    private static AttioRecordReference? Record(JsonObject arguments) =>
+        (ProposalValidator.Text(arguments, "object"), ProposalValidator.Text(arguments, "recordId")) switch
+        {
+            (null, null) => null,
+            ({ } o, { } r) => new AttioRecordReference(o, r),
+            _ => throw new ArgumentException("give both 'object' and 'recordId', or neither."),
+        };
+
+    private static bool? TaskStatus(JsonObject arguments) => ProposalValidator.Text(arguments, "status") switch
+    {
+        null or "open" => false,
+        "completed" => true,
+        "all" => null,
+        var other => throw new ArgumentException($"'status' is open, completed or all, not '{other}'."),
+    };
 
     private static int Int(JsonObject arguments, string field, int fallback, int max) =>
         arguments[field] is JsonValue v && v.TryGetValue<int>(out var n) ? Math.Clamp(n, 1, max) : fallback;

@@ -12,6 +12,7 @@ public sealed class AttioClient : IAttioClient
 {
     internal const string ServiceName = "Attio";
     private const int MaxLimit = 500;
+    private const int MaxNotes = 50;
     private readonly AttioOptions _options;
     private readonly ServiceHttp _http;
     private readonly ILogger _logger;
@@ -145,12 +146,7 @@ public sealed class AttioClient : IAttioClient
         };
         var data = (await SendAsync(HttpMethod.Post, "/v2/notes", body, "attio.notes.create", cancellationToken)).GetObjectOrNull("data")
             ?? throw MissingData("attio.notes.create");
-        var created = new AttioNote(
-            data.GetObjectOrNull("id")?.GetStringOrNull("note_id") ?? string.Empty,
-            new AttioRecordReference(data.GetStringOrNull("parent_object") ?? note.Parent.Object, data.GetStringOrNull("parent_record_id") ?? note.Parent.RecordId),
-            data.GetStringOrNull("title"),
-            data.GetStringOrNull("content_plaintext") ?? data.GetStringOrNull("content_markdown"),
-            data.GetDateTimeOffsetOrNull("created_at"));
+        var created = ReadNote(data, note.Parent);
         _logger.AttioChanged("note", created.Id, "created");
         return created;
     }
@@ -175,15 +171,7 @@ public sealed class AttioClient : IAttioClient
         };
         var data = (await SendAsync(HttpMethod.Post, "/v2/tasks", body, "attio.tasks.create", cancellationToken)).GetObjectOrNull("data")
             ?? throw MissingData("attio.tasks.create");
-        var created = new AttioTask(
-            data.GetObjectOrNull("id")?.GetStringOrNull("task_id") ?? string.Empty,
-            data.GetStringOrNull("content_plaintext"),
-            data.GetDateTimeOffsetOrNull("deadline_at"),
-            data.GetBoolean("is_completed"),
-            data.GetArrayItems("linked_records")
-                .Select(r => new AttioRecordReference(r.GetStringOrNull("target_object_id") ?? r.GetStringOrNull("target_object") ?? string.Empty, r.GetStringOrNull("target_record_id") ?? string.Empty))
-                .ToArray(),
-            data.GetDateTimeOffsetOrNull("created_at"));
+        var created = ReadTask(data);
         _logger.AttioChanged("task", created.Id, "created");
         return created;
     }
@@ -203,6 +191,70 @@ public sealed class AttioClient : IAttioClient
         await SendAsync(HttpMethod.Delete, $"/v2/tasks/{Uri.EscapeDataString(taskId)}", null, "attio.tasks.delete", cancellationToken);
         _logger.AttioChanged("task", taskId, "deleted");
     }
+
+    public async Task<IReadOnlyList<AttioTask>> ListTasksAsync(
+        bool? isCompleted = null, AttioRecordReference? linkedTo = null, int limit = 25, int offset = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        EnsureConfigured();
+        var path = new System.Text.StringBuilder("/v2/tasks?sort=created_at%3Adesc")
+            .Append("&limit=").Append(Math.Clamp(limit, 1, MaxLimit)).Append("&offset=").Append(offset);
+        if (isCompleted is { } completed)
+        {
+            path.Append("&is_completed=").Append(completed ? "true" : "false");
+        }
+
+        if (linkedTo is not null)
+        {
+            path.Append("&linked_object=").Append(Uri.EscapeDataString(linkedTo.Object)).Append("&linked_record_id=").Append(Uri.EscapeDataString(linkedTo.RecordId));
+        }
+
+        var result = await SendAsync(HttpMethod.Get, path.ToString(), null, "attio.tasks.list", cancellationToken);
+        return result.GetArrayItems("data").Select(ReadTask).ToArray();
+    }
+
+    public async Task<AttioTask> SetTaskCompletedAsync(string taskId, bool isCompleted, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        EnsureConfigured();
+        var body = new JsonObject { ["data"] = new JsonObject { ["is_completed"] = isCompleted } };
+        var data = (await SendAsync(HttpMethod.Patch, $"/v2/tasks/{Uri.EscapeDataString(taskId)}", body, "attio.tasks.update", cancellationToken)).GetObjectOrNull("data")
+            ?? throw MissingData("attio.tasks.update");
+        var task = ReadTask(data);
+        _logger.AttioChanged("task", task.Id, isCompleted ? "completed" : "reopened");
+        return task;
+    }
+
+    public async Task<IReadOnlyList<AttioNote>> ListNotesAsync(AttioRecordReference? parent = null, int limit = 10, int offset = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        EnsureConfigured();
+        var path = new System.Text.StringBuilder("/v2/notes?limit=").Append(Math.Clamp(limit, 1, MaxNotes)).Append("&offset=").Append(offset);
+        if (parent is not null)
+        {
+            path.Append("&parent_object=").Append(Uri.EscapeDataString(parent.Object)).Append("&parent_record_id=").Append(Uri.EscapeDataString(parent.RecordId));
+        }
+
+        var result = await SendAsync(HttpMethod.Get, path.ToString(), null, "attio.notes.list", cancellationToken);
+        return result.GetArrayItems("data").Select(n => ReadNote(n, null)).ToArray();
+    }
+
+    private static AttioTask ReadTask(JsonElement data) => new(
+        data.GetObjectOrNull("id")?.GetStringOrNull("task_id") ?? string.Empty,
+        data.GetStringOrNull("content_plaintext"),
+        data.GetDateTimeOffsetOrNull("deadline_at"),
+        data.GetBoolean("is_completed"),
+        data.GetArrayItems("linked_records")
+            .Select(r => new AttioRecordReference(r.GetStringOrNull("target_object_id") ?? r.GetStringOrNull("target_object") ?? string.Empty, r.GetStringOrNull("target_record_id") ?? string.Empty))
+            .ToArray(),
+        data.GetDateTimeOffsetOrNull("created_at"));
+
+    private static AttioNote ReadNote(JsonElement data, AttioRecordReference? parent) => new(
+        data.GetObjectOrNull("id")?.GetStringOrNull("note_id") ?? string.Empty,
+        new AttioRecordReference(data.GetStringOrNull("parent_object") ?? parent?.Object ?? string.Empty, data.GetStringOrNull("parent_record_id") ?? parent?.RecordId ?? string.Empty),
+        data.GetStringOrNull("title"),
+        data.GetStringOrNull("content_plaintext") ?? data.GetStringOrNull("content_markdown"),
+        data.GetDateTimeOffsetOrNull("created_at"));
 
     private static JsonNode Assignee(string assignee) =>
         assignee.Contains('@', StringComparison.Ordinal)

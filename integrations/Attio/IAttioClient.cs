@@ -48,4 +48,14 @@ public interface IAttioClient
 
     /// <summary>Deletes a task.</summary>
     Task DeleteTaskAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists tasks, newest first: all, open or completed ones, optionally only those linked to a record.</summary>
+    Task<IReadOnlyList<AttioTask>> ListTasksAsync(
+        bool? isCompleted = null, AttioRecordReference? linkedTo = null, int limit = 25, int offset = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks a task completed (or open again).</summary>
+    Task<AttioTask> SetTaskCompletedAsync(string taskId, bool isCompleted, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists notes (Attio's order), optionally only those of one record; at most 50.</summary>
+    Task<IReadOnlyList<AttioNote>> ListNotesAsync(AttioRecordReference? parent = null, int limit = 10, int offset = 0, CancellationToken cancellationToken = default);
 }

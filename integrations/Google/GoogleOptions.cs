@@ -31,8 +31,8 @@ public sealed class GoogleOptions
     /// <summary>Gets or sets the Calendar API root (the client appends <c>/calendars/...</c>). Default is <c>https://www.googleapis.com/calendar/v3</c>.</summary>
     public string CalendarBaseUrl { get; set; } = "https://www.googleapis.com/calendar/v3";
 
-    /// <summary>Gets or sets a value indicating whether the Calendar tools and scope are on (<c>GOOGLE_CALENDAR</c>). Default is <c>false</c>.</summary>
-    public bool CalendarEnabled { get; set; }
+    /// <summary>Gets or sets a value indicating whether the Calendar tools and scope are on (<c>GOOGLE_CALENDAR</c>). Default is <c>true</c>: on whenever Google is configured.</summary>
+    public bool CalendarEnabled { get; set; } = true;
 
     /// <summary>Gets or sets the Drive API root. Default is <c>https://www.googleapis.com/drive/v3</c>.</summary>
     public string DriveBaseUrl { get; set; } = "https://www.googleapis.com/drive/v3";

@@ -7,6 +7,7 @@ public static class GoogleScopes
     public const string GmailSend = "https://www.googleapis.com/auth/gmail.send";
     public const string UserInfoEmail = "https://www.googleapis.com/auth/userinfo.email";
     public const string CalendarEvents = "https://www.googleapis.com/auth/calendar.events";
+    public const string CalendarFreeBusy = "https://www.googleapis.com/auth/calendar.freebusy";
     public const string OpenId = "openid";
 
     // Drive, Docs, Sheets (GOOGLE_DRIVE) and Contacts (GOOGLE_CONTACTS): asked only when the admin turns them on.
@@ -16,10 +17,10 @@ public static class GoogleScopes
     public const string SpreadsheetsReadonly = "https://www.googleapis.com/auth/spreadsheets.readonly";
     public const string ContactsReadonly = "https://www.googleapis.com/auth/contacts.readonly";
 
-    /// <summary>The scopes of the onboarding consent: read and send mail, prove the email; calendar events when enabled.</summary>
+    /// <summary>The scopes of the onboarding consent: read and send mail, prove the email; calendar events and colleagues' free/busy when enabled.</summary>
     public static IReadOnlyList<string> ForHub(bool calendarEnabled) =>
         calendarEnabled
-            ? [OpenId, UserInfoEmail, GmailReadonly, GmailSend, CalendarEvents]
+            ? [OpenId, UserInfoEmail, GmailReadonly, GmailSend, CalendarEvents, CalendarFreeBusy]
             : [OpenId, UserInfoEmail, GmailReadonly, GmailSend];
 
     /// <summary>The scopes of a sign-in or reconnect on this hub: <see cref="ForHub(bool)"/> and those of the tools the admin turned on.</summary>

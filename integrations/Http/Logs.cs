@@ -20,6 +20,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Calendar event {EventId} created in calendar {CalendarId}")]
     public static partial void CalendarEventCreated(this ILogger logger, string eventId, string calendarId);
 
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Calendar event {EventId} in calendar {CalendarId} {Change}")]
+    public static partial void CalendarEventChanged(this ILogger logger, string eventId, string calendarId, string change);
+
     [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "Notion page {PageId} {Change}")]
     public static partial void NotionPageChanged(this ILogger logger, string pageId, string change);
 

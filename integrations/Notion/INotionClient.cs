@@ -42,4 +42,7 @@ public interface INotionClient
 
     /// <summary>Appends light-markdown text as blocks to a page or block; returns how many blocks were added.</summary>
     Task<int> AppendTextAsync(string blockId, string text, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends blocks (headings, to-dos, bullets...) to a page or block, in order; returns how many were added.</summary>
+    Task<int> AppendBlocksAsync(string blockId, IReadOnlyList<NotionBlockDraft> blocks, CancellationToken cancellationToken = default);
 }

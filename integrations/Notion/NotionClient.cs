@@ -256,8 +256,32 @@ public sealed class NotionClient : INotionClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
         EnsureConfigured();
+        return await AppendAsync(blockId, NotionJson.ToBlocks(text), cancellationToken);
+    }
+
+    public async Task<int> AppendBlocksAsync(string blockId, IReadOnlyList<NotionBlockDraft> blocks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (blocks.Count == 0)
+        {
+            throw new ArgumentException("There are no blocks to append.", nameof(blocks));
+        }
+
+        foreach (var block in blocks)
+        {
+            if (!NotionBlockDraft.Types.Contains(block.Type))
+            {
+                throw new ArgumentException($"'{block.Type}' is not a block type the hub writes; use one of: {string.Join(", ", NotionBlockDraft.Types)}.", nameof(blocks));
+            }
+        }
+
+        EnsureConfigured();
+        return await AppendAsync(blockId, [.. blocks.Select(b => NotionJson.Block(b.Type, b.Text, b.Checked))], cancellationToken);
+    }
+
+    private async Task<int> AppendAsync(string blockId, List<JsonObject> blocks, CancellationToken cancellationToken)
+    {
         var id = NotionJson.NormalizeId(blockId);
-        var blocks = NotionJson.ToBlocks(text);
         var appended = 0;
         foreach (var batch in blocks.Chunk(NotionJson.MaxBlocksPerRequest))
         {

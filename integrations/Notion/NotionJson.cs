@@ -236,7 +236,7 @@ internal static partial class NotionJson
 
             if (line == "---")
             {
-                blocks.Add(new JsonObject { ["object"] = "block", ["type"] = "divider", ["divider"] = new JsonObject() });
+                blocks.Add(Block("divider", ""));
                 continue;
             }
 
@@ -252,16 +252,27 @@ internal static partial class NotionJson
                 _ when line.StartsWith("> ", StringComparison.Ordinal) => ("quote", line[2..], null),
                 _ => ("paragraph", line, null),
             };
-            var body = new JsonObject { ["rich_text"] = RichText(content) };
-            if (extra is { } check)
-            {
-                body["checked"] = check;
-            }
-
-            blocks.Add(new JsonObject { ["object"] = "block", ["type"] = type, [type] = body });
+            blocks.Add(Block(type, content, extra));
         }
 
         return blocks;
+    }
+
+    /// <summary>One block of a type <see cref="NotionBlockDraft.Types"/> names, with its text (a divider has none) and a to-do's check.</summary>
+    public static JsonObject Block(string type, string content, bool? isChecked = null)
+    {
+        if (type == "divider")
+        {
+            return new JsonObject { ["object"] = "block", ["type"] = "divider", ["divider"] = new JsonObject() };
+        }
+
+        var body = new JsonObject { ["rich_text"] = RichText(content) };
+        if (type == "to_do")
+        {
+            body["checked"] = isChecked ?? false;
+        }
+
+        return new JsonObject { ["object"] = "block", ["type"] = type, [type] = body };
     }
 
     /// <summary>Blocks back to light markdown (the inverse of <see cref="ToBlocks"/> for the types it writes).</summary>

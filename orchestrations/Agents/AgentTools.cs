@@ -58,9 +58,20 @@ public static class AgentTools
         Read("read_knowledge_page", "Read one knowledge base page in full by id (read-only, no approval).", Obj(("pageId", Str("The page id from search_knowledge"))), ["pageId"], Knowledge),
         new("remember", $"Remember a fact your person asked you to remember (their preferences, standing facts). Kept at once in your private memory, which they see and can delete; at most {Entities.AgentState.MaxMemoryText} characters. Only when they ask.",
             Schema(Obj(("fact", Str("The fact, in one sentence"))), ["fact"]), ToolClass.Memory),
+
+        // More of Google Calendar (issue 21): reads.
+        Read("calendar_free_busy", "When colleagues are busy (read-only): their calendars' busy spans between two times, for finding a slot. No event details.",
+            Obj(("emails", Str("Colleagues' email addresses, comma-separated (up to 50)")), ("timeMin", Str("ISO 8601 start, default now")), ("timeMax", Str("ISO 8601 end, default in 1 day"))), ["emails"], "calendar"),
+
+        // More of Attio and Notion (issue 21): reads.
+        Read("attio_list_tasks", "List Attio tasks, newest first (read-only): open ones by default; optionally only those linked to one record.",
+            Obj(("status", Str("open (default), completed or all")), ("object", Str("Optional: the linked record's object")), ("recordId", Str("Optional: the linked record's id")), ("limit", Int("1-50, default 20"))), [], "attio"),
+        Read("attio_list_notes", "List Attio notes with their text (read-only), optionally only those of one record.",
+            Obj(("object", Str("Optional: people, companies or deals")), ("recordId", Str("Optional: the record id")), ("limit", Int("1-50, default 10"))), [], "attio"),
         new("list_agents", "List the company's agents (id, name, email, status): use it to find who to ask.", Schema(Obj(), []), ToolClass.Directory),
         Write("send_email", ProposalTypes.SendEmail, "Propose an email from the person's Gmail. Needs the person's approval; it is sent only if they approve.",
-            Obj(("to", Str("Recipient address(es), comma-separated")), ("cc", Str("Optional Cc addresses")), ("subject", Str("Subject")), ("body", Str("Plain-text body"))), ["to", "subject", "body"]),
+            Obj(("to", Str("Recipient address(es), comma-separated")), ("cc", Str("Optional Cc addresses")), ("subject", Str("Subject")), ("body", Str("Plain-text body")),
+                ("replyToMessageId", Str("Optional: the Gmail message id (from gmail_search) this answers; the email goes into its thread"))), ["to", "subject", "body"]),
         Write("create_calendar_event", ProposalTypes.CreateCalendarEvent, "Propose a Google Calendar event. Needs approval.",
             Obj(("summary", Str("Title")), ("start", Str("ISO 8601 start")), ("end", Str("ISO 8601 end")), ("attendees", Str("Optional attendee emails, comma-separated")), ("description", Str("Optional")), ("location", Str("Optional"))), ["summary", "start", "end"]),
         Write("create_notion_page", ProposalTypes.CreateNotionPage, "Propose a new Notion page under a page or database. Needs approval.",
@@ -73,6 +84,26 @@ public static class AgentTools
             Obj(("parentObject", Str("people, companies or deals")), ("parentRecordId", Str("The record id")), ("title", Str("Title")), ("content", Str("Text"))), ["parentObject", "parentRecordId", "title", "content"]),
         Write("create_attio_task", ProposalTypes.CreateAttioTask, "Propose an Attio task. Needs approval.",
             Obj(("content", Str("What to do")), ("deadlineAt", Str("Optional ISO 8601 deadline"))), ["content"]),
+
+        // More of Google Calendar (issue 21): proposals.
+        Write("update_calendar_event", ProposalTypes.UpdateCalendarEvent, "Propose changing an event on the person's calendar (only the fields given change; attendees replaces the guest list). Guests are told. Needs approval.",
+            Obj(("eventId", Str("The event id from calendar_list_events")), ("summary", Str("Optional new title")), ("start", Str("Optional new ISO 8601 start")), ("end", Str("Optional new ISO 8601 end")),
+                ("attendees", Str("Optional: the whole new guest list, comma-separated")), ("description", Str("Optional")), ("location", Str("Optional"))), ["eventId"]),
+        Write("cancel_calendar_event", ProposalTypes.CancelCalendarEvent, "Propose cancelling an event on the person's calendar; guests are told. Needs approval.",
+            Obj(("eventId", Str("The event id from calendar_list_events"))), ["eventId"]),
+        Write("respond_calendar_event", ProposalTypes.RespondCalendarEvent, "Propose answering an invitation on the person's calendar: accepted, declined or tentative. The organizer is told. Needs approval.",
+            Obj(("eventId", Str("The event id from calendar_list_events")), ("response", Str("accepted, declined or tentative"))), ["eventId", "response"]),
+
+        // More of Attio and Notion (issue 21): proposals.
+        Write("create_attio_record", ProposalTypes.CreateAttioRecord, "Propose a new Attio record (a person, company or deal) with attribute values in Attio's shape. Needs approval.",
+            Obj(("object", Str("people, companies or deals")), ("values", Any("Attribute slug → value, e.g. {\"name\": \"Acme\", \"domains\": [\"acme.com\"]}"))), ["object", "values"]),
+        Write("complete_attio_task", ProposalTypes.CompleteAttioTask, "Propose marking an Attio task completed (its id from attio_list_tasks). Needs approval.",
+            Obj(("taskId", Str("The task id"))), ["taskId"]),
+        Write("archive_notion_page", ProposalTypes.ArchiveNotionPage, "Propose archiving a Notion page (it moves to Notion's trash and can be restored there). Needs approval.",
+            Obj(("pageId", Str("The page id"))), ["pageId"]),
+        Write("append_notion_blocks", ProposalTypes.AppendNotionBlocks, "Propose appending structured blocks to a Notion page: headings, to-dos, bullets, numbered items, quotes, paragraphs, dividers. Needs approval.",
+            Obj(("pageId", Str("The page id")), ("blocks", Arr("The blocks in order: {type, text, checked?}; type is paragraph, heading_1, heading_2, heading_3, bulleted_list_item, numbered_list_item, to_do (checked true/false), quote or divider"))), ["pageId", "blocks"]),
+
         Write("sessions_send", ProposalTypes.MessageAgent, "Send a message to another agent (a colleague's agent, or 'orchestrator' to escalate). Needs the person's approval; the peer's answer arrives in the inbox.",
             Obj(("agentId", Str("The agent id, e.g. bob-company-com or orchestrator")), ("message", Str("The message"))), ["agentId", "message"]),
         Write("start_onboarding", ProposalTypes.StartOnboarding, "Orchestrator only: propose inviting a person (their work email and name). The admin approves; then the invite is emailed and the onboarding runs.",
@@ -156,4 +187,16 @@ public static class AgentTools
     private static JsonObject Int(string description) => new() { ["type"] = "integer", ["description"] = description };
 
     private static JsonObject Any(string description) => new() { ["type"] = "object", ["description"] = description };
+
+    private static JsonObject Arr(string description) => new()
+    {
+        ["type"] = "array",
+        ["description"] = description,
+        ["items"] = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject { ["type"] = Str("Block type"), ["text"] = Str("Block text"), ["checked"] = new JsonObject { ["type"] = "boolean", ["description"] = "to_do only" } },
+            ["required"] = new JsonArray("type"),
+        },
+    };
 }

@@ -27,6 +27,7 @@ public static class ProposalCard
                 }
 
                 Line(card, "Subject", Text(payload, "subject"));
+                OptionalLine(card, "In reply to", payload, "replyToMessageId");
                 card.Append("\n**Body:**\n");
                 Quote(card, Text(payload, "body"));
                 break;
@@ -86,6 +87,45 @@ public static class ProposalCard
                 card.Append("\n**Message:**\n");
                 Quote(card, Text(payload, "text"));
                 break;
+            case ProposalTypes.CreateAttioRecord:
+                Line(card, "New record", Text(payload, "object"));
+                Properties(card, payload["values"] as JsonObject);
+                break;
+            case ProposalTypes.CompleteAttioTask:
+                Line(card, "Task", Text(payload, "taskId"));
+                Line(card, "Change", "mark it completed");
+                break;
+            case ProposalTypes.ArchiveNotionPage:
+                Line(card, "Page", Text(payload, "pageId"));
+                Line(card, "Change", "move it to Notion's trash (it can be restored from there)");
+                break;
+            case ProposalTypes.AppendNotionBlocks:
+                Line(card, "Page", Text(payload, "pageId"));
+                card.Append("\n**Append:**\n");
+                Quote(card, BlockText(payload));
+                break;
+            case ProposalTypes.UpdateCalendarEvent:
+                Line(card, "Event", Text(payload, "eventId"));
+                OptionalLine(card, "New title", payload, "summary");
+                OptionalLine(card, "New start", payload, "start");
+                OptionalLine(card, "New end", payload, "end");
+                if (payload["attendees"] is not null)
+                {
+                    Line(card, "Guests now", string.Join(", ", ProposalValidator.Emails(payload, "attendees")));
+                }
+
+                OptionalLine(card, "New location", payload, "location");
+                OptionalQuote(card, "New description", payload, "description");
+                Line(card, "Guests", "are told of the change");
+                break;
+            case ProposalTypes.CancelCalendarEvent:
+                Line(card, "Event", Text(payload, "eventId"));
+                Line(card, "Change", "cancel it; the guests are told");
+                break;
+            case ProposalTypes.RespondCalendarEvent:
+                Line(card, "Invitation", Text(payload, "eventId"));
+                Line(card, "Answer", Text(payload, "response"));
+                break;
             case ProposalTypes.Grant:
                 Line(card, "Actions", $"{TypeName(Text(payload, "type") ?? "")} without asking you each time");
                 foreach (var (key, value) in payload["bounds"] as JsonObject ?? [])
@@ -118,6 +158,13 @@ public static class ProposalCard
         ProposalTypes.StartOnboarding => $"Invite {Text(payload, "name")} <{Text(payload, "email")}>",
         ProposalTypes.Broadcast => "Broadcast to every agent",
         ProposalTypes.Grant => $"Standing grant: {Text(payload, "type")}",
+        ProposalTypes.CreateAttioRecord => $"New Attio {Text(payload, "object")} record",
+        ProposalTypes.CompleteAttioTask => $"Complete Attio task {Text(payload, "taskId")}",
+        ProposalTypes.ArchiveNotionPage => $"Archive Notion page {Text(payload, "pageId")}",
+        ProposalTypes.AppendNotionBlocks => $"Append to Notion page {Text(payload, "pageId")}",
+        ProposalTypes.UpdateCalendarEvent => $"Change event {Text(payload, "eventId")}",
+        ProposalTypes.CancelCalendarEvent => $"Cancel event {Text(payload, "eventId")}",
+        ProposalTypes.RespondCalendarEvent => $"Answer invitation {Text(payload, "eventId")}: {Text(payload, "response")}",
         _ => type,
     };
 
@@ -135,15 +182,22 @@ public static class ProposalCard
         ProposalTypes.StartOnboarding => "Invite a Person",
         ProposalTypes.Broadcast => "Broadcast",
         ProposalTypes.Grant => "Standing Grant",
+        ProposalTypes.CreateAttioRecord => "Create Attio Record",
+        ProposalTypes.CompleteAttioTask => "Complete Attio Task",
+        ProposalTypes.ArchiveNotionPage => "Archive Notion Page",
+        ProposalTypes.AppendNotionBlocks => "Append to Notion Page",
+        ProposalTypes.UpdateCalendarEvent => "Change Calendar Event",
+        ProposalTypes.CancelCalendarEvent => "Cancel Calendar Event",
+        ProposalTypes.RespondCalendarEvent => "Answer Calendar Invitation",
         _ => type,
     };
 
     private static string Via(string type, string agentEmail) => type switch
     {
         ProposalTypes.SendEmail => $"Gmail ({agentEmail})",
-        ProposalTypes.CreateCalendarEvent => $"Google Calendar ({agentEmail})",
-        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage => "Notion (company workspace)",
-        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask => "Attio CRM (company workspace)",
+        ProposalTypes.CreateCalendarEvent or ProposalTypes.UpdateCalendarEvent or ProposalTypes.CancelCalendarEvent or ProposalTypes.RespondCalendarEvent => $"Google Calendar ({agentEmail})",
+        ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => "Notion (company workspace)",
+        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask or ProposalTypes.CreateAttioRecord or ProposalTypes.CompleteAttioTask => "Attio CRM (company workspace)",
         ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent => "Company Hub (agent to agent)",
         ProposalTypes.StartOnboarding => "Company Hub onboarding (invite email from the connected sender account)",
         ProposalTypes.Broadcast => "Company Hub (every agent's inbox)",
@@ -158,9 +212,26 @@ public static class ProposalCard
         ProposalTypes.StartOnboarding => "invite",
         ProposalTypes.Grant => "grant it",
         ProposalTypes.CreateCalendarEvent => "schedule",
-        ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord => "apply",
+        ProposalTypes.UpdateNotionPage or ProposalTypes.UpdateAttioRecord or ProposalTypes.AppendNotionBlocks => "apply",
+        ProposalTypes.CompleteAttioTask => "complete it",
+        ProposalTypes.ArchiveNotionPage => "archive it",
+        ProposalTypes.UpdateCalendarEvent => "apply",
+        ProposalTypes.CancelCalendarEvent => "cancel the event",
+        ProposalTypes.RespondCalendarEvent => "answer",
         _ => "create",
     };
+
+    /// <summary>Blocks as the light markdown Notion pages are read back in (the same rendering as notion_read_page).</summary>
+    private static string BlockText(JsonObject payload)
+    {
+        var text = new StringBuilder();
+        foreach (var block in ProposalValidator.Blocks(payload))
+        {
+            Integrations.Notion.NotionJson.AppendBlockText(System.Text.Json.JsonSerializer.SerializeToElement(Integrations.Notion.NotionJson.Block(block.Type, block.Text, block.Checked)), text);
+        }
+
+        return text.ToString().TrimEnd('\n');
+    }
 
     private static string? Text(JsonObject payload, string field) => payload[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

@@ -15,6 +15,17 @@ public static class ProposalTypes
     public const string CreateAttioTask = "create_attio_task";
     public const string MessageAgent = "message_agent";
 
+    // More of Attio and Notion (issue 21).
+    public const string CreateAttioRecord = "create_attio_record";
+    public const string CompleteAttioTask = "complete_attio_task";
+    public const string ArchiveNotionPage = "archive_notion_page";
+    public const string AppendNotionBlocks = "append_notion_blocks";
+
+    // More of Google Calendar (issue 21).
+    public const string UpdateCalendarEvent = "update_calendar_event";
+    public const string CancelCalendarEvent = "cancel_calendar_event";
+    public const string RespondCalendarEvent = "respond_calendar_event";
+
     /// <summary>An agent's answer to another agent's message: made by the hub at the end of that turn, never composed.</summary>
     public const string ReplyAgent = "reply_agent";
 
@@ -28,7 +39,11 @@ public static class ProposalTypes
     public const string Grant = "grant";
 
     public static IReadOnlyList<string> All { get; } =
-        [SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast, Grant];
+        [
+            SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast, Grant,
+            CreateAttioRecord, CompleteAttioTask, ArchiveNotionPage, AppendNotionBlocks,
+            UpdateCalendarEvent, CancelCalendarEvent, RespondCalendarEvent,
+        ];
 
     /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them; a person creates grants at <c>/api/agents/{id}/grants</c>).</summary>
     public static IReadOnlyList<string> HubOnly { get; } = [ReplyAgent, Grant];

@@ -29,6 +29,10 @@ public static class ProposalValidator
                 RequireEmails(payload, "to", required: true, Add);
                 RequireEmails(payload, "cc", required: false, Add);
                 RequireText(payload, "subject", Add, max: 998);
+                if (payload["replyToMessageId"] is not null)
+                {
+                    RequireText(payload, "replyToMessageId", Add, max: 200);
+                }
                 RequireText(payload, "body", Add, allowEmpty: true, max: 200_000);
                 if (Text(payload, "subject") is { } subject && (subject.Contains('\r', StringComparison.Ordinal) || subject.Contains('\n', StringComparison.Ordinal)))
                 {
@@ -73,10 +77,7 @@ public static class ProposalValidator
             case ProposalTypes.UpdateAttioRecord:
                 RequireText(payload, "object", Add);
                 RequireText(payload, "recordId", Add);
-                if (payload["values"] is not JsonObject { Count: > 0 })
-                {
-                    Add("payload.values", "values must be a non-empty object of attribute → value.");
-                }
+                RequireAttioValues(payload, Add);
 
                 break;
             case ProposalTypes.CreateAttioNote:
@@ -118,6 +119,53 @@ public static class ProposalValidator
             case ProposalTypes.Broadcast:
                 RequireText(payload, "text", Add, max: 20_000);
                 break;
+            case ProposalTypes.CreateAttioRecord:
+                RequireText(payload, "object", Add, max: 200);
+                RequireAttioValues(payload, Add);
+
+                break;
+            case ProposalTypes.CompleteAttioTask:
+                RequireText(payload, "taskId", Add, max: 200);
+                break;
+            case ProposalTypes.ArchiveNotionPage:
+                RequireText(payload, "pageId", Add, max: 200);
+                break;
+            case ProposalTypes.AppendNotionBlocks:
+                RequireText(payload, "pageId", Add, max: 200);
+                RequireBlocks(payload, Add);
+                break;
+            case ProposalTypes.UpdateCalendarEvent:
+                RequireText(payload, "eventId", Add, max: 1024);
+                if (!FieldsOf(type).Any(f => f != "eventId" && payload[f] is not null))
+                {
+                    Add("payload.summary", "give at least one change: summary, start, end, description, location or attendees.");
+                }
+
+                foreach (var text in new[] { "summary", "description", "location" }.Where(f => payload[f] is not null))
+                {
+                    RequireText(payload, text, Add, allowEmpty: text != "summary", max: text == "description" ? 8000 : 1024);
+                }
+
+                var newStart = payload["start"] is null ? null : RequireTime(payload, "start", Add);
+                var newEnd = payload["end"] is null ? null : RequireTime(payload, "end", Add);
+                if (newStart is not null && newEnd is not null && newEnd <= newStart)
+                {
+                    Add("payload.end", "end must be after start.");
+                }
+
+                RequireEmails(payload, "attendees", required: false, Add);
+                break;
+            case ProposalTypes.CancelCalendarEvent:
+                RequireText(payload, "eventId", Add, max: 1024);
+                break;
+            case ProposalTypes.RespondCalendarEvent:
+                RequireText(payload, "eventId", Add, max: 1024);
+                if (Text(payload, "response") is not { } answer || !Integrations.Google.Calendar.CalendarClient.Responses.Contains(answer))
+                {
+                    Add("payload.response", $"response must be one of: {string.Join(", ", Integrations.Google.Calendar.CalendarClient.Responses)}.");
+                }
+
+                break;
             case ProposalTypes.Grant:
                 Entities.GrantRules.Validate(Text(payload, "type"), payload["bounds"] as JsonObject, Int(payload, "maxPerDay"), payload["expiresInDays"] is null ? null : Int(payload, "expiresInDays") ?? 0, errors, "payload.");
                 if (payload["bounds"] is not (null or JsonObject))
@@ -136,7 +184,7 @@ public static class ProposalValidator
     /// <summary>The payload fields a proposal type uses (what an edit may change).</summary>
     public static IReadOnlyList<string> FieldsOf(string type) => type switch
     {
-        ProposalTypes.SendEmail => ["to", "cc", "subject", "body"],
+        ProposalTypes.SendEmail => ["to", "cc", "subject", "body", "replyToMessageId"],
         ProposalTypes.CreateCalendarEvent => ["summary", "start", "end", "description", "location", "attendees"],
         ProposalTypes.CreateNotionPage => ["parentPageId", "parentDatabaseId", "parentDataSourceId", "title", "content", "properties"],
         ProposalTypes.UpdateNotionPage => ["pageId", "properties", "appendText"],
@@ -150,6 +198,13 @@ public static class ProposalValidator
         ProposalTypes.StartOnboarding => ["email", "name"],
         ProposalTypes.Broadcast => ["text"],
         ProposalTypes.Grant => ["bounds", "maxPerDay", "expiresInDays"],
+        ProposalTypes.CreateAttioRecord => ["object", "values"],
+        ProposalTypes.CompleteAttioTask => ["taskId"],
+        ProposalTypes.ArchiveNotionPage => ["pageId"],
+        ProposalTypes.AppendNotionBlocks => ["pageId", "blocks"],
+        ProposalTypes.UpdateCalendarEvent => ["eventId", "summary", "start", "end", "description", "location", "attendees"],
+        ProposalTypes.CancelCalendarEvent => ["eventId"],
+        ProposalTypes.RespondCalendarEvent => ["eventId", "response"],
         _ => [],
     };
 
@@ -254,6 +309,67 @@ public static class ProposalValidator
 
         add($"payload.{field}", $"{field} must be an ISO 8601 date-time, e.g. 2026-11-23T15:00:00Z.");
         return null;
+    }
+
+    /// <summary>The most blocks one append_notion_blocks proposal may add (Notion's own limit per request).</summary>
+    public const int MaxNotionBlocks = 100;
+
+    /// <summary>The blocks of an append_notion_blocks payload: <c>[{"type": "heading_2", "text": "..."}, {"type": "to_do", "text": "...", "checked": false}]</c>.</summary>
+    public static List<Integrations.Notion.NotionBlockDraft> Blocks(JsonObject payload) =>
+        (payload["blocks"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(b => new Integrations.Notion.NotionBlockDraft(
+                b["type"] is JsonValue t && t.TryGetValue<string>(out var type) ? type : "",
+                b["text"] is JsonValue x && x.TryGetValue<string>(out var text) ? text : "",
+                b["checked"] is JsonValue c && c.TryGetValue<bool>(out var isChecked) ? isChecked : null))
+            .ToList();
+
+    private static void RequireBlocks(JsonObject payload, Action<string, string> add)
+    {
+        if (payload["blocks"] is not JsonArray { Count: > 0 } blocks)
+        {
+            add("payload.blocks", "blocks must be a non-empty array of {type, text} objects.");
+            return;
+        }
+
+        if (blocks.Count > MaxNotionBlocks)
+        {
+            add("payload.blocks", $"at most {MaxNotionBlocks} blocks at a time.");
+        }
+
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            var field = $"payload.blocks[{i}]";
+            if (blocks[i] is not JsonObject block)
+            {
+                add(field, "a block must be an object with type and text.");
+                continue;
+            }
+
+            var type = block["type"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null;
+            if (type is null || !Integrations.Notion.NotionBlockDraft.Types.Contains(type))
+            {
+                add($"{field}.type", $"type must be one of: {string.Join(", ", Integrations.Notion.NotionBlockDraft.Types)}.");
+                continue;
+            }
+
+            if (type != "divider")
+            {
+                RequireText(block, "text", (_, message) => add($"{field}.text", message), max: 2000);
+            }
+
+            if (block["checked"] is { } check && (type != "to_do" || check.GetValueKind() is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False)))
+            {
+                add($"{field}.checked", "checked is a true or false of a to_do block.");
+            }
+        }
+    }
+
+    private static void RequireAttioValues(JsonObject payload, Action<string, string> add)
+    {
+        if (payload["values"] is not JsonObject { Count: > 0 })
+        {
+            add("payload.values", "values must be a non-empty object of attribute → value.");
+        }
     }
 
     private static void OptionalObject(JsonObject payload, string field, Action<string, string> add)

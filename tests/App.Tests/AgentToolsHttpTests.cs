@@ -46,6 +46,6 @@ public sealed class AgentToolsHttpTests
         Assert.Equal(1, tools.Notion.CallCount(NotionEndpoints.PagesCreate));
     }
 
-    private static string LastToolResult(JsonObject request) =>
+    internal static string LastToolResult(JsonObject request) =>
         request["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "tool")!["content"]!.ToString();
 }

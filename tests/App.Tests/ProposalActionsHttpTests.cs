@@ -38,7 +38,7 @@ public sealed class ProposalActionsHttpTests(ToolHubFixture fixture) : IClassFix
     {
         using var alice = fixture.Tools.User(fixture.Alice);
         var original = ProposalCases.Payload(fixture, type);
-        var changes = ProposalCases.Edit(type);
+        var changes = ProposalCases.Edit(type, fixture);
         var id = await ToolHub.ProposeAsync(alice, fixture.Alice, type, original);
         await ToolHub.WaitForStatusAsync(alice, id, ProposalStatus.Pending);
         var writesBefore = await fixture.WritesAsync();

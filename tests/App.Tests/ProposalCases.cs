@@ -33,12 +33,51 @@ internal static partial class ProposalCases
             ProposalTypes.CreateAttioNote => new JsonObject { ["parentObject"] = "people", ["parentRecordId"] = f.PersonId, ["title"] = $"Call {tag}", ["content"] = "Talked about Q2." },
             ProposalTypes.CreateAttioTask => new JsonObject { ["content"] = $"Send the offer {tag}", ["deadlineAt"] = "2030-12-01T09:00:00Z" },
             ProposalTypes.MessageAgent => new JsonObject { ["agentId"] = f.Bob, ["text"] = $"Status on Acme? {tag}" },
+
+            // More of Attio and Notion (issue 21).
+            ProposalTypes.CreateAttioRecord => new JsonObject { ["object"] = "companies", ["values"] = new JsonObject { ["name"] = $"Acme {tag}", ["domains"] = new JsonArray($"acme-{tag}.com") } },
+            ProposalTypes.CompleteAttioTask => new JsonObject { ["taskId"] = f.Tools.Attio.AddTask($"Send the offer {tag}") },
+            ProposalTypes.ArchiveNotionPage => new JsonObject { ["pageId"] = f.Tools.Notion.AddPage(f.WikiPageId, $"Old notes {tag}", "Outdated.") },
+            ProposalTypes.AppendNotionBlocks => new JsonObject
+            {
+                ["pageId"] = f.Tools.Notion.AddPage(f.WikiPageId, $"Plan {tag}"),
+                ["blocks"] = new JsonArray(
+                    new JsonObject { ["type"] = "heading_2", ["text"] = $"Next steps {tag}" },
+                    new JsonObject { ["type"] = "to_do", ["text"] = "Send the offer", ["checked"] = false },
+                    new JsonObject { ["type"] = "bulleted_list_item", ["text"] = "Budget agreed" }),
+            },
+
+            // More of Google Calendar (issue 21).
+            ProposalTypes.UpdateCalendarEvent => new JsonObject
+            {
+                ["eventId"] = f.Tools.Google.Account("alice@company.com").AddEvent($"Sync {tag}", new DateTimeOffset(2030, 11, 25, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 25, 10, 0, 0, TimeSpan.Zero)),
+                ["summary"] = $"Moved sync {tag}",
+                ["start"] = "2030-11-25T14:00:00Z",
+                ["end"] = "2030-11-25T15:00:00Z",
+            },
+            ProposalTypes.CancelCalendarEvent => new JsonObject { ["eventId"] = f.Tools.Google.Account("alice@company.com").AddEvent($"Sync {tag}", new DateTimeOffset(2030, 11, 26, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 26, 10, 0, 0, TimeSpan.Zero)) },
+            ProposalTypes.RespondCalendarEvent => new JsonObject
+            {
+                ["eventId"] = f.Tools.Google.Account("alice@company.com").AddInvitation($"Acme review {tag}", new DateTimeOffset(2030, 11, 27, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 27, 10, 0, 0, TimeSpan.Zero), "sarah@acme.com"),
+                ["response"] = "accepted",
+            },
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
     }
 
-    public static JsonObject Edit(string type) => type switch
+    /// <summary>An edit of a proposal of <paramref name="type"/>; types whose only field names something in a fake make a new one in <paramref name="f"/>.</summary>
+    public static JsonObject Edit(string type, ToolHubFixture? f = null) => type switch
     {
+        ProposalTypes.UpdateCalendarEvent => new JsonObject { ["summary"] = $"Edited sync {Guid.NewGuid():N}", ["start"] = "2030-11-25T16:00:00Z", ["end"] = "2030-11-25T16:30:00Z" },
+        ProposalTypes.CancelCalendarEvent => new JsonObject { ["eventId"] = f!.Tools.Google.Account("alice@company.com").AddEvent($"Edited {Guid.NewGuid():N}", new DateTimeOffset(2030, 11, 28, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2030, 11, 28, 10, 0, 0, TimeSpan.Zero)) },
+        ProposalTypes.RespondCalendarEvent => new JsonObject { ["response"] = "tentative" },
+        ProposalTypes.CreateAttioRecord => new JsonObject { ["values"] = new JsonObject { ["name"] = $"Edited Co {Guid.NewGuid():N}" } },
+        ProposalTypes.CompleteAttioTask => new JsonObject { ["taskId"] = f!.Tools.Attio.AddTask($"Edited task {Guid.NewGuid():N}") },
+        ProposalTypes.ArchiveNotionPage => new JsonObject { ["pageId"] = f!.Tools.Notion.AddPage(f.WikiPageId, $"Edited page {Guid.NewGuid():N}") },
+        ProposalTypes.AppendNotionBlocks => new JsonObject
+        {
+            ["blocks"] = new JsonArray(new JsonObject { ["type"] = "to_do", ["text"] = $"Edited to-do {Guid.NewGuid():N}", ["checked"] = true }, new JsonObject { ["type"] = "divider" }),
+        },
         ProposalTypes.SendEmail => new JsonObject { ["subject"] = $"Edited {Guid.NewGuid():N}", ["body"] = "Edited body\nsecond line" },
         ProposalTypes.CreateCalendarEvent => new JsonObject { ["summary"] = $"Moved sync {Guid.NewGuid():N}", ["start"] = "2030-11-24T10:00:00Z", ["end"] = "2030-11-24T11:00:00Z" },
         ProposalTypes.CreateNotionPage => new JsonObject { ["title"] = $"Edited notes {Guid.NewGuid():N}", ["content"] = "Edited content" },
@@ -130,6 +169,62 @@ internal static partial class ProposalCases
                     }, "the message in Bob's inbox");
                     var message = Assert.Single(inbox, m => m!["text"]!.GetValue<string>() == Text(p, "text"))!;
                     Assert.Equal(f.Alice, message["fromAgentId"]!.GetValue<string>());
+                    break;
+                }
+
+            case ProposalTypes.UpdateCalendarEvent:
+                {
+                    var updated = tools.Google.Account("alice@company.com").GetEvent(Text(p, "eventId"))!;
+                    Assert.Equal(Text(p, "summary"), updated["summary"]!.GetValue<string>());
+                    Assert.Equal(DateTimeOffset.Parse(Text(p, "start"), System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse(updated["start"]!["dateTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+                    Assert.Equal(DateTimeOffset.Parse(Text(p, "end"), System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse(updated["end"]!["dateTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                }
+
+            case ProposalTypes.CancelCalendarEvent:
+                {
+                    Assert.Equal("cancelled", tools.Google.Account("alice@company.com").GetEvent(Text(p, "eventId"))!["status"]!.GetValue<string>());
+                    break;
+                }
+
+            case ProposalTypes.RespondCalendarEvent:
+                {
+                    var attendees = tools.Google.Account("alice@company.com").GetEvent(Text(p, "eventId"))!["attendees"]!.AsArray();
+                    Assert.Equal(["accepted", Text(p, "response")], attendees.Select(a => a!["responseStatus"]!.GetValue<string>()));
+                    break;
+                }
+
+            case ProposalTypes.CreateAttioRecord:
+                {
+                    var recordId = proposal["result"]!.GetValue<string>().TrimEnd(')').Split('/')[^1];
+                    var record = tools.Attio.GetRecord("companies", recordId)!;
+                    Assert.Equal(p["values"]!["name"]!.GetValue<string>(), record["values"]!["name"]![0]!["value"]!.GetValue<string>());
+                    var domains = (p["values"]!["domains"] as JsonArray ?? []).Select(d => d!.GetValue<string>());
+                    Assert.Equal(domains, record["values"]!["domains"]!.AsArray().Select(d => d!["domain"]!.GetValue<string>()));
+                    break;
+                }
+
+            case ProposalTypes.CompleteAttioTask:
+                {
+                    var task = Assert.Single(tools.Attio.Tasks, t => t["id"]!["task_id"]!.GetValue<string>() == Text(p, "taskId"));
+                    Assert.True(task["is_completed"]!.GetValue<bool>());
+                    break;
+                }
+
+            case ProposalTypes.ArchiveNotionPage:
+                {
+                    Assert.True(tools.Notion.GetPage(Text(p, "pageId"))!["in_trash"]!.GetValue<bool>());
+                    break;
+                }
+
+            case ProposalTypes.AppendNotionBlocks:
+                {
+                    var expected = p["blocks"]!.AsArray().Select(b => (b!["type"]!.GetValue<string>(), b["text"]?.GetValue<string>() ?? "", b["checked"]?.GetValue<bool>()));
+                    var blocks = tools.Notion.GetBlocks(Text(p, "pageId"));
+                    Assert.Equal(expected, blocks.Select(b => (
+                        b["type"]!.GetValue<string>(),
+                        b["type"]!.GetValue<string>() == "divider" ? "" : BlockText(b),
+                        b["type"]!.GetValue<string>() == "to_do" ? b["to_do"]!["checked"]!.GetValue<bool>() : (bool?)null)));
                     break;
                 }
 

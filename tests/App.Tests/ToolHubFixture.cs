@@ -52,10 +52,11 @@ public class ToolHubFixture : IAsyncLifetime
     /// <summary>How many write calls reached any fake, plus Bob's inbox size: unchanged means nothing was written.</summary>
     public async Task<int> WritesAsync()
     {
-        var google = Tools.Google.CallCount(GoogleEndpoints.GmailSend) + Tools.Google.CallCount(GoogleEndpoints.CalendarInsert);
+        var google = Tools.Google.CallCount(GoogleEndpoints.GmailSend) + Tools.Google.CallCount(GoogleEndpoints.CalendarInsert)
+            + Tools.Google.CallCount(GoogleEndpoints.CalendarPatch) + Tools.Google.CallCount(GoogleEndpoints.CalendarDelete);
         var notion = Tools.Notion.CallCount(NotionEndpoints.PagesCreate) + Tools.Notion.CallCount(NotionEndpoints.PagesUpdate) + Tools.Notion.CallCount(NotionEndpoints.BlocksChildrenAppend);
         var attio = Tools.Attio.CallCount(AttioEndpoints.RecordsUpdate) + Tools.Attio.CallCount(AttioEndpoints.RecordsCreate) + Tools.Attio.CallCount(AttioEndpoints.RecordsAssert)
-            + Tools.Attio.CallCount(AttioEndpoints.NotesCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksCreate);
+            + Tools.Attio.CallCount(AttioEndpoints.NotesCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksUpdate);
         using var bob = Tools.User(Bob);
         var inbox = (await bob.GetFromJsonAsync<JsonArray>($"/api/agents/{Bob}/inbox"))!.Count;
         return google + notion + attio + inbox;

@@ -52,6 +52,15 @@ public sealed class AddIntegrationsTests
     }
 
     [Fact]
+    public async Task AddIntegrations_GoogleWithoutGoogleCalendar_CalendarIsOn()
+    {
+        await using var host = new ClientHost([new("GOOGLE_CLIENT_ID", "id"), new("GOOGLE_CLIENT_SECRET", "secret")]);
+
+        Assert.True(host.Get<IOptions<GoogleOptions>>().Value.CalendarEnabled);
+        Assert.True(host.Get<ICalendarClient>().IsConfigured);
+    }
+
+    [Fact]
     public void BindGoogle_SectionSetsEndpointsAndFlatNamesWin()
     {
         var configuration = Configuration(

@@ -22,4 +22,21 @@ public interface ICalendarClient
     Task<CalendarEvent> InsertEventAsync(
         string accessToken, NewCalendarEvent newEvent, string calendarId = "primary", bool notifyAttendees = true,
         CancellationToken cancellationToken = default);
+
+    /// <summary>Changes an event (<c>PATCH</c>); guests hear of it when <paramref name="notifyAttendees"/> is set.</summary>
+    Task<CalendarEvent> UpdateEventAsync(
+        string accessToken, string eventId, CalendarEventChanges changes, string calendarId = "primary", bool notifyAttendees = true,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels (deletes) an event; false when it was already cancelled (Google's 410).</summary>
+    Task<bool> CancelEventAsync(
+        string accessToken, string eventId, string calendarId = "primary", bool notifyAttendees = true, CancellationToken cancellationToken = default);
+
+    /// <summary>Answers an invitation as the guest <paramref name="attendeeEmail"/> (the token's owner): accepted, declined or tentative.</summary>
+    Task<CalendarEvent> RespondAsync(
+        string accessToken, string eventId, string attendeeEmail, string response, string calendarId = "primary", CancellationToken cancellationToken = default);
+
+    /// <summary>The busy spans of up to 50 calendars (colleagues' email addresses) between two times (<c>POST /freeBusy</c>).</summary>
+    Task<IReadOnlyList<FreeBusyCalendar>> FreeBusyAsync(
+        string accessToken, IReadOnlyList<string> calendars, DateTimeOffset timeMin, DateTimeOffset timeMax, CancellationToken cancellationToken = default);
 }

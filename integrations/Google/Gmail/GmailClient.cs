@@ -126,6 +126,24 @@ public sealed partial class GmailClient : IGmailClient
             attachments);
     }
 
+    public async Task<IReadOnlyDictionary<string, string>> ListLabelsAsync(string accessToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        EnsureConfigured();
+        var url = _options.GmailBaseUrl.TrimEnd('/') + "/gmail/v1/users/me/labels";
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url, accessToken), "gmail.users.labels.list", cancellationToken);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var label in body.GetArrayItems("labels"))
+        {
+            if (label.GetStringOrNull("id") is { } id)
+            {
+                labels[id] = label.GetStringOrNull("name") ?? id;
+            }
+        }
+
+        return labels;
+    }
+
     public async Task<GmailSentMessage> SendAsync(string accessToken, EmailMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accessToken);

@@ -19,6 +19,9 @@ public interface IGmailClient
     /// <summary>Reads one message.</summary>
     Task<GmailMessage> GetMessageAsync(string accessToken, string messageId, GmailMessageFormat format = GmailMessageFormat.Full, CancellationToken cancellationToken = default);
 
+    /// <summary>The mailbox's labels, id → name (system labels such as <c>INBOX</c> are their own name; user labels are <c>Label_…</c> → <c>Clients/Acme</c>).</summary>
+    Task<IReadOnlyDictionary<string, string>> ListLabelsAsync(string accessToken, CancellationToken cancellationToken = default);
+
     /// <summary>Sends a plain-text email as the person (an RFC 2822 message, base64url in <c>raw</c>).</summary>
     Task<GmailSentMessage> SendAsync(string accessToken, EmailMessage message, CancellationToken cancellationToken = default);
 }

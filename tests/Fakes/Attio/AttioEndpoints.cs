@@ -13,4 +13,7 @@ public static class AttioEndpoints
     public const string TasksCreate = "attio.tasks.create";
     public const string NotesDelete = "attio.notes.delete";
     public const string TasksDelete = "attio.tasks.delete";
+    public const string TasksList = "attio.tasks.list";
+    public const string TasksUpdate = "attio.tasks.update";
+    public const string NotesList = "attio.notes.list";
 }

@@ -171,6 +171,9 @@ public sealed partial class FakeAttio : FakeServer
         app.MapPost("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, CreateTask))).WithName(AttioEndpoints.TasksCreate);
         app.MapDelete("/v2/notes/{id}", (HttpContext c, string id) => HandleAsync(c, b => Delete(_notes, "note_id", id, "Note"))).WithName(AttioEndpoints.NotesDelete);
         app.MapDelete("/v2/tasks/{id}", (HttpContext c, string id) => HandleAsync(c, b => Delete(_tasks, "task_id", id, "Task"))).WithName(AttioEndpoints.TasksDelete);
+        app.MapGet("/v2/tasks", (Delegate)((HttpContext c) => HandleAsync(c, _ => ListTasks(c.Request.Query)))).WithName(AttioEndpoints.TasksList);
+        app.MapPatch("/v2/tasks/{id}", (HttpContext c, string id) => HandleAsync(c, b => UpdateTask(id, b))).WithName(AttioEndpoints.TasksUpdate);
+        app.MapGet("/v2/notes", (Delegate)((HttpContext c) => HandleAsync(c, _ => ListNotes(c.Request.Query)))).WithName(AttioEndpoints.NotesList);
     }
 
     protected override JsonObject ErrorBody(string endpoint, int statusCode, string message, string? code = null)

@@ -17,6 +17,10 @@ public sealed partial class FakeGoogle
     {
         app.MapGet("/calendar/v3/calendars/{calendarId}/events", ListEvents).WithName(GoogleEndpoints.CalendarList);
         app.MapPost("/calendar/v3/calendars/{calendarId}/events", InsertEventAsync).WithName(GoogleEndpoints.CalendarInsert);
+        app.MapGet("/calendar/v3/calendars/{calendarId}/events/{eventId}", GetEvent).WithName(GoogleEndpoints.CalendarGet);
+        app.MapPatch("/calendar/v3/calendars/{calendarId}/events/{eventId}", PatchEventAsync).WithName(GoogleEndpoints.CalendarPatch);
+        app.MapDelete("/calendar/v3/calendars/{calendarId}/events/{eventId}", DeleteEvent).WithName(GoogleEndpoints.CalendarDelete);
+        app.MapPost("/calendar/v3/freeBusy", (Delegate)FreeBusyAsync).WithName(GoogleEndpoints.FreeBusy);
     }
 
     private IResult ListEvents(HttpContext context, string calendarId)
@@ -107,19 +111,10 @@ public sealed partial class FakeGoogle
             return ApiFailure(404, "Not Found", "NOT_FOUND", "notFound");
         }
 
-        JsonObject? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject;
-        }
-        catch (JsonException ex)
-        {
-            return ApiFailure(400, "Parse Error: " + ex.Message, "INVALID_ARGUMENT", "parseError");
-        }
-
+        var (body, unreadable) = await ReadEventBodyAsync(context);
         if (body is null)
         {
-            return ApiFailure(400, "Parse Error", "INVALID_ARGUMENT", "parseError");
+            return unreadable!;
         }
 
         // A client-chosen id (base32hex: 0-9 and a-v, 5 to 1024 characters) makes the insert idempotent: a second insert
@@ -163,17 +158,9 @@ public sealed partial class FakeGoogle
             return ApiFailure(400, "The specified time range is empty.", "INVALID_ARGUMENT", "timeRangeEmpty");
         }
 
-        if (body["attendees"] is JsonArray attendees)
+        if (CheckAttendees(body) is { } badAttendee)
         {
-            foreach (var attendee in attendees.OfType<JsonObject>())
-            {
-                if (attendee["email"]?.GetValue<string>() is not { } email || !AddressPattern().IsMatch(email))
-                {
-                    return ApiFailure(400, "Invalid attendee email.", "INVALID_ARGUMENT", "invalid");
-                }
-
-                attendee["responseStatus"] ??= "needsAction";
-            }
+            return badAttendee;
         }
 
         var stored = (JsonObject)body.DeepClone();
@@ -184,6 +171,42 @@ public sealed partial class FakeGoogle
         }
 
         return Json(stored.DeepClone());
+    }
+
+    /// <summary>An event's JSON body, or Google's parse error.</summary>
+    private static async Task<(JsonObject? Body, IResult? Error)> ReadEventBodyAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) is JsonObject body
+                ? (body, null)
+                : (null, ApiFailure(400, "Parse Error", "INVALID_ARGUMENT", "parseError"));
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiFailure(400, "Parse Error: " + ex.Message, "INVALID_ARGUMENT", "parseError"));
+        }
+    }
+
+    /// <summary>Checks the guests' addresses and answers (a guest without one needs to act), as Google does.</summary>
+    private static IResult? CheckAttendees(JsonObject evt)
+    {
+        foreach (var attendee in (evt["attendees"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (attendee["email"]?.GetValue<string>() is not { } email || !AddressPattern().IsMatch(email))
+            {
+                return ApiFailure(400, "Invalid attendee email.", "INVALID_ARGUMENT", "invalid");
+            }
+
+            if (attendee["responseStatus"]?.GetValue<string>() is { } status && status is not ("needsAction" or "declined" or "tentative" or "accepted"))
+            {
+                return ApiFailure(400, $"Invalid attendee responseStatus: {status}", "INVALID_ARGUMENT", "invalid");
+            }
+
+            attendee["responseStatus"] ??= "needsAction";
+        }
+
+        return null;
     }
 
     private static bool IsOwnCalendar(FakeGoogleAccount account, string calendarId) =>

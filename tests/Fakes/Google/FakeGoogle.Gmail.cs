@@ -23,6 +23,28 @@ public sealed partial class FakeGoogle
         app.MapGet("/gmail/v1/users/{userId}/messages", ListMessages).WithName(GoogleEndpoints.GmailList);
         app.MapGet("/gmail/v1/users/{userId}/messages/{id}", GetMessage).WithName(GoogleEndpoints.GmailGet);
         app.MapPost("/gmail/v1/users/{userId}/messages/send", SendMessageAsync).WithName(GoogleEndpoints.GmailSend);
+        app.MapGet("/gmail/v1/users/{userId}/labels", ListLabels).WithName(GoogleEndpoints.GmailLabels);
+    }
+
+    /// <summary><c>users.labels.list</c>: Gmail's system labels (id = name) and the account's own (<see cref="FakeGoogleAccount.AddLabel"/>).</summary>
+    private IResult ListLabels(HttpContext context, string userId)
+    {
+        if (Authenticate(context, [Readonly, Modify, FullMail, Metadata, "https://www.googleapis.com/auth/gmail.labels"], out var account) is { } denied)
+        {
+            return denied;
+        }
+
+        if (CheckUser(account, userId) is { } wrongUser)
+        {
+            return wrongUser;
+        }
+
+        string[] system = ["INBOX", "SENT", "DRAFT", "SPAM", "TRASH", "UNREAD", "STARRED", "IMPORTANT", "CATEGORY_PERSONAL", "CATEGORY_UPDATES"];
+        var labels = new JsonArray([
+            .. system.Select(id => (JsonNode)new JsonObject { ["id"] = id, ["name"] = id, ["type"] = "system" }),
+            .. account.LabelsSnapshot().Select(l => (JsonNode)new JsonObject { ["id"] = l.Key, ["name"] = l.Value, ["type"] = "user" }),
+        ]);
+        return Json(new JsonObject { ["labels"] = labels });
     }
 
     private IResult ListMessages(HttpContext context, string userId)

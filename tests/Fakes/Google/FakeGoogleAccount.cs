@@ -9,6 +9,7 @@ public sealed class FakeGoogleAccount
     private readonly Lock _gate;
     private readonly List<StoredGmailMessage> _messages = [];
     private readonly List<StoredCalendarEvent> _events = [];
+    private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
 
     internal FakeGoogleAccount(Lock gate, string email, string? name, bool emailVerified)
     {
@@ -132,8 +133,8 @@ public sealed class FakeGoogleAccount
         json["htmlLink"] = $"https://www.google.com/calendar/event?eid={id}";
         json["created"] = now;
         json["updated"] = now;
-        json["creator"] = new JsonObject { ["email"] = Email, ["self"] = true };
-        json["organizer"] = new JsonObject { ["email"] = Email, ["self"] = true };
+        json["creator"] ??= new JsonObject { ["email"] = Email, ["self"] = true };
+        json["organizer"] ??= new JsonObject { ["email"] = Email, ["self"] = true };
         json["iCalUID"] = id + "@google.com";
         json["sequence"] = 0;
         json["eventType"] = "default";
@@ -143,6 +144,66 @@ public sealed class FakeGoogleAccount
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// Puts an invitation from <paramref name="organizer"/> into the primary calendar: this account is a guest
+    /// (<c>self</c>, <c>needsAction</c>) beside the organizer and <paramref name="otherGuests"/>; returns its id.
+    /// </summary>
+    public string AddInvitation(string summary, DateTimeOffset start, DateTimeOffset end, string organizer, params string[] otherGuests)
+    {
+        var json = new JsonObject
+        {
+            ["summary"] = summary,
+            ["start"] = new JsonObject { ["dateTime"] = start.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) },
+            ["end"] = new JsonObject { ["dateTime"] = end.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) },
+            ["creator"] = new JsonObject { ["email"] = organizer },
+            ["organizer"] = new JsonObject { ["email"] = organizer },
+            ["attendees"] = new JsonArray([
+                new JsonObject { ["email"] = organizer, ["organizer"] = true, ["responseStatus"] = "accepted" },
+                new JsonObject { ["email"] = Email, ["self"] = true, ["responseStatus"] = "needsAction" },
+                .. otherGuests.Select(g => (JsonNode)new JsonObject { ["email"] = g, ["responseStatus"] = "needsAction" }),
+            ]),
+        };
+        return AddEventJson(json, start, end);
+    }
+
+    /// <summary>A copy of one event of the primary calendar as Google answers it, or null.</summary>
+    public JsonObject? GetEvent(string id) => FindEvent(id)?.Json.DeepClone() as JsonObject;
+
+    internal StoredCalendarEvent? FindEvent(string id)
+    {
+        lock (_gate)
+        {
+            return _events.FirstOrDefault(e => e.Json["id"]?.GetValue<string>() == id);
+        }
+    }
+
+    internal void ReplaceEvent(StoredCalendarEvent old, StoredCalendarEvent replacement)
+    {
+        lock (_gate)
+        {
+            _events[_events.IndexOf(old)] = replacement;
+        }
+    }
+
+    /// <summary>Adds a user label (such as <c>Clients/Acme</c>); returns its id (<c>Label_n</c>), for <see cref="FakeGmailMessage.Labels"/>.</summary>
+    public string AddLabel(string name)
+    {
+        lock (_gate)
+        {
+            var id = $"Label_{_labels.Count + 1}";
+            _labels[id] = name;
+            return id;
+        }
+    }
+
+    internal List<KeyValuePair<string, string>> LabelsSnapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _labels];
+        }
     }
 
     internal bool HasEvent(string id)

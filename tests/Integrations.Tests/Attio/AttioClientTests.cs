@@ -53,6 +53,72 @@ public sealed class AttioClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListTasksAsync_OpenTasksOfARecord_SendsAttiosQueryAndReadsTasks()
+    {
+        var company = _attio.AddRecord("companies", Json("""{"name": "Acme"}"""));
+        var open = _attio.AddTask("Call Acme back", linkedObject: "companies", linkedRecordId: company);
+        _attio.AddTask("Old Acme task", completed: true, linkedObject: "companies", linkedRecordId: company);
+        _attio.AddTask("Unrelated task");
+
+        var tasks = await Attio.ListTasksAsync(isCompleted: false, linkedTo: new AttioRecordReference("companies", company), limit: 5, cancellationToken: Timeouts.Test);
+
+        var task = Assert.Single(tasks);
+        Assert.Equal(open, task.Id);
+        Assert.Equal("Call Acme back", task.Content);
+        Assert.False(task.IsCompleted);
+        Assert.Equal(company, Assert.Single(task.LinkedRecords).RecordId);
+        var query = _attio.RequestsTo(AttioEndpoints.TasksList).Single().QueryParameters();
+        Assert.Equal("false", query["is_completed"]);
+        Assert.Equal("companies", query["linked_object"]);
+        Assert.Equal(company, query["linked_record_id"]);
+        Assert.Equal("5", query["limit"]);
+        Assert.Equal("created_at:desc", query["sort"]);
+    }
+
+    [Fact]
+    public async Task SetTaskCompletedAsync_PatchesIsCompleted()
+    {
+        var id = _attio.AddTask("Send the offer");
+
+        var task = await Attio.SetTaskCompletedAsync(id, true, Timeouts.Test);
+
+        Assert.True(task.IsCompleted);
+        var request = _attio.RequestsTo(AttioEndpoints.TasksUpdate).Single();
+        Assert.Equal("PATCH", request.Method);
+        Assert.Equal($"/v2/tasks/{id}", request.Path);
+        Assert.Equal("""{"data":{"is_completed":true}}""", request.Json()!.ToJsonString());
+        Assert.True(Assert.Single(_attio.Tasks)["is_completed"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task SetTaskCompletedAsync_UnknownTask_FailsWithAttiosNotFound()
+    {
+        var ex = await Assert.ThrowsAsync<IntegrationException>(() => Attio.SetTaskCompletedAsync(Guid.NewGuid().ToString(), true, Timeouts.Test));
+
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        Assert.False(ex.IsTransient);
+    }
+
+    [Fact]
+    public async Task ListNotesAsync_OfOneRecord_ReadsTitlesAndText()
+    {
+        var person = _attio.AddRecord("people", Json("""{"email_addresses": ["sarah@acme.com"]}"""));
+        var other = _attio.AddRecord("people", Json("""{"email_addresses": ["tom@acme.com"]}"""));
+        _attio.AddNote("people", person, "Intro call", "Wants a demo in May.");
+        _attio.AddNote("people", other, "Other", "Not this one.");
+
+        var notes = await Attio.ListNotesAsync(new AttioRecordReference("people", person), cancellationToken: Timeouts.Test);
+
+        var note = Assert.Single(notes);
+        Assert.Equal("Intro call", note.Title);
+        Assert.Equal("Wants a demo in May.", note.Content);
+        Assert.Equal(new AttioRecordReference("people", person), note.Parent);
+        var query = _attio.RequestsTo(AttioEndpoints.NotesList).Single().QueryParameters();
+        Assert.Equal("people", query["parent_object"]);
+        Assert.Equal(person, query["parent_record_id"]);
+    }
+
+    [Fact]
     public async Task CreateRecordAsync_DuplicateUniqueEmail_FailsWithUniquenessConflict()
     {
         _attio.AddRecord("people", Json("""{"email_addresses": ["sarah@acme.com"]}"""));

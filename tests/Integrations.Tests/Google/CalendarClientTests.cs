@@ -39,6 +39,82 @@ public sealed class CalendarClientTests : GoogleTestBase
     }
 
     [Fact]
+    public async Task UpdateEventAsync_NewTimeAndGuests_PatchesOnlyThose_AndKeepsKnownGuestsAnswers()
+    {
+        var id = Google.Account(Alice).AddInvitation("Acme sync", Monday.AddHours(9), Monday.AddHours(10), "sarah@acme.com", "tom@acme.com");
+
+        var updated = await Calendar.UpdateEventAsync(Token, id, new CalendarEventChanges
+        {
+            Start = Monday.AddHours(14),
+            End = Monday.AddHours(15),
+            Attendees = ["sarah@acme.com", Alice, "new@acme.com"],
+        }, cancellationToken: Timeouts.Test);
+
+        Assert.Equal(Monday.AddHours(14), updated.Start.DateTime);
+        Assert.Equal("Acme sync", updated.Summary);
+        var request = Assert.Single(Google.RequestsTo(GoogleEndpoints.CalendarPatch));
+        Assert.Equal($"/calendar/v3/calendars/primary/events/{id}", request.Path);
+        Assert.Equal("all", request.QueryParameters()["sendUpdates"]);
+        var body = request.Json()!.AsObject();
+        Assert.Equal(["start", "end", "attendees"], body.Select(p => p.Key));
+        Assert.Equal(["accepted", "needsAction", "needsAction"], updated.Attendees.Select(a => a.ResponseStatus));
+        Assert.Equal(["sarah@acme.com", Alice, "new@acme.com"], updated.Attendees.Select(a => a.Email));
+    }
+
+    [Fact]
+    public async Task CancelEventAsync_Twice_SecondFindsItAlreadyCancelled()
+    {
+        var id = Google.Account(Alice).AddEvent("Acme sync", Monday.AddHours(9), Monday.AddHours(10));
+
+        Assert.True(await Calendar.CancelEventAsync(Token, id, cancellationToken: Timeouts.Test));
+        Assert.False(await Calendar.CancelEventAsync(Token, id, cancellationToken: Timeouts.Test));
+
+        Assert.Equal("cancelled", Google.Account(Alice).GetEvent(id)!["status"]!.GetValue<string>());
+        Assert.All(Google.RequestsTo(GoogleEndpoints.CalendarDelete), r => Assert.Equal("all", r.QueryParameters()["sendUpdates"]));
+    }
+
+    [Fact]
+    public async Task RespondAsync_Invitation_SetsOnlyTheGuestsOwnAnswer()
+    {
+        var id = Google.Account(Alice).AddInvitation("Acme sync", Monday.AddHours(9), Monday.AddHours(10), "sarah@acme.com", "tom@acme.com");
+
+        var answered = await Calendar.RespondAsync(Token, id, Alice, "declined", cancellationToken: Timeouts.Test);
+
+        Assert.Equal(["accepted", "declined", "needsAction"], answered.Attendees.Select(a => a.ResponseStatus));
+        var attendees = Google.Account(Alice).GetEvent(id)!["attendees"]!.AsArray();
+        Assert.True(attendees[1]!["self"]!.GetValue<bool>());
+        Assert.Equal("declined", attendees[1]!["responseStatus"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RespondAsync_NotAGuest_IsRefusedWithoutAChange()
+    {
+        var id = Google.Account(Alice).AddEvent("Own event", Monday.AddHours(9), Monday.AddHours(10));
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Calendar.RespondAsync(Token, id, Alice, "accepted", cancellationToken: Timeouts.Test));
+
+        Assert.Contains("is not a guest", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Google.CallCount(GoogleEndpoints.CalendarPatch));
+    }
+
+    [Fact]
+    public async Task FreeBusyAsync_Colleagues_BusySpansForKnownOnes_NotFoundForOthers()
+    {
+        Google.AddAccount("bob@company.com");
+        Google.Account("bob@company.com").AddEvent("Bob's review", Monday.AddHours(10), Monday.AddHours(11), "secret agenda");
+        Google.Account("bob@company.com").AddEvent("Outside the window", Monday.AddDays(2), Monday.AddDays(2).AddHours(1));
+
+        var result = await Calendar.FreeBusyAsync(Google.IssueAccessToken(Alice, GoogleScopes.CalendarFreeBusy), ["bob@company.com", "ghost@company.com"], Monday, Monday.AddDays(1), Timeouts.Test);
+
+        Assert.Equal([new FreeBusySpan(Monday.AddHours(10), Monday.AddHours(11))], result[0].Busy);
+        Assert.Empty(result[0].Errors);
+        Assert.Equal(["notFound"], result[1].Errors);
+        var body = Assert.Single(Google.RequestsTo(GoogleEndpoints.FreeBusy)).Json()!;
+        Assert.Equal("2026-11-23T00:00:00Z", body["timeMin"]!.GetValue<string>());
+        Assert.Equal(["bob@company.com", "ghost@company.com"], body["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task ListEventsAsync_SendsTheParametersGoogleNeedsForAnExpandedTimeline()
     {
         await Calendar.ListEventsAsync(Token, Monday.ToOffset(TimeSpan.FromHours(2)), Monday.AddDays(1), "standup", 20, cancellationToken: Timeouts.Test);

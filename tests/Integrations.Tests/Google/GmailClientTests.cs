@@ -16,6 +16,18 @@ public sealed class GmailClientTests : GoogleTestBase
     private string SendToken => Google.IssueAccessToken(Alice, GoogleScopes.GmailSend);
 
     [Fact]
+    public async Task ListLabelsAsync_MapsIdsToNames_SystemAndUserLabels()
+    {
+        var acme = Google.Account(Alice).AddLabel("Clients/Acme");
+
+        var labels = await Gmail.ListLabelsAsync(ReadToken, Timeouts.Test);
+
+        Assert.Equal("Clients/Acme", labels[acme]);
+        Assert.Equal("INBOX", labels["INBOX"]);
+        Assert.Equal("/gmail/v1/users/me/labels", Assert.Single(Google.RequestsTo(GoogleEndpoints.GmailLabels)).Path);
+    }
+
+    [Fact]
     public async Task SendAsync_Utf8SubjectAndBody_ArriveDecodedAsWritten()
     {
         var message = new EmailMessage

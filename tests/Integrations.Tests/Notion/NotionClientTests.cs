@@ -345,6 +345,43 @@ public sealed class NotionClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppendBlocksAsync_HeadingsToDosBullets_AreSentAsTheirBlockTypesAndReadBack()
+    {
+        var id = _notion.AddPage(null, "Plan");
+        NotionBlockDraft[] blocks =
+        [
+            new("heading_2", "Next steps"),
+            new("to_do", "Send the offer", Checked: false),
+            new("to_do", "Book the room", Checked: true),
+            new("bulleted_list_item", "Budget agreed"),
+            new("divider", ""),
+            new("paragraph", "Notes follow."),
+        ];
+
+        var appended = await Client(New).AppendBlocksAsync(id, blocks, Timeouts.Test);
+
+        Assert.Equal(6, appended);
+        var sent = _notion.RequestsTo(NotionEndpoints.BlocksChildrenAppend).Single().Json()!["children"]!.AsArray();
+        Assert.Equal(["heading_2", "to_do", "to_do", "bulleted_list_item", "divider", "paragraph"], sent.Select(b => b!["type"]!.GetValue<string>()));
+        Assert.False(sent[1]!["to_do"]!["checked"]!.GetValue<bool>());
+        Assert.True(sent[2]!["to_do"]!["checked"]!.GetValue<bool>());
+        Assert.Equal("Send the offer", sent[1]!["to_do"]!["rich_text"]![0]!["text"]!["content"]!.GetValue<string>());
+        var text = await Client(New).GetPageTextAsync(id, cancellationToken: Timeouts.Test);
+        Assert.Equal("## Next steps\n[ ] Send the offer\n[x] Book the room\n- Budget agreed\n---\nNotes follow.\n", text);
+    }
+
+    [Fact]
+    public async Task AppendBlocksAsync_UnknownType_IsRefusedBeforeAnyCall()
+    {
+        var id = _notion.AddPage(null, "Plan");
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Client(New).AppendBlocksAsync(id, [new("paragraph", "ok"), new("table", "x")], Timeouts.Test));
+
+        Assert.Contains("'table' is not a block type", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _notion.CallCount(NotionEndpoints.BlocksChildrenAppend));
+    }
+
+    [Fact]
     public async Task GetPageTextAsync_MaxBlocks_StopsAndSaysSo()
     {
         var id = _notion.AddPage(null, "Long page", [.. Enumerable.Range(1, 10).Select(i => $"Paragraph {i}")]);

@@ -534,6 +534,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["POST /api/admin/onboardings"] = new JsonObject { ["email"] = "erin@company.com", ["name"] = "Erin Example" },
             ["POST /api/admin/broadcast"] = new JsonObject { ["text"] = "All hands at 3" },
             ["POST /api/agents/{agentId}/token/rotate"] = null,
+            ["POST /api/agents/{agentId}/google/reconnect"] = null,
             ["PUT /api/agents/{agentId}/sharing"] = new JsonObject { ["companyToolsForAgents"] = true },
             ["POST /api/agents/{agentId}/grants"] = new JsonObject { ["type"] = ProposalTypes.CreateAttioTask, ["maxPerDay"] = 2 },
             ["DELETE /api/agents/{agentId}/grants/{grantId}"] = null,

@@ -150,10 +150,6 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     };
                 }
 
-                case InverseActions.ArchiveNotionPage:
-                    await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { Archived = true }, cancellationToken);
-                    return new ActionResult(true, $"page {Text(p, "pageId")} archived");
-
                 case InverseActions.RestoreNotionPage:
                     await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { RawProperties = (JsonObject)p["properties"]!.DeepClone() }, cancellationToken);
                     return new ActionResult(true, $"previous values of page {Text(p, "pageId")} restored");
@@ -220,7 +216,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     return new ActionResult(true, $"task {task.Id} completed");
                 }
 
-                case ProposalTypes.ArchiveNotionPage:
+                case ProposalTypes.ArchiveNotionPage: // also the inverse of a page a grant created (InverseActions.ArchiveNotionPage)
                 {
                     var page = await notion.UpdatePageAsync(Text(p, "pageId"), new NotionPageUpdate { Archived = true }, cancellationToken);
                     return new ActionResult(true, $"archived page {page.Id}");

@@ -114,8 +114,8 @@ public sealed record ApprovalDecision(string Decision, JsonObject? Changes = nul
 /// <summary>The inverse actions of Notion and Attio changes (what a person can apply after a grant approved the change).</summary>
 public static class InverseActions
 {
-    /// <summary>Moves the page a <c>create_notion_page</c> created to the trash.</summary>
-    public const string ArchiveNotionPage = "archive_notion_page";
+    /// <summary>Moves the page a <c>create_notion_page</c> created to the trash: the same action as an <c>archive_notion_page</c> proposal.</summary>
+    public const string ArchiveNotionPage = ProposalTypes.ArchiveNotionPage;
 
     /// <summary>Writes back the property values an <c>update_notion_page</c> replaced.</summary>
     public const string RestoreNotionPage = "restore_notion_page";

@@ -65,6 +65,14 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         state.Changed(AgentChangeKinds.Agent);
     }
 
+    /// <summary>Sets the person's notification choices (channels and reminders).</summary>
+    public void SetNotifications(Orchestrations.Notifications.NotificationSettings settings)
+    {
+        var state = Require();
+        state.Notifications = settings;
+        state.Changed(AgentChangeKinds.Agent);
+    }
+
     /// <summary>Puts the same credential sealed under a new master key in place, unless it was replaced meanwhile.</summary>
     public void ResealGoogleCredential(CredentialReseal reseal)
     {

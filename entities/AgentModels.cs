@@ -91,6 +91,9 @@ public sealed class AgentState
     /// </summary>
     public bool CompanyToolsForAgents { get; set; }
 
+    /// <summary>Gets or sets how the person wants to hear of their waiting proposals (per channel, and whether to be reminded).</summary>
+    public Orchestrations.Notifications.NotificationSettings Notifications { get; set; } = new();
+
     public AgentStatus Status { get; set; } = AgentStatus.Active;
 
     /// <summary>Gets or sets the SHA-256 of the user's token; the token itself is never stored.</summary>

@@ -5,6 +5,7 @@ using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
 using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Notifications;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -125,6 +126,19 @@ public static class CompanyHubApp
             if (double.TryParse(configuration["Grants:UndoSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var undo) && undo >= 0)
             {
                 o.GrantUndoWindow = TimeSpan.FromSeconds(undo);
+            }
+        });
+
+        builder.Services.Configure<NotificationOptions>(o =>
+        {
+            if (double.TryParse(configuration["Notifications:BatchSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var batch) && batch >= 0)
+            {
+                o.BatchWindow = TimeSpan.FromSeconds(batch);
+            }
+
+            if (double.TryParse(configuration["Notifications:ReminderHours"], System.Globalization.CultureInfo.InvariantCulture, out var hours) && hours > 0)
+            {
+                o.ReminderInterval = TimeSpan.FromHours(hours);
             }
         });
 

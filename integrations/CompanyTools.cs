@@ -16,6 +16,10 @@ public static class CompanyTools
         services.TryAddTransient<IProposalActionRunner, ProposalActionRunner>();
         services.TryAddTransient<IReadToolRunner, ReadToolRunner>();
         services.TryAddTransient<IOnboardingMailer, GmailOnboardingMailer>();
+        services.TryAddTransient<CompanySender>();
+        // Notification channels: each one an INotificationChannel; the pipeline sends through every one registered.
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Orchestrations.Notifications.INotificationChannel, EmailNotificationChannel>());
+        services.TryAddTransient<NotificationChannels>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Notifications;
 using CompanyHub.Orchestrations.Onboarding;
 using Microsoft.DurableTask;
 
@@ -32,6 +33,10 @@ public static class CompanyHubTasks
         .AddActivity<SendReadyEmail>()
         .AddActivity<StartOnboardingFromProposal>()
         .AddActivity<PrepareGrantCheck>()
+        .AddOrchestrator<NotificationOrchestration>()
+        .AddActivity<PlanNotification>()
+        .AddActivity<SendNotification>()
+        .AddEntity<NotifierEntity>(NotifierEntity.Name)
         .AddEntity<AgentEntity>(AgentEntity.Name)
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
         .AddEntity<InviteEntity>(InviteEntity.Name)

@@ -52,6 +52,12 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             }
         }
 
+        if (view.Status == ProposalStatus.Pending)
+        {
+            // Its person hears of it (batched with others, reminded while it waits): see NotifierEntity.
+            await context.Entities.SignalEntityAsync(NotifierEntity.Id(input.AgentId), nameof(NotifierEntity.Waiting), Notice(view, input));
+        }
+
         while (view.Status == ProposalStatus.Pending)
         {
             var remaining = input.ExpiresAt - new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -66,6 +72,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             {
                 // The SDK's timed wait ends by cancelling when its timer fires before the event arrives.
                 view = await PublishAsync(context, view with { Status = ProposalStatus.Expired, DecidedAt = Now(context) }, "proposal expired", "expired");
+                await context.Entities.SignalEntityAsync(NotifierEntity.Id(input.AgentId), nameof(NotifierEntity.Expired), Notice(view, input));
                 break;
             }
 
@@ -365,6 +372,8 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         "anonymous" => "anonymous",
         _ => $"agent:{agentId}",
     };
+
+    private static Notifications.ProposalNotice Notice(ProposalView view, ProposalRequest input) => new(view.ProposalId, view.Type, view.Title, input.ExpiresAt);
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 }

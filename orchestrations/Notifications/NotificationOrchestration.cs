@@ -8,7 +8,7 @@ namespace CompanyHub.Orchestrations.Notifications;
 /// <summary>
 /// Sends one batch of <see cref="NotifierEntity"/> (instance <c>notify-&lt;agent&gt;-&lt;n&gt;</c>): drops what no
 /// longer holds (a proposal decided meanwhile, a reminder the person turned off), then sends through every channel the
-/// person left on and that can reach them — each send a durable activity, retried on transient failures, sent once per
+/// person left on and that can reach them (the others are audited as skipped, with the reason) — each send a durable activity, retried on transient failures, sent once per
 /// channel and batch (the idempotency key is <c>&lt;instance&gt;:&lt;channel&gt;</c>) — and audits each outcome.
 /// </summary>
 public sealed class NotificationOrchestration : TaskOrchestrator<NotificationBatch, int>
@@ -52,13 +52,12 @@ public sealed class NotificationOrchestration : TaskOrchestrator<NotificationBat
         var sent = 0;
         foreach (var channel in await context.CallActivityAsync<List<ChannelPlan>>(PlanNotification.Name, input.AgentId))
         {
+            NotificationOutcome outcome;
             if (!channel.On)
             {
-                continue;
+                outcome = new NotificationOutcome(false, "off in the person's settings");
             }
-
-            NotificationOutcome outcome;
-            if (channel.WhyUnavailable is { } why)
+            else if (channel.WhyUnavailable is { } why)
             {
                 outcome = new NotificationOutcome(false, why);
             }
@@ -77,7 +76,7 @@ public sealed class NotificationOrchestration : TaskOrchestrator<NotificationBat
             }
 
             sent += outcome.Sent ? 1 : 0;
-            var result = outcome.Sent ? "sent" : channel.WhyUnavailable is null ? "failed" : "skipped";
+            var result = outcome.Sent ? "sent" : channel.Sends ? "failed" : "skipped";
             await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero), "system",
                 $"notification.{result}", input.AgentId, context.InstanceId, outcome.Sent ? $"{channel.Name}: {what}" : $"{channel.Name}: {what} — {outcome.Error}", Address: null, Outcome: result));
         }

@@ -59,7 +59,7 @@ public static class NotificationRenderer
     private static string Heading(string kind, int count) => kind switch
     {
         NotificationKinds.Expired => count == 1 ? "This proposal expired without a decision; it will not run:" : "These proposals expired without a decision; they will not run:",
-        NotificationKinds.Reminder => count == 1 ? "Still waiting for your decision:" : "Still waiting for your decision:",
+        NotificationKinds.Reminder => "Still waiting for your decision:",
         _ => count == 1 ? "Your agent proposes this and waits for your decision:" : "Your agent proposes these and waits for your decision:",
     };
 

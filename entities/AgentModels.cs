@@ -27,8 +27,8 @@ public sealed record InboxMessage(string Id, string FromAgentId, string Text, Da
 /// <summary>One turn of the conversation between a person and their agent.</summary>
 public sealed record ConversationMessage(long Seq, string Role, string Text, DateTimeOffset At, string? TurnId = null);
 
-/// <summary>The part of a proposal the agent keeps in its list.</summary>
-public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1);
+/// <summary>The part of a proposal the agent keeps in its list (<see cref="ExpiresAt"/>: null in summaries written before notifications).</summary>
+public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>
 /// One numbered change of an agent, kept in <see cref="AgentState.Changes"/> so that a live view (the dashboard's event

@@ -52,12 +52,6 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             }
         }
 
-        if (view.Status == ProposalStatus.Pending)
-        {
-            // Its person hears of it (batched with others, reminded while it waits): see NotifierEntity.
-            await context.Entities.SignalEntityAsync(NotifierEntity.Id(input.AgentId), nameof(NotifierEntity.Waiting), Notice(view, input));
-        }
-
         while (view.Status == ProposalStatus.Pending)
         {
             var remaining = input.ExpiresAt - new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -72,7 +66,6 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
             {
                 // The SDK's timed wait ends by cancelling when its timer fires before the event arrives.
                 view = await PublishAsync(context, view with { Status = ProposalStatus.Expired, DecidedAt = Now(context) }, "proposal expired", "expired");
-                await context.Entities.SignalEntityAsync(NotifierEntity.Id(input.AgentId), nameof(NotifierEntity.Expired), Notice(view, input));
                 break;
             }
 
@@ -358,7 +351,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
         context.SetCustomStatus(view);
         await context.Entities.SignalEntityAsync(AgentEntity.Id(view.AgentId), nameof(AgentEntity.UpsertProposal),
-            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision));
+            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision, view.ExpiresAt));
         await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(
             Now(context), view.DecidedBy ?? (view.Status == ProposalStatus.Pending ? Actor(view.ProposedBy, view.AgentId) : "system"),
             $"proposal.{outcome}", view.AgentId, view.ProposalId, auditText, Address: null, Outcome: outcome));
@@ -372,8 +365,6 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
         "anonymous" => "anonymous",
         _ => $"agent:{agentId}",
     };
-
-    private static Notifications.ProposalNotice Notice(ProposalView view, ProposalRequest input) => new(view.ProposalId, view.Type, view.Title, input.ExpiresAt);
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using CompanyHub.Entities;
 using CompanyHub.Fakes.Google;
 using CompanyHub.Orchestrations.Approvals;
 
@@ -143,8 +144,13 @@ public sealed class NotificationTests(NotificationHubFixture fixture) : IClassFi
         await ToolHub.DecideOkAsync(dave, id, ApprovalDecision.Reject, reason: "not now");
         await ToolHub.WaitForFinalAsync(dave, id);
 
-        // The batch still runs at the window's end; it finds the proposal decided and sends nothing (no channel is even asked).
-        await ToolHub.WaitUntilAsync(() => fixture.Hub.Hub.Client.GetInstanceAsync($"notify-{agentId}-1").GetAwaiter().GetResult() is { IsCompleted: true }, "the batch to finish", TimeSpan.FromSeconds(60));
+        // The decision reaches the notifier before the window ends: the batch loses its only item, nothing is sent and
+        // nothing will be recalled.
+        NotifierState? notifier = null;
+        await ToolHub.WaitUntilAsync(() => (notifier = fixture.Hub.Hub.Client.Entities.GetEntityAsync<NotifierState>(NotifierEntity.Id(agentId)).GetAwaiter().GetResult()?.State) is { FlushAt: null, Pending.Count: 0 },
+            "the batch window to end", TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain(id, notifier!.Waiting.Keys);
+        Assert.Equal(0, notifier.Batches);
         Assert.Empty(Notifications(fixture.Hub, person));
         Assert.Empty(await AuditAsync(dave, agentId, "notification."));
     }
@@ -302,6 +308,8 @@ public sealed class NotificationReminderTests(ReminderHubFixture fixture) : ICla
             m => Assert.Contains("Reminder", m.Subject, StringComparison.Ordinal),
             m => Assert.Contains("Expired without a decision: Send Email: Email to sarah@acme.com: Left waiting", m.Subject, StringComparison.Ordinal));
         Assert.All(mails, m => Assert.Contains($"/?proposal={id}", m.Body, StringComparison.Ordinal));
+        // Each send is audited once it is done (the expiry notice's entry may follow its email by a moment).
+        await ToolHub.WaitUntilAsync(() => NotificationTests.AuditAsync(alice, agentId, "notification.sent").GetAwaiter().GetResult().Count >= 3, "the three sends in the audit log");
         Assert.Equal(3, (await NotificationTests.AuditAsync(alice, agentId, "notification.sent")).Count);
     }
 

@@ -19,7 +19,7 @@ public static class NotificationRenderer
 
     public static Notification Render(HubOptions hub, string agentId, IReadOnlyList<NotificationItem> items)
     {
-        var lines = items.Select(i => new NotificationLine(i.ProposalId, i.Kind, $"{ProposalCard.TypeName(i.Type)}: {i.Title}", i.ExpiresAt, CardLink(hub, agentId, i.ProposalId))).ToList();
+        var lines = items.Select(i => new NotificationLine(i.ProposalId, i.Kind, OneLine($"{ProposalCard.TypeName(i.Type)}: {i.Title}"), i.ExpiresAt, CardLink(hub, agentId, i.ProposalId))).ToList();
         var subject = Subject(hub.CompanyName, lines);
         var text = new StringBuilder();
         foreach (var group in lines.GroupBy(l => l.Kind))
@@ -62,6 +62,10 @@ public static class NotificationRenderer
         NotificationKinds.Reminder => "Still waiting for your decision:",
         _ => count == 1 ? "Your agent proposes this and waits for your decision:" : "Your agent proposes these and waits for your decision:",
     };
+
+    /// <summary>A title on one line (a page title or a subject may hold line breaks; a mail header may not), spaces collapsed.</summary>
+    private static string OneLine(string text) =>
+        string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(w => new string(w.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim()).Where(w => w.Length > 0));
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 }

@@ -253,6 +253,22 @@ public sealed class NotificationTests(NotificationHubFixture fixture) : IClassFi
         Assert.Empty(await AuditAsync(hana, agentId, "notification.failed"));
     }
 
+    [Fact]
+    public void Render_PutsAMultiLineTitleOnOneLine_SoTheSubjectIsAValidHeader()
+    {
+        var hub = new Security.HubOptions { PublicBaseUrl = "https://hub.example.com/", CompanyName = "Acme" };
+        var item = new Orchestrations.Notifications.NotificationItem("p-1", Orchestrations.Notifications.NotificationKinds.Waiting, ProposalTypes.CreateNotionPage,
+            "New Notion page: Plan\r\nfor  Q3\u0007", DateTimeOffset.UnixEpoch);
+
+        var notification = Orchestrations.Notifications.NotificationRenderer.Render(hub, "ann-acme-com", [item]);
+
+        Assert.Equal("[Acme] Waiting for your decision: Create Notion Page: New Notion page: Plan for Q3", notification.Subject);
+        Assert.Contains("https://hub.example.com/?proposal=p-1", notification.Text, StringComparison.Ordinal);
+        var mime = Integrations.Mail.MimeMessageBuilder.Build(
+            new Integrations.Mail.EmailMessage { From = "hub@acme.com", To = ["ann@acme.com"], Subject = notification.Subject, Body = notification.Text }, DateTimeOffset.UnixEpoch);
+        Assert.Contains("Subject:", mime, StringComparison.Ordinal);
+    }
+
     internal static JsonObject Payload(string subject) =>
         new() { ["to"] = "sarah@acme.com", ["subject"] = subject, ["body"] = "Hi Sarah,\nfollowing up on our call." };
 

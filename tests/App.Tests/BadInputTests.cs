@@ -535,6 +535,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["POST /api/admin/broadcast"] = new JsonObject { ["text"] = "All hands at 3" },
             ["POST /api/agents/{agentId}/token/rotate"] = null,
             ["PUT /api/agents/{agentId}/sharing"] = new JsonObject { ["companyToolsForAgents"] = true },
+            ["PUT /api/agents/{agentId}/notifications"] = new JsonObject { ["email"] = true },
             ["POST /api/agents/{agentId}/grants"] = new JsonObject { ["type"] = ProposalTypes.CreateAttioTask, ["maxPerDay"] = 2 },
             ["DELETE /api/agents/{agentId}/grants/{grantId}"] = null,
             ["POST /api/proposals/{proposalId}/undo"] = null,

@@ -67,6 +67,14 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
         state.Changed(AgentChangeKinds.Agent);
     }
 
+    /// <summary>Sets the person's notification choices (channels and reminders).</summary>
+    public void SetNotifications(Orchestrations.Notifications.NotificationSettings settings)
+    {
+        var state = Require();
+        state.Notifications = settings;
+        state.Changed(AgentChangeKinds.Agent);
+    }
+
     /// <summary>Puts the same credential sealed under a new master key in place, unless it was replaced meanwhile.</summary>
     public void ResealGoogleCredential(CredentialReseal reseal)
     {
@@ -201,6 +209,7 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
     {
         var state = Require();
         var index = state.Proposals.FindIndex(p => p.ProposalId == summary.ProposalId);
+        TellNotifier(index >= 0 ? state.Proposals[index].Status : null, summary);
         if (index >= 0)
         {
             state.Proposals[index] = summary;
@@ -219,6 +228,40 @@ public sealed class AgentEntity : TaskEntity<AgentState?>
             foreach (var old in decided.OrderBy(p => p.DecidedAt ?? p.CreatedAt).Take(decided.Count - AgentState.MaxDecidedProposals))
             {
                 state.Proposals.Remove(old);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells the person's notifier (<see cref="NotifierEntity"/>) what changed for them: a proposal that starts waiting, a
+    /// waiting one that expired (the final notice), or one that was decided (no more reminders). Here, from the summaries
+    /// every approval orchestration already sends, rather than from the orchestration itself: its history stays as it was.
+    /// </summary>
+    private void TellNotifier(string? before, ProposalSummary summary)
+    {
+        if (summary.ExpiresAt is not { } expires)
+        {
+            return; // a summary from before notifications: never announced, nothing to tell
+        }
+
+        var notifier = NotifierEntity.Id(Context.Id.Key);
+        var notice = new Orchestrations.Notifications.ProposalNotice(summary.ProposalId, summary.Type, summary.Title, expires);
+        if (summary.Status == Orchestrations.Approvals.ProposalStatus.Pending)
+        {
+            if (before is null)
+            {
+                Context.SignalEntity(notifier, nameof(NotifierEntity.Waiting), notice);
+            }
+        }
+        else if (before == Orchestrations.Approvals.ProposalStatus.Pending)
+        {
+            if (summary.Status == Orchestrations.Approvals.ProposalStatus.Expired)
+            {
+                Context.SignalEntity(notifier, nameof(NotifierEntity.Expired), notice);
+            }
+            else
+            {
+                Context.SignalEntity(notifier, nameof(NotifierEntity.Forget), new List<string> { summary.ProposalId });
             }
         }
     }

@@ -40,8 +40,8 @@ public sealed record ConversationMessage(long Seq, string Role, string Text, Dat
 /// <param name="TurnId">The turn in which the agent remembered it.</param>
 public sealed record MemoryFact(string Id, string Text, DateTimeOffset At, string? TurnId = null);
 
-/// <summary>The part of a proposal the agent keeps in its list.</summary>
-public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1)
+/// <summary>The part of a proposal the agent keeps in its list (<see cref="ExpiresAt"/>: null in summaries written before notifications).</summary>
+public sealed record ProposalSummary(string ProposalId, string Type, string Status, string Title, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt = null, string? Outcome = null, int Revision = 1, DateTimeOffset? ExpiresAt = null)
 {
     /// <summary>Gets the status of the change's inverse when it ran under a grant (<see cref="Orchestrations.Approvals.ProposalInverse"/>), so that the dashboard offers it.</summary>
     public string? Inverse { get; init; }
@@ -117,6 +117,9 @@ public sealed class AgentState
     /// person (their replies still wait for the person's approval). Off unless the person turns it on.
     /// </summary>
     public bool CompanyToolsForAgents { get; set; }
+
+    /// <summary>Gets or sets how the person wants to hear of their waiting proposals (per channel, and whether to be reminded).</summary>
+    public Orchestrations.Notifications.NotificationSettings Notifications { get; set; } = new();
 
     public AgentStatus Status { get; set; } = AgentStatus.Active;
 

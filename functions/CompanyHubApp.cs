@@ -5,6 +5,7 @@ using CompanyHub.Integrations.Llm;
 using CompanyHub.Integrations.Storage;
 using CompanyHub.Orchestrations;
 using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Notifications;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -133,6 +134,19 @@ public static class CompanyHubApp
             if (double.TryParse(configuration["Grants:InverseHours"], System.Globalization.CultureInfo.InvariantCulture, out var inverse) && inverse > 0)
             {
                 o.GrantInverseWindow = TimeSpan.FromHours(inverse);
+            }
+        });
+
+        builder.Services.Configure<NotificationOptions>(o =>
+        {
+            if (double.TryParse(configuration["Notifications:BatchSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var batch) && batch >= 0)
+            {
+                o.BatchWindow = TimeSpan.FromSeconds(batch);
+            }
+
+            if (double.TryParse(configuration["Notifications:ReminderHours"], System.Globalization.CultureInfo.InvariantCulture, out var hours) && hours > 0)
+            {
+                o.ReminderInterval = TimeSpan.FromHours(hours);
             }
         });
 

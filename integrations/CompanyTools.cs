@@ -17,6 +17,10 @@ public static class CompanyTools
         services.TryAddTransient<IReadToolRunner, ReadToolRunner>();
         services.TryAddTransient<IOnboardingMailer, GmailOnboardingMailer>();
         services.TryAddTransient<KnowledgeSync>();
+        services.TryAddTransient<CompanySender>();
+        // Notification channels: each one an INotificationChannel; the pipeline sends through every one registered.
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Orchestrations.Notifications.INotificationChannel, EmailNotificationChannel>());
+        services.TryAddTransient<NotificationChannels>();
         return services;
     }
 }

@@ -425,8 +425,8 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         arguments[field] is JsonValue v && v.TryGetValue<int>(out var n) ? Math.Clamp(n, 1, max) : fallback;
 }
 
-/// <summary>Sends onboarding emails from the admin's connected Google account (the orchestrator's).</summary>
-public sealed class GmailOnboardingMailer(GoogleCredentials google, IGmailClient gmail, Microsoft.Extensions.Options.IOptions<Security.HubOptions> options) : IOnboardingMailer
+/// <summary>Sends onboarding emails from the company's sender mailbox (<see cref="CompanySender"/>).</summary>
+public sealed class GmailOnboardingMailer(CompanySender sender, Microsoft.Extensions.Options.IOptions<Security.HubOptions> options) : IOnboardingMailer
 {
     public Task<string?> SendInviteAsync(string email, string name, string inviteLink, DateTimeOffset expiresAt, string idempotencyKey, CancellationToken cancellationToken) =>
         SendAsync(email, $"Your invitation to {options.Value.CompanyName}",
@@ -440,19 +440,13 @@ public sealed class GmailOnboardingMailer(GoogleCredentials google, IGmailClient
     {
         try
         {
-            // At most once per activity: a repeat after a crash finds the earlier message by its Message-ID.
-            var (token, from) = await google.AccessTokenAsync("orchestrator", cancellationToken);
-            await GmailSendOnce.SendAsync(gmail, token, new EmailMessage { From = from, To = [to], Subject = subject, Body = body }, idempotencyKey, cancellationToken);
+            await sender.SendAsync(to, subject, body, idempotencyKey, cancellationToken);
             return null;
         }
-        catch (IntegrationException ex)
+        catch (Exception ex) when (CompanySender.WhyNotSent(ex) is { } why)
         {
             // Not configured, or Google refused: the onboarding goes on and tells the admin (who can resend or share the link).
-            return ex.Message;
-        }
-        catch (Security.SecretBoxException ex)
-        {
-            return $"the sender's Google credential cannot be opened ({ex.Message}); connect the sender again";
+            return why;
         }
     }
 }

@@ -2,6 +2,7 @@ using CompanyHub.Activities;
 using CompanyHub.Entities;
 using CompanyHub.Orchestrations.Agents;
 using CompanyHub.Orchestrations.Approvals;
+using CompanyHub.Orchestrations.Notifications;
 using CompanyHub.Orchestrations.Onboarding;
 using Microsoft.DurableTask;
 
@@ -36,6 +37,10 @@ public static class CompanyHubTasks
         .AddActivity<SendTelegram>()
         .AddActivity<QueueTelegram>()
         .AddActivity<OfferProposalOnTelegram>()
+        .AddOrchestrator<NotificationOrchestration>()
+        .AddActivity<PlanNotification>()
+        .AddActivity<SendNotification>()
+        .AddEntity<NotifierEntity>(NotifierEntity.Name)
         .AddEntity<AgentEntity>(AgentEntity.Name)
         .AddEntity<DirectoryEntity>(DirectoryEntity.Name)
         .AddEntity<InviteEntity>(InviteEntity.Name)

@@ -433,7 +433,7 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
 
         context.SetCustomStatus(view);
         await context.Entities.SignalEntityAsync(AgentEntity.Id(view.AgentId), nameof(AgentEntity.UpsertProposal),
-            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision) { Inverse = view.Inverse?.Status });
+            new ProposalSummary(view.ProposalId, view.Type, view.Status, view.Title, view.CreatedAt, view.DecidedAt, view.Result ?? view.Error, view.Revision, view.ExpiresAt) { Inverse = view.Inverse?.Status });
         await context.CallActivityAsync<bool>(RecordAudit.Name, new Security.AuditRecord(
             Now(context), actor ?? view.DecidedBy ?? (view.Status == ProposalStatus.Pending ? Actor(view.ProposedBy, view.AgentId) : "system"),
             $"proposal.{outcome}", view.AgentId, view.ProposalId, auditText, Address: null, Outcome: outcome));

@@ -544,6 +544,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["POST /api/agents/{agentId}/token/rotate"] = null,
             ["POST /api/agents/{agentId}/google/reconnect"] = null,
             ["PUT /api/agents/{agentId}/sharing"] = new JsonObject { ["companyToolsForAgents"] = true },
+            ["PUT /api/agents/{agentId}/notifications"] = new JsonObject { ["email"] = true },
             ["POST /api/agents/{agentId}/grants"] = new JsonObject { ["type"] = ProposalTypes.CreateAttioTask, ["maxPerDay"] = 2 },
             ["PATCH /api/agents/{agentId}/grants/{grantId}"] = new JsonObject { ["maxPerDay"] = 2 },
             ["DELETE /api/agents/{agentId}/grants/{grantId}"] = null,

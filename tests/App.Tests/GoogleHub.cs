@@ -133,6 +133,16 @@ public sealed class GoogleHub : IAsyncDisposable
         return JsonNode.Parse(body)!["onboardingId"]!.GetValue<string>();
     }
 
+    /// <summary>The admin invites the person, who signs in with (fake) Google from the invite email; returns their user token.</summary>
+    public async Task<string> OnboardAsync(string email, string name)
+    {
+        await InviteAsync(email, name);
+        await ToolHub.WaitUntilAsync(() => Google.SentEmails.Any(m => m.To.Contains(email) && m.Subject!.Contains("invitation", StringComparison.OrdinalIgnoreCase)), $"the invite to {email}");
+        var (status, html) = await SignInAsync(InviteCodeFromEmail(email));
+        Assert.True(status == HttpStatusCode.OK, html);
+        return TokenIn(html);
+    }
+
     /// <summary>The invite code of the newest invite email the fake recorded for <paramref name="email"/>.</summary>
     public string InviteCodeFromEmail(string email)
     {

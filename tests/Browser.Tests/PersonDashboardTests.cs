@@ -153,6 +153,34 @@ public sealed partial class PersonDashboardTests(HubFixture fixture)
     }
 
     [Fact]
+    public async Task Person_ChoosesNotifications_SeesWhyEmailCannotGo_AndANotificationLinkOpensTheCard()
+    {
+        var person = await fixture.Api.OnboardAsync("gus@company.com", "Gus Grand");
+        var proposal = await fixture.Api.ProposeAsync(person, "create_attio_task", new { content = "Call the notified client" });
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = PageErrors.Watch(page);
+        await page.GotoAsync(person.DashboardUrl);
+
+        // This hub has no sender mailbox: the panel says so; the choice is still the person's.
+        var panel = page.Locator("section", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = "Notifications" }) });
+        var email = panel.GetByRole(AriaRole.Checkbox, new() { Name = "Email" });
+        await Expect(email).ToBeCheckedAsync();
+        await Expect(panel).ToContainTextAsync("Not sent now:");
+        await email.UncheckAsync();
+        await Expect(panel.GetByRole(AriaRole.Status)).ToContainTextAsync("Email: off.");
+        Assert.False((await fixture.Api.NotificationsAsync(person.AgentId))["email"]!.GetValue<bool>());
+        await page.ReloadAsync();
+        await Expect(panel.GetByRole(AriaRole.Checkbox, new() { Name = "Email" })).Not.ToBeCheckedAsync();
+        await Expect(panel.GetByRole(AriaRole.Checkbox, new() { Name = "Remind me every day while a proposal waits" })).ToBeCheckedAsync();
+
+        // A notification's link: the dashboard, signed in by this browser's session, marks that card.
+        await page.GotoAsync(new Uri(fixture.Hub.BaseUrl, $"/?proposal={proposal}").ToString());
+        await Expect(page.Locator($"article.proposal[data-proposal-id='{proposal}'][data-linked]")).ToBeVisibleAsync();
+        errors.AssertNone();
+    }
+
+    [Fact]
     public async Task Person_RotatesToken_NewLinkShownOnce_OldLinkStopsWorking()
     {
         var person = await fixture.Api.OnboardAsync("erin@company.com", "Erin Hale");

@@ -87,7 +87,7 @@ export async function renderPerson(main, scope, agentId, { asAdmin }) {
     google.element,
     h('div', { class: 'grid-2 person' },
       h('div', { class: 'stack' }, chat, proposals.historySection),
-      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), settingsPanels(agent, asAdmin), agent.agentId === 'orchestrator' ? null : telegramPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
+      h('div', { class: 'stack' }, proposals.openSection, inboxPanel(scope, stream, agentId), grantsPanel(scope, stream, agent, asAdmin), sharingPanel(agent, asAdmin), notificationsPanel(agent, asAdmin), settingsPanels(agent, asAdmin), agent.agentId === 'orchestrator' ? null : telegramPanel(agent, asAdmin), agent.agentId === 'orchestrator' ? null : linkPanel(agent, asAdmin), activityPanel(agentId))));
 }
 
 // ---------- Conversation ----------
@@ -252,6 +252,17 @@ function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
   /** proposalId → { el, view, editing, dismissed } for the cards on screen. */
   const cards = new Map();
 
+  // A notification's link (/?proposal=<id>) opens the dashboard at that card, once it is on screen.
+  let linked = new URLSearchParams(location.search).get('proposal');
+  const showLinkedCard = () => {
+    const card = linked && cards.get(linked);
+    if (card) {
+      linked = null;
+      card.el.dataset.linked = 'true';
+      card.el.scrollIntoView({ block: 'center' });
+    }
+  };
+
   const poller = scope.poll(async () => {
     let list;
     try {
@@ -304,7 +315,9 @@ function proposalsPanel(scope, stream, agentId, agent, asAdmin) {
 
     openCount.textContent = String(list.filter((p) => p.status === 'pending').length);
     renderHistory(historyList, list.filter((p) => !OPEN.has(p.status)));
+    showLinkedCard();
   }, null);
+
   stream.onSync(poller.refresh).on('proposal', poller.refresh);
 
   return { openSection, historySection, refresh: () => poller.refresh() };
@@ -763,6 +776,49 @@ function telegramPanel(agent, asAdmin) {
   load();
   return h('section', { class: 'panel', 'aria-labelledby': 'telegram-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'telegram-h' }, 'Telegram')),
+    body, status);
+}
+
+const CHANNEL_LABELS = { email: 'Email', telegram: 'Telegram' };
+
+// Which channels tell the person of proposals waiting for them, and whether they are reminded every day
+// (GET/PUT /api/agents/{id}/notifications). A channel that cannot reach them says why (e.g. no sender mailbox).
+function notificationsPanel(agent, asAdmin) {
+  const body = h('div', { id: 'notification-settings' }, h('p', { class: 'loading' }, 'Loading…'));
+  const status = statusLine();
+  const active = agent.status === 'active';
+
+  const render = (settings) => {
+    const box = (name, label, note) => {
+      const input = h('input', { type: 'checkbox', name, disabled: !active });
+      input.checked = Boolean(settings[name]);
+      input.addEventListener('change', async () => {
+        const wanted = input.checked;
+        body.querySelectorAll('input').forEach((i) => { i.disabled = true; });
+        try {
+          const { data } = await api(`/api/agents/${enc(agent.agentId)}/notifications`, { method: 'PUT', body: { [name]: wanted } });
+          render(data);
+          status.show('ok', `${label}: ${wanted ? 'on' : 'off'}.`);
+        } catch (error) {
+          input.checked = !wanted;
+          body.querySelectorAll('input').forEach((i) => { i.disabled = !active; });
+          status.show('error', `Not changed: ${error.message}`);
+        }
+      });
+      return h('div', {}, h('label', { class: 'check' }, input, ` ${label}`), note ? h('p', { class: 'small muted', dataset: { channelStatus: name } }, note) : null);
+    };
+    const channels = Object.entries(settings.channels ?? {});
+    replace(body,
+      channels.map(([name, c]) => box(name, CHANNEL_LABELS[name] ?? name, c.available ? null : `Not sent now: ${c.status}`)),
+      box('reminders', 'Remind me every day while a proposal waits', null));
+  };
+
+  api(`/api/agents/${enc(agent.agentId)}/notifications`)
+    .then(({ data }) => render(data))
+    .catch((error) => replace(body, errorState(error, 'Notification settings')));
+  return h('section', { class: 'panel', 'aria-labelledby': 'notifications-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'notifications-h' }, 'Notifications')),
+    h('p', { class: 'small' }, `When a proposal starts waiting for ${asAdmin ? 'a' : 'your'} decision, and when it expires, ${asAdmin ? 'the person hears' : 'you hear'} of it on these channels (several at once come in one message).`),
     body, status);
 }
 

@@ -111,6 +111,12 @@ public sealed class HubApi(Uri baseUrl, string adminToken) : IDisposable
         return await ReadAsync(response);
     }
 
+    public async Task<JsonNode> NotificationsAsync(string agentId)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/agents/{agentId}/notifications", adminToken);
+        return await ReadAsync(response);
+    }
+
     public async Task<JsonNode> ProposalAsync(string proposalId)
     {
         using var response = await SendAsync(HttpMethod.Get, $"/api/proposals/{proposalId}", adminToken);

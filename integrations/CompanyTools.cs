@@ -20,6 +20,7 @@ public static class CompanyTools
         services.TryAddTransient<CompanySender>();
         // Notification channels: each one an INotificationChannel; the pipeline sends through every one registered.
         services.TryAddEnumerable(ServiceDescriptor.Transient<Orchestrations.Notifications.INotificationChannel, EmailNotificationChannel>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Orchestrations.Notifications.INotificationChannel, Telegram.TelegramNotificationChannel>());
         services.TryAddTransient<NotificationChannels>();
         return services;
     }

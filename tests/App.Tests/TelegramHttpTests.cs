@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -285,6 +286,32 @@ public sealed class TelegramHttpTests(TelegramHubFixture fixture) : IClassFixtur
         Assert.Equal(0, telegram.CallCount("getUpdates"));
     }
 
+    [Fact]
+    public async Task ALinkedChat_GetsTheCard_ThenTheDailyReminder_AndTheExpiryNotice_NotASecondNoticeOfTheCard()
+    {
+        await using var telegram = await FakeTelegram.StartAsync();
+        await using var hub = await HubServer.StartAsync([.. telegram.ConfigurationValues(), .. fixture.Notion.ConfigurationValues(),
+            new("Notifications:BatchSeconds", "1"), new("Approvals:ExpiryDays", (11 / 86400.0).ToString("R", CultureInfo.InvariantCulture)),
+            new("Notifications:ReminderHours", (6 / 3600.0).ToString("R", CultureInfo.InvariantCulture))]);
+        var (agentId, token) = await HubFlows.OnboardWithDevSignInAsync(hub, "tgnotice@company.com", "Tg Notice");
+        using var person = hub.Http(token);
+        var userId = NewUser();
+        await LinkAsync(person, agentId, userId, hub, telegram);
+
+        var proposalId = await ToolHub.ProposeAsync(person, agentId, ProposalTypes.CreateNotionPage, new JsonObject
+        {
+            ["parentPageId"] = fixture.Notion.AddPage(null, "Team Wiki", "Welcome."),
+            ["title"] = "Offsite agenda",
+        });
+
+        await WaitForMessageAsync(userId, $"(proposal {proposalId}, revision 1)", telegram);
+        await WaitForMessageAsync(userId, "Still waiting for your decision:", telegram);
+        await WaitForMessageAsync(userId, "expired without a decision", telegram);
+        var texts = telegram.SentTo(userId).Select(m => m.Text).ToList();
+        Assert.DoesNotContain(texts, t => t.Contains("waits for your decision:", StringComparison.Ordinal));
+        Assert.All(texts.Where(t => t.Contains("Offsite agenda", StringComparison.Ordinal)), t => Assert.DoesNotContain(token, t, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(10_000, '\n')]
     [InlineData(9_000, ' ')]
@@ -317,13 +344,13 @@ public sealed class TelegramHttpTests(TelegramHubFixture fixture) : IClassFixtur
         return (agentId, token, userId);
     }
 
-    private async Task LinkAsync(HttpClient person, string agentId, long userId)
+    private async Task LinkAsync(HttpClient person, string agentId, long userId, HubServer? hub = null, FakeTelegram? telegram = null)
     {
         using var made = await person.PostAsync($"/api/agents/{agentId}/channels/telegram", null);
         Assert.Equal(HttpStatusCode.OK, made.StatusCode);
         var code = (await made.Content.ReadFromJsonAsync<JsonObject>())!["code"]!.GetValue<string>();
-        await PostUpdateAsync(Telegram.TextUpdate(userId, "/start " + code));
-        await WaitForMessageAsync(userId, "Linked.");
+        await PostUpdateAsync((telegram ?? Telegram).TextUpdate(userId, "/start " + code), hub: hub);
+        await WaitForMessageAsync(userId, "Linked.", telegram);
     }
 
     private async Task<string> ProposeAsync(HttpClient person, string agentId, string title) =>
@@ -334,21 +361,25 @@ public sealed class TelegramHttpTests(TelegramHubFixture fixture) : IClassFixtur
             ["content"] = "Written from a test.",
         });
 
-    private async Task<HttpResponseMessage> PostUpdateAsync(JsonObject update, string? secret = "")
+    private async Task<HttpResponseMessage> PostUpdateAsync(JsonObject update, string? secret = "", HubServer? hub = null)
     {
-        using var http = Hub.Http();
+        hub ??= Hub;
+        using var http = hub.Http();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/channels/telegram/webhook") { Content = JsonContent.Create(update) };
         if (secret is not null)
         {
-            request.Headers.Add(TelegramFunctions.SecretHeader, secret.Length == 0 ? fixture.WebhookSecret : secret);
+            request.Headers.Add(TelegramFunctions.SecretHeader, secret.Length == 0 ? new KeyRing(Convert.FromBase64String(hub.MasterKey)).TelegramWebhookSecret : secret);
         }
 
         return await http.SendAsync(request);
     }
 
-    private Task WaitForMessageAsync(long chatId, string contains) =>
-        ToolHub.WaitUntilAsync(() => Telegram.SentTo(chatId).Any(m => m.Text.Contains(contains, StringComparison.Ordinal)),
-            $"a Telegram message to {chatId} containing \"{contains}\"; sent: {string.Join(" | ", Telegram.SentTo(chatId).Select(m => m.Text))}");
+    private Task WaitForMessageAsync(long chatId, string contains, FakeTelegram? telegram = null)
+    {
+        telegram ??= Telegram;
+        return ToolHub.WaitUntilAsync(() => telegram.SentTo(chatId).Any(m => m.Text.Contains(contains, StringComparison.Ordinal)),
+            $"a Telegram message to {chatId} containing \"{contains}\"; sent: {string.Join(" | ", telegram.SentTo(chatId).Select(m => m.Text))}");
+    }
 
     private async Task<FakeTelegramMessage> WaitForCardAsync(long chatId, string proposalId, int revision)
     {

@@ -21,7 +21,7 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
 {
     private static readonly HashSet<string> ReadEndpoints =
     [
-        GoogleEndpoints.Token, GoogleEndpoints.GmailList, GoogleEndpoints.GmailGet, GoogleEndpoints.CalendarList,
+        GoogleEndpoints.Token, GoogleEndpoints.GmailList, GoogleEndpoints.GmailGet, GoogleEndpoints.GmailLabels, GoogleEndpoints.CalendarList,
         NotionEndpoints.Search, NotionEndpoints.PagesRetrieve, NotionEndpoints.BlocksChildrenList, NotionEndpoints.DatabasesRetrieve,
         NotionEndpoints.DatabasesQuery, NotionEndpoints.DataSourcesRetrieve, NotionEndpoints.DataSourcesQuery,
         AttioEndpoints.RecordsQuery, AttioEndpoints.RecordsGet,

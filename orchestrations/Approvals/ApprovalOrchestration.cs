@@ -412,6 +412,11 @@ public sealed class ApprovalOrchestration : TaskOrchestrator<ProposalRequest, Pr
     /// </summary>
     private static async Task OfferOnChannelsAsync(TaskOrchestrationContext context, ProposalView view)
     {
+        if (!HubVersions.HasChannels(context))
+        {
+            return; // a proposal that started waiting before this release replays as it ran then
+        }
+
         try
         {
             await context.CallActivityAsync<bool>(OfferProposalOnTelegram.Name, view);

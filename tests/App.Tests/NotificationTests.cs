@@ -128,7 +128,7 @@ public sealed class NotificationTests(NotificationHubFixture fixture) : IClassFi
 
         await ToolHub.ProposeAsync(carol, agentId, ProposalTypes.SendEmail, Payload("Not to be announced"));
 
-        var skipped = Assert.Single(await WaitForAuditAsync(carol, agentId, "notification.skipped"));
+        var skipped = Assert.Single(await WaitForEmailAuditAsync(carol, agentId, "notification.skipped"));
         Assert.Contains("off", skipped!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(Notifications(fixture.Hub, person));
         Assert.Empty(await AuditAsync(carol, agentId, "notification.sent"));
@@ -200,7 +200,7 @@ public sealed class NotificationTests(NotificationHubFixture fixture) : IClassFi
         Assert.Contains("No sender mailbox", settings["channels"]!["email"]!["status"]!.GetValue<string>(), StringComparison.Ordinal);
 
         await ToolHub.ProposeAsync(frank, agentId, ProposalTypes.SendEmail, Payload("No sender"));
-        var skipped = Assert.Single(await WaitForAuditAsync(frank, agentId, "notification.skipped"));
+        var skipped = Assert.Single(await WaitForEmailAuditAsync(frank, agentId, "notification.skipped"));
         Assert.Contains("No sender mailbox", skipped!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, tools.Google.CallCount(GoogleEndpoints.GmailSend));
     }
@@ -275,6 +275,16 @@ public sealed class NotificationTests(NotificationHubFixture fixture) : IClassFi
     /// <summary>The notifications (not the invite or the dashboard link) the fake Gmail recorded for <paramref name="person"/>.</summary>
     internal static List<RecordedEmail> Notifications(GoogleHub g, string person) =>
         g.Google.SentEmails.Where(m => m.To.Contains(person) && m.Body.Contains("/?proposal=", StringComparison.Ordinal)).ToList();
+
+    /// <summary>Waits for the email channel's audit entries of <paramref name="action"/> (each channel, Telegram too, is audited on its own).</summary>
+    internal static async Task<List<JsonNode?>> WaitForEmailAuditAsync(HttpClient http, string agentId, string action)
+    {
+        List<JsonNode?> found = [];
+        await ToolHub.WaitUntilAsync(
+            () => (found = [.. AuditAsync(http, agentId, action).GetAwaiter().GetResult().Where(e => e!["detail"]!.GetValue<string>().StartsWith("email:", StringComparison.Ordinal))]).Count > 0,
+            $"the email channel's '{action}' in {agentId}'s audit log", TimeSpan.FromSeconds(60));
+        return found;
+    }
 
     internal static async Task<List<JsonNode?>> AuditAsync(HttpClient http, string agentId, string actionPrefix) =>
         (await http.GetFromJsonAsync<JsonArray>($"/api/agents/{agentId}/audit?top=500"))!

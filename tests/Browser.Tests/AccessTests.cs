@@ -22,7 +22,7 @@ public sealed class AccessTests(HubFixture fixture)
         await Expect(page).ToHaveURLAsync(fixture.Hub.BaseUrl.ToString());
         await Expect(page.Locator("#who")).ToHaveTextAsync("Signed in as the admin");
         var sections = page.GetByRole(AriaRole.Navigation, new() { Name = "Admin sections" }).GetByRole(AriaRole.Link);
-        await Expect(sections).ToHaveTextAsync(["Agents", "Onboarding", "Orchestrations", "Entities", "Audit log", "Broadcast", "Knowledge", "Personas", "Health"]);
+        await Expect(sections).ToHaveTextAsync(["Agents", "Onboarding", "Orchestrations", "Entities", "Grants", "Audit log", "Broadcast", "Knowledge", "Personas", "Health"]);
         errors.AssertNone();
     }
 

@@ -75,7 +75,7 @@ public sealed partial class GrantDashboardTests(HubFixture fixture)
     [Fact]
     public async Task Admin_SetsACeilingOnTheGrantsPage_SeesAPersonsGrantArriveLive_AndRevokesIt()
     {
-        var person = await fixture.Api.OnboardAsync("rosa@company.com", "Rosa Diaz");
+        var person = await fixture.Api.OnboardAsync("grant.ceiling@company.com", "Grant Ceiling");
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
         var errors = PageErrors.Watch(page);

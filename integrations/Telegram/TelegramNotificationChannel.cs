@@ -16,11 +16,13 @@ public sealed class TelegramNotificationChannel(DurableTaskClient client, ITeleg
 
     public string Name => ChannelName;
 
-    public Task<string?> WhyUnavailableAsync(AgentState agent, CancellationToken cancellationToken) => WhyUnavailableAsync(agent.AgentId, cancellationToken);
+    public async Task<string?> WhyUnavailableAsync(AgentState agent, CancellationToken cancellationToken) =>
+        (await ReachAsync(agent.AgentId, cancellationToken)).Why;
 
     public async Task<string?> SendAsync(string agentId, Notification notification, string idempotencyKey, CancellationToken cancellationToken)
     {
-        if (await WhyUnavailableAsync(agentId, cancellationToken) is { } why)
+        var (link, why) = await ReachAsync(agentId, cancellationToken);
+        if (link is null)
         {
             return why;
         }
@@ -30,15 +32,20 @@ public sealed class TelegramNotificationChannel(DurableTaskClient client, ITeleg
             return "The cards went to the Telegram chat with their buttons.";
         }
 
-        var link = (await LinkAsync(agentId, cancellationToken))!;
         await TelegramOutbox.QueueAsync(client, "telegram-notice-" + idempotencyKey, new TelegramOutgoing(link.ChatId, notification.Text), cancellationToken);
         return null;
     }
 
-    private async Task<string?> WhyUnavailableAsync(string agentId, CancellationToken cancellationToken) =>
-        bot is not { IsConfigured: true } ? "The company has no Telegram bot (TELEGRAM_BOT_TOKEN)."
-        : await LinkAsync(agentId, cancellationToken) is null ? "No Telegram account is linked: link one in the Telegram panel."
-        : null;
+    /// <summary>The agent's linked chat (one read of the Telegram entity), or why the channel cannot reach its person.</summary>
+    private async Task<(TelegramLink? Link, string? Why)> ReachAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (bot is not { IsConfigured: true })
+        {
+            return (null, "The company has no Telegram bot (TELEGRAM_BOT_TOKEN).");
+        }
+
+        return await LinkAsync(agentId, cancellationToken) is { } link ? (link, null) : (null, "No Telegram account is linked: link one in the Telegram panel.");
+    }
 
     private async Task<TelegramLink?> LinkAsync(string agentId, CancellationToken cancellationToken) =>
         (await client.Entities.GetEntityAsync<TelegramState>(TelegramEntity.Id, cancellationToken))?.State?.LinkOfAgent(agentId);

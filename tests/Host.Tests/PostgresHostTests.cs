@@ -221,6 +221,48 @@ public sealed class PostgresHostTests
         }
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(true)]
+    public async Task PostgresProvider_FlushLeaseCommits_LeasesUseTheirOwnConnectionsOnlyWhenTheyNeedNotFlush(bool? flushLeaseCommits)
+    {
+        // The lease connections (synchronous_commit=off) are named "<application name> (leases)" in pg_stat_activity.
+        var application = "lease-" + Guid.NewGuid().ToString("N")[..12];
+        var connectionString = new NpgsqlConnectionStringBuilder(ConnectionString()) { ApplicationName = application }.ConnectionString;
+        var schema = "host_" + Guid.NewGuid().ToString("N");
+        var flush = flushLeaseCommits is { } value ? $$""", "flushLeaseCommits": {{(value ? "true" : "false")}}""" : string.Empty;
+        var hostJson = $$"""
+            { "version": "2.0", "extensions": { "durableTask": { "hubName": "test", "shutdownGracePeriod": "00:00:01",
+              "storageProvider": { "type": "postgres", "schemaName": "{{schema}}"{{flush}} } } } }
+            """;
+        try
+        {
+            await using var host = await FunctionsTestHost.StartAsync(hostJson: hostJson, settings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString });
+            var id = await host.DurableClient.ScheduleNewOrchestrationInstanceAsync("HelloSequence");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var done = await host.DurableClient.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+            await using var connection = new NpgsqlConnection(ConnectionString());
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", connection) { Parameters = { new() { Value = application + " (leases)" } } };
+            var leaseConnections = (long)(await command.ExecuteScalarAsync())!;
+
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            if (flushLeaseCommits == true)
+            {
+                Assert.Equal(0L, leaseConnections);
+            }
+            else
+            {
+                Assert.True(leaseConnections > 0, "the leases did not use connections of their own");
+            }
+        }
+        finally
+        {
+            await DropSchemaAsync(ConnectionString(), schema);
+        }
+    }
+
     [Fact]
     public async Task PostgresProvider_TimerFunction_RunsAndKeepsItsScheduleInTheHubSchema()
     {

@@ -552,7 +552,7 @@ internal sealed partial class PostgresOrchestrationStore
         var now = HostNow();
         var leased = new Dictionary<string, long>(StringComparer.Ordinal);
         TimeSpan? nextDue;
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken, _leaseSource).ConfigureAwait(false);
         await using (var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
@@ -672,7 +672,7 @@ internal sealed partial class PostgresOrchestrationStore
     private async Task<(IReadOnlyList<ActivityWorkItem> Items, TimeSpan? NextDueIn)> LeaseActivitiesAsync(int take, CancellationToken cancellationToken)
     {
         var items = new List<ActivityWorkItem>();
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken, _leaseSource).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
@@ -783,7 +783,7 @@ internal sealed partial class PostgresOrchestrationStore
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var committed = await InTransactionAsync((connection, tx) => CommitResultsAsync(connection, tx, group), CancellationToken.None).ConfigureAwait(false);
+                var committed = await InTransactionAsync((connection, tx) => CommitResultsAsync(connection, tx, group), CancellationToken.None, _leaseSource).ConfigureAwait(false);
                 DurableTaskTelemetry.Committed("postgresql", group.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 foreach (var pending in group)
                 {

@@ -25,6 +25,8 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     private readonly TimeSpan _lease;
     private readonly TimeProvider _time;
     private readonly NpgsqlDataSource _dataSource;
+    // Leases and activity results: commits that need no WAL flush of their own (docs/postgres.md, "Cost of a step").
+    private readonly NpgsqlDataSource _leaseSource;
     private readonly ILogger _logger;
     private readonly string _channel;
     // The host's identity in lock_owner; the listener connection holds an advisory lock on it while the host lives.
@@ -72,6 +74,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         // An Application Name in the connection string (one per replica) tells the hosts apart in pg_stat_activity.
         builder.ApplicationName ??= "serverless-durabletask";
         _dataSource = NpgsqlDataSource.Create(builder);
+        _leaseSource = options.FlushLeaseCommits ? _dataSource : NpgsqlDataSource.Create(WithoutFlushWait(builder));
         _orchestrations = new WorkDispatcher<OrchestrationWorkItem>(this, "orchestration", LeaseOrchestrationsAsync);
         _activities = new WorkDispatcher<ActivityWorkItem>(this, "activity", LeaseActivitiesAsync);
     }
@@ -160,6 +163,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         _watchers.WakeAll(cancel: true);
 
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(_leaseSource, _dataSource))
+        {
+            await _leaseSource.DisposeAsync().ConfigureAwait(false);
+        }
+
         _sweepNow.Dispose();
         _shutdown.Dispose();
     }
@@ -203,6 +211,7 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
         // Connections opened before the outage are broken; new ones must be opened when the server is back.
         _dataSource.Clear();
+        _leaseSource.Clear();
     }
 
     private void ReportReachable()
@@ -239,14 +248,14 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     /// throws <see cref="StoreUnavailableException"/>: the worker releases the step without counting a delivery (or
     /// keeps an activity's result and retries), an HTTP caller gets 503.
     /// </summary>
-    private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken, NpgsqlDataSource? source = null)
     {
         var started = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connection = await (source ?? _dataSource).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 var result = await work(connection, tx).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -270,10 +279,23 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         }
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken, NpgsqlDataSource? source = null)
     {
         ObjectDisposedException.ThrowIf(_shutdown.IsCancellationRequested, this);
-        return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await (source ?? _dataSource).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The connection settings of the lease connections: <c>synchronous_commit=off</c>, so their commits return without
+    /// waiting for the WAL flush. A lease or an activity result lost with the last moments of a crashed server is work
+    /// offered again, as after a host's crash; the next flushed commit (a step's) makes everything before it durable.
+    /// </summary>
+    private static NpgsqlConnectionStringBuilder WithoutFlushWait(NpgsqlConnectionStringBuilder builder)
+    {
+        var leases = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
+        leases.Options = string.IsNullOrWhiteSpace(leases.Options) ? "-c synchronous_commit=off" : leases.Options + " -c synchronous_commit=off";
+        leases.ApplicationName = builder.ApplicationName + " (leases)";
+        return leases;
     }
 
     /// <summary>Keeps a connection LISTENing on the hub's channel (reconnecting with backoff), and holds the host's liveness lock on it.</summary>

@@ -12,8 +12,8 @@ namespace Serverless.Functions.Hosting;
 /// The "postgres" storage provider, named like the settings of the Durable Functions SQL Server provider: the
 /// connection string is the app setting or connection string named by <c>connectionStringName</c> (default
 /// <see cref="DefaultConnectionStringName"/>); host.json may add <c>"schemaName"</c> (default: derived from the hub
-/// name), <c>"taskEventLockTimeout"</c> (the lease, "hh:mm:ss") and <c>"taskEventBatchSize"</c> (work items leased
-/// per query). Several hosts with the same settings share the task hub.
+/// name), <c>"taskEventLockTimeout"</c> (the lease, "hh:mm:ss"), <c>"taskEventBatchSize"</c> (work items leased
+/// per query) and <c>"flushLeaseCommits"</c> (leases and activity results wait for their own WAL flush). Several hosts with the same settings share the task hub.
 /// </summary>
 internal static class PostgresStorageProvider
 {
@@ -21,7 +21,7 @@ internal static class PostgresStorageProvider
     public const string DefaultConnectionStringName = "POSTGRES_CONNECTION";
 
     private const string SettingsPath = "$.extensions.durableTask.storageProvider";
-    private const string Known = "type, connectionStringName, schemaName, taskEventLockTimeout, taskEventBatchSize";
+    private const string Known = "type, connectionStringName, schemaName, taskEventLockTimeout, taskEventBatchSize, flushLeaseCommits";
 
     public static void Configure(StorageProviderContext context)
     {
@@ -29,6 +29,7 @@ internal static class PostgresStorageProvider
         string? schema = null;
         TimeSpan? lease = null;
         int? batchSize = null;
+        var flushLeases = false;
         foreach (var (name, value) in context.Options.Settings)
         {
             var path = HostJson.Child(SettingsPath, name);
@@ -51,6 +52,9 @@ internal static class PostgresStorageProvider
                     batchSize = value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt32(out var size) && size is >= 1 and <= 1000
                         ? size
                         : throw new HostJsonException(path, "expected a whole number from 1 to 1000.");
+                    break;
+                case "FLUSHLEASECOMMITS":
+                    flushLeases = HostJson.Bool(value, path);
                     break;
                 default:
                     throw HostJson.Unknown(path, Known);
@@ -81,6 +85,7 @@ internal static class PostgresStorageProvider
         {
             p.ConnectionString = connectionString;
             p.SchemaName = schemaName;
+            p.FlushLeaseCommits = flushLeases;
             if (batchSize is { } batch)
             {
                 p.MaxBatchSize = batch;

@@ -64,6 +64,26 @@ internal sealed partial class PostgresOrchestrationStore
         ON CONFLICT (instance_id) DO UPDATE SET ready_at = LEAST(instance_queue.ready_at, excluded.ready_at)
         """;
 
+    // Deletes the activities whose lease ($2) is still this host's and queues the results of exactly those (as
+    // EnqueueSql does); returns the ids of the activities committed.
+    private const string CommitResultsSql = """
+        WITH done AS (
+            DELETE FROM tasks t USING unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token
+            RETURNING t.id),
+        ins AS (
+            INSERT INTO messages (instance_id, visible_at, is_control, event, target_execution)
+            SELECT r.i, CASE WHEN r.v <= $7 THEN now() ELSE r.v END, false, r.e, r.x
+            FROM unnest($1::bigint[], $3::text[], $4::timestamptz[], $5::bytea[], $6::text[]) WITH ORDINALITY AS r(id, i, v, e, x, n)
+            WHERE r.id IN (SELECT id FROM done)
+            ORDER BY r.n
+            RETURNING instance_id, visible_at),
+        queued AS (
+            INSERT INTO instance_queue (instance_id, ready_at)
+            SELECT instance_id, MIN(visible_at) FROM ins GROUP BY instance_id ORDER BY instance_id
+            ON CONFLICT (instance_id) DO UPDATE SET ready_at = LEAST(instance_queue.ready_at, excluded.ready_at))
+        SELECT id FROM done
+        """;
+
     // Ends a lease: recomputes when the instance next has deliverable work ($2: after a retry backoff, on the database's clock) and tells every
     // host (the 'o' flag when work is left, and the instance id for change watchers). The caller holds the row lock.
     private const string ReleaseInstanceSql = $"""
@@ -844,37 +864,32 @@ internal sealed partial class PostgresOrchestrationStore
 
     private async Task<HashSet<long>> CommitResultsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingResult> group)
     {
+        // One statement batch: lock the instances' queue rows (in order), delete the activities still leased by this
+        // host and queue the results of exactly those, then the wake-up.
         var now = HostNow();
-        await using (var lockRows = new NpgsqlCommand(LockQueueRowsSql, connection, tx) { Parameters = { new() { Value = group.Select(p => p.WorkItem.Task.InstanceId).Distinct(StringComparer.Ordinal).ToArray() } } })
-        {
-            await lockRows.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }
-
         var committed = new HashSet<long>();
-        await using (var delete = new NpgsqlCommand("DELETE FROM tasks t USING unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token RETURNING t.id", connection, tx)
+        await using var batch = new NpgsqlBatch(connection, tx)
         {
-            Parameters = { new() { Value = group.Select(p => p.WorkItem.Task.Id).ToArray() }, new() { Value = group.Select(p => p.WorkItem.LockToken).ToArray() } },
-        })
-        await using (var reader = await delete.ExecuteReaderAsync().ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync().ConfigureAwait(false))
+            BatchCommands =
             {
-                committed.Add(reader.GetInt64(0));
-            }
-        }
-
-        var results = group.Where(p => committed.Contains(p.WorkItem.Task.Id)).ToList();
-        if (results.Count > 0)
+                LockQueueRows(group.Select(p => p.WorkItem.Task.InstanceId)),
+                Cmd(
+                    CommitResultsSql,
+                    group.Select(p => p.WorkItem.Task.Id).ToArray(),
+                    group.Select(p => p.WorkItem.LockToken).ToArray(),
+                    group.Select(p => p.WorkItem.Task.InstanceId).ToArray(),
+                    group.Select(p => RoundUp(now)).ToArray(),
+                    group.Select(p => HistoryEvents.Encode(p.Result)).ToArray(),
+                    group.Select(p => p.WorkItem.Task.ExecutionId).ToArray(),
+                    now),
+                Cmd("SELECT pg_notify($1, 'o')", _channel),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        await reader.NextResultAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            await using var batch = new NpgsqlBatch(connection, tx)
-            {
-                BatchCommands =
-                {
-                    Enqueue(results.Select(p => new OutgoingMessage(p.WorkItem.Task.InstanceId, p.Result, now, p.WorkItem.Task.ExecutionId)).ToList()),
-                    Cmd("SELECT pg_notify($1, 'o')", _channel),
-                },
-            };
-            await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+            committed.Add(reader.GetInt64(0));
         }
 
         return committed;

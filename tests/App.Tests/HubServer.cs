@@ -97,12 +97,7 @@ public sealed class HubServer : IAsyncDisposable
         return new HubServer(app, all["PUBLIC_BASE_URL"] ?? baseUrl, dir, key, logs, console, consoleWriter);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => CompanyHub.Fakes.HubLaunch.FreePort();
 
     /// <summary>A client without redirects, optionally with a bearer token; without cookies unless given a jar (a browser's, as the Google sign-in needs).</summary>
     public HttpClient Http(string? bearer = null, CookieContainer? cookies = null) => HttpClientOf(BaseUrl, bearer, cookies);

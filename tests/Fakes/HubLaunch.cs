@@ -22,6 +22,37 @@ public static class HubLaunch
         "ASPNETCORE_URLS", "Host__AdminKey", "HUB_CRASH_POINT", "MASTER_KEY",
     ];
 
+    // Hub ports come from below the kernel's ephemeral range (32768–60999 on Linux): a port the kernel hands out (to a
+    // fake's listener, an outgoing connection, another test's port 0) can be taken by anyone the moment a killed hub
+    // lets it go, and a restarted hub would then find another test's hub answering on its address.
+    private const int FirstPort = 20000;
+    private const int PortCount = 12000;
+    private static int _nextPort = Random.Shared.Next(PortCount);
+
+    /// <summary>
+    /// A free loopback port for a hub this test run starts (and may kill and start again on the same address): taken in
+    /// turn from 20000–31999, outside the range the kernel assigns by itself, from a random place per test process.
+    /// </summary>
+    public static int FreePort()
+    {
+        for (var attempt = 0; attempt < PortCount; attempt++)
+        {
+            var port = FirstPort + (Interlocked.Increment(ref _nextPort) % PortCount);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // In use: the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port in {FirstPort}–{FirstPort + PortCount - 1}.");
+    }
+
     /// <summary>Start info for <c>dotnet CompanyHub.dll --urls <paramref name="baseUrl"/></c> in <paramref name="hubDirectory"/>, on its data directory and master key, logging warnings and up.</summary>
     public static ProcessStartInfo StartInfo(string hubDirectory, string baseUrl, string dataDirectory, string masterKey)
     {

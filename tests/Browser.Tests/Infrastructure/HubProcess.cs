@@ -137,12 +137,7 @@ public sealed partial class HubProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => HubLaunch.FreePort();
 
     private static string SafeExitCode(Process process)
     {

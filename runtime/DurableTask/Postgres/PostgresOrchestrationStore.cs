@@ -81,6 +81,12 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     /// <summary>Gets the schema that holds the hub's tables.</summary>
     public string Schema { get; }
 
+    /// <summary>Gets how many orchestration lease queries this host has run (every one, whether it leased or came back empty).</summary>
+    internal long OrchestrationLeaseQueries => _orchestrations.Queries;
+
+    /// <summary>Gets the owner id this host stamps on its leases and its notifications.</summary>
+    internal long OwnerId => _owner;
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _initialized, 1) == 1)

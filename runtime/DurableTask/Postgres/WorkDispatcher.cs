@@ -16,6 +16,10 @@ internal sealed partial class PostgresOrchestrationStore
         private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
         private readonly SemaphoreSlim _signal = new(0, 1);
         private int _waiting;
+        private long _queries;
+
+        /// <summary>Gets how many lease queries this dispatcher has run.</summary>
+        public long Queries => Interlocked.Read(ref _queries);
 
         public async Task<T> TakeAsync(CancellationToken cancellationToken)
         {
@@ -117,6 +121,7 @@ internal sealed partial class PostgresOrchestrationStore
                     }
 
                     DurableTaskTelemetry.LeaseQueried("postgresql", queue, result.Items.Count);
+                    Interlocked.Increment(ref _queries);
                     foreach (var item in result.Items)
                     {
                         _ready.Writer.TryWrite(item);

@@ -230,7 +230,7 @@ internal static class Scenarios
             n * 8 / seconds,
             "activities/s",
             $"{n} orchestrations in {F(seconds, "N2")} s: {F(n / seconds, "N1")} orchestrations/s, {F(items / seconds, "N0")} work items/s; quota {quota}; " +
-            $"work shares {shares} %; workers {F(1000 * workerCpu / items, "N2")} ms CPU/work item ({F(100 * workerCpu / seconds, "N0")} % of a core; compiling code {F(1000 * done.Sum(d => d.JitSeconds) / items, "N2")} ms/work item), " +
+            $"work shares {shares} %; workers {F(1000 * workerCpu / items, "N2")} ms CPU/work item ({F(100 * workerCpu / seconds, "N0")} % of a core; {F(done.Average(d => (double)d.CompiledMethods), "N0")} methods compiled per worker meanwhile), " +
             $"{F(done.Sum(d => d.LeaseQueries) / (double)items, "N2")} lease queries/work item ({F(100.0 * done.Sum(d => d.EmptyLeaseQueries) / Math.Max(1, done.Sum(d => d.LeaseQueries)), "N0")} % empty); " +
             $"database {F(server.Commits / seconds, "N0")} commits/s, {F(server.Commits / (double)items, "N2")} commits/work item, " +
             $"{F(1000 * server.CpuSeconds / items, "N2")} ms CPU/work item ({F(100 * server.CpuSeconds / seconds, "N0")} % of a core)");

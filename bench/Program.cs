@@ -23,6 +23,9 @@ for (var i = 0; i < args.Length; i++)
         case "--n":
             n = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
+        case "--warm-up":
+            Scenarios.WarmUpPerWorker = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
         case "--waiting":
             waiting = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
@@ -45,7 +48,8 @@ for (var i = 0; i < args.Length; i++)
             Console.WriteLine("scenarios: " + string.Join(", ", Scenarios.Names) + ", all");
             Console.WriteLine("options: --store sqlite|postgres|both (default sqlite), --postgres <connection string> (default: $" + PostgresVariable + "),");
             Console.WriteLine("         --hosts 1,2,3 (worker processes of the scale scenario), --cpu-quota P (each scale worker in its own cgroup");
-            Console.WriteLine("         limited to P % of one core; needs root), --markdown (rows for docs/benchmarks.md),");
+            Console.WriteLine("         limited to P % of one core; needs root), --warm-up N (orchestrations per scale worker before the");
+            Console.WriteLine("         measured run; default a tenth of --n, at least 50), --markdown (rows for docs/benchmarks.md),");
             Console.WriteLine("         --n N (work items per scenario), --waiting N (instances for the waiting scenario; default 100000)");
             return 0;
         default:

@@ -6,26 +6,30 @@ using Serverless.DurableTask;
 
 namespace Serverless.Bench;
 
-/// <summary>The work one scale worker had done at a moment: orchestration steps, activities, CPU time.</summary>
-internal sealed record WorkerMark(long Steps, long Activities, long LeaseQueries, long EmptyLeaseQueries, double CpuSeconds)
+/// <summary>
+/// The work one scale worker had done at a moment: orchestration steps, activities, lease queries, CPU time, and how
+/// many methods its runtime had compiled (<see cref="System.Runtime.JitInfo"/>: first compilations and the tiered
+/// recompilations of hot methods), a cost a worker pays once however much work it does.
+/// </summary>
+internal sealed record WorkerMark(long Steps, long Activities, long LeaseQueries, long EmptyLeaseQueries, double CpuSeconds, long CompiledMethods)
 {
     public long WorkItems => Steps + Activities;
 
     public static WorkerMark operator -(WorkerMark a, WorkerMark b) =>
-        new(a.Steps - b.Steps, a.Activities - b.Activities, a.LeaseQueries - b.LeaseQueries, a.EmptyLeaseQueries - b.EmptyLeaseQueries, a.CpuSeconds - b.CpuSeconds);
+        new(a.Steps - b.Steps, a.Activities - b.Activities, a.LeaseQueries - b.LeaseQueries, a.EmptyLeaseQueries - b.EmptyLeaseQueries, a.CpuSeconds - b.CpuSeconds, a.CompiledMethods - b.CompiledMethods);
 
-    public string Format() => string.Create(CultureInfo.InvariantCulture, $"MARK {Steps} {Activities} {LeaseQueries} {EmptyLeaseQueries} {CpuSeconds:R}");
+    public string Format() => string.Create(CultureInfo.InvariantCulture, $"MARK {Steps} {Activities} {LeaseQueries} {EmptyLeaseQueries} {CpuSeconds:R} {CompiledMethods}");
 
     public static WorkerMark Parse(string? line)
     {
         var parts = line?.Split(' ');
-        if (parts is not ["MARK", _, _, _, _, var cpu])
+        if (parts is not ["MARK", _, _, _, _, var cpu, var jit])
         {
             throw new InvalidOperationException($"a scale worker answered '{line}' instead of a MARK line");
         }
 
         var counts = parts[1..5].Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        return new(counts[0], counts[1], counts[2], counts[3], double.Parse(cpu, CultureInfo.InvariantCulture));
+        return new(counts[0], counts[1], counts[2], counts[3], double.Parse(cpu, CultureInfo.InvariantCulture), long.Parse(jit, CultureInfo.InvariantCulture));
     }
 }
 
@@ -73,7 +77,7 @@ internal sealed class WorkCounter : IDisposable
     }
 
     public WorkerMark Mark() =>
-        new(Interlocked.Read(ref _steps), Interlocked.Read(ref _activities), Interlocked.Read(ref _queries), Interlocked.Read(ref _empty), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
+        new(Interlocked.Read(ref _steps), Interlocked.Read(ref _activities), Interlocked.Read(ref _queries), Interlocked.Read(ref _empty), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, System.Runtime.JitInfo.GetCompiledMethodCount());
 
     public void Dispose() => _listener.Dispose();
 }

@@ -189,7 +189,7 @@ internal static class Scenarios
 
                 Console.Error.WriteLine($"  scale: {hosts} worker(s) ready, each seeing {string.Join("/", workers.Select(w => w.Processors))} processor(s){(CpuQuotaPercent is { } q ? $", limited to {q} % of one core" : string.Empty)}");
                 using var cts = new CancellationTokenSource(Limit);
-                var warmUp = Math.Max(50, n / 10) * hosts;
+                var warmUp = (WarmUpPerWorker ?? Math.Max(50, n / 10)) * hosts;
                 await ScheduleAsync(client, 0, warmUp, cts.Token);
                 await WaitForCompletedAsync(schema, warmUp, cts.Token);
                 Console.Error.WriteLine("  scale: warmed up");
@@ -230,7 +230,7 @@ internal static class Scenarios
             n * 8 / seconds,
             "activities/s",
             $"{n} orchestrations in {F(seconds, "N2")} s: {F(n / seconds, "N1")} orchestrations/s, {F(items / seconds, "N0")} work items/s; quota {quota}; " +
-            $"work shares {shares} %; workers {F(1000 * workerCpu / items, "N2")} ms CPU/work item ({F(100 * workerCpu / seconds, "N0")} % of a core), " +
+            $"work shares {shares} %; workers {F(1000 * workerCpu / items, "N2")} ms CPU/work item ({F(100 * workerCpu / seconds, "N0")} % of a core; {F(done.Average(d => (double)d.CompiledMethods), "N0")} methods compiled per worker meanwhile), " +
             $"{F(done.Sum(d => d.LeaseQueries) / (double)items, "N2")} lease queries/work item ({F(100.0 * done.Sum(d => d.EmptyLeaseQueries) / Math.Max(1, done.Sum(d => d.LeaseQueries)), "N0")} % empty); " +
             $"database {F(server.Commits / seconds, "N0")} commits/s, {F(server.Commits / (double)items, "N2")} commits/work item, " +
             $"{F(1000 * server.CpuSeconds / items, "N2")} ms CPU/work item ({F(100 * server.CpuSeconds / seconds, "N0")} % of a core)");
@@ -238,6 +238,12 @@ internal static class Scenarios
 
     /// <summary>Gets or sets the host process counts of the scale curve.</summary>
     public static int[] HostCounts { get; set; } = [1, 2, 3];
+
+    /// <summary>
+    /// Gets or sets the orchestrations per worker run before the measured run (null: a tenth of the run, at least 50).
+    /// A longer warm-up measures workers whose runtime has finished compiling and recompiling the hot code.
+    /// </summary>
+    public static int? WarmUpPerWorker { get; set; }
 
     /// <summary>Gets or sets each scale worker's CPU quota in percent of one core (null: no quota).</summary>
     public static int? CpuQuotaPercent { get; set; }

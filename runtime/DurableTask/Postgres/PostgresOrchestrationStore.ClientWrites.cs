@@ -170,7 +170,8 @@ internal sealed partial class PostgresOrchestrationStore
                     }
 
                     write.BatchCommands.Add(Enqueue(outgoing));
-                    write.BatchCommands.Add(Cmd("SELECT pg_notify($1, 'o' || $2)", _channel, startedIds.Length > 0 ? NotifyIds(startedIds) : string.Empty));
+                    var ids = startedIds.Length > 0 ? NotifyIds(startedIds) : string.Empty;
+                    write.BatchCommands.Add(Cmd("SELECT pg_notify($1, $2)", _channel, ids == "*" ? Flags("o*") : Flags("o") + ids));
                     await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 

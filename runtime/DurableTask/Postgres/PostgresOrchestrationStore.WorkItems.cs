@@ -85,7 +85,8 @@ internal sealed partial class PostgresOrchestrationStore
         """;
 
     // Ends a lease: recomputes when the instance next has deliverable work ($2: after a retry backoff, on the database's clock) and tells every
-    // host (the 'o' flag when work is left, and the instance id for change watchers). The caller holds the row lock.
+    // host (the 'o' flag when work is left, then this host's '#' owner suffix ($7), and the instance id for change watchers). The caller
+    // holds the row lock and wakes this host's own orchestration loop itself.
     private const string ReleaseInstanceSql = $"""
         WITH r AS (
             UPDATE instance_queue q SET lock_token = NULL, lock_owner = NULL, locked_until = '-infinity',
@@ -97,7 +98,7 @@ internal sealed partial class PostgresOrchestrationStore
                     FROM messages m WHERE m.instance_id = q.instance_id AND {Deliverable})
             WHERE q.instance_id = $1
             RETURNING q.ready_at)
-        SELECT pg_notify($3, $4 || CASE WHEN (SELECT ready_at FROM r) IS NOT NULL THEN 'o' ELSE '' END || '|' || $5)
+        SELECT pg_notify($3, $4 || CASE WHEN (SELECT ready_at FROM r) IS NOT NULL THEN 'o' ELSE '' END || $7 || '|' || $5)
         """;
 
     private const string DropIdleQueueRowSql = "DELETE FROM instance_queue q WHERE q.instance_id = $1 AND q.ready_at IS NULL AND q.lock_token IS NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.instance_id = q.instance_id)";
@@ -257,11 +258,9 @@ internal sealed partial class PostgresOrchestrationStore
 
         commit.ReachCommittedBeforeDelivery(workItem);
 
-        // This host's own loops need not wait for the notification to come back.
-        if (commit.Messages.Count > 0 || commit.NewInstances.Count > 0)
-        {
-            _orchestrations.Pulse();
-        }
+        // This host's own loops do not wait for the notification to come back (it ignores its own): new work, and
+        // messages that reached the instance while this step ran, are looked for now.
+        _orchestrations.Pulse();
 
         if (commit.NewTasks.Count > 0)
         {
@@ -299,7 +298,7 @@ internal sealed partial class PostgresOrchestrationStore
                         if (replies is { Count: > 0 })
                         {
                             batch.BatchCommands.Add(Enqueue(replies));
-                            batch.BatchCommands.Add(Cmd("SELECT pg_notify($1, 'o|' || array_to_string($2::text[], chr(31)))", _channel, replies.Select(r => r.InstanceId).Distinct().ToArray()));
+                            batch.BatchCommands.Add(Cmd("SELECT pg_notify($1, $3 || '|' || array_to_string($2::text[], chr(31)))", _channel, replies.Select(r => r.InstanceId).Distinct().ToArray(), Flags("o")));
                         }
 
                         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -317,6 +316,7 @@ internal sealed partial class PostgresOrchestrationStore
             _held.TryRemove(workItem.LockToken, out _);
         }
 
+        _orchestrations.Pulse();
         _watchers.Wake(workItem.InstanceId);
     }
 
@@ -370,6 +370,7 @@ internal sealed partial class PostgresOrchestrationStore
             _held.TryRemove(workItem.LockToken, out _);
         }
 
+        _orchestrations.Pulse();
         _watchers.Wake(workItem.Task.InstanceId);
     }
 
@@ -443,9 +444,10 @@ internal sealed partial class PostgresOrchestrationStore
     {
         // A notification carries at most 8000 bytes: a step that changed many instances asks every host to re-read instead.
         var ids = NotifyIds(alsoChanged.Prepend(instanceId).ToList());
+        var self = Flags(string.Empty);
         return ids == "*"
-            ? Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags + "*", string.Empty, deferFor)
-            : Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags, ids[1..], deferFor);
+            ? Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags + "*", string.Empty, deferFor, self)
+            : Cmd(ReleaseInstanceSql, instanceId, backoff, _channel, flags, ids[1..], deferFor, self);
     }
 
     /// <summary>Locks the instance's queue row and the rows of the instances it sends to (in order); throws <see cref="LeaseLostException"/> unless the lease is still this one.</summary>
@@ -559,7 +561,7 @@ internal sealed partial class PostgresOrchestrationStore
                 BatchCommands =
                 {
                     Enqueue([new OutgoingMessage(parent, HistoryEvents.SubOrchestrationFailed(parentTaskId, HistoryEvents.ToProto(details), now), now)]),
-                    Cmd("SELECT pg_notify($1, 'o|' || $2)", _channel, parent),
+                    Cmd("SELECT pg_notify($1, $3 || '|' || $2)", _channel, parent, Flags("o")),
                 },
             };
             await notice.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -756,8 +758,9 @@ internal sealed partial class PostgresOrchestrationStore
                 Parameters = { new() { Value = activities.Select(a => a.TaskId).ToArray() }, new() { Value = activities.Select(a => a.Token).ToArray() }, new() { Value = activities.Select(a => countDelivery && !a.Uncounted).ToArray() } },
             };
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await using var notify = new NpgsqlCommand("SELECT pg_notify($1, 'a')", connection) { Parameters = { new() { Value = _channel } } };
+            await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection) { Parameters = { new() { Value = _channel }, new() { Value = Flags("a") } } };
             await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _activities.Pulse();
         }
 
         if (instances.Count > 0)
@@ -790,6 +793,7 @@ internal sealed partial class PostgresOrchestrationStore
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _orchestrations.Pulse();
         }
     }
 
@@ -882,7 +886,7 @@ internal sealed partial class PostgresOrchestrationStore
                     group.Select(p => HistoryEvents.Encode(p.Result)).ToArray(),
                     group.Select(p => p.WorkItem.Task.ExecutionId).ToArray(),
                     now),
-                Cmd("SELECT pg_notify($1, 'o')", _channel),
+                Cmd("SELECT pg_notify($1, $2)", _channel, Flags("o")),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);

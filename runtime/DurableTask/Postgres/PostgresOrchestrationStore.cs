@@ -84,6 +84,12 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
     /// <summary>Gets the schema that holds the hub's tables.</summary>
     public string Schema { get; }
 
+    /// <summary>Gets how many orchestration lease queries this host has run (every one, whether it leased or came back empty).</summary>
+    internal long OrchestrationLeaseQueries => _orchestrations.Queries;
+
+    /// <summary>Gets the owner id this host stamps on its leases and its notifications.</summary>
+    internal long OwnerId => _owner;
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _initialized, 1) == 1)
@@ -370,28 +376,58 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         }
     }
 
-    /// <summary>Payload: flags ('o' orchestration work, 'a' activity work, '*' every instance changed), '|', then the changed instance ids separated by U+001F.</summary>
+    /// <summary>
+    /// Payload: flags ('o' orchestration work, 'a' activity work, '*' every instance changed), optionally '#' and the
+    /// sending host's owner id, then '|' and the changed instance ids separated by U+001F. A notification this host
+    /// sent itself wakes only its change watchers: every commit that leaves work wakes this host's own loops directly
+    /// (<see cref="Flags"/>), so the echo would only run a second lease query for work already taken or being taken.
+    /// </summary>
     private void OnNotification(string payload)
     {
-        var bar = payload.IndexOf('|', StringComparison.Ordinal);
-        var flags = bar < 0 ? payload : payload[..bar];
-        if (flags.Contains('o', StringComparison.Ordinal))
+        var wake = Notification.Parse(payload, _owner);
+        if (wake.Orchestrations)
         {
             _orchestrations.Pulse();
         }
 
-        if (flags.Contains('a', StringComparison.Ordinal))
+        if (wake.Activities)
         {
             _activities.Pulse();
         }
 
-        if (flags.Contains('*', StringComparison.Ordinal))
+        if (wake.AllInstances)
         {
             _watchers.WakeAll();
         }
-        else if (bar >= 0 && bar < payload.Length - 1)
+        else if (wake.Instances.Length > 0)
         {
-            _watchers.Wake(payload[(bar + 1)..].Split('\u001f'));
+            _watchers.Wake(wake.Instances);
+        }
+    }
+
+    /// <summary>
+    /// The flags of a notification this host sends: <paramref name="work"/> ('o', 'a') and its owner id after '#', so
+    /// that this host can tell its own notifications from the others'. A host of an earlier build reads only the
+    /// letters 'o', 'a' and '*' of the flags, none of which the suffix contains.
+    /// </summary>
+    private string Flags(string work) => work + "#" + _owner.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>What a notification asks a host to wake.</summary>
+    internal readonly record struct Notification(bool Orchestrations, bool Activities, bool AllInstances, string[] Instances)
+    {
+        /// <summary>Reads a payload (see <see cref="OnNotification"/>) as seen by the host whose owner id is <paramref name="self"/>.</summary>
+        public static Notification Parse(string payload, long self)
+        {
+            var bar = payload.IndexOf('|', StringComparison.Ordinal);
+            var flags = bar < 0 ? payload : payload[..bar];
+            var hash = flags.IndexOf('#', StringComparison.Ordinal);
+            var own = hash >= 0 && long.TryParse(flags.AsSpan(hash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sender) && sender == self;
+            var work = hash >= 0 ? flags[..hash] : flags;
+            return new(
+                !own && work.Contains('o', StringComparison.Ordinal),
+                !own && work.Contains('a', StringComparison.Ordinal),
+                work.Contains('*', StringComparison.Ordinal),
+                work.Contains('*', StringComparison.Ordinal) || bar < 0 || bar == payload.Length - 1 ? [] : payload[(bar + 1)..].Split('\u001f'));
         }
     }
 
@@ -533,8 +569,10 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         {
             _logger.LeasesOfDeadHostVoided(HubName, orchestrations, activities);
             await reader.DisposeAsync().ConfigureAwait(false);
-            await using var notify = new NpgsqlCommand("SELECT pg_notify($1, 'oa')", connection) { Parameters = { new() { Value = _channel } } };
+            await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection) { Parameters = { new() { Value = _channel }, new() { Value = Flags("oa") } } };
             await notify.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+            _orchestrations.Pulse();
+            _activities.Pulse();
         }
     }
 

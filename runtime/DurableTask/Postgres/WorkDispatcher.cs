@@ -9,12 +9,17 @@ internal sealed partial class PostgresOrchestrationStore
     /// Leases work for the worker loops waiting in <see cref="TakeAsync"/>: one query leases up to as many items as
     /// loops wait (so work is never leased ahead of a free slot), and the same round trip reads how long until the next
     /// delayed item is due (by the database's clock). Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll.
+    /// Wake-ups coalesce: any number of them before a query starts cost that one query.
     /// </summary>
     private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, string queue, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, TimeSpan? NextDueIn)>> lease)
     {
         private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
         private readonly SemaphoreSlim _signal = new(0, 1);
         private int _waiting;
+        private long _queries;
+
+        /// <summary>Gets how many lease queries this dispatcher has run.</summary>
+        public long Queries => Interlocked.Read(ref _queries);
 
         public async Task<T> TakeAsync(CancellationToken cancellationToken)
         {
@@ -71,6 +76,10 @@ internal sealed partial class PostgresOrchestrationStore
             var failures = 0;
             while (!stop.IsCancellationRequested)
             {
+                // Every wake-up so far (a notification read, a commit of this host's, a new waiter) is about work
+                // committed before the query below starts, or counted in its demand, so that query answers it: only
+                // one that comes while it runs asks for another.
+                _signal.Wait(0, CancellationToken.None);
                 var wait = Timeout.InfiniteTimeSpan;
                 var demand = Volatile.Read(ref _waiting) - _ready.Reader.Count;
                 if (demand > 0)
@@ -112,6 +121,7 @@ internal sealed partial class PostgresOrchestrationStore
                     }
 
                     DurableTaskTelemetry.LeaseQueried("postgresql", queue, result.Items.Count);
+                    Interlocked.Increment(ref _queries);
                     foreach (var item in result.Items)
                     {
                         _ready.Writer.TryWrite(item);

@@ -165,7 +165,7 @@ public sealed class GoogleReconnectTests
     public async Task CalendarAnswers403InsufficientScopes_TheApprovedProposalFailsAtOnce_SayingReconnect_AndTheFlagIsSet()
     {
         await using var llm = await FakeOpenAi.StartAsync();
-        await using var g = await StartAsync(llm, new("GOOGLE_CALENDAR", "true"));
+        await using var g = await StartAsync(llm, new KeyValuePair<string, string?>("GOOGLE_CALENDAR", "true"));
         var token = await SignInAsync(g);
         using var alice = g.Hub.Http(token);
         var payload = new JsonObject { ["summary"] = "Sync", ["start"] = "2030-11-25T09:00:00Z", ["end"] = "2030-11-25T10:00:00Z" };

@@ -102,6 +102,14 @@ public sealed class FaultHubFixture : ToolHubFixture
         AssertClean(message);
     }
 
+    /// <summary>A proposal's error names the service's answer and never a credential: no Google access token, no Notion or Attio key.</summary>
+    public void AssertNoSecret(string message)
+    {
+        Assert.DoesNotContain("ya29.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Tools.Notion.ApiKey, message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Tools.Attio.ApiKey, message, StringComparison.Ordinal);
+    }
+
     /// <summary>A message may explain; it must not carry a stack trace or an exception type.</summary>
     public static void AssertClean(string message)
     {
@@ -297,6 +305,7 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
 
             Assert.True(ToolHub.Status(done) == ProposalStatus.Failed, done.ToJsonString());
             FaultHubFixture.AssertExplains(Fault.MalformedJson, done["error"]!.GetValue<string>());
+            fixture.AssertNoSecret(done["error"]!.GetValue<string>());
         }
         finally
         {
@@ -327,6 +336,7 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
         Assert.Contains("400", error, StringComparison.Ordinal);
         Assert.Contains(said, error, StringComparison.Ordinal);
         FaultHubFixture.AssertClean(error);
+        fixture.AssertNoSecret(error);
         Assert.Equal(callsBefore + 1, fake.CallCount(endpoint));
 
         // Nothing is lost: the proposal keeps what was asked, and the same action approved again goes through.
@@ -372,6 +382,7 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
                 Assert.Contains("503", error, StringComparison.Ordinal);
                 Assert.Contains($"{integration} is down for maintenance.", error, StringComparison.Ordinal);
                 FaultHubFixture.AssertClean(error);
+                fixture.AssertNoSecret(error);
 
                 // The dashboard's list shows the outcome too.
                 await ToolHub.WaitUntilAsync(

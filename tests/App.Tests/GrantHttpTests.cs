@@ -363,6 +363,25 @@ public sealed class GrantHttpTests
         }
     }
 
+    /// <summary>
+    /// The person's grant form and the admin's Grants page offer the types and bounds the hub accepts
+    /// (<c>GRANT_TYPES</c> in wwwroot/js/grants.js against <see cref="Entities.GrantRules"/>): none missing, none extra.
+    /// </summary>
+    [Fact]
+    public void TheDashboardsGrantTypes_AreTheGrantableTypes_WithTheirBounds()
+    {
+        var script = File.ReadAllText(Path.Combine(HubChild.RepositoryRoot, "wwwroot", "js", "grants.js"));
+        var table = System.Text.RegularExpressions.Regex.Match(script, @"export const GRANT_TYPES = \{(?<body>.*?)\n\};", System.Text.RegularExpressions.RegexOptions.Singleline).Groups["body"].Value;
+        var offered = System.Text.RegularExpressions.Regex.Matches(table, @"^\s*(?<type>[a-z_]+): \{ name: '[^']+', bounds: \{(?<bounds>[^}]*)\} \},", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups["type"].Value, m => System.Text.RegularExpressions.Regex.Matches(m.Groups["bounds"].Value, @"(?<key>[a-z]+): '").Select(b => b.Groups["key"].Value).ToList());
+
+        Assert.Equal(Entities.GrantRules.Types.Order(StringComparer.Ordinal), offered.Keys.Order(StringComparer.Ordinal));
+        foreach (var type in Entities.GrantRules.Types)
+        {
+            Assert.True(Entities.GrantRules.BoundsOf(type).SequenceEqual(offered[type]), $"{type}: the hub's bounds {string.Join(", ", Entities.GrantRules.BoundsOf(type))}, the dashboard's {string.Join(", ", offered[type])}");
+        }
+    }
+
     [Fact]
     public async Task GrantRequests_AreValidatedPerType_WithClearErrors_AndAreThePersonsOwn()
     {

@@ -88,12 +88,15 @@ public static class GrantRules
 
     /// <summary>
     /// The types a grant can cover. Never <c>reply_agent</c> (it shares what the person's agent found with another
-    /// person), never the orchestrator's, never a <c>grant</c> proposal itself.
+    /// person), never the orchestrator's, never a <c>grant</c> proposal itself; not the changes of an existing calendar
+    /// event (<c>update_calendar_event</c>, <c>cancel_calendar_event</c>, <c>respond_calendar_event</c>), whose guests —
+    /// the people told — are not in the proposal, so no bound could be checked against them.
     /// </summary>
     public static IReadOnlyList<string> Types { get; } =
     [
         ProposalTypes.SendEmail, ProposalTypes.CreateCalendarEvent, ProposalTypes.CreateNotionPage, ProposalTypes.UpdateNotionPage,
         ProposalTypes.UpdateAttioRecord, ProposalTypes.CreateAttioNote, ProposalTypes.CreateAttioTask, ProposalTypes.MessageAgent,
+        ProposalTypes.CreateAttioRecord, ProposalTypes.CompleteAttioTask, ProposalTypes.ArchiveNotionPage, ProposalTypes.AppendNotionBlocks,
     ];
 
     /// <summary>The bounds a grant of <paramref name="type"/> may have; the first of <see cref="RequiredOneOf"/> must be set.</summary>
@@ -101,8 +104,9 @@ public static class GrantRules
     {
         ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent => ["recipients", "domains"],
         ProposalTypes.CreateNotionPage => ["parents"],
-        ProposalTypes.UpdateNotionPage => ["pages"],
+        ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => ["pages"],
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote => ["objects", "records"],
+        ProposalTypes.CreateAttioRecord => ["objects"],
         ProposalTypes.MessageAgent => ["agents"],
         _ => [],
     };
@@ -112,8 +116,8 @@ public static class GrantRules
     {
         ProposalTypes.SendEmail => ["recipients", "domains"],
         ProposalTypes.CreateNotionPage => ["parents"],
-        ProposalTypes.UpdateNotionPage => ["pages"],
-        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote => ["objects"],
+        ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => ["pages"],
+        ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioRecord => ["objects"],
         ProposalTypes.MessageAgent => ["agents"],
         _ => [],
     };
@@ -265,8 +269,10 @@ public static class GrantRules
             case ProposalTypes.CreateNotionPage:
                 var parent = ProposalValidator.Text(payload, "parentPageId") ?? ProposalValidator.Text(payload, "parentDatabaseId") ?? ProposalValidator.Text(payload, "parentDataSourceId") ?? "";
                 return Outside("parents", parent);
-            case ProposalTypes.UpdateNotionPage:
+            case ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks:
                 return Outside("pages", ProposalValidator.Text(payload, "pageId") ?? "");
+            case ProposalTypes.CreateAttioRecord:
+                return Outside("objects", ProposalValidator.Text(payload, "object") ?? "");
             case ProposalTypes.UpdateAttioRecord:
                 return Outside("objects", ProposalValidator.Text(payload, "object") ?? "") ?? Outside("records", ProposalValidator.Text(payload, "recordId") ?? "", optional: true);
             case ProposalTypes.CreateAttioNote:
@@ -304,8 +310,11 @@ public static class GrantRules
             case ProposalTypes.CreateNotionPage:
                 bounds = new() { ["parents"] = [Normalise("parents", ProposalValidator.Text(payload, "parentPageId") ?? ProposalValidator.Text(payload, "parentDatabaseId") ?? ProposalValidator.Text(payload, "parentDataSourceId") ?? "")] };
                 break;
-            case ProposalTypes.UpdateNotionPage:
+            case ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks:
                 bounds = new() { ["pages"] = [Normalise("pages", ProposalValidator.Text(payload, "pageId") ?? "")] };
+                break;
+            case ProposalTypes.CreateAttioRecord:
+                bounds = new() { ["objects"] = [Normalise("objects", ProposalValidator.Text(payload, "object") ?? "")] };
                 break;
             case ProposalTypes.UpdateAttioRecord:
                 bounds = new() { ["objects"] = [Normalise("objects", ProposalValidator.Text(payload, "object") ?? "")], ["records"] = [ProposalValidator.Text(payload, "recordId") ?? ""] };
@@ -313,7 +322,7 @@ public static class GrantRules
             case ProposalTypes.CreateAttioNote:
                 bounds = new() { ["objects"] = [Normalise("objects", ProposalValidator.Text(payload, "parentObject") ?? "")], ["records"] = [ProposalValidator.Text(payload, "parentRecordId") ?? ""] };
                 break;
-            case ProposalTypes.CreateAttioTask:
+            case ProposalTypes.CreateAttioTask or ProposalTypes.CompleteAttioTask:
                 bounds = [];
                 break;
             case ProposalTypes.MessageAgent:
@@ -380,7 +389,7 @@ public static class GrantRules
     {
         ProposalTypes.SendEmail => "addresses or domains",
         ProposalTypes.CreateNotionPage => "parent pages or databases",
-        ProposalTypes.UpdateNotionPage => "pages",
+        ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => "pages",
         ProposalTypes.MessageAgent => "agents",
         _ => "objects",
     };

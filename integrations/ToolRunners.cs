@@ -25,9 +25,8 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
             switch (request.Type)
             {
                 case ProposalTypes.SendEmail:
+                    return await google.CallAsync(request.AgentId, null, async (token, email) =>
                 {
-                    var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
-
                     // A reply goes into the original's thread and names its Message-ID (In-Reply-To, References).
                     var original = Optional(p, "replyToMessageId") is { } replyTo
                         ? await gmail.GetMessageAsync(token, replyTo, GmailMessageFormat.Metadata, cancellationToken)
@@ -46,12 +45,11 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         InReplyTo = original?.MessageIdHeader,
                     }, request.IdempotencyKey, cancellationToken);
                     return new ActionResult(true, earlier ? $"sent (Gmail message {gmailId}; an earlier attempt had already sent it)" : $"sent (Gmail message {gmailId})");
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.CreateCalendarEvent:
+                    return await google.CallAsync(request.AgentId, null, async (token, _) =>
                 {
-                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
-
                     // Every attempt of this approval asks for the same event id: a repeat is refused instead of doubled.
                     var eventId = EventIdFor(request.IdempotencyKey);
                     try
@@ -72,7 +70,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     {
                         return new ActionResult(true, $"scheduled (event {eventId}; an earlier attempt had already created it)");
                     }
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.CreateNotionPage:
                 {
@@ -174,8 +172,8 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 }
 
                 case ProposalTypes.UpdateCalendarEvent:
+                    return await google.CallAsync(request.AgentId, null, async (token, _) =>
                 {
-                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
                     var updated = await calendar.UpdateEventAsync(token, Text(p, "eventId"), new CalendarEventChanges
                     {
                         Summary = Optional(p, "summary"),
@@ -186,23 +184,23 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                         Attendees = p["attendees"] is null ? null : ProposalValidator.Emails(p, "attendees"),
                     }, cancellationToken: cancellationToken);
                     return new ActionResult(true, $"updated ({updated.HtmlLink ?? updated.Id})");
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.CancelCalendarEvent:
+                    return await google.CallAsync(request.AgentId, null, async (token, _) =>
                 {
-                    var (token, _) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
                     var eventId = Text(p, "eventId");
                     return await calendar.CancelEventAsync(token, eventId, cancellationToken: cancellationToken)
                         ? new ActionResult(true, $"cancelled event {eventId}")
                         : new ActionResult(true, $"cancelled event {eventId} (it was already cancelled)");
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.RespondCalendarEvent:
+                    return await google.CallAsync(request.AgentId, null, async (token, email) =>
                 {
-                    var (token, email) = await google.AccessTokenAsync(request.AgentId, cancellationToken);
                     var answered = await calendar.RespondAsync(token, Text(p, "eventId"), email, Text(p, "response"), cancellationToken: cancellationToken);
                     return new ActionResult(true, $"answered {Text(p, "response")} ({answered.HtmlLink ?? answered.Id})");
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.CreateAttioRecord:
                 {
@@ -329,9 +327,8 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         return JsonSerializer.Serialize(result, Json);
     }
 
-    private async Task<object> GmailSearchAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    private Task<object> GmailSearchAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken) => google.CallAsync<object>(agentId, null, async (token, _) =>
     {
-        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
         var found = await gmail.SearchAsync(token, Required(arguments, "query"), Int(arguments, "maxResults", 10, 25), cancellationToken: cancellationToken);
         if (found.Messages.Count == 0)
         {
@@ -341,25 +338,23 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         // Labels by name ("Clients/Acme"), not Gmail's ids ("Label_12").
         var names = await gmail.ListLabelsAsync(token, cancellationToken);
         return found with { Messages = [.. found.Messages.Select(m => m with { Labels = LabelNames(m.Labels, names) })] };
-    }
+    }, cancellationToken);
 
-    private async Task<object> GmailReadAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    private Task<object> GmailReadAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken) => google.CallAsync<object>(agentId, null, async (token, _) =>
     {
-        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
         var message = await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
         return message with { Labels = LabelNames(message.Labels, await gmail.ListLabelsAsync(token, cancellationToken)) };
-    }
+    }, cancellationToken);
 
     private static string[] LabelNames(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> names) =>
         [.. ids.Select(id => names.GetValueOrDefault(id, id))];
 
-    private async Task<object> CalendarAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    private Task<object> CalendarAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken) => google.CallAsync<object>(agentId, null, async (token, _) =>
     {
-        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
         var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
         var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(7);
         return await calendar.ListEventsAsync(token, from, to, maxResults: Int(arguments, "maxResults", 20, 50), cancellationToken: cancellationToken);
-    }
+    }, cancellationToken);
 
     /// <summary>A read of the person's Drive, Docs, Sheets or Contacts: on at this hub, granted by the person, with a fresh token.</summary>
     private async Task<object> WithGoogleAsync<T>(string agentId, string tool, string scope, Func<string, Task<T>> read, CancellationToken cancellationToken)
@@ -370,8 +365,7 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             throw new ToolNotConfiguredException("Google", off);
         }
 
-        var (token, _) = await google.AccessTokenAsync(agentId, scope, cancellationToken);
-        return await read(token);
+        return await google.CallAsync<object>(agentId, scope, async (token, _) => (object)await read(token), cancellationToken);
     }
 
     private async Task<object> FreeBusyAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
@@ -387,10 +381,9 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
             throw new ArgumentException($"'{bad}' is not a valid email address.");
         }
 
-        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
         var from = ProposalValidator.Text(arguments, "timeMin") is { } min ? DateTimeOffset.Parse(min, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
         var to = ProposalValidator.Text(arguments, "timeMax") is { } max ? DateTimeOffset.Parse(max, CultureInfo.InvariantCulture) : from.AddDays(1);
-        return await calendar.FreeBusyAsync(token, emails, from, to, cancellationToken);
+        return await google.CallAsync<object>(agentId, null, async (token, _) => await calendar.FreeBusyAsync(token, emails, from, to, cancellationToken), cancellationToken);
     }
 
     private async Task<object> NotionPageAsync(JsonObject arguments, CancellationToken cancellationToken)

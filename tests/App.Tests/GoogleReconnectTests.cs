@@ -31,6 +31,8 @@ public sealed class GoogleReconnectTests
         var google = await GoogleViewAsync(alice);
         await HubFlows.WaitUntilAsync(async () => (google = await GoogleViewAsync(alice))["accessLost"]!.GetValue<bool>(), () => $"the agent marked as having lost Google access: {google}");
         Assert.True(google["reconnectNeeded"]!.GetValue<bool>());
+        var lostAudit = Assert.Single(await HubFlows.AuditAsync(g.Hub, "google.access-lost", AliceId));
+        Assert.Contains("refused the stored refresh token (invalid_grant)", lostAudit["detail"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var (status, html) = await g.ReconnectAsync(token, AliceId);
 
@@ -121,8 +123,83 @@ public sealed class GoogleReconnectTests
         Assert.Contains("Hire two engineers.\\nShip the mobile app.", text, StringComparison.Ordinal);
     }
 
-    private static Task<GoogleHub> StartAsync(FakeOpenAi llm) =>
-        GoogleHub.StartAsync([new("REDPILL_API_KEY", "test-llm-key"), new("LLM_BASE_URL", llm.BaseUrl), new("LLM_MODEL", "test-model"), .. ToolHub.PersonLimitsLifted], Alice, Bob);
+    [Fact]
+    public async Task GmailRefusesAFreshAccessToken_TheAgentSaysReconnect_TheFlagIsSetAndAuditedOnce_WithoutRetries()
+    {
+        await using var llm = await FakeOpenAi.StartAsync();
+        await using var g = await StartAsync(llm);
+        var token = await SignInAsync(g);
+        g.Google.Account(Alice).AddMessage(new FakeGmailMessage { From = "sarah@acme.com", To = Alice, Subject = "Quarterly numbers", Body = "Attached." });
+        using var alice = g.Hub.Http(token);
+        var refreshesBefore = g.Google.RequestsTo(GoogleEndpoints.Token).Count;
+        // The refresh succeeds; Gmail refuses the fresh access token (the grant was withdrawn at Google meanwhile).
+        g.Google.FailAlways(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.", GoogleEndpoints.GmailList);
+
+        var lost = await ToolResultAsync(llm, alice, "gmail_search", new JsonObject { ["query"] = "from:sarah@acme.com" });
+
+        Assert.StartsWith("Error from gmail_search: Google access lost — reconnect: Gmail refused a freshly refreshed access token (401)", lost, StringComparison.Ordinal);
+        Assert.Contains("Reconnect Google", lost, StringComparison.Ordinal);
+        Assert.Equal(refreshesBefore + 1, g.Google.RequestsTo(GoogleEndpoints.Token).Count);
+        Assert.Single(g.Google.RequestsTo(GoogleEndpoints.GmailList));
+        var google = await GoogleViewAsync(alice);
+        await HubFlows.WaitUntilAsync(async () => (google = await GoogleViewAsync(alice))["accessLost"]!.GetValue<bool>(), () => $"the agent marked as having lost Google access: {google}");
+        Assert.True(google["reconnectNeeded"]!.GetValue<bool>());
+        var audit = Assert.Single(await HubFlows.AuditAsync(g.Hub, "google.access-lost", AliceId));
+        Assert.Equal($"agent:{AliceId}", audit["actor"]!.GetValue<string>());
+        Assert.Contains("Gmail refused a freshly refreshed access token (401)", audit["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Asked again, the agent tries once more (one call, no loop) and says the same; the loss is not recorded twice.
+        var again = await ToolResultAsync(llm, alice, "gmail_search", new JsonObject { ["query"] = "from:sarah@acme.com" });
+        Assert.StartsWith("Error from gmail_search: Google access lost — reconnect", again, StringComparison.Ordinal);
+        Assert.Equal(2, g.Google.RequestsTo(GoogleEndpoints.GmailList).Count);
+        Assert.Single(await HubFlows.AuditAsync(g.Hub, "google.access-lost", AliceId));
+
+        g.Google.ClearFailures();
+        var (status, html) = await g.ReconnectAsync(token, AliceId);
+        Assert.True(status == HttpStatusCode.OK, html);
+        Assert.False((await GoogleViewAsync(alice))["accessLost"]!.GetValue<bool>());
+        Assert.Contains("Quarterly numbers", await ToolResultAsync(llm, alice, "gmail_search", new JsonObject { ["query"] = "from:sarah@acme.com" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CalendarAnswers403InsufficientScopes_TheApprovedProposalFailsAtOnce_SayingReconnect_AndTheFlagIsSet()
+    {
+        await using var llm = await FakeOpenAi.StartAsync();
+        await using var g = await StartAsync(llm, new KeyValuePair<string, string?>("GOOGLE_CALENDAR", "true"));
+        var token = await SignInAsync(g);
+        using var alice = g.Hub.Http(token);
+        var payload = new JsonObject { ["summary"] = "Sync", ["start"] = "2030-11-25T09:00:00Z", ["end"] = "2030-11-25T10:00:00Z" };
+
+        // A 403 that is about the calendar, not the token, is an ordinary failure: Google access is not marked lost.
+        var forbidden = await ToolHub.ProposeAsync(alice, AliceId, "create_calendar_event", payload);
+        g.Google.FailNext(1, 403, "You need to have writer access to this calendar.", GoogleEndpoints.CalendarInsert);
+        await ToolHub.DecideOkAsync(alice, forbidden, "approve");
+        var refused = await ToolHub.WaitForFinalAsync(alice, forbidden);
+        Assert.Equal("failed", refused["status"]!.GetValue<string>());
+        Assert.Contains("writer access", refused["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False((await GoogleViewAsync(alice))["accessLost"]!.GetValue<bool>());
+        Assert.Empty(await HubFlows.AuditAsync(g.Hub, "google.access-lost", AliceId));
+
+        var id = await ToolHub.ProposeAsync(alice, AliceId, "create_calendar_event", payload);
+        var insertsBefore = g.Google.RequestsTo(GoogleEndpoints.CalendarInsert).Count;
+        g.Google.Inject(new CompanyHub.Fakes.FakeFailure(int.MaxValue, 403, "Request had insufficient authentication scopes.", Endpoint: GoogleEndpoints.CalendarInsert, Code: "insufficientPermissions"));
+        await ToolHub.DecideOkAsync(alice, id, "approve");
+        var done = await ToolHub.WaitForFinalAsync(alice, id);
+
+        Assert.Equal("failed", done["status"]!.GetValue<string>());
+        Assert.Equal(1, done["attempts"]!.GetValue<int>());
+        var error = done["error"]!.GetValue<string>();
+        Assert.StartsWith("Google access lost — reconnect: Google Calendar answered that the sign-in lacks the access it needs (403 insufficient scopes)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("ya29", error, StringComparison.Ordinal);
+        Assert.Equal(insertsBefore + 1, g.Google.RequestsTo(GoogleEndpoints.CalendarInsert).Count);
+        var google = await GoogleViewAsync(alice);
+        await HubFlows.WaitUntilAsync(async () => (google = await GoogleViewAsync(alice))["accessLost"]!.GetValue<bool>(), () => $"the agent marked as having lost Google access: {google}");
+        Assert.Contains("403 insufficient scopes", Assert.Single(await HubFlows.AuditAsync(g.Hub, "google.access-lost", AliceId))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        g.Google.ClearFailures();
+    }
+
+    private static Task<GoogleHub> StartAsync(FakeOpenAi llm, params KeyValuePair<string, string?>[] settings) =>
+        GoogleHub.StartAsync([new("REDPILL_API_KEY", "test-llm-key"), new("LLM_BASE_URL", llm.BaseUrl), new("LLM_MODEL", "test-model"), .. ToolHub.PersonLimitsLifted, .. settings], Alice, Bob);
 
     private static async Task<string> SignInAsync(GoogleHub g)
     {

@@ -300,6 +300,88 @@ public sealed class GrantHttpTests
         Assert.Equal(1, (await alice.GetFromJsonAsync<JsonObject>($"/api/agents/{agentId}"))!["autonomy"]!["level"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// The writes issue 21 added to Attio and Notion are grantable: a proposal inside the grant runs without a decision
+    /// (no undo window: nobody else is told), one outside its bounds — or past its count — waits and says why.
+    /// </summary>
+    [Fact]
+    public async Task TheNewAttioAndNotionWrites_AreGrantable_InsideRunsWithoutAClick_OutsideWaits()
+    {
+        var f = new ToolHubFixture();
+        await f.InitializeAsync();
+        try
+        {
+            using var alice = f.Tools.User(f.Alice);
+            var archived = ProposalCases.Payload(f, ProposalTypes.ArchiveNotionPage);
+            var appended = ProposalCases.Payload(f, ProposalTypes.AppendNotionBlocks);
+            var otherPage = f.Tools.Notion.AddPage(f.WikiPageId, "Not granted", "Keep.");
+            var cases = new (string Type, JsonObject? Bounds, JsonObject Inside, JsonObject Outside, string Says)[]
+            {
+                (ProposalTypes.CreateAttioRecord, new JsonObject { ["objects"] = new JsonArray("Companies") }, ProposalCases.Payload(f, ProposalTypes.CreateAttioRecord),
+                    new JsonObject { ["object"] = "people", ["values"] = new JsonObject { ["name"] = "Mallory" } }, "object people is outside the objects companies"),
+                (ProposalTypes.CompleteAttioTask, null, ProposalCases.Payload(f, ProposalTypes.CompleteAttioTask), ProposalCases.Payload(f, ProposalTypes.CompleteAttioTask), "covers 1 a day"),
+                // Notion ids match with or without their dashes.
+                (ProposalTypes.ArchiveNotionPage, new JsonObject { ["pages"] = new JsonArray(Dashed(archived["pageId"]!.GetValue<string>())) }, archived,
+                    new JsonObject { ["pageId"] = otherPage }, $"page {otherPage} is outside the pages"),
+                (ProposalTypes.AppendNotionBlocks, new JsonObject { ["pages"] = new JsonArray(appended["pageId"]!.GetValue<string>()) }, appended,
+                    new JsonObject { ["pageId"] = otherPage, ["blocks"] = appended["blocks"]!.DeepClone() }, $"page {otherPage} is outside the pages"),
+            };
+
+            foreach (var (type, bounds, inside, outside, says) in cases)
+            {
+                var grantId = (await CreateGrantAsync(alice, f.Alice, Grant(type, bounds, 1)))["grantId"]!.GetValue<string>();
+
+                var covered = await ToolHub.ProposeAsync(alice, f.Alice, type, inside);
+                var done = await ToolHub.WaitForFinalAsync(alice, covered);
+
+                Assert.True(ToolHub.Status(done) == ProposalStatus.Succeeded, done.ToJsonString());
+                Assert.Equal(grantId, done["grant"]!.GetValue<string>());
+                Assert.Equal($"grant:{grantId}", done["decidedBy"]!.GetValue<string>());
+                await ProposalCases.AssertEffectAsync(f, type, inside, done);
+
+                var waits = await ToolHub.ProposeAsync(alice, f.Alice, type, outside);
+                var waiting = await ToolHub.WaitForProposalAsync(alice, waits, p => p["grantNote"] is not null);
+                Assert.True(ToolHub.Status(waiting) == ProposalStatus.Pending, waiting.ToJsonString());
+                Assert.Contains(grantId, waiting["grantNote"]!.GetValue<string>(), StringComparison.Ordinal);
+                Assert.Contains(says, waiting["grantNote"]!.GetValue<string>(), StringComparison.Ordinal);
+                Assert.Null(waiting["grant"]);
+                await ToolHub.DecideOkAsync(alice, waits, "reject");
+            }
+
+            Assert.False(f.Tools.Notion.GetPage(otherPage)!["in_trash"]!.GetValue<bool>());
+            Assert.DoesNotContain(f.Tools.Notion.GetBlocks(otherPage), b => b["type"]!.GetValue<string>() == "heading_2");
+        }
+        finally
+        {
+            await f.DisposeAsync();
+        }
+
+        static string Dashed(string id)
+        {
+            var hex = id.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant();
+            return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..]}";
+        }
+    }
+
+    /// <summary>
+    /// The person's grant form and the admin's Grants page offer the types and bounds the hub accepts
+    /// (<c>GRANT_TYPES</c> in wwwroot/js/grants.js against <see cref="Entities.GrantRules"/>): none missing, none extra.
+    /// </summary>
+    [Fact]
+    public void TheDashboardsGrantTypes_AreTheGrantableTypes_WithTheirBounds()
+    {
+        var script = File.ReadAllText(Path.Combine(HubChild.RepositoryRoot, "wwwroot", "js", "grants.js"));
+        var table = System.Text.RegularExpressions.Regex.Match(script, @"export const GRANT_TYPES = \{(?<body>.*?)\n\};", System.Text.RegularExpressions.RegexOptions.Singleline).Groups["body"].Value;
+        var offered = System.Text.RegularExpressions.Regex.Matches(table, @"^\s*(?<type>[a-z_]+): \{ name: '[^']+', bounds: \{(?<bounds>[^}]*)\} \},", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups["type"].Value, m => System.Text.RegularExpressions.Regex.Matches(m.Groups["bounds"].Value, @"(?<key>[a-z]+): '").Select(b => b.Groups["key"].Value).ToList());
+
+        Assert.Equal(Entities.GrantRules.Types.Order(StringComparer.Ordinal), offered.Keys.Order(StringComparer.Ordinal));
+        foreach (var type in Entities.GrantRules.Types)
+        {
+            Assert.True(Entities.GrantRules.BoundsOf(type).SequenceEqual(offered[type]), $"{type}: the hub's bounds {string.Join(", ", Entities.GrantRules.BoundsOf(type))}, the dashboard's {string.Join(", ", offered[type])}");
+        }
+    }
+
     [Fact]
     public async Task GrantRequests_AreValidatedPerType_WithClearErrors_AndAreThePersonsOwn()
     {
@@ -317,6 +399,11 @@ public sealed class GrantHttpTests
         await AssertInvalidAsync(await Post(Grant("send_email", new JsonObject { ["domains"] = new JsonArray() }, 5)), "bounds.domains", "non-empty");
         await AssertInvalidAsync(await Post(Grant("update_notion_page", new JsonObject { ["parents"] = new JsonArray("abc") }, 5)), "bounds.parents", "it has pages");
         await AssertInvalidAsync(await Post(Grant("create_attio_task", new JsonObject { ["objects"] = new JsonArray("people") }, 5)), "bounds.objects", "no bounds other than");
+        await AssertInvalidAsync(await Post(Grant("create_attio_record", null, 5)), "bounds.objects", "needs bounds");
+        await AssertInvalidAsync(await Post(Grant("archive_notion_page", new JsonObject { ["parents"] = new JsonArray("abc") }, 5)), "bounds.parents", "it has pages");
+        await AssertInvalidAsync(await Post(Grant("append_notion_blocks", null, 5)), "bounds.pages", "needs bounds");
+        await AssertInvalidAsync(await Post(Grant("complete_attio_task", new JsonObject { ["objects"] = new JsonArray("people") }, 5)), "bounds.objects", "no bounds other than");
+        await AssertInvalidAsync(await Post(Grant("cancel_calendar_event", null, 5)), "type", "send_email");
         await AssertInvalidAsync(await Post(Grant("create_attio_task", null, 0)), "maxPerDay", "1 to 100");
         await AssertInvalidAsync(await Post(Grant("create_attio_task", null, 101)), "maxPerDay", "1 to 100");
         await AssertInvalidAsync(await Post(new JsonObject { ["type"] = "create_attio_task", ["maxPerDay"] = 1, ["expiresInDays"] = 91 }), "expiresInDays", "1 to 90");

@@ -102,6 +102,14 @@ public sealed class FaultHubFixture : ToolHubFixture
         AssertClean(message);
     }
 
+    /// <summary>A proposal's error names the service's answer and never a credential: no Google access token, no Notion or Attio key.</summary>
+    public void AssertNoSecret(string message)
+    {
+        Assert.DoesNotContain("ya29.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Tools.Notion.ApiKey, message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Tools.Attio.ApiKey, message, StringComparison.Ordinal);
+    }
+
     /// <summary>A message may explain; it must not carry a stack trace or an exception type.</summary>
     public static void AssertClean(string message)
     {
@@ -221,20 +229,30 @@ public sealed class ReadFaultTests(FaultHubFixture fixture) : IClassFixture<Faul
 }
 
 /// <summary>
-/// Writes (approved proposals) when the outside API times out, answers 5xx or 429, or answers with malformed JSON:
-/// transient faults are retried per the approval's retry policy (5 attempts, backoff, Retry-After honoured) and the
-/// action happens once; a fault that lasts fails the proposal with the status and the service's message, on the API
-/// and in the agent's proposal list (what the dashboard shows).
+/// Writes (approved proposals) when the outside API times out, answers 5xx or 429, answers with malformed JSON, or
+/// refuses the request (4xx): transient faults are retried per the approval's retry policy (5 attempts, backoff,
+/// Retry-After honoured) and the action happens once; a fault that lasts fails the proposal with the status and the
+/// service's message, on the API and in the agent's proposal list (what the dashboard shows); a 4xx fails it at once.
+/// Every proposal type that writes to an outside service is in the table.
 /// </summary>
 public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<FaultHubFixture>
 {
-    /// <summary>Per integration: the proposal type and the fake's endpoint that carries it out.</summary>
+    /// <summary>Per proposal type: its integration and the fake's endpoint that carries it out.</summary>
     private static readonly (string Integration, string Type, string Endpoint)[] Writes =
     [
         ("gmail", ProposalTypes.SendEmail, GoogleEndpoints.GmailSend),
         ("calendar", ProposalTypes.CreateCalendarEvent, GoogleEndpoints.CalendarInsert),
         ("notion", ProposalTypes.CreateNotionPage, NotionEndpoints.PagesCreate),
         ("attio", ProposalTypes.CreateAttioTask, AttioEndpoints.TasksCreate),
+
+        // The writes issue 21 added.
+        ("calendar", ProposalTypes.UpdateCalendarEvent, GoogleEndpoints.CalendarPatch),
+        ("calendar", ProposalTypes.CancelCalendarEvent, GoogleEndpoints.CalendarDelete),
+        ("calendar", ProposalTypes.RespondCalendarEvent, GoogleEndpoints.CalendarPatch),
+        ("attio", ProposalTypes.CreateAttioRecord, AttioEndpoints.RecordsCreate),
+        ("attio", ProposalTypes.CompleteAttioTask, AttioEndpoints.TasksUpdate),
+        ("notion", ProposalTypes.ArchiveNotionPage, NotionEndpoints.PagesUpdate),
+        ("notion", ProposalTypes.AppendNotionBlocks, NotionEndpoints.BlocksChildrenAppend),
     ];
 
     public static TheoryData<string, Fault> TransientCases()
@@ -244,18 +262,20 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
         {
             foreach (var fault in new[] { Fault.Timeout, Fault.ServerError, Fault.RateLimited })
             {
-                data.Add(w.Integration, fault);
+                data.Add(w.Type, fault);
             }
         }
 
         return data;
     }
 
+    public static TheoryData<string> Types() => [.. Writes.Select(w => w.Type)];
+
     [Theory]
     [MemberData(nameof(TransientCases))]
-    public async Task ApprovedWrite_TransientFault_IsRetried_AndHappensOnce(string integration, Fault fault)
+    public async Task ApprovedWrite_TransientFault_IsRetried_AndHappensOnce(string type, Fault fault)
     {
-        var (_, type, endpoint) = Writes.Single(w => w.Integration == integration);
+        var (integration, _, endpoint) = Writes.Single(w => w.Type == type);
         using var alice = fixture.Tools.User(fixture.Alice);
         var payload = ProposalCases.Payload(fixture, type);
         var id = await ToolHub.ProposeAsync(alice, fixture.Alice, type, payload);
@@ -270,13 +290,10 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
     }
 
     [Theory]
-    [InlineData("gmail")]
-    [InlineData("calendar")]
-    [InlineData("notion")]
-    [InlineData("attio")]
-    public async Task ApprovedWrite_MalformedAnswer_FailsTheProposal_SayingSo(string integration)
+    [MemberData(nameof(Types))]
+    public async Task ApprovedWrite_MalformedAnswer_FailsTheProposal_SayingSo(string type)
     {
-        var (_, type, endpoint) = Writes.Single(w => w.Integration == integration);
+        var (integration, _, endpoint) = Writes.Single(w => w.Type == type);
         using var alice = fixture.Tools.User(fixture.Alice);
         var id = await ToolHub.ProposeAsync(alice, fixture.Alice, type, ProposalCases.Payload(fixture, type));
         var fake = fixture.Fake(integration);
@@ -288,6 +305,7 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
 
             Assert.True(ToolHub.Status(done) == ProposalStatus.Failed, done.ToJsonString());
             FaultHubFixture.AssertExplains(Fault.MalformedJson, done["error"]!.GetValue<string>());
+            fixture.AssertNoSecret(done["error"]!.GetValue<string>());
         }
         finally
         {
@@ -295,29 +313,67 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
         }
     }
 
-    /// <summary>All four at once (the backoff takes 1 + 2 + 4 + 8 s): after the last attempt each proposal says why.</summary>
+    /// <summary>A 4xx is the service refusing this request: trying again cannot help, so the proposal fails at once, saying why.</summary>
+    [Theory]
+    [MemberData(nameof(Types))]
+    public async Task ApprovedWrite_ClientError_FailsAtOnce_WithoutRetries_SayingWhy(string type)
+    {
+        var (integration, _, endpoint) = Writes.Single(w => w.Type == type);
+        using var alice = fixture.Tools.User(fixture.Alice);
+        var payload = ProposalCases.Payload(fixture, type);
+        var id = await ToolHub.ProposeAsync(alice, fixture.Alice, type, payload);
+        var fake = fixture.Fake(integration);
+        var callsBefore = fake.CallCount(endpoint);
+        var said = $"The request is invalid ({Guid.NewGuid():N}).";
+        fake.FailNext(1, 400, said, endpoint);
+
+        await ToolHub.DecideOkAsync(alice, id, "approve");
+        var done = await ToolHub.WaitForFinalAsync(alice, id);
+
+        Assert.True(ToolHub.Status(done) == ProposalStatus.Failed, done.ToJsonString());
+        Assert.Equal(1, done["attempts"]!.GetValue<int>());
+        var error = done["error"]!.GetValue<string>();
+        Assert.Contains("400", error, StringComparison.Ordinal);
+        Assert.Contains(said, error, StringComparison.Ordinal);
+        FaultHubFixture.AssertClean(error);
+        fixture.AssertNoSecret(error);
+        Assert.Equal(callsBefore + 1, fake.CallCount(endpoint));
+
+        // Nothing is lost: the proposal keeps what was asked, and the same action approved again goes through.
+        Assert.Equal(payload.ToJsonString(), done["payload"]!.ToJsonString());
+        var again = await ToolHub.ProposeAsync(alice, fixture.Alice, type, payload);
+        await ToolHub.DecideOkAsync(alice, again, "approve");
+        var retried = await ToolHub.WaitForFinalAsync(alice, again);
+        Assert.True(ToolHub.Status(retried) == ProposalStatus.Succeeded, retried.ToJsonString());
+        await ProposalCases.AssertEffectAsync(fixture, type, payload, retried);
+    }
+
+    /// <summary>All at once (the backoff takes 1 + 2 + 4 + 8 s): after the last attempt each proposal says why.</summary>
     [Fact]
     public async Task ApprovedWrite_ServerErrorEveryTime_FailsAfterTheLastAttempt_WithStatusAndMessage()
     {
         using var alice = fixture.Tools.User(fixture.Alice);
-        var proposals = new List<(string Integration, string Id, int CallsBefore)>();
-        foreach (var (integration, type, endpoint) in Writes)
+        var proposals = new List<(string Integration, string Id)>();
+        var callsBefore = Writes.Select(w => w.Endpoint).Distinct().ToDictionary(e => e, e => fixture.Fake(Writes.First(w => w.Endpoint == e).Integration).CallCount(e));
+        foreach (var (integration, type, _) in Writes)
         {
-            var id = await ToolHub.ProposeAsync(alice, fixture.Alice, type, ProposalCases.Payload(fixture, type));
-            var fake = fixture.Fake(integration);
-            proposals.Add((integration, id, fake.CallCount(endpoint)));
-            fake.FailAlways(503, $"{integration} is down for maintenance.", endpoint);
+            proposals.Add((integration, await ToolHub.ProposeAsync(alice, fixture.Alice, type, ProposalCases.Payload(fixture, type))));
+        }
+
+        foreach (var (integration, _, endpoint) in Writes.DistinctBy(w => w.Endpoint))
+        {
+            fixture.Fake(integration).FailAlways(503, $"{integration} is down for maintenance.", endpoint);
         }
 
         try
         {
-            foreach (var (_, id, _) in proposals)
+            foreach (var (_, id) in proposals)
             {
                 await ToolHub.DecideOkAsync(alice, id, "approve");
             }
 
             var list = new JsonArray();
-            foreach (var (integration, id, callsBefore) in proposals)
+            foreach (var (integration, id) in proposals)
             {
                 var done = await ToolHub.WaitForFinalAsync(alice, id, TimeSpan.FromSeconds(90));
                 Assert.True(ToolHub.Status(done) == ProposalStatus.Failed, done.ToJsonString());
@@ -326,8 +382,7 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
                 Assert.Contains("503", error, StringComparison.Ordinal);
                 Assert.Contains($"{integration} is down for maintenance.", error, StringComparison.Ordinal);
                 FaultHubFixture.AssertClean(error);
-                var endpoint = Writes.Single(w => w.Integration == integration).Endpoint;
-                Assert.Equal(callsBefore + ApprovalOrchestration.MaxAttempts, fixture.Fake(integration).CallCount(endpoint));
+                fixture.AssertNoSecret(error);
 
                 // The dashboard's list shows the outcome too.
                 await ToolHub.WaitUntilAsync(
@@ -335,10 +390,17 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
                         .Any(p => p!["proposalId"]!.GetValue<string>() == id && p["status"]!.GetValue<string>() == ProposalStatus.Failed && p["outcome"]?.GetValue<string>() == error),
                     $"the failed {integration} proposal in the agent's list");
             }
+
+            // Each proposal made exactly its five attempts (two types share Calendar's patch endpoint).
+            foreach (var (endpoint, before) in callsBefore)
+            {
+                var w = Writes.Where(x => x.Endpoint == endpoint).ToList();
+                Assert.Equal(before + (w.Count * ApprovalOrchestration.MaxAttempts), fixture.Fake(w[0].Integration).CallCount(endpoint));
+            }
         }
         finally
         {
-            foreach (var (integration, _, _) in proposals)
+            foreach (var integration in Writes.Select(w => w.Integration).Distinct())
             {
                 fixture.Fake(integration).ClearFailures();
             }

@@ -15,6 +15,10 @@ export const GRANT_TYPES = {
   create_attio_note: { name: 'Create Attio Note', bounds: { objects: 'Objects (people, companies, deals)', records: 'Records (ids, optional)' } },
   create_attio_task: { name: 'Create Attio Task', bounds: {} },
   message_agent: { name: 'Message Another Agent', bounds: { agents: 'Agents (ids)' } },
+  create_attio_record: { name: 'Create Attio Record', bounds: { objects: 'Objects (people, companies, deals)' } },
+  complete_attio_task: { name: 'Complete Attio Task', bounds: {} },
+  archive_notion_page: { name: 'Archive Notion Page', bounds: { pages: 'Pages (ids)' } },
+  append_notion_blocks: { name: 'Append to Notion Page', bounds: { pages: 'Pages (ids)' } },
 };
 
 /** The "Standing grants" panel of one agent's dashboard; read again when the agent's stream says a grant changed. */

@@ -34,6 +34,13 @@ const TYPE_NAMES = {
   create_attio_note: 'Create Attio Note',
   create_attio_task: 'Create Attio Task',
   message_agent: 'Message Another Agent',
+  create_attio_record: 'Create Attio Record',
+  complete_attio_task: 'Complete Attio Task',
+  archive_notion_page: 'Archive Notion Page',
+  append_notion_blocks: 'Append to Notion Page',
+  update_calendar_event: 'Change Calendar Event',
+  cancel_calendar_event: 'Cancel Calendar Event',
+  respond_calendar_event: 'Answer Calendar Invitation',
   reply_agent: 'Reply to Another Agent',
   grant: 'Standing Grant',
 };

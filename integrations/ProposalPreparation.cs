@@ -46,7 +46,7 @@ public sealed class ProposalPreparation(GoogleCredentials google, IGmailClient g
         }
 
         var message = draft.Message;
-        if (string.IsNullOrWhiteSpace(message.To) && string.IsNullOrWhiteSpace(message.Cc))
+        if (string.IsNullOrWhiteSpace(message.To) && string.IsNullOrWhiteSpace(message.Cc) && string.IsNullOrWhiteSpace(message.Bcc))
         {
             return new PreparedProposal(null, $"The Gmail draft '{draftId}' has no recipients yet; add them in Gmail first.", InvalidInput: true);
         }
@@ -57,14 +57,39 @@ public sealed class ProposalPreparation(GoogleCredentials google, IGmailClient g
             prepared["messageIdHeader"] = header;
         }
 
-        prepared["to"] = message.To ?? "";
-        if (!string.IsNullOrWhiteSpace(message.Cc))
+        prepared["to"] = Addresses(message.To);
+        foreach (var (field, copies) in new[] { ("cc", message.Cc), ("bcc", message.Bcc) })
         {
-            prepared["cc"] = message.Cc;
+            if (!string.IsNullOrWhiteSpace(copies))
+            {
+                prepared[field] = Addresses(copies);
+            }
         }
 
         prepared["subject"] = message.Subject ?? "";
         prepared["body"] = message.BodyTruncated ? message.Body + "\n…(the rest of the draft is not shown)" : message.Body ?? "";
         return new PreparedProposal(prepared);
+    }
+
+    /// <summary>
+    /// The addresses of a To/Cc/Bcc header (<c>Sarah &lt;sarah@acme.com&gt;, bob@company.com</c> → <c>sarah@acme.com, bob@company.com</c>),
+    /// as grants and the card compare them; a header that does not parse stays as it is (and then matches no grant's bounds).
+    /// </summary>
+    private static string Addresses(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return "";
+        }
+
+        try
+        {
+            var addresses = new System.Net.Mail.MailAddressCollection { header };
+            return string.Join(", ", addresses.Select(a => a.Address));
+        }
+        catch (FormatException)
+        {
+            return header;
+        }
     }
 }

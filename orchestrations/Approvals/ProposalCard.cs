@@ -41,6 +41,7 @@ public static class ProposalCard
                 Line(card, "Draft", Text(payload, "draftId"));
                 Line(card, "To", Text(payload, "to"));
                 OptionalLine(card, "Cc", payload, "cc");
+                OptionalLine(card, "Bcc", payload, "bcc");
                 Line(card, "Subject", Text(payload, "subject"));
                 card.Append("\n**Body** (as the draft read when proposed):\n");
                 Quote(card, Text(payload, "body"));

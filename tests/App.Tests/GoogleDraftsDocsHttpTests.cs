@@ -92,6 +92,32 @@ public sealed class GoogleDraftsDocsHttpTests
     }
 
     [Fact]
+    public async Task SendDraft_InsideAGrantsDomains_RunsAfterTheUndoWindow_ABccOutsideWaitsForThePerson()
+    {
+        await using var tools = await ToolHub.StartAsync(Tools.Google, [.. ToolHub.PersonLimitsLifted, new("Grants:UndoSeconds", "1")]);
+        var agentId = await tools.OnboardWithGoogleAsync(Alice, "Alice Example");
+        var mailbox = tools.Google.Account(Alice);
+        var inside = mailbox.AddDraft(new FakeGmailMessage { From = Alice, To = "Sarah Client <sarah@acme.com>", Subject = "Weekly update", Body = "All on track." });
+        var outside = mailbox.AddDraft(new FakeGmailMessage { From = Alice, To = "sarah@acme.com", Bcc = "mallory@elsewhere.example", Subject = "Numbers", Body = "Q3 numbers." });
+        using var alice = tools.User(agentId);
+        var grantId = (await GrantHttpTests.CreateGrantAsync(alice, agentId, GrantHttpTests.Grant(ProposalTypes.SendGmailDraft, new JsonObject { ["domains"] = new JsonArray("acme.com") }, 5)))["grantId"]!.GetValue<string>();
+
+        var covered = await ToolHub.ProposeAsync(alice, agentId, ProposalTypes.SendGmailDraft, new JsonObject { ["draftId"] = inside });
+        var waits = await ToolHub.ProposeAsync(alice, agentId, ProposalTypes.SendGmailDraft, new JsonObject { ["draftId"] = outside });
+        var done = await ToolHub.WaitForFinalAsync(alice, covered);
+        var waiting = await ToolHub.WaitForProposalAsync(alice, waits, p => p["grantNote"] is not null);
+
+        Assert.True(ToolHub.Status(done) == ProposalStatus.Succeeded, done.ToJsonString());
+        Assert.Equal(grantId, done["grant"]!.GetValue<string>());
+        Assert.Equal("sarah@acme.com", done["payload"]!["to"]!.GetValue<string>());
+        Assert.Single(tools.Google.SentEmails, m => m.Subject == "Weekly update");
+        Assert.Equal(ProposalStatus.Pending, ToolHub.Status(waiting));
+        Assert.Contains("mallory@elsewhere.example", waiting["grantNote"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("**Bcc:** mallory@elsewhere.example\n", waiting["card"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, tools.Google.CallCount(GoogleEndpoints.GmailDraftsSend));
+    }
+
+    [Fact]
     public async Task SendDraft_ChangedOrDeletedInGmailAfterTheProposal_FailsSayingSo_AndNothingIsSent()
     {
         await using var tools = await ToolHub.StartAsync(Tools.Google, ToolHub.PersonLimitsLifted);

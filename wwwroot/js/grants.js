@@ -15,6 +15,7 @@ export const GRANT_TYPES = {
   create_attio_note: { name: 'Create Attio Note', bounds: { objects: 'Objects (people, companies, deals)', records: 'Records (ids, optional)' } },
   create_attio_task: { name: 'Create Attio Task', bounds: {} },
   message_agent: { name: 'Message Another Agent', bounds: { agents: 'Agents (ids)' } },
+  send_gmail_draft: { name: 'Send Gmail Draft', bounds: { recipients: 'Recipients (addresses)', domains: 'Recipient domains' } },
 };
 
 /** The "Standing grants" panel of one agent's dashboard; read again when the agent's stream says a grant changed. */

@@ -168,7 +168,7 @@ public sealed partial class GmailClient : IGmailClient
         }
 
         var query = new StringBuilder("?format=metadata");
-        foreach (var header in SummaryHeaders.Append("Cc").Append("Message-ID"))
+        foreach (var header in SummaryHeaders.Append("Cc").Append("Bcc").Append("Message-ID"))
         {
             query.Append("&metadataHeaders=").Append(header);
         }
@@ -208,7 +208,10 @@ public sealed partial class GmailClient : IGmailClient
             headers.GetValueOrDefault("Message-ID") ?? headers.GetValueOrDefault("Message-Id"),
             text,
             truncated,
-            attachments);
+            attachments)
+        {
+            Bcc = headers.GetValueOrDefault("Bcc"),
+        };
     }
 
     public async Task<IReadOnlyDictionary<string, string>> ListLabelsAsync(string accessToken, CancellationToken cancellationToken = default)

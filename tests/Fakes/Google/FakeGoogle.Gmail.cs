@@ -243,10 +243,10 @@ public sealed partial class FakeGoogle
         return null;
     }
 
-    /// <summary>A parsed message as stored in the mailbox (Bcc dropped, From filled in as Gmail does).</summary>
+    /// <summary>A parsed message as stored in the mailbox (From filled in as Gmail does; Bcc kept only in a draft).</summary>
     private static StoredGmailMessage StoredMessage(FakeGoogleAccount account, string id, string threadId, string label, MimeParser.Parsed parsed)
     {
-        var headers = parsed.Headers.Where(h => !h.Key.Equals("Bcc", StringComparison.OrdinalIgnoreCase)).ToList();
+        var headers = parsed.Headers.Where(h => label == "DRAFT" || !h.Key.Equals("Bcc", StringComparison.OrdinalIgnoreCase)).ToList();
         if (parsed.Header("From") is null)
         {
             headers.Insert(0, new("From", account.Email));

@@ -77,6 +77,11 @@ public sealed class FakeGoogleAccount
             headers.Add(new("Cc", message.Cc));
         }
 
+        if (message.Bcc is not null)
+        {
+            headers.Add(new("Bcc", message.Bcc));
+        }
+
         Add(new StoredGmailMessage
         {
             Id = id,

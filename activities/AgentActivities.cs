@@ -69,7 +69,7 @@ public sealed record ProposalCreation(string ProposalId, string? Refused = null)
 /// Starts the approval orchestration of a proposal (idempotent: the proposal id is the instance id), unless its tool
 /// cannot run here (no credentials, no Google account): then it says so, and nothing waits for an approval in vain.
 /// </summary>
-public sealed class CreateProposal(DurableTaskClient client, IOptions<ApprovalOptions> approvals, Integrations.ToolAvailability? tools = null) : TaskActivity<ProposalRequest, ProposalCreation>
+public sealed class CreateProposal(DurableTaskClient client, IOptions<ApprovalOptions> approvals, Integrations.ToolAvailability? tools = null, Integrations.ProposalPreparation? preparation = null) : TaskActivity<ProposalRequest, ProposalCreation>
 {
     public const string Name = nameof(CreateProposal);
 
@@ -95,6 +95,17 @@ public sealed class CreateProposal(DurableTaskClient client, IOptions<ApprovalOp
             && (await client.Entities.GetEntityAsync<AgentState>(AgentEntity.Id(input.AgentId), context.CancellationToken()))?.State is { SealedGoogleRefreshToken: null } agent)
         {
             return new ProposalCreation(input.ProposalId, $"{agent.Name} has not connected a Google account, so Gmail and Calendar are not available.");
+        }
+
+        if (preparation is not null)
+        {
+            var prepared = await preparation.PrepareAsync(input.AgentId, input.Type, input.Payload, context.CancellationToken());
+            if (prepared.Refused is { } refused)
+            {
+                return new ProposalCreation(input.ProposalId, refused);
+            }
+
+            input = input with { Payload = prepared.Payload! };
         }
 
         await client.StartOnceAsync(nameof(ApprovalOrchestration), input, input.ProposalId, restartIfFinished: false, context.CancellationToken());

@@ -97,12 +97,13 @@ public static class GrantRules
         ProposalTypes.SendEmail, ProposalTypes.CreateCalendarEvent, ProposalTypes.CreateNotionPage, ProposalTypes.UpdateNotionPage,
         ProposalTypes.UpdateAttioRecord, ProposalTypes.CreateAttioNote, ProposalTypes.CreateAttioTask, ProposalTypes.MessageAgent,
         ProposalTypes.CreateAttioRecord, ProposalTypes.CompleteAttioTask, ProposalTypes.ArchiveNotionPage, ProposalTypes.AppendNotionBlocks,
+        ProposalTypes.SendGmailDraft,
     ];
 
     /// <summary>The bounds a grant of <paramref name="type"/> may have; the first of <see cref="RequiredOneOf"/> must be set.</summary>
     public static IReadOnlyList<string> BoundsOf(string type) => type switch
     {
-        ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent => ["recipients", "domains"],
+        ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent or ProposalTypes.SendGmailDraft => ["recipients", "domains"],
         ProposalTypes.CreateNotionPage => ["parents"],
         ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => ["pages"],
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote => ["objects", "records"],
@@ -114,7 +115,7 @@ public static class GrantRules
     /// <summary>The bounds of which a grant of <paramref name="type"/> needs at least one (empty: none needed).</summary>
     public static IReadOnlyList<string> RequiredOneOf(string type) => type switch
     {
-        ProposalTypes.SendEmail => ["recipients", "domains"],
+        ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft => ["recipients", "domains"],
         ProposalTypes.CreateNotionPage => ["parents"],
         ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => ["pages"],
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioRecord => ["objects"],
@@ -126,7 +127,7 @@ public static class GrantRules
     /// Whether a covered proposal of this type is held for an undo window before it runs: the actions that reach another
     /// person and cannot be taken back (an email, an invitation to an event, a message to another agent).
     /// </summary>
-    public static bool HasUndoWindow(string type) => type is ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent or ProposalTypes.MessageAgent;
+    public static bool HasUndoWindow(string type) => type is ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft or ProposalTypes.CreateCalendarEvent or ProposalTypes.MessageAgent;
 
     /// <summary>Validates a grant's type, bounds, count and expiry; errors name the field. Returns the normalised bounds.</summary>
     /// <remarks>For a ceiling (<paramref name="ceiling"/>) no bound and no count is required.</remarks>
@@ -256,9 +257,10 @@ public static class GrantRules
     {
         switch (type)
         {
-            case ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent:
-                var addresses = type == ProposalTypes.SendEmail
-                    ? [.. ProposalValidator.Emails(payload, "to"), .. ProposalValidator.Emails(payload, "cc")]
+            case ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft or ProposalTypes.CreateCalendarEvent:
+                // A draft's recipients are those the hub read of it when it was proposed (Bcc included).
+                var addresses = type != ProposalTypes.CreateCalendarEvent
+                    ? [.. ProposalValidator.Emails(payload, "to"), .. ProposalValidator.Emails(payload, "cc"), .. ProposalValidator.Emails(payload, "bcc")]
                     : ProposalValidator.Emails(payload, "attendees");
                 if (isCeiling && !bounds.ContainsKey("recipients") && !bounds.ContainsKey("domains"))
                 {
@@ -300,8 +302,8 @@ public static class GrantRules
         Dictionary<string, List<string>> bounds;
         switch (type)
         {
-            case ProposalTypes.SendEmail:
-                bounds = new() { ["recipients"] = [.. ProposalValidator.Emails(payload, "to").Concat(ProposalValidator.Emails(payload, "cc")).Select(a => Normalise("recipients", a)).Distinct().Order(StringComparer.Ordinal)] };
+            case ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft:
+                bounds = new() { ["recipients"] = [.. ProposalValidator.Emails(payload, "to").Concat(ProposalValidator.Emails(payload, "cc")).Concat(ProposalValidator.Emails(payload, "bcc")).Select(a => Normalise("recipients", a)).Distinct().Order(StringComparer.Ordinal)] };
                 break;
             case ProposalTypes.CreateCalendarEvent:
                 var attendees = ProposalValidator.Emails(payload, "attendees").Select(a => Normalise("recipients", a)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -355,7 +357,7 @@ public static class GrantRules
             : $"{address} is outside the recipients and domains allowed.";
     }
 
-    private static bool IsAddressType(string type) => type is ProposalTypes.SendEmail or ProposalTypes.CreateCalendarEvent;
+    private static bool IsAddressType(string type) => type is ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft or ProposalTypes.CreateCalendarEvent;
 
     private static string? WhyNotValue(string key, string value) => key switch
     {
@@ -387,7 +389,7 @@ public static class GrantRules
 
     private static string Noun(string type) => type switch
     {
-        ProposalTypes.SendEmail => "addresses or domains",
+        ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft => "addresses or domains",
         ProposalTypes.CreateNotionPage => "parent pages or databases",
         ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => "pages",
         ProposalTypes.MessageAgent => "agents",

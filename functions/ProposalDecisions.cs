@@ -53,7 +53,11 @@ public static class ProposalDecisions
             var unknown = changes.Select(c => c.Key).Where(k => !ProposalValidator.FieldsOf(view.Type).Contains(k)).ToList();
             if (unknown.Count > 0)
             {
-                return Problems.Invalid(unknown.ToDictionary(k => "changes." + k, k => new[] { $"a {view.Type} proposal has no field '{k}'; it has {string.Join(", ", ProposalValidator.FieldsOf(view.Type))}." }));
+                var fields = ProposalValidator.FieldsOf(view.Type);
+                return Problems.Invalid(unknown.ToDictionary(k => "changes." + k, k => new[]
+                {
+                    fields.Count == 0 ? $"a {view.Type} proposal cannot be edited: reject it and propose again." : $"a {view.Type} proposal has no field '{k}'; it has {string.Join(", ", fields)}.",
+                }));
             }
 
             var edited = ProposalValidator.ApplyChanges(view.Payload, changes);

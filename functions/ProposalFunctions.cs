@@ -20,7 +20,7 @@ public sealed record NewProposal(string? Type, JsonObject? Payload);
 public sealed record DecisionBody(string? Decision, JsonObject? Changes, string? Reason, int? Revision);
 
 /// <summary>Proposals: list, compose by hand, read, decide.</summary>
-public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolAvailability tools, PersonLimits limits)
+public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolAvailability tools, PersonLimits limits, ProposalPreparation preparation)
 {
     [Function("ListProposals")]
     public static async Task<IResult> ListProposals(
@@ -88,6 +88,17 @@ public sealed class ProposalFunctions(IOptions<ApprovalOptions> approvals, ToolA
         {
             return Problems.Invalid(new Dictionary<string, string[]> { ["payload.agentId"] = [targetError] }, "The proposal is not valid.");
         }
+
+        // What the card must show as it is now (a draft's content) is read before anything is proposed.
+        var prepared = await preparation.PrepareAsync(agentId, body.Type!, body.Payload!, cancellationToken);
+        if (prepared.Refused is { } refused)
+        {
+            return prepared.InvalidInput
+                ? Problems.Invalid(new Dictionary<string, string[]> { ["payload.draftId"] = [refused] }, "The proposal is not valid.")
+                : prepared.ServiceFailed ? Problems.Unavailable(refused) : Problems.Conflict(refused);
+        }
+
+        body = body with { Payload = prepared.Payload };
 
         // The hop count of a conversation between agents is the hub's: a person's message starts one.
         body.Payload!.Remove("hops");

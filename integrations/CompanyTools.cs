@@ -13,6 +13,7 @@ public static class CompanyTools
         services.AddIntegrations(configuration);
         services.TryAddTransient<GoogleCredentials>();
         services.TryAddSingleton<ToolAvailability>();
+        services.TryAddTransient<ProposalPreparation>();
         services.TryAddTransient<IProposalActionRunner, ProposalActionRunner>();
         services.TryAddTransient<IReadToolRunner, ReadToolRunner>();
         services.TryAddTransient<IOnboardingMailer, GmailOnboardingMailer>();

@@ -12,7 +12,8 @@ public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<No
     /// <summary>Why the tool behind <paramref name="type"/> cannot run on this hub, or null when it can.</summary>
     public string? WhyNot(string type) => type switch
     {
-        ProposalTypes.SendEmail when !google.Value.IsConfigured => "Gmail is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
+        ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft or ProposalTypes.SendGmailDraft when !google.Value.IsConfigured => "Gmail is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
+        ProposalTypes.CreateGoogleDoc when !google.Value.IsConfigured || !google.Value.DriveEnabled => "Google Docs is not enabled: the admin sets GOOGLE_DRIVE=true (with GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET).",
         _ when IsCalendar(type) && !google.Value.IsConfigured => "Google Calendar is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.",
         _ when IsCalendar(type) && !google.Value.CalendarEnabled => "Google Calendar is not enabled: set GOOGLE_CALENDAR=true.",
         ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks
@@ -31,7 +32,8 @@ public sealed class ToolAvailability(IOptions<GoogleOptions> google, IOptions<No
     };
 
     /// <summary>Whether the tool acts with the person's own Google account (so the agent needs a connected one).</summary>
-    public static bool NeedsGoogleAccount(string type) => type is ProposalTypes.SendEmail || IsCalendar(type);
+    public static bool NeedsGoogleAccount(string type) =>
+        type is ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft or ProposalTypes.SendGmailDraft or ProposalTypes.CreateGoogleDoc || IsCalendar(type);
 
     private static bool IsCalendar(string type) =>
         type is ProposalTypes.CreateCalendarEvent or ProposalTypes.UpdateCalendarEvent or ProposalTypes.CancelCalendarEvent or ProposalTypes.RespondCalendarEvent;

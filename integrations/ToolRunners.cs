@@ -15,8 +15,11 @@ using CompanyHub.Orchestrations.Approvals;
 namespace CompanyHub.Integrations;
 
 /// <summary>Runs approved proposals with the company tools. Tool errors become results (transient ones with their Retry-After).</summary>
-public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio) : IProposalActionRunner
+public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient gmail, ICalendarClient calendar, INotionClient notion, IAttioClient attio, IGoogleFilesClient files) : IProposalActionRunner
 {
+    /// <summary>The app property that tags a Google Doc with the proposal that created it (a hash of its idempotency key).</summary>
+    public const string DocProposalProperty = "companyHubProposal";
+
     public async Task<ActionResult> RunAsync(ActionRequest request, CancellationToken cancellationToken)
     {
         try
@@ -27,25 +30,42 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 case ProposalTypes.SendEmail:
                     return await google.CallAsync(request.AgentId, null, async (token, email) =>
                 {
-                    // A reply goes into the original's thread and names its Message-ID (In-Reply-To, References).
-                    var original = Optional(p, "replyToMessageId") is { } replyTo
-                        ? await gmail.GetMessageAsync(token, replyTo, GmailMessageFormat.Metadata, cancellationToken)
-                        : null;
 
                     // Every attempt of this approval sends the same Message-ID. An earlier attempt may have reached
                     // Gmail and lost its answer (a timeout, or the host died mid-call): then Gmail already has it.
-                    var (gmailId, earlier) = await GmailSendOnce.SendAsync(gmail, token, new EmailMessage
-                    {
-                        From = email,
-                        To = ProposalValidator.Emails(p, "to"),
-                        Cc = ProposalValidator.Emails(p, "cc"),
-                        Subject = Text(p, "subject"),
-                        Body = Text(p, "body"),
-                        ThreadId = original?.ThreadId,
-                        InReplyTo = original?.MessageIdHeader,
-                    }, request.IdempotencyKey, cancellationToken);
+                    var (gmailId, earlier) = await GmailSendOnce.SendAsync(gmail, token, await EmailAsync(p, token, email, cancellationToken), request.IdempotencyKey, cancellationToken);
                     return new ActionResult(true, earlier ? $"sent (Gmail message {gmailId}; an earlier attempt had already sent it)" : $"sent (Gmail message {gmailId})");
                 }, cancellationToken);
+
+                case ProposalTypes.CreateGmailDraft:
+                {
+                    var (token, email) = await google.AccessTokenAsync(request.AgentId, GoogleScopes.GmailCompose, cancellationToken);
+
+                    // As for send_email: the draft's Message-ID comes from the idempotency key, and an earlier attempt's draft is found by it.
+                    var (draft, earlier) = await GmailSendOnce.CreateDraftAsync(gmail, token, await EmailAsync(p, token, email, cancellationToken), request.IdempotencyKey, cancellationToken);
+                    return new ActionResult(true, earlier ? $"draft saved (Gmail draft {draft.Id}; an earlier attempt had already saved it)" : $"draft saved (Gmail draft {draft.Id})");
+                }
+
+                case ProposalTypes.SendGmailDraft:
+                    return await SendDraftAsync(request.AgentId, p, cancellationToken);
+
+                case ProposalTypes.CreateGoogleDoc:
+                {
+                    var (token, _) = await google.AccessTokenAsync(request.AgentId, GoogleScopes.DriveFile, cancellationToken);
+
+                    // The Doc is created empty and tagged with the proposal in one request; a retry finds it by the tag
+                    // instead of creating a second one, and inserts the text only while the Doc is still empty.
+                    var tag = Hash(request.IdempotencyKey);
+                    var doc = await files.FindByAppPropertyAsync(token, DocProposalProperty, tag, cancellationToken)
+                        ?? await files.CreateDocumentAsync(token, Text(p, "title"), Optional(p, "folderId"), new Dictionary<string, string>(StringComparer.Ordinal) { [DocProposalProperty] = tag }, cancellationToken);
+                    var body = Text(p, "body").ReplaceLineEndings("\n");
+                    if (body.Length > 0 && (await files.ReadDocumentAsync(token, doc.Id, cancellationToken)).Text.Trim('\n').Length == 0)
+                    {
+                        await files.InsertTextAsync(token, doc.Id, body, cancellationToken);
+                    }
+
+                    return new ActionResult(true, $"created ({doc.WebViewLink ?? doc.Id})");
+                }
 
                 case ProposalTypes.CreateCalendarEvent:
                     return await google.CallAsync(request.AgentId, null, async (token, _) =>
@@ -236,9 +256,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
         }
         catch (IntegrationException ex)
         {
-            // The person sees the service's status with its message ("Notion answered 503: ..."), on the card and the API.
-            var error = ex is { StatusCode: { } status, ServiceMessage: { } said } ? $"{ex.Service} answered {(int)status}: {said}" : $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}";
-            return new ActionResult(false, Error: error, Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
+            return new ActionResult(false, Error: Describe(ex), Transient: ex.IsTransient, RetryAfterSeconds: ex.RetryAfter?.TotalSeconds);
         }
         catch (ArgumentException ex)
         {
@@ -251,14 +269,78 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
         }
     }
 
+    /// <summary>A service's failure as the person sees it, with the status and the service's message ("Notion answered 503: ..."), on the card and the API.</summary>
+    public static string Describe(IntegrationException ex) =>
+        ex is { StatusCode: { } status, ServiceMessage: { } said } ? $"{ex.Service} answered {(int)status}: {said}" : $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}";
+
+    /// <summary>The email of a send_email or create_gmail_draft payload; a reply goes into the original's thread and names its Message-ID (In-Reply-To, References).</summary>
+    private async Task<EmailMessage> EmailAsync(JsonObject p, string token, string email, CancellationToken cancellationToken)
+    {
+        var original = Optional(p, "replyToMessageId") is { } replyTo
+            ? await gmail.GetMessageAsync(token, replyTo, GmailMessageFormat.Metadata, cancellationToken)
+            : null;
+        return new EmailMessage
+        {
+            From = email,
+            To = ProposalValidator.Emails(p, "to"),
+            Cc = ProposalValidator.Emails(p, "cc"),
+            Subject = Text(p, "subject"),
+            Body = Text(p, "body"),
+            ThreadId = original?.ThreadId,
+            InReplyTo = original?.MessageIdHeader,
+        };
+    }
+
+    /// <summary>
+    /// Sends a draft only if it still holds the message the person approved (Gmail gives a changed draft a new message
+    /// id). A draft that is gone was sent — by an earlier attempt whose answer was lost, or in Gmail — when its
+    /// Message-ID is in the sent mail; otherwise it was deleted, and nothing is sent.
+    /// </summary>
+    private async Task<ActionResult> SendDraftAsync(string agentId, JsonObject p, CancellationToken cancellationToken)
+    {
+        var (token, _) = await google.AccessTokenAsync(agentId, GoogleScopes.GmailCompose, cancellationToken);
+        var draftId = Text(p, "draftId");
+        GmailDraft? draft;
+        try
+        {
+            draft = await gmail.GetDraftAsync(token, draftId, GmailMessageFormat.Metadata, cancellationToken);
+        }
+        catch (IntegrationException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            draft = null;
+        }
+
+        if (draft is null)
+        {
+            if (Optional(p, "messageIdHeader") is { } header
+                && (await gmail.SearchAsync(token, $"rfc822msgid:{header.Trim('<', '>')} in:sent", 1, cancellationToken: cancellationToken)).Messages is [var sent, ..])
+            {
+                return new ActionResult(true, $"sent (Gmail message {sent.Id}; the draft had already been sent)");
+            }
+
+            return new ActionResult(false, Error: $"The Gmail draft {draftId} no longer exists (it was deleted in Gmail); nothing was sent.");
+        }
+
+        if (draft.Message.Id != Optional(p, "messageId"))
+        {
+            return new ActionResult(false, Error: $"The Gmail draft {draftId} was changed in Gmail after it was proposed, so it no longer says what you approved; nothing was sent. Propose it again to send it as it is now.");
+        }
+
+        var sentNow = await gmail.SendDraftAsync(token, draftId, cancellationToken);
+        return new ActionResult(true, $"sent (Gmail message {sentNow.Id})");
+    }
+
     private static string Text(JsonObject p, string field) => ProposalValidator.Text(p, field) ?? "";
 
     private static ProposalInverse? Inverse(ActionRequest request, string action, string description, JsonObject payload) =>
         request.CaptureInverse ? new ProposalInverse { Action = action, Description = description, Payload = payload } : null;
 
     /// <summary>A Calendar event id for an idempotency key: hex digits are valid base32hex.</summary>
-    private static string EventIdFor(string idempotencyKey) =>
-        "hub" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..40];
+    private static string EventIdFor(string idempotencyKey) => "hub" + Hash(idempotencyKey);
+
+    /// <summary>40 hex digits of the SHA-256 of an idempotency key.</summary>
+    private static string Hash(string idempotencyKey) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey)))[..40];
 
     /// <summary>
     /// Splits Notion property values: plain values (<c>"Status": "Done"</c>, as people and models write them) are
@@ -304,6 +386,7 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         {
             "gmail_search" => await GmailSearchAsync(agentId, arguments, cancellationToken),
             "gmail_read" => await GmailReadAsync(agentId, arguments, cancellationToken),
+            "gmail_list_drafts" => await GmailDraftsAsync(agentId, arguments, cancellationToken),
             "calendar_list_events" => await CalendarAsync(agentId, arguments, cancellationToken),
             "calendar_free_busy" => await FreeBusyAsync(agentId, arguments, cancellationToken),
             "notion_search" => (await notion.SearchAsync(Required(arguments, "query"), cancellationToken: cancellationToken)).Items,
@@ -345,6 +428,13 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         var message = await gmail.GetMessageAsync(token, Required(arguments, "messageId"), cancellationToken: cancellationToken);
         return message with { Labels = LabelNames(message.Labels, await gmail.ListLabelsAsync(token, cancellationToken)) };
     }, cancellationToken);
+
+    private async Task<object> GmailDraftsAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
+        var drafts = await gmail.ListDraftsAsync(token, ProposalValidator.Text(arguments, "query") ?? "", Int(arguments, "maxResults", 10, 25), cancellationToken);
+        return drafts.Select(d => new { d.Id, d.Message.To, d.Message.Cc, d.Message.Subject, d.Message.Snippet, Updated = d.Message.Date });
+    }
 
     private static string[] LabelNames(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> names) =>
         [.. ids.Select(id => names.GetValueOrDefault(id, id))];

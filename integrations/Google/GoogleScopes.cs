@@ -5,6 +5,9 @@ public static class GoogleScopes
 {
     public const string GmailReadonly = "https://www.googleapis.com/auth/gmail.readonly";
     public const string GmailSend = "https://www.googleapis.com/auth/gmail.send";
+
+    /// <summary>Gmail drafts: create, read and send them (asked at sign-in since the drafts tools; earlier sign-ins lack it).</summary>
+    public const string GmailCompose = "https://www.googleapis.com/auth/gmail.compose";
     public const string UserInfoEmail = "https://www.googleapis.com/auth/userinfo.email";
     public const string CalendarEvents = "https://www.googleapis.com/auth/calendar.events";
     public const string CalendarFreeBusy = "https://www.googleapis.com/auth/calendar.freebusy";
@@ -17,11 +20,11 @@ public static class GoogleScopes
     public const string SpreadsheetsReadonly = "https://www.googleapis.com/auth/spreadsheets.readonly";
     public const string ContactsReadonly = "https://www.googleapis.com/auth/contacts.readonly";
 
-    /// <summary>The scopes of the onboarding consent: read and send mail, prove the email; calendar events and colleagues' free/busy when enabled.</summary>
+    /// <summary>The scopes of the onboarding consent: read and send mail, write drafts, prove the email; calendar events and colleagues' free/busy when enabled.</summary>
     public static IReadOnlyList<string> ForHub(bool calendarEnabled) =>
         calendarEnabled
-            ? [OpenId, UserInfoEmail, GmailReadonly, GmailSend, CalendarEvents, CalendarFreeBusy]
-            : [OpenId, UserInfoEmail, GmailReadonly, GmailSend];
+            ? [OpenId, UserInfoEmail, GmailReadonly, GmailSend, GmailCompose, CalendarEvents, CalendarFreeBusy]
+            : [OpenId, UserInfoEmail, GmailReadonly, GmailSend, GmailCompose];
 
     /// <summary>The scopes of a sign-in or reconnect on this hub: <see cref="ForHub(bool)"/> and those of the tools the admin turned on.</summary>
     public static IReadOnlyList<string> ForHub(GoogleOptions options) =>
@@ -34,9 +37,9 @@ public static class GoogleScopes
     /// <summary>
     /// The scopes this hub asks for that the person has not granted (<paramref name="granted"/> from their last sign-in
     /// or reconnect): their tools need a reconnect. Granted scopes not recorded (a sign-in before they were) count as
-    /// the onboarding's mail and calendar scopes, so only the later tools' scopes are missing.
+    /// the onboarding's mail and calendar scopes of that time (without <see cref="GmailCompose"/>), so only the later tools' scopes are missing.
     /// </summary>
     public static IReadOnlyList<string> Missing(IReadOnlyList<string>? granted, GoogleOptions options) =>
         ForHub(options).Where(scope => scope is not (OpenId or UserInfoEmail)
-            && !(granted?.Contains(scope, StringComparer.Ordinal) ?? ForHub(options.CalendarEnabled).Contains(scope, StringComparer.Ordinal))).ToList();
+            && !(granted?.Contains(scope, StringComparer.Ordinal) ?? (scope != GmailCompose && ForHub(options.CalendarEnabled).Contains(scope, StringComparer.Ordinal)))).ToList();
 }

@@ -17,6 +17,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Gmail message {GmailMessageId} sent in thread {ThreadId}")]
     public static partial void GmailMessageSent(this ILogger logger, string gmailMessageId, string? threadId);
 
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Gmail draft {DraftId} created (message {GmailMessageId})")]
+    public static partial void GmailDraftCreated(this ILogger logger, string draftId, string gmailMessageId);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "Google Doc {DocumentId} {Change}")]
+    public static partial void GoogleDocChanged(this ILogger logger, string documentId, string change);
+
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Calendar event {EventId} created in calendar {CalendarId}")]
     public static partial void CalendarEventCreated(this ILogger logger, string eventId, string calendarId);
 

@@ -55,7 +55,7 @@ public static class DecisionParser
 
     public static string MainTextField(string type) => type switch
     {
-        ProposalTypes.SendEmail => "body",
+        ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft or ProposalTypes.CreateGoogleDoc => "body",
         ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent or ProposalTypes.Broadcast => "text",
         ProposalTypes.CreateAttioNote => "content",
         ProposalTypes.CreateAttioTask => "content",

@@ -19,7 +19,7 @@ public static class ProposalCard
         card.Append("**Via:** ").Append(Via(type, agentEmail)).Append("\n\n");
         switch (type)
         {
-            case ProposalTypes.SendEmail:
+            case ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft:
                 Line(card, "To", string.Join(", ", ProposalValidator.Emails(payload, "to")));
                 if (ProposalValidator.Emails(payload, "cc") is { Count: > 0 } cc)
                 {
@@ -29,6 +29,29 @@ public static class ProposalCard
                 Line(card, "Subject", Text(payload, "subject"));
                 OptionalLine(card, "In reply to", payload, "replyToMessageId");
                 card.Append("\n**Body:**\n");
+                Quote(card, Text(payload, "body"));
+                if (type == ProposalTypes.CreateGmailDraft)
+                {
+                    card.Append('\n');
+                    Line(card, "Note", "saved as a draft in Gmail; nothing is sent (finish and send it in Gmail, or propose send_gmail_draft)");
+                }
+
+                break;
+            case ProposalTypes.SendGmailDraft:
+                Line(card, "Draft", Text(payload, "draftId"));
+                Line(card, "To", Text(payload, "to"));
+                OptionalLine(card, "Cc", payload, "cc");
+                OptionalLine(card, "Bcc", payload, "bcc");
+                Line(card, "Subject", Text(payload, "subject"));
+                card.Append("\n**Body** (as the draft read when proposed):\n");
+                Quote(card, Text(payload, "body"));
+                card.Append('\n');
+                Line(card, "Note", "if the draft changes in Gmail before it is sent, nothing is sent");
+                break;
+            case ProposalTypes.CreateGoogleDoc:
+                Line(card, "Title", Text(payload, "title"));
+                OptionalLine(card, "Folder", payload, "folderId");
+                card.Append("\n**Text:**\n");
                 Quote(card, Text(payload, "body"));
                 break;
             case ProposalTypes.CreateCalendarEvent:
@@ -165,6 +188,9 @@ public static class ProposalCard
         ProposalTypes.UpdateCalendarEvent => $"Change event {Text(payload, "eventId")}",
         ProposalTypes.CancelCalendarEvent => $"Cancel event {Text(payload, "eventId")}",
         ProposalTypes.RespondCalendarEvent => $"Answer invitation {Text(payload, "eventId")}: {Text(payload, "response")}",
+        ProposalTypes.CreateGmailDraft => $"Gmail draft to {string.Join(", ", ProposalValidator.Emails(payload, "to"))}: {Text(payload, "subject")}",
+        ProposalTypes.SendGmailDraft => Text(payload, "subject") is { } draftSubject ? $"Send Gmail draft: {draftSubject}" : $"Send Gmail draft {Text(payload, "draftId")}",
+        ProposalTypes.CreateGoogleDoc => $"New Google Doc: {Text(payload, "title")}",
         _ => type,
     };
 
@@ -189,12 +215,16 @@ public static class ProposalCard
         ProposalTypes.UpdateCalendarEvent => "Change Calendar Event",
         ProposalTypes.CancelCalendarEvent => "Cancel Calendar Event",
         ProposalTypes.RespondCalendarEvent => "Answer Calendar Invitation",
+        ProposalTypes.CreateGmailDraft => "Create Gmail Draft",
+        ProposalTypes.SendGmailDraft => "Send Gmail Draft",
+        ProposalTypes.CreateGoogleDoc => "Create Google Doc",
         _ => type,
     };
 
     private static string Via(string type, string agentEmail) => type switch
     {
-        ProposalTypes.SendEmail => $"Gmail ({agentEmail})",
+        ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft or ProposalTypes.SendGmailDraft => $"Gmail ({agentEmail})",
+        ProposalTypes.CreateGoogleDoc => $"Google Docs ({agentEmail})",
         ProposalTypes.CreateCalendarEvent or ProposalTypes.UpdateCalendarEvent or ProposalTypes.CancelCalendarEvent or ProposalTypes.RespondCalendarEvent => $"Google Calendar ({agentEmail})",
         ProposalTypes.CreateNotionPage or ProposalTypes.UpdateNotionPage or ProposalTypes.ArchiveNotionPage or ProposalTypes.AppendNotionBlocks => "Notion (company workspace)",
         ProposalTypes.UpdateAttioRecord or ProposalTypes.CreateAttioNote or ProposalTypes.CreateAttioTask or ProposalTypes.CreateAttioRecord or ProposalTypes.CompleteAttioTask => "Attio CRM (company workspace)",
@@ -207,7 +237,8 @@ public static class ProposalCard
 
     private static string Verb(string type) => type switch
     {
-        ProposalTypes.SendEmail => "send",
+        ProposalTypes.SendEmail or ProposalTypes.SendGmailDraft => "send",
+        ProposalTypes.CreateGmailDraft => "save the draft",
         ProposalTypes.MessageAgent or ProposalTypes.ReplyAgent or ProposalTypes.Broadcast => "send",
         ProposalTypes.StartOnboarding => "invite",
         ProposalTypes.Grant => "grant it",

@@ -26,6 +26,13 @@ public static class ProposalTypes
     public const string CancelCalendarEvent = "cancel_calendar_event";
     public const string RespondCalendarEvent = "respond_calendar_event";
 
+    // Gmail drafts and a new Google Doc (issue 21).
+    public const string CreateGmailDraft = "create_gmail_draft";
+
+    /// <summary>Sends a draft as it is in Gmail; the hub reads the draft when it is proposed (its recipients, subject, body and message id go into the payload).</summary>
+    public const string SendGmailDraft = "send_gmail_draft";
+    public const string CreateGoogleDoc = "create_google_doc";
+
     /// <summary>An agent's answer to another agent's message: made by the hub at the end of that turn, never composed.</summary>
     public const string ReplyAgent = "reply_agent";
 
@@ -43,6 +50,7 @@ public static class ProposalTypes
             SendEmail, CreateCalendarEvent, CreateNotionPage, UpdateNotionPage, UpdateAttioRecord, CreateAttioNote, CreateAttioTask, MessageAgent, ReplyAgent, StartOnboarding, Broadcast, Grant,
             CreateAttioRecord, CompleteAttioTask, ArchiveNotionPage, AppendNotionBlocks,
             UpdateCalendarEvent, CancelCalendarEvent, RespondCalendarEvent,
+            CreateGmailDraft, SendGmailDraft, CreateGoogleDoc,
         ];
 
     /// <summary>Types only the hub creates (neither an agent's tool nor the API composes them; a person creates grants at <c>/api/agents/{id}/grants</c>).</summary>

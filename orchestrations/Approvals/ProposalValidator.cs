@@ -25,7 +25,7 @@ public static class ProposalValidator
 
         switch (type)
         {
-            case ProposalTypes.SendEmail:
+            case ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft:
                 RequireEmails(payload, "to", required: true, Add);
                 RequireEmails(payload, "cc", required: false, Add);
                 RequireText(payload, "subject", Add, max: 998);
@@ -166,6 +166,24 @@ public static class ProposalValidator
                 }
 
                 break;
+            case ProposalTypes.SendGmailDraft:
+                // The rest of the payload (what the draft says) is the hub's: read from Gmail when the proposal is made.
+                RequireText(payload, "draftId", Add, max: 200);
+                break;
+            case ProposalTypes.CreateGoogleDoc:
+                RequireText(payload, "title", Add, max: MaxDocTitle);
+                if (Text(payload, "title") is { } docTitle && docTitle.AsSpan().ContainsAny('\r', '\n'))
+                {
+                    Add("payload.title", "title cannot contain line breaks.");
+                }
+
+                RequireText(payload, "body", Add, allowEmpty: true, max: MaxDocBody);
+                if (payload["folderId"] is not null)
+                {
+                    RequireText(payload, "folderId", Add, max: 200);
+                }
+
+                break;
             case ProposalTypes.Grant:
                 Entities.GrantRules.Validate(Text(payload, "type"), payload["bounds"] as JsonObject, Int(payload, "maxPerDay"), payload["expiresInDays"] is null ? null : Int(payload, "expiresInDays") ?? 0, errors, "payload.");
                 if (payload["bounds"] is not (null or JsonObject))
@@ -184,7 +202,11 @@ public static class ProposalValidator
     /// <summary>The payload fields a proposal type uses (what an edit may change).</summary>
     public static IReadOnlyList<string> FieldsOf(string type) => type switch
     {
-        ProposalTypes.SendEmail => ["to", "cc", "subject", "body", "replyToMessageId"],
+        ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft => ["to", "cc", "subject", "body", "replyToMessageId"],
+
+        // What a draft says is read from Gmail; to send another draft, propose again.
+        ProposalTypes.SendGmailDraft => [],
+        ProposalTypes.CreateGoogleDoc => ["title", "body", "folderId"],
         ProposalTypes.CreateCalendarEvent => ["summary", "start", "end", "description", "location", "attendees"],
         ProposalTypes.CreateNotionPage => ["parentPageId", "parentDatabaseId", "parentDataSourceId", "title", "content", "properties"],
         ProposalTypes.UpdateNotionPage => ["pageId", "properties", "appendText"],
@@ -310,6 +332,12 @@ public static class ProposalValidator
         add($"payload.{field}", $"{field} must be an ISO 8601 date-time, e.g. 2026-11-23T15:00:00Z.");
         return null;
     }
+
+    /// <summary>The longest title of a create_google_doc proposal.</summary>
+    public const int MaxDocTitle = 200;
+
+    /// <summary>The most text of a create_google_doc proposal (characters).</summary>
+    public const int MaxDocBody = 100_000;
 
     /// <summary>The most blocks one append_notion_blocks proposal may add (Notion's own limit per request).</summary>
     public const int MaxNotionBlocks = 100;

@@ -68,7 +68,7 @@ public sealed class OnboardingGoogleTests
         Assert.Equal(Alice, consent["login_hint"]);
         Assert.Equal(g.CallbackUri, consent["redirect_uri"]);
         Assert.Equal(
-            new[] { "openid", "https://www.googleapis.com/auth/userinfo.email", "https://www.googleapis.com/auth/gmail.readonly", "https://www.googleapis.com/auth/gmail.send" },
+            new[] { "openid", "https://www.googleapis.com/auth/userinfo.email", "https://www.googleapis.com/auth/gmail.readonly", "https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.compose" },
             consent["scope"].Split(' '));
         var exchange = g.Google.RequestsTo(GoogleEndpoints.Token).Select(r => r.Form()).Last(f => f["grant_type"] == "authorization_code");
         Assert.InRange(exchange["code_verifier"].Length, 43, 128);

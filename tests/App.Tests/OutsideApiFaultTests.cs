@@ -57,7 +57,7 @@ public sealed class FaultHubFixture : ToolHubFixture
     /// <summary>The fake behind an integration.</summary>
     public FakeServer Fake(string integration) => integration switch
     {
-        "gmail" or "calendar" or "drive" => Tools.Google,
+        "gmail" or "gmail-drafts" or "calendar" or "drive" => Tools.Google,
         "notion" => Tools.Notion,
         "attio" => Tools.Attio,
         _ => throw new ArgumentOutOfRangeException(nameof(integration), integration, null),
@@ -131,6 +131,7 @@ public sealed class ReadFaultTests(FaultHubFixture fixture) : IClassFixture<Faul
         var reads = new (string Integration, string Tool, string Arguments, string Endpoint)[]
         {
             ("gmail", "gmail_search", """{"query":"from:sarah@acme.com"}""", GoogleEndpoints.GmailList),
+            ("gmail-drafts", "gmail_list_drafts", "{}", GoogleEndpoints.GmailDraftsList),
             ("calendar", "calendar_list_events", "{}", GoogleEndpoints.CalendarList),
             ("drive", "drive_search", """{"query":"plan"}""", GoogleEndpoints.DriveFilesList),
             ("notion", "notion_search", """{"query":"Team Wiki"}""", NotionEndpoints.Search),
@@ -241,6 +242,7 @@ public sealed class WriteFaultTests(FaultHubFixture fixture) : IClassFixture<Fau
     private static readonly (string Integration, string Type, string Endpoint)[] Writes =
     [
         ("gmail", ProposalTypes.SendEmail, GoogleEndpoints.GmailSend),
+        ("gmail-drafts", ProposalTypes.CreateGmailDraft, GoogleEndpoints.GmailDraftsCreate),
         ("calendar", ProposalTypes.CreateCalendarEvent, GoogleEndpoints.CalendarInsert),
         ("notion", ProposalTypes.CreateNotionPage, NotionEndpoints.PagesCreate),
         ("attio", ProposalTypes.CreateAttioTask, AttioEndpoints.TasksCreate),

@@ -11,7 +11,7 @@ namespace CompanyHub.Tests;
 /// </summary>
 public sealed class ProposalActionsHttpTests(ToolHubFixture fixture) : IClassFixture<ToolHubFixture>
 {
-    public static TheoryData<string> Types => [.. ProposalTypes.Composable.Except(ProposalTypes.OrchestratorOnly)];
+    public static TheoryData<string> Types => [.. ProposalCases.EveryType];
 
     [Theory]
     [MemberData(nameof(Types))]

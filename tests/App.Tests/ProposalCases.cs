@@ -8,12 +8,22 @@ namespace CompanyHub.Tests;
 /// <summary>Per action type: a payload, an edit, and how to check that the fake got exactly that.</summary>
 internal static partial class ProposalCases
 {
+    /// <summary>
+    /// Types the every-type tests leave to their own tests (GoogleDraftsDocsHttpTests): a send_gmail_draft's payload is
+    /// what the hub read of a draft, not what was proposed, and create_google_doc needs GOOGLE_DRIVE.
+    /// </summary>
+    public static IReadOnlyList<string> OwnTests { get; } = [ProposalTypes.SendGmailDraft, ProposalTypes.CreateGoogleDoc];
+
+    /// <summary>The types the every-type tests propose as a person would.</summary>
+    public static IEnumerable<string> EveryType => ProposalTypes.Composable.Except(ProposalTypes.OrchestratorOnly).Except(OwnTests);
+
     public static JsonObject Payload(ToolHubFixture f, string type)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         return type switch
         {
             ProposalTypes.SendEmail => new JsonObject { ["to"] = "sarah@acme.com", ["subject"] = $"Follow-up {tag}", ["body"] = "Hi Sarah,\nfollowing up on our call." },
+            ProposalTypes.CreateGmailDraft => new JsonObject { ["to"] = "sarah@acme.com", ["subject"] = $"Draft {tag}", ["body"] = "Hi Sarah,\na draft to finish." },
             ProposalTypes.CreateCalendarEvent => new JsonObject
             {
                 ["summary"] = $"Acme sync {tag}",
@@ -78,7 +88,7 @@ internal static partial class ProposalCases
         {
             ["blocks"] = new JsonArray(new JsonObject { ["type"] = "to_do", ["text"] = $"Edited to-do {Guid.NewGuid():N}", ["checked"] = true }, new JsonObject { ["type"] = "divider" }),
         },
-        ProposalTypes.SendEmail => new JsonObject { ["subject"] = $"Edited {Guid.NewGuid():N}", ["body"] = "Edited body\nsecond line" },
+        ProposalTypes.SendEmail or ProposalTypes.CreateGmailDraft => new JsonObject { ["subject"] = $"Edited {Guid.NewGuid():N}", ["body"] = "Edited body\nsecond line" },
         ProposalTypes.CreateCalendarEvent => new JsonObject { ["summary"] = $"Moved sync {Guid.NewGuid():N}", ["start"] = "2030-11-24T10:00:00Z", ["end"] = "2030-11-24T11:00:00Z" },
         ProposalTypes.CreateNotionPage => new JsonObject { ["title"] = $"Edited notes {Guid.NewGuid():N}", ["content"] = "Edited content" },
         ProposalTypes.UpdateNotionPage => new JsonObject { ["properties"] = new JsonObject { ["Status"] = new JsonObject { ["select"] = new JsonObject { ["name"] = "Done" } } }, ["appendText"] = "Finished." },
@@ -100,6 +110,15 @@ internal static partial class ProposalCases
                     Assert.Equal(ProposalValidator.Emails(p, "to"), mail.To);
                     Assert.Equal(Text(p, "body"), mail.Body);
                     Assert.Equal("alice@company.com", mail.Account);
+                    break;
+                }
+
+            case ProposalTypes.CreateGmailDraft:
+                {
+                    var draft = Assert.Single(tools.Google.Account("alice@company.com").Drafts, d => d.Subject == Text(p, "subject"));
+                    Assert.Equal(string.Join(", ", ProposalValidator.Emails(p, "to")), draft.To);
+                    Assert.Equal(Text(p, "body"), draft.Body);
+                    Assert.DoesNotContain(tools.Google.SentEmails, m => m.Subject == Text(p, "subject"));
                     break;
                 }
 

@@ -24,7 +24,7 @@ public sealed class ProposalExpiryHttpTests(ExpiringToolHubFixture fixture) : IC
         using var alice = fixture.Tools.User(fixture.Alice);
         var writes = await fixture.WritesAsync();
         var ids = new Dictionary<string, string>();
-        foreach (var type in ProposalTypes.Composable.Except(ProposalTypes.OrchestratorOnly))
+        foreach (var type in ProposalCases.EveryType)
         {
             ids[type] = await ToolHub.ProposeAsync(alice, fixture.Alice, type, ProposalCases.Payload(fixture, type));
         }

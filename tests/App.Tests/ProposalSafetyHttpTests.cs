@@ -75,7 +75,7 @@ public sealed class ProposalSafetyHttpTests(ToolHubFixture fixture) : IClassFixt
         using var admin = fixture.Tools.Admin();
         var writes = await fixture.WritesAsync();
         var ids = new List<string>();
-        foreach (var type in ProposalTypes.Composable.Except(ProposalTypes.OrchestratorOnly))
+        foreach (var type in ProposalCases.EveryType)
         {
             ids.Add(await ToolHub.ProposeAsync(alice, fixture.Alice, type, ProposalCases.Payload(fixture, type)));
         }

@@ -53,7 +53,9 @@ public class ToolHubFixture : IAsyncLifetime
     public async Task<int> WritesAsync()
     {
         var google = Tools.Google.CallCount(GoogleEndpoints.GmailSend) + Tools.Google.CallCount(GoogleEndpoints.CalendarInsert)
-            + Tools.Google.CallCount(GoogleEndpoints.CalendarPatch) + Tools.Google.CallCount(GoogleEndpoints.CalendarDelete);
+            + Tools.Google.CallCount(GoogleEndpoints.CalendarPatch) + Tools.Google.CallCount(GoogleEndpoints.CalendarDelete)
+            + Tools.Google.CallCount(GoogleEndpoints.GmailDraftsCreate) + Tools.Google.CallCount(GoogleEndpoints.GmailDraftsSend)
+            + Tools.Google.CallCount(GoogleEndpoints.DriveFilesCreate) + Tools.Google.CallCount(GoogleEndpoints.DocsBatchUpdate);
         var notion = Tools.Notion.CallCount(NotionEndpoints.PagesCreate) + Tools.Notion.CallCount(NotionEndpoints.PagesUpdate) + Tools.Notion.CallCount(NotionEndpoints.BlocksChildrenAppend);
         var attio = Tools.Attio.CallCount(AttioEndpoints.RecordsUpdate) + Tools.Attio.CallCount(AttioEndpoints.RecordsCreate) + Tools.Attio.CallCount(AttioEndpoints.RecordsAssert)
             + Tools.Attio.CallCount(AttioEndpoints.NotesCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksCreate) + Tools.Attio.CallCount(AttioEndpoints.TasksUpdate);

@@ -19,6 +19,7 @@ export const GRANT_TYPES = {
   complete_attio_task: { name: 'Complete Attio Task', bounds: {} },
   archive_notion_page: { name: 'Archive Notion Page', bounds: { pages: 'Pages (ids)' } },
   append_notion_blocks: { name: 'Append to Notion Page', bounds: { pages: 'Pages (ids)' } },
+  send_gmail_draft: { name: 'Send Gmail Draft', bounds: { recipients: 'Recipients (addresses)', domains: 'Recipient domains' } },
 };
 
 /** The "Standing grants" panel of one agent's dashboard; read again when the agent's stream says a grant changed. */

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CompanyHub.Integrations.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,18 +33,34 @@ public interface IGoogleFilesClient
 
     /// <summary>People v1 <c>people:searchContacts</c>: the person's contacts matching a name, email or phone prefix.</summary>
     Task<IReadOnlyList<Contact>> SearchContactsAsync(string accessToken, string query, int maxResults = 10, CancellationToken cancellationToken = default);
+
+    /// <summary>Drive v3 <c>files.list</c>: the file (not in the trash) that carries the app property <paramref name="key"/> = <paramref name="value"/>, or null.</summary>
+    Task<DriveFile?> FindByAppPropertyAsync(string accessToken, string key, string value, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drive v3 <c>files.create</c> of an empty Google Doc named <paramref name="title"/>, in <paramref name="folderId"/> when
+    /// given, tagged with <paramref name="appProperties"/> in the same request (so that the tag cannot be missing from a created Doc).
+    /// </summary>
+    Task<DriveFile> CreateDocumentAsync(string accessToken, string title, string? folderId, IReadOnlyDictionary<string, string> appProperties, CancellationToken cancellationToken = default);
+
+    /// <summary>Docs v1 <c>documents.batchUpdate</c> with one <c>insertText</c> at the start of the body (index 1).</summary>
+    Task InsertTextAsync(string accessToken, string documentId, string text, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Drive v3, Docs v1, Sheets v4 and People v1 over plain HttpClient, with their roots from <see cref="GoogleOptions"/>.</summary>
 public sealed class GoogleFilesClient : IGoogleFilesClient
 {
     internal const string ServiceName = "Google Drive";
+    internal const string DocumentMimeType = "application/vnd.google-apps.document";
+    private const string FileFields = "id,name,mimeType,modifiedTime,webViewLink";
     private readonly GoogleOptions _options;
     private readonly ServiceHttp _http;
+    private readonly ILogger _logger;
 
     public GoogleFilesClient(HttpClient http, IOptions<GoogleOptions> options, ILogger<GoogleFilesClient> logger, TimeProvider time)
     {
         _options = options.Value;
+        _logger = logger;
         _http = new ServiceHttp(http, ServiceName, ServiceErrorParsers.Google, logger, time);
     }
 
@@ -51,18 +68,79 @@ public sealed class GoogleFilesClient : IGoogleFilesClient
     {
         ArgumentException.ThrowIfNullOrEmpty(accessToken);
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
-        // Drive's query language: string literals in single quotes, with ' and \ escaped by a backslash.
-        var literal = query.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
+        var literal = Literal(query.Trim());
+        return await ListFilesAsync(accessToken, $"(name contains '{literal}' or fullText contains '{literal}') and trashed = false", maxResults, cancellationToken);
+    }
+
+    public async Task<DriveFile?> FindByAppPropertyAsync(string accessToken, string key, string value, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        var found = await ListFilesAsync(accessToken, $"appProperties has {{ key='{Literal(key)}' and value='{Literal(value)}' }} and trashed = false", 1, cancellationToken);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    public async Task<DriveFile> CreateDocumentAsync(string accessToken, string title, string? folderId, IReadOnlyDictionary<string, string> appProperties, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(title);
+        ArgumentNullException.ThrowIfNull(appProperties);
+        var metadata = new JsonObject { ["name"] = title, ["mimeType"] = DocumentMimeType };
+        if (!string.IsNullOrWhiteSpace(folderId))
+        {
+            metadata["parents"] = new JsonArray(folderId.Trim());
+        }
+
+        var properties = new JsonObject();
+        foreach (var (k, v) in appProperties)
+        {
+            properties[k] = v;
+        }
+
+        metadata["appProperties"] = properties;
+        var url = $"{_options.DriveBaseUrl.TrimEnd('/')}/files?fields={Uri.EscapeDataString(FileFields)}";
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Post, url, accessToken, metadata), "drive.files.create", cancellationToken);
+        var file = ReadFile(body);
+        if (file.Id.Length == 0)
+        {
+            throw new IntegrationException(ServiceName, "Google Drive created the file but answered without its id.", errorCode: "missing_id");
+        }
+
+        _logger.GoogleDocChanged(file.Id, "created");
+        return file;
+    }
+
+    public async Task InsertTextAsync(string accessToken, string documentId, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
+        ArgumentNullException.ThrowIfNull(text);
+        var request = new JsonObject
+        {
+            ["requests"] = new JsonArray(new JsonObject { ["insertText"] = new JsonObject { ["location"] = new JsonObject { ["index"] = 1 }, ["text"] = text } }),
+        };
+        var url = $"{_options.DocsBaseUrl.TrimEnd('/')}/documents/{Uri.EscapeDataString(documentId.Trim())}:batchUpdate";
+        await _http.SendAsync(ServiceHttp.Request(HttpMethod.Post, url, accessToken, request), "docs.documents.batchUpdate", cancellationToken);
+        _logger.GoogleDocChanged(documentId, "text inserted");
+    }
+
+    private async Task<IReadOnlyList<DriveFile>> ListFilesAsync(string accessToken, string q, int maxResults, CancellationToken cancellationToken)
+    {
         var url = new StringBuilder(_options.DriveBaseUrl.TrimEnd('/')).Append("/files")
-            .Append("?q=").Append(Uri.EscapeDataString($"(name contains '{literal}' or fullText contains '{literal}') and trashed = false"))
+            .Append("?q=").Append(Uri.EscapeDataString(q))
             .Append("&pageSize=").Append(Math.Clamp(maxResults, 1, 100))
-            .Append("&fields=").Append(Uri.EscapeDataString("files(id,name,mimeType,modifiedTime,webViewLink)"))
+            .Append("&fields=").Append(Uri.EscapeDataString($"files({FileFields})"))
             .Append("&orderBy=").Append(Uri.EscapeDataString("modifiedTime desc"));
         var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url.ToString(), accessToken), "drive.files.list", cancellationToken);
-        return body.GetArrayItems("files")
-            .Select(f => new DriveFile(f.GetStringOrNull("id") ?? "", f.GetStringOrNull("name") ?? "", f.GetStringOrNull("mimeType"), f.GetDateTimeOffsetOrNull("modifiedTime"), f.GetStringOrNull("webViewLink")))
-            .ToList();
+        return body.GetArrayItems("files").Select(ReadFile).ToList();
     }
+
+    private static DriveFile ReadFile(JsonElement f) =>
+        new(f.GetStringOrNull("id") ?? "", f.GetStringOrNull("name") ?? "", f.GetStringOrNull("mimeType"), f.GetDateTimeOffsetOrNull("modifiedTime"), f.GetStringOrNull("webViewLink"));
+
+    /// <summary>A string literal of Drive's query language: in single quotes, with ' and \ escaped by a backslash.</summary>
+    private static string Literal(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
 
     public async Task<DocumentText> ReadDocumentAsync(string accessToken, string documentId, CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,8 @@ public sealed partial class GmailClient : IGmailClient
 
     private string MessagesUrl => _options.GmailBaseUrl.TrimEnd('/') + "/gmail/v1/users/me/messages";
 
+    private string DraftsUrl => _options.GmailBaseUrl.TrimEnd('/') + "/gmail/v1/users/me/drafts";
+
     public async Task<GmailSearchResult> SearchAsync(string accessToken, string query, int maxResults = 10, string? pageToken = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accessToken);
@@ -79,21 +81,104 @@ public sealed partial class GmailClient : IGmailClient
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         EnsureConfigured();
 
-        var url = new StringBuilder(MessagesUrl).Append('/').Append(Uri.EscapeDataString(messageId));
-        if (format == GmailMessageFormat.Metadata)
+        var url = new StringBuilder(MessagesUrl).Append('/').Append(Uri.EscapeDataString(messageId)).Append(FormatQuery(format));
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url.ToString(), accessToken), "gmail.users.messages.get", cancellationToken);
+        return ReadMessage(body, format, messageId);
+    }
+
+    public async Task<IReadOnlyList<GmailDraft>> ListDraftsAsync(string accessToken, string query, int maxResults = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxResults, 1);
+        EnsureConfigured();
+
+        var url = new StringBuilder(DraftsUrl).Append("?maxResults=").Append(Math.Min(maxResults, MaxSearchResults));
+        if (query.Length > 0)
         {
-            url.Append("?format=metadata");
-            foreach (var header in SummaryHeaders.Append("Cc").Append("Message-ID"))
-            {
-                url.Append("&metadataHeaders=").Append(header);
-            }
-        }
-        else
-        {
-            url.Append("?format=full");
+            url.Append("&q=").Append(Uri.EscapeDataString(query));
         }
 
-        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url.ToString(), accessToken), "gmail.users.messages.get", cancellationToken);
+        var list = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url.ToString(), accessToken), "gmail.users.drafts.list", cancellationToken);
+        var ids = list.GetArrayItems("drafts").Select(d => d.GetStringOrNull("id")).OfType<string>().ToArray();
+
+        // The list answers ids only; the headers come from one metadata read per draft, a few at a time.
+        var drafts = new GmailDraft[ids.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, ids.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken },
+            async (i, ct) => drafts[i] = await GetDraftAsync(accessToken, ids[i], GmailMessageFormat.Metadata, ct));
+        return drafts;
+    }
+
+    public async Task<GmailDraft> GetDraftAsync(string accessToken, string draftId, GmailMessageFormat format = GmailMessageFormat.Full, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentException.ThrowIfNullOrEmpty(draftId);
+        EnsureConfigured();
+
+        var url = DraftsUrl + "/" + Uri.EscapeDataString(draftId) + FormatQuery(format);
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Get, url, accessToken), "gmail.users.drafts.get", cancellationToken);
+        return ReadDraft(body, format, draftId);
+    }
+
+    public async Task<GmailDraft> CreateDraftAsync(string accessToken, EmailMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentNullException.ThrowIfNull(message);
+        EnsureConfigured();
+
+        var (raw, _) = RawMessage(message);
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Post, DraftsUrl, accessToken, new JsonObject { ["message"] = raw }), "gmail.users.drafts.create", cancellationToken);
+        var draft = ReadDraft(body, GmailMessageFormat.Metadata, null);
+        _logger.GmailDraftCreated(draft.Id, draft.Message.Id);
+        return draft;
+    }
+
+    public async Task<GmailSentMessage> SendDraftAsync(string accessToken, string draftId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        ArgumentException.ThrowIfNullOrEmpty(draftId);
+        EnsureConfigured();
+
+        var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Post, DraftsUrl + "/send", accessToken, new JsonObject { ["id"] = draftId }), "gmail.users.drafts.send", cancellationToken);
+        var id = body.GetStringOrNull("id")
+            ?? throw new IntegrationException(ServiceName, "Gmail sent the draft but answered without the message's id.", errorCode: "missing_id");
+        var threadId = body.GetStringOrNull("threadId") ?? id;
+        _logger.GmailMessageSent(id, threadId);
+        return new GmailSentMessage(id, threadId, string.Empty);
+    }
+
+    /// <summary>A draft resource (<c>{"id", "message": {...}}</c>) as a <see cref="GmailDraft"/>.</summary>
+    private static GmailDraft ReadDraft(JsonElement body, GmailMessageFormat format, string? draftId)
+    {
+        var id = body.GetStringOrNull("id") ?? draftId
+            ?? throw new IntegrationException(ServiceName, "Gmail answered a draft without its id.", errorCode: "missing_id");
+        var message = body.GetObjectOrNull("message")
+            ?? throw new IntegrationException(ServiceName, $"Gmail answered draft {id} without its message.", errorCode: "missing_message");
+        return new GmailDraft(id, ReadMessage(message, format, null));
+    }
+
+    /// <summary>The query of a <c>messages.get</c> or <c>drafts.get</c>: the summary headers for metadata (with Cc and Message-ID), or the full message.</summary>
+    private static string FormatQuery(GmailMessageFormat format)
+    {
+        if (format != GmailMessageFormat.Metadata)
+        {
+            return "?format=full";
+        }
+
+        var query = new StringBuilder("?format=metadata");
+        foreach (var header in SummaryHeaders.Append("Cc").Append("Bcc").Append("Message-ID"))
+        {
+            query.Append("&metadataHeaders=").Append(header);
+        }
+
+        return query.ToString();
+    }
+
+    /// <summary>A message resource as a <see cref="GmailMessage"/>: headers, labels, snippet, and for the full format its text.</summary>
+    private static GmailMessage ReadMessage(JsonElement body, GmailMessageFormat format, string? messageId)
+    {
         var payload = body.GetObjectOrNull("payload");
         var headers = payload is { } p ? ReadHeaders(p) : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
@@ -111,7 +196,7 @@ public sealed partial class GmailClient : IGmailClient
         }
 
         return new GmailMessage(
-            body.GetStringOrNull("id") ?? messageId,
+            body.GetStringOrNull("id") ?? messageId ?? throw new IntegrationException(ServiceName, "Gmail answered a message without its id.", errorCode: "missing_id"),
             body.GetStringOrNull("threadId") ?? string.Empty,
             headers.GetValueOrDefault("From"),
             headers.GetValueOrDefault("To"),
@@ -123,7 +208,10 @@ public sealed partial class GmailClient : IGmailClient
             headers.GetValueOrDefault("Message-ID") ?? headers.GetValueOrDefault("Message-Id"),
             text,
             truncated,
-            attachments);
+            attachments)
+        {
+            Bcc = headers.GetValueOrDefault("Bcc"),
+        };
     }
 
     public async Task<IReadOnlyDictionary<string, string>> ListLabelsAsync(string accessToken, CancellationToken cancellationToken = default)
@@ -150,20 +238,27 @@ public sealed partial class GmailClient : IGmailClient
         ArgumentNullException.ThrowIfNull(message);
         EnsureConfigured();
 
-        var messageId = message.MessageId ?? MimeMessageBuilder.NewMessageId(MimeMessageBuilder.DomainOf(message.From));
-        var mime = MimeMessageBuilder.Build(message, _time.GetUtcNow(), messageId);
-        var request = new JsonObject { ["raw"] = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(mime)) };
-        if (!string.IsNullOrEmpty(message.ThreadId))
-        {
-            request["threadId"] = message.ThreadId;
-        }
-
+        var (request, messageId) = RawMessage(message);
         var body = await _http.SendAsync(ServiceHttp.Request(HttpMethod.Post, MessagesUrl + "/send", accessToken, request), "gmail.users.messages.send", cancellationToken);
         var id = body.GetStringOrNull("id")
             ?? throw new IntegrationException(ServiceName, "Gmail accepted the message but answered without its id.", errorCode: "missing_id");
         var threadId = body.GetStringOrNull("threadId") ?? id;
         _logger.GmailMessageSent(id, threadId);
         return new GmailSentMessage(id, threadId, messageId);
+    }
+
+    /// <summary>The message resource Gmail takes to send or draft: <c>{"raw": base64url RFC 2822, "threadId"?}</c>, and the Message-ID written into it.</summary>
+    private (JsonObject Message, string MessageId) RawMessage(EmailMessage message)
+    {
+        var messageId = message.MessageId ?? MimeMessageBuilder.NewMessageId(MimeMessageBuilder.DomainOf(message.From));
+        var mime = MimeMessageBuilder.Build(message, _time.GetUtcNow(), messageId);
+        var raw = new JsonObject { ["raw"] = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(mime)) };
+        if (!string.IsNullOrEmpty(message.ThreadId))
+        {
+            raw["threadId"] = message.ThreadId;
+        }
+
+        return (raw, messageId);
     }
 
     private static Dictionary<string, string> ReadHeaders(JsonElement part)

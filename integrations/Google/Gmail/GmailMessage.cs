@@ -20,4 +20,8 @@ public sealed record GmailMessage(
     string? MessageIdHeader,
     string? Body,
     bool BodyTruncated,
-    IReadOnlyList<string> AttachmentNames);
+    IReadOnlyList<string> AttachmentNames)
+{
+    /// <summary>Gets the Bcc header: present only in the sender's own copy (a draft, a sent message).</summary>
+    public string? Bcc { get; init; }
+}

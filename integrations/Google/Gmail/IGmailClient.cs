@@ -24,4 +24,16 @@ public interface IGmailClient
 
     /// <summary>Sends a plain-text email as the person (an RFC 2822 message, base64url in <c>raw</c>).</summary>
     Task<GmailSentMessage> SendAsync(string accessToken, EmailMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary><c>users.drafts.list</c> with Gmail's query syntax, then each draft's headers and snippet (newest first, as Gmail lists them).</summary>
+    Task<IReadOnlyList<GmailDraft>> ListDraftsAsync(string accessToken, string query, int maxResults = 10, CancellationToken cancellationToken = default);
+
+    /// <summary><c>users.drafts.get</c>: one draft with its message (<see cref="GmailMessageFormat.Full"/> reads the body).</summary>
+    Task<GmailDraft> GetDraftAsync(string accessToken, string draftId, GmailMessageFormat format = GmailMessageFormat.Full, CancellationToken cancellationToken = default);
+
+    /// <summary><c>users.drafts.create</c>: a plain-text draft (an RFC 2822 message like <see cref="SendAsync"/>'s); into a thread when <see cref="EmailMessage.ThreadId"/> is set.</summary>
+    Task<GmailDraft> CreateDraftAsync(string accessToken, EmailMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary><c>users.drafts.send</c>: sends the draft as it is in Gmail (Gmail then deletes the draft).</summary>
+    Task<GmailSentMessage> SendDraftAsync(string accessToken, string draftId, CancellationToken cancellationToken = default);
 }

@@ -12,6 +12,9 @@ public sealed record FakeGmailMessage
     /// <summary>Gets the Cc header.</summary>
     public string? Cc { get; init; }
 
+    /// <summary>Gets the Bcc header (kept in the sender's own copy: a draft, a sent message).</summary>
+    public string? Bcc { get; init; }
+
     /// <summary>Gets the subject.</summary>
     public required string Subject { get; init; }
 

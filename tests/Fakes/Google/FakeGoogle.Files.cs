@@ -23,6 +23,8 @@ public sealed partial class FakeGoogle
     private const string ContactsReadonly = "https://www.googleapis.com/auth/contacts.readonly";
     private const string DocMimeType = "application/vnd.google-apps.document";
     private const string SheetMimeType = "application/vnd.google-apps.spreadsheet";
+    private const string FolderMimeType = "application/vnd.google-apps.folder";
+    private static readonly Regex AppPropertyClause = new(@"appProperties has \{ key='((?:[^'\\]|\\.)*)' and value='((?:[^'\\]|\\.)*)' \}", RegexOptions.CultureInvariant);
     private static readonly Regex ContainsClause = new(@"(name|fullText) contains '((?:[^'\\]|\\.)*)'", RegexOptions.CultureInvariant);
     private static readonly Regex A1Range = new(@"^(?:(?<sheet>'[^']+'|[^!]+)!)?(?<c1>[A-Z]+)(?<r1>[0-9]+)(?::(?<c2>[A-Z]+)(?<r2>[0-9]+))?$", RegexOptions.CultureInvariant);
     private readonly List<FakeFile> _files = [];
@@ -47,6 +49,27 @@ public sealed partial class FakeGoogle
     /// <summary>Adds a Google Sheet with one sheet of rows; returns its id.</summary>
     public string AddSpreadsheet(string email, string title, string sheetName, params string[][] rows) =>
         AddFile(email, title, SheetMimeType, string.Join('\n', rows.Select(r => string.Join(' ', r))), new Dictionary<string, string[][]>(StringComparer.Ordinal) { [sheetName] = rows });
+
+    /// <summary>Adds a Drive folder to an account's Drive; returns its id.</summary>
+    public string AddFolder(string email, string name) => AddFile(email, name, FolderMimeType, "", null);
+
+    /// <summary>Gets a file of any account by id as it is now (a created Doc's text, folder and app properties), or null.</summary>
+    public FakeDriveFile? GetFile(string id)
+    {
+        lock (_gate)
+        {
+            return _files.FirstOrDefault(f => f.Id == id) is { } f ? new FakeDriveFile(f.Owner, f.Id, f.Name, f.MimeType, f.Text, f.Parent, f.AppProperties ?? new Dictionary<string, string>()) : null;
+        }
+    }
+
+    /// <summary>Gets every file of an account's Drive.</summary>
+    public IReadOnlyList<FakeDriveFile> Files(string email)
+    {
+        lock (_gate)
+        {
+            return [.. _files.Where(f => f.Owner.Equals(email, StringComparison.OrdinalIgnoreCase)).Select(f => new FakeDriveFile(f.Owner, f.Id, f.Name, f.MimeType, f.Text, f.Parent, f.AppProperties ?? new Dictionary<string, string>()))];
+        }
+    }
 
     /// <summary>Adds a contact to an account's contacts.</summary>
     public void AddContact(string email, string name, string? contactEmail = null, string? phone = null, string? organization = null)
@@ -74,6 +97,8 @@ public sealed partial class FakeGoogle
     {
         app.MapGet("/drive/v3/files", ListFiles).WithName(GoogleEndpoints.DriveFilesList);
         app.MapGet("/docs/v1/documents/{documentId}", GetDocument).WithName(GoogleEndpoints.DocsGet);
+        app.MapPost("/drive/v3/files", (Delegate)CreateFileAsync).WithName(GoogleEndpoints.DriveFilesCreate);
+        app.MapPost("/docs/v1/documents/{documentId}:batchUpdate", BatchUpdateAsync).WithName(GoogleEndpoints.DocsBatchUpdate);
         app.MapGet("/sheets/v4/spreadsheets/{spreadsheetId}/values/{range}", GetValues).WithName(GoogleEndpoints.SheetsValuesGet);
         app.MapGet("/people/v1/people:searchContacts", SearchContacts).WithName(GoogleEndpoints.PeopleSearchContacts);
     }
@@ -87,6 +112,7 @@ public sealed partial class FakeGoogle
 
         var q = context.Request.Query["q"].ToString();
         var words = ContainsClause.Matches(q).Select(m => Regex.Unescape(m.Groups[2].Value)).ToList();
+        var tagged = AppPropertyClause.Match(q) is { Success: true } tag ? (Key: Regex.Unescape(tag.Groups[1].Value), Value: Regex.Unescape(tag.Groups[2].Value)) : default;
         if (q.Length > 0 && words.Count == 0 && !q.Contains("trashed", StringComparison.Ordinal))
         {
             return ApiFailure(400, "Invalid Value", "INVALID_ARGUMENT", "invalid");
@@ -98,6 +124,7 @@ public sealed partial class FakeGoogle
         {
             found = _files.Where(f => f.Owner == account.Email)
                 .Where(f => words.Count == 0 || words.Any(w => f.Name.Contains(w, StringComparison.OrdinalIgnoreCase) || f.Text.Contains(w, StringComparison.OrdinalIgnoreCase)))
+                .Where(f => tagged.Key is null || (f.AppProperties?.TryGetValue(tagged.Key, out var v) == true && v == tagged.Value))
                 .OrderByDescending(f => f.Modified).Take(pageSize).ToList();
         }
 
@@ -248,6 +275,95 @@ public sealed partial class FakeGoogle
         return Json(results.Count > 0 ? new JsonObject { ["results"] = results } : new JsonObject());
     }
 
+    /// <summary>Drive <c>files.create</c> with metadata only (a Google Doc, folder...): name, mimeType, parents (one folder of the account), appProperties.</summary>
+    private async Task<IResult> CreateFileAsync(HttpContext context)
+    {
+        if (Authenticate(context, [Drive, DriveFile], out var account) is { } denied)
+        {
+            return denied;
+        }
+
+        if (await ReadBodyAsync(context) is not JsonObject body)
+        {
+            return ApiFailure(400, "Invalid JSON payload received.", "INVALID_ARGUMENT", "parseError");
+        }
+
+        var parents = body["parents"] as JsonArray;
+        if (parents is { Count: > 1 })
+        {
+            return ApiFailure(403, "Increasing the number of parents is not allowed.", "PERMISSION_DENIED", "cannotAddParent");
+        }
+
+        var parent = parents is [JsonValue p] ? p.GetValue<string>() : null;
+        if (parent is not null && Find(account, parent, FolderMimeType) is null)
+        {
+            return ApiFailure(404, $"File not found: {parent}.", "NOT_FOUND", "notFound");
+        }
+
+        var properties = (body["appProperties"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? "", StringComparer.Ordinal);
+        var name = body["name"]?.GetValue<string>() is { Length: > 0 } n ? n : "Untitled";
+        var mimeType = body["mimeType"]?.GetValue<string>() ?? "application/octet-stream";
+        var id = "1" + NewId(20);
+        lock (_gate)
+        {
+            _files.Add(new FakeFile(account.Email, id, name, mimeType, "", null, DateTimeOffset.UtcNow, parent, properties));
+        }
+
+        var file = new JsonObject { ["kind"] = "drive#file", ["id"] = id, ["name"] = name, ["mimeType"] = mimeType };
+        if (context.Request.Query["fields"].ToString().Contains("webViewLink", StringComparison.Ordinal))
+        {
+            file["webViewLink"] = $"https://docs.google.com/document/d/{id}/edit";
+        }
+
+        return Json(file);
+    }
+
+    /// <summary>Docs <c>documents.batchUpdate</c>: <c>insertText</c> at a body index (1 is the start).</summary>
+    private async Task<IResult> BatchUpdateAsync(HttpContext context, string documentId)
+    {
+        if (Authenticate(context, [Documents, Drive, DriveFile], out var account) is { } denied)
+        {
+            return denied;
+        }
+
+        if (Find(account, documentId, DocMimeType) is null)
+        {
+            return ApiFailure(404, "Requested entity was not found.", "NOT_FOUND", "notFound");
+        }
+
+        if (await ReadBodyAsync(context) is not JsonObject { } body || body["requests"] is not JsonArray { Count: > 0 } requests)
+        {
+            return ApiFailure(400, "Invalid requests: must have at least one request.", "INVALID_ARGUMENT", "badRequest");
+        }
+
+        var replies = new JsonArray();
+        foreach (var request in requests)
+        {
+            if (request?["insertText"] is not JsonObject insert || insert["text"]?.GetValue<string>() is not { } text || insert["location"]?["index"]?.GetValue<int>() is not { } index)
+            {
+                return ApiFailure(400, "Invalid requests[0]: the fake understands insertText with location.index only.", "INVALID_ARGUMENT", "badRequest");
+            }
+
+            lock (_gate)
+            {
+                var i = _files.FindIndex(f => f.Id == documentId);
+                var doc = _files[i];
+
+                // The body ends with a newline at index Text.Length + 1; text goes before it.
+                if (index < 1 || index > doc.Text.Length + 1)
+                {
+                    return ApiFailure(400, $"Invalid requests[0].insertText: Index {index} must be less than the end index of the referenced segment, {doc.Text.Length + 2}.", "INVALID_ARGUMENT", "badRequest");
+                }
+
+                _files[i] = doc with { Text = doc.Text.Insert(index - 1, text), Modified = DateTimeOffset.UtcNow };
+            }
+
+            replies.Add(new JsonObject());
+        }
+
+        return Json(new JsonObject { ["documentId"] = documentId, ["replies"] = replies, ["writeControl"] = new JsonObject { ["requiredRevisionId"] = "r2" } });
+    }
+
     private FakeFile? Find(FakeGoogleAccount account, string id, string mimeType)
     {
         lock (_gate)
@@ -256,7 +372,7 @@ public sealed partial class FakeGoogle
         }
     }
 
-    private sealed record FakeFile(string Owner, string Id, string Name, string MimeType, string Text, Dictionary<string, string[][]>? Sheets, DateTimeOffset Modified);
+    private sealed record FakeFile(string Owner, string Id, string Name, string MimeType, string Text, Dictionary<string, string[][]>? Sheets, DateTimeOffset Modified, string? Parent = null, Dictionary<string, string>? AppProperties = null);
 
     private sealed record FakeContact(string Owner, string ResourceName, string Name, string? Email, string? Phone, string? Organization);
 }

@@ -24,6 +24,7 @@ public sealed partial class FakeGoogle
         app.MapGet("/gmail/v1/users/{userId}/messages/{id}", GetMessage).WithName(GoogleEndpoints.GmailGet);
         app.MapPost("/gmail/v1/users/{userId}/messages/send", SendMessageAsync).WithName(GoogleEndpoints.GmailSend);
         app.MapGet("/gmail/v1/users/{userId}/labels", ListLabels).WithName(GoogleEndpoints.GmailLabels);
+        MapDrafts(app);
     }
 
     /// <summary><c>users.labels.list</c>: Gmail's system labels (id = name) and the account's own (<see cref="FakeGoogleAccount.AddLabel"/>).</summary>
@@ -123,6 +124,12 @@ public sealed partial class FakeGoogle
             return ApiFailure(404, "Requested entity was not found.", "NOT_FOUND", "notFound");
         }
 
+        return Json(MessageJson(context, message, format));
+    }
+
+    /// <summary>A message resource in <paramref name="format"/> (full, metadata with the asked <c>metadataHeaders</c>, minimal or raw), as <c>messages.get</c> and <c>drafts.get</c> answer it.</summary>
+    private static JsonObject MessageJson(HttpContext context, StoredGmailMessage message, string format)
+    {
         var json = new JsonObject
         {
             ["id"] = message.Id,
@@ -153,7 +160,7 @@ public sealed partial class FakeGoogle
                 break;
         }
 
-        return Json(json);
+        return json;
     }
 
     private async Task<IResult> SendMessageAsync(HttpContext context, string userId)
@@ -178,12 +185,32 @@ public sealed partial class FakeGoogle
             return ApiFailure(400, "Invalid JSON payload received. " + ex.Message, "INVALID_ARGUMENT", "parseError");
         }
 
-        if (body?["raw"]?.GetValue<string>() is not { Length: > 0 } raw)
+        if (ReadRawMessage(account, body, requireRecipients: true, out var bytes, out var parsed, out var threadId) is { } refused)
+        {
+            return refused;
+        }
+
+        var id = NewId(8);
+        threadId ??= id;
+        account.Add(StoredMessage(account, id, threadId, "SENT", parsed));
+        RecordSent(account, id, threadId, bytes, parsed);
+        return Json(new JsonObject { ["id"] = id, ["threadId"] = threadId, ["labelIds"] = new JsonArray("SENT") });
+    }
+
+    /// <summary>
+    /// Reads a message resource's base64url <c>raw</c> RFC 2822 text and its <c>threadId</c> (which must be a thread of
+    /// the mailbox), as <c>messages.send</c> and <c>drafts.create</c> take them; answers Gmail's 400/404 otherwise.
+    /// </summary>
+    private static IResult? ReadRawMessage(FakeGoogleAccount account, JsonNode? message, bool requireRecipients, out byte[] bytes, out MimeParser.Parsed parsed, out string? threadId)
+    {
+        bytes = [];
+        parsed = null!;
+        threadId = null;
+        if (message?["raw"]?.GetValue<string>() is not { Length: > 0 } raw)
         {
             return ApiFailure(400, "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "INVALID_ARGUMENT", "invalidArgument");
         }
 
-        byte[] bytes;
         try
         {
             // Gmail takes base64url; be as lenient as Google about padding.
@@ -194,55 +221,50 @@ public sealed partial class FakeGoogle
             return ApiFailure(400, "Invalid value for ByteString: raw is not base64url", "INVALID_ARGUMENT", "invalidArgument");
         }
 
-        var parsed = MimeParser.Parse(bytes);
-        var to = MimeParser.Addresses(parsed.Header("To"));
-        var cc = MimeParser.Addresses(parsed.Header("Cc"));
-        var bcc = MimeParser.Addresses(parsed.Header("Bcc"));
-        if (to.Count + cc.Count + bcc.Count == 0)
+        parsed = MimeParser.Parse(bytes);
+        var addresses = MimeParser.Addresses(parsed.Header("To")).Concat(MimeParser.Addresses(parsed.Header("Cc"))).Concat(MimeParser.Addresses(parsed.Header("Bcc"))).ToList();
+        if (requireRecipients && addresses.Count == 0)
         {
             return ApiFailure(400, "Recipient address required", "INVALID_ARGUMENT", "invalidArgument");
         }
 
-        if (to.Concat(cc).Concat(bcc).Any(a => !AddressPattern().IsMatch(a)))
+        if (addresses.Any(a => !AddressPattern().IsMatch(a)))
         {
             return ApiFailure(400, "Invalid To header", "INVALID_ARGUMENT", "invalidArgument");
         }
 
-        var requestedThread = body["threadId"]?.GetValue<string>();
-        var mailbox = account.MessagesSnapshot();
-        if (requestedThread is not null && mailbox.All(msg => msg.ThreadId != requestedThread))
+        threadId = message["threadId"]?.GetValue<string>();
+        var requested = threadId;
+        if (requested is not null && account.MessagesSnapshot().All(msg => msg.ThreadId != requested))
         {
             return ApiFailure(404, "Requested entity was not found.", "NOT_FOUND", "notFound");
         }
 
-        var id = NewId(8);
-        var threadId = requestedThread ?? id;
-        var headers = parsed.Headers.Where(h => !h.Key.Equals("Bcc", StringComparison.OrdinalIgnoreCase)).ToList();
+        return null;
+    }
+
+    /// <summary>A parsed message as stored in the mailbox (From filled in as Gmail does; Bcc kept only in a draft).</summary>
+    private static StoredGmailMessage StoredMessage(FakeGoogleAccount account, string id, string threadId, string label, MimeParser.Parsed parsed)
+    {
+        var headers = parsed.Headers.Where(h => label == "DRAFT" || !h.Key.Equals("Bcc", StringComparison.OrdinalIgnoreCase)).ToList();
         if (parsed.Header("From") is null)
         {
             headers.Insert(0, new("From", account.Email));
         }
 
-        account.Add(new StoredGmailMessage
-        {
-            Id = id,
-            ThreadId = threadId,
-            Labels = ["SENT"],
-            Date = DateTimeOffset.UtcNow,
-            Headers = headers,
-            Body = parsed.Body,
-        });
+        return new StoredGmailMessage { Id = id, ThreadId = threadId, Labels = [label], Date = DateTimeOffset.UtcNow, Headers = headers, Body = parsed.Body };
+    }
 
-        var text = Encoding.UTF8.GetString(bytes);
+    /// <summary>Records a sent message in <see cref="SentEmails"/>.</summary>
+    private void RecordSent(FakeGoogleAccount account, string id, string threadId, byte[] bytes, MimeParser.Parsed parsed)
+    {
         lock (_gate)
         {
             _sentEmails.Add(new RecordedEmail(
-                account.Email, id, threadId, text, parsed.Headers,
-                MimeParser.Addresses(parsed.Header("From")).FirstOrDefault(), to, cc, bcc,
+                account.Email, id, threadId, Encoding.UTF8.GetString(bytes), parsed.Headers,
+                MimeParser.Addresses(parsed.Header("From")).FirstOrDefault(), MimeParser.Addresses(parsed.Header("To")), MimeParser.Addresses(parsed.Header("Cc")), MimeParser.Addresses(parsed.Header("Bcc")),
                 parsed.Header("Subject"), parsed.Body, parsed.UsesCrlf, parsed.LongestLine));
         }
-
-        return Json(new JsonObject { ["id"] = id, ["threadId"] = threadId, ["labelIds"] = new JsonArray("SENT") });
     }
 
     private static IResult? CheckUser(FakeGoogleAccount account, string userId) =>

@@ -11,6 +11,9 @@ public sealed class FakeGoogleAccount
     private readonly List<StoredCalendarEvent> _events = [];
     private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
 
+    // Draft id → the id of the message it holds now (the message is in _messages with the DRAFT label).
+    private readonly Dictionary<string, string> _drafts = new(StringComparer.Ordinal);
+
     internal FakeGoogleAccount(Lock gate, string email, string? name, bool emailVerified)
     {
         _gate = gate;
@@ -72,6 +75,11 @@ public sealed class FakeGoogleAccount
         if (message.Cc is not null)
         {
             headers.Add(new("Cc", message.Cc));
+        }
+
+        if (message.Bcc is not null)
+        {
+            headers.Add(new("Bcc", message.Bcc));
         }
 
         Add(new StoredGmailMessage
@@ -211,6 +219,90 @@ public sealed class FakeGoogleAccount
         lock (_gate)
         {
             return _events.Any(e => e.Json["id"]?.GetValue<string>() == id);
+        }
+    }
+
+    /// <summary>Gets the account's drafts as they are now.</summary>
+    public IReadOnlyList<FakeGmailDraft> Drafts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _drafts.Select(d =>
+                {
+                    var m = _messages.Single(m => m.Id == d.Value);
+                    return new FakeGmailDraft(d.Key, m.Id, m.ThreadId, m.Header("To"), m.Header("Cc"), m.Header("Subject"), m.Body, m.Header("Message-ID"));
+                })];
+            }
+        }
+    }
+
+    /// <summary>Puts a draft into the mailbox (as written in Gmail); returns its draft id.</summary>
+    public string AddDraft(FakeGmailMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var messageId = AddMessage(message with { Labels = ["DRAFT"] });
+        return MapDraft(messageId);
+    }
+
+    /// <summary>Changes a draft as Gmail does (<c>drafts.update</c>, or an edit in Gmail): its message is replaced by one with a new id.</summary>
+    public void ReplaceDraft(string draftId, string? subject = null, string? body = null)
+    {
+        lock (_gate)
+        {
+            var old = _messages.Single(m => m.Id == _drafts[draftId]);
+            var headers = old.Headers.Select(h => subject is not null && h.Key.Equals("Subject", StringComparison.OrdinalIgnoreCase) ? new KeyValuePair<string, string>(h.Key, subject) : h).ToList();
+            var replacement = new StoredGmailMessage { Id = FakeGoogle.NewId(8), ThreadId = old.ThreadId, Labels = ["DRAFT"], Date = DateTimeOffset.UtcNow, Headers = headers, Body = body ?? old.Body };
+            _messages.Remove(old);
+            _messages.Add(replacement);
+            _drafts[draftId] = replacement.Id;
+        }
+    }
+
+    /// <summary>Deletes a draft and its message (<c>drafts.delete</c>, or deleting it in Gmail).</summary>
+    public void DeleteDraft(string draftId)
+    {
+        lock (_gate)
+        {
+            _messages.RemoveAll(m => m.Id == _drafts[draftId]);
+            _drafts.Remove(draftId);
+        }
+    }
+
+    /// <summary>Makes a message of the mailbox a draft; returns the new draft id.</summary>
+    internal string MapDraft(string messageId)
+    {
+        lock (_gate)
+        {
+            var id = "r" + FakeGoogle.NewId(8);
+            _drafts[id] = messageId;
+            return id;
+        }
+    }
+
+    /// <summary>The drafts, each with the message it holds.</summary>
+    internal List<(string DraftId, StoredGmailMessage Message)> DraftsSnapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _drafts.Select(d => (d.Key, _messages.Single(m => m.Id == d.Value)))];
+        }
+    }
+
+    /// <summary>Removes a draft and its message (Gmail deletes a draft when it is sent); null when there is no such draft.</summary>
+    internal StoredGmailMessage? TakeDraft(string draftId)
+    {
+        lock (_gate)
+        {
+            if (!_drafts.Remove(draftId, out var messageId))
+            {
+                return null;
+            }
+
+            var message = _messages.Single(m => m.Id == messageId);
+            _messages.Remove(message);
+            return message;
         }
     }
 

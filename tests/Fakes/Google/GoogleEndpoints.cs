@@ -10,6 +10,12 @@ public static class GoogleEndpoints
     public const string GmailGet = "gmail.users.messages.get";
     public const string GmailSend = "gmail.users.messages.send";
     public const string GmailLabels = "gmail.users.labels.list";
+    public const string GmailDraftsList = "gmail.users.drafts.list";
+    public const string GmailDraftsGet = "gmail.users.drafts.get";
+    public const string GmailDraftsCreate = "gmail.users.drafts.create";
+    public const string GmailDraftsSend = "gmail.users.drafts.send";
+    public const string DriveFilesCreate = "drive.files.create";
+    public const string DocsBatchUpdate = "docs.documents.batchUpdate";
     public const string CalendarList = "calendar.events.list";
     public const string CalendarInsert = "calendar.events.insert";
     public const string DriveFilesList = "drive.files.list";

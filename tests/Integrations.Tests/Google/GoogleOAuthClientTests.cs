@@ -26,7 +26,7 @@ public sealed class GoogleOAuthClientTests : GoogleTestBase
         Assert.Equal("consent", query["prompt"]);
         Assert.Equal(Alice, query["login_hint"]);
         Assert.Equal(
-            "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send",
+            "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/gmail.readonly https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/gmail.compose",
             query["scope"]);
     }
 

@@ -187,10 +187,16 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, INotionClient n
     /// <summary>The sync as the admin sees it, from its instance: its progress (custom status, or output once it ended) and how the instance ended.</summary>
     internal static KnowledgeSyncView? View(OrchestrationMetadata instance)
     {
-        var progress = instance.IsCompleted && instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+        var input = instance.ReadInputAs<KnowledgeSyncRequest>();
+        var progress = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
             ? instance.ReadOutputAs<KnowledgeSyncProgress>()
             : instance.ReadCustomStatusAs<KnowledgeSyncProgress>();
-        var input = instance.ReadInputAs<KnowledgeSyncRequest>();
+        if (progress is not null && input is not null && progress.RunId != input.RunId)
+        {
+            // The progress of the previous sync of the database: this one has not reported yet.
+            progress = null;
+        }
+
         if (progress is null && input is null)
         {
             return null;

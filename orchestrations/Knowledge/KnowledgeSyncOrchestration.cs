@@ -7,8 +7,11 @@ using Microsoft.DurableTask.Client;
 
 namespace CompanyHub.Orchestrations.Knowledge;
 
-/// <summary>The input of <see cref="KnowledgeSyncOrchestration"/>: the Notion database (dashed id) and who asked (<c>admin</c> or <c>schedule</c>).</summary>
-public sealed record KnowledgeSyncRequest(string DatabaseId, string By);
+/// <summary>
+/// The input of <see cref="KnowledgeSyncOrchestration"/>: the Notion database (dashed id), who asked (<c>admin</c> or
+/// <c>schedule</c>) and the run's own id (the instance id is the database's, reused by every sync of it).
+/// </summary>
+public sealed record KnowledgeSyncRequest(string DatabaseId, string By, string RunId);
 
 /// <summary>
 /// Where a sync stands (its custom status while it runs, its output when it ends): <see cref="State"/> is
@@ -18,6 +21,7 @@ public sealed record KnowledgeSyncRequest(string DatabaseId, string By);
 public sealed record KnowledgeSyncProgress(
     string DatabaseId,
     string By,
+    string RunId,
     string State,
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt = null,
@@ -72,13 +76,13 @@ public sealed class KnowledgeSyncOrchestration : TaskOrchestrator<KnowledgeSyncR
             return false;
         }
 
-        await client.StartOnceAsync(nameof(KnowledgeSyncOrchestration), new KnowledgeSyncRequest(databaseId, by), id, restartIfFinished: true, cancellationToken);
+        await client.StartOnceAsync(nameof(KnowledgeSyncOrchestration), new KnowledgeSyncRequest(databaseId, by, Guid.NewGuid().ToString("N")), id, restartIfFinished: true, cancellationToken);
         return true;
     }
 
     public override async Task<KnowledgeSyncProgress> RunAsync(TaskOrchestrationContext context, KnowledgeSyncRequest input)
     {
-        var progress = new KnowledgeSyncProgress(input.DatabaseId, input.By, KnowledgeSyncProgress.Running, Now(context));
+        var progress = new KnowledgeSyncProgress(input.DatabaseId, input.By, input.RunId, KnowledgeSyncProgress.Running, Now(context));
         context.SetCustomStatus(progress);
         var seen = new List<string>();
         string? cursor = null;

@@ -207,7 +207,7 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, INotionClient n
         return new KnowledgeSyncView(
             progress?.DatabaseId ?? input!.DatabaseId,
             instance.InstanceId,
-            broken ? KnowledgeSyncProgress.Failed : progress?.State ?? KnowledgeSyncProgress.Running,
+            broken ? KnowledgeSyncProgress.Failed : instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.State ?? KnowledgeSyncProgress.Completed : KnowledgeSyncProgress.Running,
             progress?.By ?? input?.By,
             progress?.StartedAt ?? instance.CreatedAt,
             progress?.FinishedAt ?? (broken ? instance.LastUpdatedAt : null),

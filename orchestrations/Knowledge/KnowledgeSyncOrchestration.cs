@@ -139,9 +139,11 @@ public sealed class KnowledgeSyncOrchestration : TaskOrchestrator<KnowledgeSyncR
     private static async Task<KnowledgeSyncProgress> EndAsync(TaskOrchestrationContext context, KnowledgeSyncProgress progress, bool failed)
     {
         var end = progress with { State = failed ? KnowledgeSyncProgress.Failed : KnowledgeSyncProgress.Completed, FinishedAt = Now(context) };
-        context.SetCustomStatus(end);
         await context.CallActivityAsync<bool>(RecordAudit.Name, new AuditRecord(end.FinishedAt!.Value, end.By, "knowledge.synced", null, end.DatabaseId,
             failed ? $"{end.Describe()} before failing: {end.Error}" : end.Describe(), null, failed ? "failed" : "ok"));
+
+        // The final status and the end of the instance are committed together: a sync shown as ended has ended.
+        context.SetCustomStatus(end);
         return end;
     }
 

@@ -134,6 +134,8 @@ export function renderKnowledge(main, scope) {
     try {
       const r = (await api('/api/admin/knowledge/sync', { method: 'POST', body: database.value.trim() ? { databaseId: database.value.trim() } : {} })).data;
       status.show('ok', r.started ? `Sync of ${r.sync.databaseId} started.` : `A sync of ${r.sync.databaseId} is already running.`);
+      // The pages are read again once the table sees no sync running, however fast this one was.
+      wasRunning = true;
       syncPoll.refresh();
     } catch (error) {
       const rest = showFieldErrors(error, syncFields);

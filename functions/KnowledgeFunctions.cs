@@ -1,9 +1,12 @@
 using CompanyHub.Integrations;
+using CompanyHub.Integrations.Notion;
 using CompanyHub.Integrations.Storage;
 using CompanyHub.Orchestrations;
+using CompanyHub.Orchestrations.Knowledge;
 using CompanyHub.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +18,13 @@ public sealed record KnowledgePageBody(string? Title, string? Body);
 /// <summary>The body of <c>POST /api/admin/knowledge/sync</c>: the Notion database to sync (default: <c>KNOWLEDGE_NOTION_DATABASE_ID</c>).</summary>
 public sealed record KnowledgeSyncBody(string? DatabaseId);
 
+/// <summary>A sync of a Notion database as <c>GET /api/admin/knowledge/sync/{databaseId}</c> answers it.</summary>
+public sealed record KnowledgeSyncView(
+    string DatabaseId, string InstanceId, string Status, string? By, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
+    int Batches, int Seen, int Added, int Updated, int Unchanged, int Removed, int Truncated, int Retries, string? LastError, string StatusUrl);
+
 /// <summary>The company knowledge base, managed by the admin; every agent searches it with <c>search_knowledge</c>.</summary>
-public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, KnowledgeSync sync, IAuditLog audit, IConfiguration configuration, ILogger<KnowledgeFunctions> logger)
+public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, INotionClient notion, IAuditLog audit, IConfiguration configuration, ILogger<KnowledgeFunctions> logger)
 {
     [Function("ListKnowledge")]
     public async Task<IResult> ListKnowledge(
@@ -88,53 +96,148 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, KnowledgeSync s
         return Results.NoContent();
     }
 
+    /// <summary>
+    /// Starts the durable sync of a Notion database (<see cref="KnowledgeSyncOrchestration"/>) and answers <c>202</c> with
+    /// its status URL at once; while one runs for that database, answers <c>202</c> with the running one (<c>started: false</c>).
+    /// </summary>
     [Function("SyncKnowledge")]
     public async Task<IResult> SyncKnowledge(
-        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/knowledge/sync")] HttpRequest req, KnowledgeSyncBody? body, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/knowledge/sync")] HttpRequest req, KnowledgeSyncBody? body,
+        [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var databaseId = body?.DatabaseId is { Length: > 0 } given ? given.Trim() : configuration[KnowledgeSync.DatabaseSetting];
-        if (string.IsNullOrWhiteSpace(databaseId) || databaseId.Length > 200 || FreeText.HasControlCharacters(databaseId))
+        if (DatabaseIdOf(body?.DatabaseId is { Length: > 0 } given ? given : configuration[KnowledgeSync.DatabaseSetting], out var invalid) is not { } databaseId)
         {
-            return Problems.Invalid(new Dictionary<string, string[]> { ["databaseId"] = [$"databaseId is required (a Notion database id or URL, at most 200 characters) unless {KnowledgeSync.DatabaseSetting} is set."] });
+            return invalid!;
         }
 
-        try
+        if (!notion.IsConfigured)
         {
-            var result = await sync.SyncAsync(databaseId, "admin", cancellationToken);
-            await AuditAsync(req, "knowledge.synced", databaseId, Describe(result), cancellationToken);
-            return Results.Ok(result);
+            return Problems.Unavailable("Notion is not configured: set NOTION_API_KEY.");
         }
-        catch (ToolNotConfiguredException ex)
+
+        var started = await KnowledgeSyncOrchestration.StartAsync(client, databaseId, "admin", cancellationToken);
+        if (started)
         {
-            return Problems.Unavailable(ex.Message);
+            await AuditAsync(req, "knowledge.sync.started", databaseId, null, cancellationToken);
         }
-        catch (IntegrationException ex)
-        {
-            // Nothing of a failed sync is lost: the pages synced before the failure stay, a repeat finishes the rest.
-            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Bad Gateway",
-                detail: ex is { StatusCode: { } status, ServiceMessage: { } said } ? $"{ex.Service} answered {(int)status}: {said}" : $"{ex.Service}: {ex.ServiceMessage ?? ex.Message}");
-        }
+
+        var status = await client.GetInstanceAsync(KnowledgeSyncOrchestration.InstanceId(databaseId), getInputsAndOutputs: true, cancellationToken);
+        return Results.Accepted(StatusPath(databaseId), new { started, sync = status is null ? null : View(status) });
     }
 
-    /// <summary>Syncs the Notion database named by <c>KNOWLEDGE_NOTION_DATABASE_ID</c>, when it is set, every hour.</summary>
-    [Function("SyncKnowledgeOnSchedule")]
-    public async Task SyncKnowledgeOnSchedule([TimerTrigger("0 41 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
+    /// <summary>Every Notion database's last (or running) sync, the newest first.</summary>
+    [Function("ListKnowledgeSyncs")]
+    public static async Task<IResult> ListKnowledgeSyncs(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "admin/knowledge/sync")] HttpRequest req,
+        [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (configuration[KnowledgeSync.DatabaseSetting] is not { Length: > 0 } databaseId)
+        var list = new List<KnowledgeSyncView>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = KnowledgeSyncOrchestration.InstancePrefix, FetchInputsAndOutputs = true }).WithCancellation(cancellationToken))
+        {
+            if (instance.Name == nameof(KnowledgeSyncOrchestration) && View(instance) is { } view)
+            {
+                list.Add(view);
+            }
+        }
+
+        return Results.Ok(list.OrderByDescending(v => v.StartedAt));
+    }
+
+    /// <summary>The last (or running) sync of one Notion database.</summary>
+    [Function("GetKnowledgeSync")]
+    public static async Task<IResult> GetKnowledgeSync(
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "admin/knowledge/sync/{databaseId}")] HttpRequest req, string databaseId,
+        [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        if (DatabaseIdOf(databaseId, out var invalid) is not { } id)
+        {
+            return invalid!;
+        }
+
+        return await client.GetInstanceAsync(KnowledgeSyncOrchestration.InstanceId(id), getInputsAndOutputs: true, cancellationToken) is { } instance && View(instance) is { } view
+            ? Results.Ok(view)
+            : Problems.NotFound($"Notion database '{id}' has not been synced.");
+    }
+
+    /// <summary>
+    /// Starts the sync of the Notion database named by <c>KNOWLEDGE_NOTION_DATABASE_ID</c>, when it is set, every hour. The
+    /// timer's occurrence is claimed in the store (one replica runs it); the sync itself is the durable orchestration,
+    /// which a sync already running (the admin's) absorbs.
+    /// </summary>
+    [Function("SyncKnowledgeOnSchedule")]
+    public async Task SyncKnowledgeOnSchedule([TimerTrigger("0 41 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        if (configuration[KnowledgeSync.DatabaseSetting] is not { Length: > 0 } setting)
         {
             return;
         }
 
-        try
+        if (DatabaseIdOf(setting, out _) is not { } databaseId)
         {
-            var result = await sync.SyncAsync(databaseId, "schedule", cancellationToken);
-            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "schedule", "knowledge.synced", null, databaseId, Describe(result), null, "ok"), cancellationToken);
+            logger.LogWarning("{Setting} is not a Notion database id or URL; the scheduled knowledge sync does not run.", KnowledgeSync.DatabaseSetting);
+            return;
         }
-        catch (IntegrationException ex)
+
+        if (!await KnowledgeSyncOrchestration.StartAsync(client, databaseId, "schedule", cancellationToken))
         {
-            logger.LogWarning("The scheduled knowledge sync of Notion database {DatabaseId} failed: {Reason}", databaseId, ex.Message);
-            await audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "schedule", "knowledge.synced", null, databaseId, ex.Message, null, "failed"), cancellationToken);
+            logger.LogInformation("The scheduled knowledge sync of Notion database {DatabaseId} is already running.", databaseId);
         }
+    }
+
+    /// <summary>The sync as the admin sees it, from its instance: its progress (custom status, or output once it ended) and how the instance ended.</summary>
+    internal static KnowledgeSyncView? View(OrchestrationMetadata instance)
+    {
+        var input = instance.ReadInputAs<KnowledgeSyncRequest>();
+        var progress = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? instance.ReadOutputAs<KnowledgeSyncProgress>()
+            : instance.ReadCustomStatusAs<KnowledgeSyncProgress>();
+        if (progress is not null && input is not null && progress.RunId != input.RunId)
+        {
+            // The progress of the previous sync of the database: this one has not reported yet.
+            progress = null;
+        }
+
+        if (progress is null && input is null)
+        {
+            return null;
+        }
+
+        // An instance that failed outside the sync's own handling (a bug) or was terminated: failed, with what is known.
+        var broken = instance.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
+        return new KnowledgeSyncView(
+            progress?.DatabaseId ?? input!.DatabaseId,
+            instance.InstanceId,
+            broken ? KnowledgeSyncProgress.Failed : instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.State ?? KnowledgeSyncProgress.Completed : KnowledgeSyncProgress.Running,
+            progress?.By ?? input?.By,
+            progress?.StartedAt ?? instance.CreatedAt,
+            progress?.FinishedAt ?? (broken ? instance.LastUpdatedAt : null),
+            progress?.Batches ?? 0, progress?.Seen ?? 0, progress?.Added ?? 0, progress?.Updated ?? 0, progress?.Unchanged ?? 0, progress?.Removed ?? 0,
+            progress?.Truncated ?? 0, progress?.Retries ?? 0,
+            progress?.Error ?? (broken ? $"the sync stopped: {instance.RuntimeStatus} (see the host log)" : null),
+            StatusPath(progress?.DatabaseId ?? input!.DatabaseId));
+    }
+
+    private static string StatusPath(string databaseId) => $"/api/admin/knowledge/sync/{databaseId}";
+
+    /// <summary>A Notion database id or URL in its dashed form; null with a 400 when it is missing or names none.</summary>
+    private static string? DatabaseIdOf(string? given, out IResult? invalid)
+    {
+        invalid = null;
+        var text = given?.Trim();
+        if (!string.IsNullOrEmpty(text) && text.Length <= 200 && !FreeText.HasControlCharacters(text))
+        {
+            try
+            {
+                return KnowledgeSync.NormalizeDatabaseId(text);
+            }
+            catch (ArgumentException)
+            {
+                // Answered below.
+            }
+        }
+
+        invalid = Problems.Invalid(new Dictionary<string, string[]> { ["databaseId"] = [$"databaseId is required: a Notion database id (32 hex digits) or its URL, at most 200 characters, unless {KnowledgeSync.DatabaseSetting} is set."] });
+        return null;
     }
 
     private static IResult? Invalid(KnowledgePageBody body)
@@ -156,9 +259,6 @@ public sealed class KnowledgeFunctions(IKnowledgeBase knowledge, KnowledgeSync s
     private static IResult NotFound(string pageId) => Problems.NotFound($"There is no knowledge page '{pageId}'.");
 
     private static string Short(string text) => text.Length <= 80 ? text : text[..80] + "…";
-
-    private static string Describe(KnowledgeSyncResult r) =>
-        $"{r.Added} added, {r.Updated} updated, {r.Unchanged} unchanged, {r.Removed} removed{(r.Truncated > 0 ? $", {r.Truncated} cut to {KnowledgeRules.MaxBody} characters" : "")}";
 
     private Task AuditAsync(HttpRequest req, string action, string target, string? detail, CancellationToken cancellationToken) =>
         audit.AppendAsync(new AuditRecord(DateTimeOffset.UtcNow, "admin", action, null, target, detail, TokenAuthenticator.AddressOf(req.HttpContext), "ok"), cancellationToken);

@@ -140,9 +140,9 @@ public sealed class PersonaKnowledgeMemoryTests
         await HubFlows.AssertProblemAsync(await admin.PostAsJsonAsync("/api/admin/knowledge/sync", new { }), HttpStatusCode.BadRequest);
         var handbook = tools.Notion.AddDatabase("Handbook");
         tools.Notion.AddDatabasePage(handbook.Id, "Holidays", null, "Everyone gets 28 days of holiday a year.");
-        var first = (await (await admin.PostAsJsonAsync("/api/admin/knowledge/sync", new { databaseId = handbook.Id })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var first = await KnowledgeSyncHttpTests.SyncAsync(admin, handbook.Id);
         Assert.Equal(1, first["added"]!.GetValue<int>());
-        var again = (await (await admin.PostAsJsonAsync("/api/admin/knowledge/sync", new { databaseId = handbook.Id })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var again = await KnowledgeSyncHttpTests.SyncAsync(admin, handbook.Id);
         Assert.Equal((0, 1), (again["added"]!.GetValue<int>(), again["unchanged"]!.GetValue<int>()));
         var pages = (await admin.GetFromJsonAsync<JsonArray>("/api/admin/knowledge"))!;
         Assert.Equal(["Expenses", "Holidays"], pages.Select(p => p!["title"]!.GetValue<string>()));
@@ -163,7 +163,7 @@ public sealed class PersonaKnowledgeMemoryTests
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/knowledge/{expenses}")).StatusCode);
         Assert.Empty((await admin.GetFromJsonAsync<JsonArray>("/api/admin/knowledge?q=meals"))!);
         var audit = (await HubFlows.AuditAsync(tools.Hub, "knowledge.")).Select(a => a["action"]!.GetValue<string>()).Reverse();
-        Assert.Equal(["knowledge.page.created", "knowledge.page.updated", "knowledge.synced", "knowledge.synced", "knowledge.page.deleted"], audit);
+        Assert.Equal(["knowledge.page.created", "knowledge.page.updated", "knowledge.sync.started", "knowledge.synced", "knowledge.sync.started", "knowledge.synced", "knowledge.page.deleted"], audit);
     }
 
     private static Task<ToolHub> StartAsync(FakeOpenAi llm) =>

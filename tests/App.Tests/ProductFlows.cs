@@ -46,6 +46,7 @@ public static class ProductFlows
         Approval(ProposalTypes.MessageAgent, EnsureMailbox.Name, async run => new JsonObject { ["agentId"] = await run.OnboardAsync(Bob, "Bob"), ["text"] = $"Status on Acme? {run.State["tag"]}" }, VerifyMessageAsync),
         new("agent-turn", CallLlm.Name, run => run.OnboardAsync(Alice, "Alice"), SendChatAsync, VerifyTurnAsync),
         new("broadcast", EnsureMailbox.Name, OnboardBothAsync, BroadcastAsync, VerifyBroadcastAsync),
+        new("knowledge-sync", SyncKnowledgeBatch.Name, AddHandbookAsync, SyncKnowledgeAsync, VerifyKnowledgeSyncAsync),
     ];
 
     /// <summary>
@@ -58,6 +59,36 @@ public static class ProductFlows
     };
 
     public static ProductFlow ByName(string name) => All.Append(Backup).Single(f => f.Name == name);
+
+    /// <summary>A Notion database of two pages, for the admin to sync into the knowledge base.</summary>
+    private static Task AddHandbookAsync(CrashRun run)
+    {
+        run.State["tag"] = Guid.NewGuid().ToString("N")[..10];
+        var handbook = run.Notion.AddDatabase("Handbook");
+        run.Notion.AddDatabasePage(handbook.Id, "Holidays", null, $"Everyone gets 28 days of holiday a year {run.State["tag"]}.");
+        run.Notion.AddDatabasePage(handbook.Id, "Travel", null, $"Book trains for trips under four hours {run.State["tag"]}.");
+        run.State["database"] = handbook.Id;
+        return Task.CompletedTask;
+    }
+
+    private static async Task SyncKnowledgeAsync(CrashRun run)
+    {
+        using var admin = run.Admin();
+        using var response = await admin.PostAsJsonAsync("/api/admin/knowledge/sync", new { databaseId = run.State["database"] });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The sync resumed and completed: both pages in the base once (a repeated page of results changes nothing), both searchable.</summary>
+    private static async Task VerifyKnowledgeSyncAsync(CrashRun run, string point)
+    {
+        JsonNode status = new JsonObject();
+        await run.WaitUntilAsync(async () => (status = await run.GetAsync($"/api/admin/knowledge/sync/{run.State["database"]}"))["status"]!.GetValue<string>() != "running", "the knowledge sync to end");
+        Assert.True(status["status"]!.GetValue<string>() == "completed", status.ToJsonString());
+        Assert.Equal(2, status["seen"]!.GetValue<int>());
+        Assert.Equal(2, status["added"]!.GetValue<int>() + status["unchanged"]!.GetValue<int>());
+        Assert.Equal(["Holidays", "Travel"], (await run.GetAsync("/api/admin/knowledge")).AsArray().Select(p => p!["title"]!.GetValue<string>()));
+        Assert.Equal(2, (await run.GetAsync($"/api/admin/knowledge?q={run.State["tag"]}")).AsArray().Count);
+    }
 
     private static async Task ProposeEmailAsync(CrashRun run)
     {

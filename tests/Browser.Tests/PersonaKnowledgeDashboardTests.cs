@@ -79,4 +79,27 @@ public sealed class PersonaKnowledgeDashboardTests(HubFixture fixture)
         await Expect(orchestrator.GetByLabel("Standing instructions")).ToHaveAttributeAsync("placeholder", new System.Text.RegularExpressions.Regex("Onboarding"));
         errors.AssertNone();
     }
+
+    [Fact]
+    public async Task Admin_SyncsANotionDatabase_AndSeesTheSyncCompleteWithItsCounts()
+    {
+        var handbook = fixture.Notion.AddDatabase("Browser handbook");
+        fixture.Notion.AddDatabasePage(handbook.Id, "Bike shed", null, "Bicycles go in the courtyard shed, code 4512.");
+        await using var context = await fixture.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = PageErrors.Watch(page);
+        await page.GotoAsync(fixture.Hub.Link(fixture.Api.AdminToken) + "#/knowledge");
+
+        var sync = page.GetByRole(AriaRole.Form, new() { Name = "Sync a Notion database" });
+        await sync.GetByLabel("Notion database").FillAsync(handbook.Id);
+        await sync.GetByRole(AriaRole.Button, new() { Name = "Sync now" }).ClickAsync();
+        await Expect(page.Locator("#knowledge-status")).ToContainTextAsync($"Sync of {handbook.Id} started.");
+
+        // The sync's row turns completed with its counts; the synced page appears in the list of pages.
+        var row = page.Locator("#knowledge-syncs tr", new() { HasText = handbook.Id });
+        await Expect(row).ToContainTextAsync("completed");
+        await Expect(row.GetByRole(AriaRole.Cell).Nth(6)).ToHaveTextAsync("1");
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "Bike shed" })).ToBeVisibleAsync();
+        errors.AssertNone();
+    }
 }

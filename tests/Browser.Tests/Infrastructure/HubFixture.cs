@@ -17,6 +17,9 @@ public sealed class HubFixture : IAsyncLifetime
 
     public HubProcess Hub => _hub ?? throw new InvalidOperationException("The hub is not started.");
 
+    /// <summary>Gets the fake Notion the hub is pointed at (its databases are what the admin's knowledge sync reads).</summary>
+    public CompanyHub.Fakes.Notion.FakeNotion Notion => _notion ?? throw new InvalidOperationException("The fake Notion is not started.");
+
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser is not started.");
 
     public HubApi Api { get; private set; } = null!;

@@ -1,11 +1,12 @@
 // Admin › Knowledge: the company knowledge base every agent searches (search_knowledge). Pages written here (text
-// or Markdown), pages synced from a Notion database, a search box that runs the agents' search.
+// or Markdown), pages synced from a Notion database (each sync a durable orchestration: its progress shown here while it
+// runs), a search box that runs the agents' search.
 
 import { api, enc } from '../api.js';
-import { h, replace, field, time } from '../dom.js';
+import { h, replace, field, time, badge } from '../dom.js';
 import { confirmDialog, errorState, statusLine, showFieldErrors } from '../ui.js';
 
-export function renderKnowledge(main) {
+export function renderKnowledge(main, scope) {
   const list = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const status = statusLine();
   status.id = 'knowledge-status';
@@ -90,19 +91,52 @@ export function renderKnowledge(main) {
     }
   }
 
-  // Sync a Notion database now.
+  // Sync a Notion database now: the sync runs in the background; its progress shows in the table below.
   const database = h('input', { type: 'text', name: 'databaseId', maxlength: 200, placeholder: 'Notion database id or URL (empty: KNOWLEDGE_NOTION_DATABASE_ID)' });
-  const syncFields = { databaseId: field('Notion database', database, 'Its pages are copied in; changed ones replaced, removed ones deleted. Also hourly when KNOWLEDGE_NOTION_DATABASE_ID is set.') };
+  const syncFields = { databaseId: field('Notion database', database, 'Its pages are copied in; changed ones replaced, deleted or archived ones removed. Also hourly when KNOWLEDGE_NOTION_DATABASE_ID is set.') };
   const syncButton = h('button', { type: 'submit' }, 'Sync now');
   const syncForm = h('form', { 'aria-label': 'Sync a Notion database' }, syncFields.databaseId, h('div', { class: 'actions' }, syncButton));
+  const syncs = h('div', { id: 'knowledge-syncs' });
+  let running = false;
+  let wasRunning = false;
+  const syncPoll = scope.poll(async () => {
+    try {
+      const list = (await api('/api/admin/knowledge/sync')).data ?? [];
+      running = list.some((x) => x.status === 'running');
+      replace(syncs, list.length === 0 ? h('p', { class: 'empty' }, 'No Notion database synced yet.') : h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Notion database', 'Status', 'By', 'Started', 'Finished', 'Pages seen', 'Added', 'Updated', 'Removed', 'Retries', 'Last error'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, list.map((x) => h('tr', {},
+          h('td', { class: 'mono' }, x.databaseId),
+          h('td', {}, badge(x.status === 'completed' ? 'ok' : x.status === 'failed' ? 'bad' : 'warn', x.status)),
+          h('td', {}, x.by ?? ''),
+          h('td', { class: 'nowrap' }, time(x.startedAt)),
+          h('td', { class: 'nowrap' }, x.finishedAt ? time(x.finishedAt) : ''),
+          h('td', {}, String(x.seen)),
+          h('td', {}, String(x.added)),
+          h('td', {}, String(x.updated)),
+          h('td', {}, String(x.removed)),
+          h('td', {}, String(x.retries)),
+          h('td', { class: 'wrap small' }, x.lastError ?? '')))))));
+      if (wasRunning && !running) {
+        await load();
+      }
+
+      wasRunning = running;
+    } catch (error) {
+      replace(syncs, errorState(error, 'The syncs'));
+    }
+  }, () => (running ? 1000 : 15000));
+
   syncForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     showFieldErrors(null, syncFields);
     syncButton.disabled = true;
     try {
       const r = (await api('/api/admin/knowledge/sync', { method: 'POST', body: database.value.trim() ? { databaseId: database.value.trim() } : {} })).data;
-      status.show('ok', `Synced: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed.`);
-      await load();
+      status.show('ok', r.started ? `Sync of ${r.sync.databaseId} started.` : `A sync of ${r.sync.databaseId} is already running.`);
+      // The pages are read again once the table sees no sync running, however fast this one was.
+      wasRunning = true;
+      syncPoll.refresh();
     } catch (error) {
       const rest = showFieldErrors(error, syncFields);
       status.show('error', rest.length ? rest.join(' ') : error.message);
@@ -132,6 +166,6 @@ export function renderKnowledge(main) {
     status,
     h('section', { class: 'panel', 'aria-label': 'Pages' }, list),
     h('section', { class: 'panel', 'aria-label': 'Add or edit a page' }, form),
-    h('section', { class: 'panel', 'aria-label': 'Notion sync' }, syncForm),
+    h('section', { class: 'panel', 'aria-label': 'Notion sync' }, syncForm, syncs),
     h('section', { class: 'panel', 'aria-label': 'Search' }, searchForm));
 }

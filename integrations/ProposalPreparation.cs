@@ -29,8 +29,7 @@ public sealed class ProposalPreparation(GoogleCredentials google, IGmailClient g
         GmailDraft draft;
         try
         {
-            var (token, _) = await google.AccessTokenAsync(agentId, GoogleScopes.GmailCompose, cancellationToken);
-            draft = await gmail.GetDraftAsync(token, draftId, GmailMessageFormat.Full, cancellationToken);
+            draft = await google.CallAsync(agentId, GoogleScopes.GmailCompose, (token, _) => gmail.GetDraftAsync(token, draftId, GmailMessageFormat.Full, cancellationToken), cancellationToken);
         }
         catch (ToolNotConfiguredException ex)
         {

@@ -38,21 +38,19 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                 }, cancellationToken);
 
                 case ProposalTypes.CreateGmailDraft:
+                    return await google.CallAsync(request.AgentId, GoogleScopes.GmailCompose, async (token, email) =>
                 {
-                    var (token, email) = await google.AccessTokenAsync(request.AgentId, GoogleScopes.GmailCompose, cancellationToken);
-
                     // As for send_email: the draft's Message-ID comes from the idempotency key, and an earlier attempt's draft is found by it.
                     var (draft, earlier) = await GmailSendOnce.CreateDraftAsync(gmail, token, await EmailAsync(p, token, email, cancellationToken), request.IdempotencyKey, cancellationToken);
                     return new ActionResult(true, earlier ? $"draft saved (Gmail draft {draft.Id}; an earlier attempt had already saved it)" : $"draft saved (Gmail draft {draft.Id})");
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.SendGmailDraft:
-                    return await SendDraftAsync(request.AgentId, p, cancellationToken);
+                    return await google.CallAsync(request.AgentId, GoogleScopes.GmailCompose, (token, _) => SendDraftAsync(token, p, cancellationToken), cancellationToken);
 
                 case ProposalTypes.CreateGoogleDoc:
+                    return await google.CallAsync(request.AgentId, GoogleScopes.DriveFile, async (token, _) =>
                 {
-                    var (token, _) = await google.AccessTokenAsync(request.AgentId, GoogleScopes.DriveFile, cancellationToken);
-
                     // The Doc is created empty and tagged with the proposal in one request; a retry finds it by the tag
                     // instead of creating a second one, and inserts the text only while the Doc is still empty.
                     var tag = Hash(request.IdempotencyKey);
@@ -65,7 +63,7 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
                     }
 
                     return new ActionResult(true, $"created ({doc.WebViewLink ?? doc.Id})");
-                }
+                }, cancellationToken);
 
                 case ProposalTypes.CreateCalendarEvent:
                     return await google.CallAsync(request.AgentId, null, async (token, _) =>
@@ -296,9 +294,8 @@ public sealed class ProposalActionRunner(GoogleCredentials google, IGmailClient 
     /// id). A draft that is gone was sent — by an earlier attempt whose answer was lost, or in Gmail — when its
     /// Message-ID is in the sent mail; otherwise it was deleted, and nothing is sent.
     /// </summary>
-    private async Task<ActionResult> SendDraftAsync(string agentId, JsonObject p, CancellationToken cancellationToken)
+    private async Task<ActionResult> SendDraftAsync(string token, JsonObject p, CancellationToken cancellationToken)
     {
-        var (token, _) = await google.AccessTokenAsync(agentId, GoogleScopes.GmailCompose, cancellationToken);
         var draftId = Text(p, "draftId");
         GmailDraft? draft;
         try
@@ -429,12 +426,11 @@ public sealed class ReadToolRunner(GoogleCredentials google, IGmailClient gmail,
         return message with { Labels = LabelNames(message.Labels, await gmail.ListLabelsAsync(token, cancellationToken)) };
     }, cancellationToken);
 
-    private async Task<object> GmailDraftsAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken)
+    private Task<object> GmailDraftsAsync(string agentId, JsonObject arguments, CancellationToken cancellationToken) => google.CallAsync<object>(agentId, null, async (token, _) =>
     {
-        var (token, _) = await google.AccessTokenAsync(agentId, cancellationToken);
         var drafts = await gmail.ListDraftsAsync(token, ProposalValidator.Text(arguments, "query") ?? "", Int(arguments, "maxResults", 10, 25), cancellationToken);
         return drafts.Select(d => new { d.Id, d.Message.To, d.Message.Cc, d.Message.Subject, d.Message.Snippet, Updated = d.Message.Date });
-    }
+    }, cancellationToken);
 
     private static string[] LabelNames(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> names) =>
         [.. ids.Select(id => names.GetValueOrDefault(id, id))];

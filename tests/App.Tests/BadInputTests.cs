@@ -520,6 +520,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
             ["key"] = "default",
             ["pageId"] = KnowledgePageId,
             ["factId"] = "m-0",
+            ["databaseId"] = "0123abcd-0123-4567-89ab-0123456789ab",
         };
 
         /// <summary>The credentials a valid request of the route would use: Alice's token on her own routes, the admin's elsewhere.</summary>

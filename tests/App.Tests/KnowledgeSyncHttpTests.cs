@@ -70,10 +70,9 @@ public sealed class KnowledgeSyncHttpTests
     [Fact]
     public async Task NotionFailingTransientlyOnAPageOfResults_IsWaitedOut_AndTheSyncCompletes_APermanentFailureEndsItFailedWithoutTheKey()
     {
-        await using var tools = await ToolHub.StartAsync(Tools.Notion);
+        var (hub, handbook) = await StartWithHandbookAsync();
+        await using var tools = hub;
         using var admin = tools.Admin();
-        var handbook = tools.Notion.AddDatabase("Handbook");
-        tools.Notion.AddDatabasePage(handbook.Id, "Holidays", null, "Everyone gets 28 days of holiday a year.");
 
         // A 503, then a 429 asking for a second: both waited out on durable timers.
         tools.Notion.FailNext(1, 503, "Notion is down for maintenance.", NotionEndpoints.DataSourcesQuery);
@@ -104,10 +103,9 @@ public sealed class KnowledgeSyncHttpTests
     [Fact]
     public async Task APageArchivedInNotion_IsRemovedFromTheBase_OnTheNextSync()
     {
-        await using var tools = await ToolHub.StartAsync(Tools.Notion);
+        var (hub, handbook) = await StartWithHandbookAsync();
+        await using var tools = hub;
         using var admin = tools.Admin();
-        var handbook = tools.Notion.AddDatabase("Handbook");
-        tools.Notion.AddDatabasePage(handbook.Id, "Holidays", null, "Everyone gets 28 days of holiday a year.");
         var travel = tools.Notion.AddDatabasePage(handbook.Id, "Travel", null, "Book trains for trips under four hours.");
         var (_, location) = await StartAsync(admin, handbook.Id);
         Assert.Equal(2, (await WaitForEndAsync(admin, location))["added"]!.GetValue<int>());
@@ -124,10 +122,9 @@ public sealed class KnowledgeSyncHttpTests
     [Fact]
     public async Task TwoStartsWhileASyncRuns_RunOneSync_TheSecondAnswersTheRunningOne()
     {
-        await using var tools = await ToolHub.StartAsync(Tools.Notion);
+        var (hub, handbook) = await StartWithHandbookAsync();
+        await using var tools = hub;
         using var admin = tools.Admin();
-        var handbook = tools.Notion.AddDatabase("Handbook");
-        tools.Notion.AddDatabasePage(handbook.Id, "Holidays", null, "Everyone gets 28 days of holiday a year.");
 
         // Notion holds the first page of results until the second start has been answered.
         var queried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -168,10 +165,9 @@ public sealed class KnowledgeSyncHttpTests
     [Fact]
     public async Task TheHourlyTimer_StartsTheDurableSyncOfTheConfiguredDatabase_BySchedule()
     {
-        await using var tools = await ToolHub.StartAsync(Tools.Notion);
+        var (hub, handbook) = await StartWithHandbookAsync();
+        await using var tools = hub;
         using var admin = tools.Admin();
-        var handbook = tools.Notion.AddDatabase("Handbook");
-        tools.Notion.AddDatabasePage(handbook.Id, "Holidays", null, "Everyone gets 28 days of holiday a year.");
 
         // The timer's function as the host runs it at its occurrence, with the database configured (the fake made its id just now).
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(KnowledgeSync.DatabaseSetting, handbook.Id.Replace("-", "", StringComparison.Ordinal))]).Build();
@@ -183,6 +179,15 @@ public sealed class KnowledgeSyncHttpTests
         var audit = Assert.Single(await HubFlows.AuditAsync(tools.Hub, "knowledge.synced"));
         Assert.Equal("schedule", audit["actor"]!.GetValue<string>());
         Assert.Single((await admin.GetFromJsonAsync<JsonArray>("/api/admin/knowledge?q=holiday"))!);
+    }
+
+    /// <summary>A hub with Notion, and a Notion database "Handbook" holding one page, "Holidays".</summary>
+    private static async Task<(ToolHub Tools, FakeNotionDatabase Handbook)> StartWithHandbookAsync()
+    {
+        var tools = await ToolHub.StartAsync(Tools.Notion);
+        var handbook = tools.Notion.AddDatabase("Handbook");
+        tools.Notion.AddDatabasePage(handbook.Id, "Holidays", null, "Everyone gets 28 days of holiday a year.");
+        return (tools, handbook);
     }
 
     /// <summary>Archives a Notion page through the fake's API, as someone in Notion would.</summary>

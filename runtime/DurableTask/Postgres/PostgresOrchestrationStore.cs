@@ -69,6 +69,14 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         {
             SearchPath = Schema,
             MaxPoolSize = Math.Max(4, options.MaxPoolSize),
+
+            // The store keeps no session state on a pooled connection (its settings are the connection's startup
+            // options, its locks and LISTEN live on the listener's own connection), so a returned connection needs no
+            // DISCARD ALL — which would also drop the prepared statements: the store's few statements, run thousands of
+            // times, are prepared once per connection instead of parsed and planned at every execution.
+            NoResetOnClose = true,
+            MaxAutoPrepare = 64,
+            AutoPrepareMinUsages = 2,
         };
 
         // An Application Name in the connection string (one per replica) tells the hosts apart in pg_stat_activity.

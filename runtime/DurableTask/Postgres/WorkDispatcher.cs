@@ -8,7 +8,9 @@ internal sealed partial class PostgresOrchestrationStore
     /// <summary>
     /// Leases work for the worker loops waiting in <see cref="TakeAsync"/>: one query leases up to as many items as
     /// loops wait (so work is never leased ahead of a free slot), and the same round trip reads how long until the next
-    /// delayed item is due (by the database's clock). Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll.
+    /// delayed item is due (by the database's clock). Idle, it sleeps until a notification, a new waiter, the next due time or the safety poll;
+    /// a new waiter alone costs no query unless one is owed (work may have come, the last batch was full, or the time set by
+    /// the last query has come).
     /// Wake-ups coalesce: any number of them before a query starts cost that one query.
     /// </summary>
     private sealed class WorkDispatcher<T>(PostgresOrchestrationStore store, string queue, Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, TimeSpan? NextDueIn)>> lease)
@@ -18,6 +20,10 @@ internal sealed partial class PostgresOrchestrationStore
         private int _waiting;
         private long _queries;
 
+        // 1 when work may have come since the last query (a notification, a commit, a release): the next query with
+        // demand is owed. A new waiter alone owes none — an empty queue stays empty until one of those says otherwise.
+        private int _hint = 1;
+
         /// <summary>Gets how many lease queries this dispatcher has run.</summary>
         public long Queries => Interlocked.Read(ref _queries);
 
@@ -25,7 +31,7 @@ internal sealed partial class PostgresOrchestrationStore
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, store._shutdown.Token);
             Interlocked.Increment(ref _waiting);
-            Pulse();
+            Wake();
             try
             {
                 return await _ready.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
@@ -42,6 +48,13 @@ internal sealed partial class PostgresOrchestrationStore
 
         /// <summary>Wakes the dispatcher: there may be new work.</summary>
         public void Pulse()
+        {
+            Volatile.Write(ref _hint, 1);
+            Wake();
+        }
+
+        /// <summary>Wakes the dispatcher to look at its demand (a new waiter); it queries only when work may be there.</summary>
+        private void Wake()
         {
             try
             {
@@ -74,6 +87,11 @@ internal sealed partial class PostgresOrchestrationStore
             var minPoll = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, store._options.MaxPollInterval.Ticks / 4));
             var poll = minPoll;
             var failures = 0;
+
+            // A query is owed regardless of hints: at the start, after a failure or a full batch (more may be there),
+            // and at the time the last query set (the safety poll, or the next due item or lease expiry).
+            var look = true;
+            var lookAt = 0L;
             while (!stop.IsCancellationRequested)
             {
                 // Every wake-up so far (a notification read, a commit of this host's, a new waiter) is about work
@@ -82,8 +100,9 @@ internal sealed partial class PostgresOrchestrationStore
                 _signal.Wait(0, CancellationToken.None);
                 var wait = Timeout.InfiniteTimeSpan;
                 var demand = Volatile.Read(ref _waiting) - _ready.Reader.Count;
-                if (demand > 0)
+                if (demand > 0 && (look | Interlocked.Exchange(ref _hint, 0) == 1 | System.Diagnostics.Stopwatch.GetTimestamp() >= lookAt))
                 {
+                    look = false;
                     var take = Math.Min(demand, Math.Max(1, store._options.MaxBatchSize));
                     (IReadOnlyList<T> Items, TimeSpan? NextDueIn) result;
                     try
@@ -99,6 +118,7 @@ internal sealed partial class PostgresOrchestrationStore
                     catch (Exception ex)
                     {
                         failures++;
+                        look = true;
                         if (IsUnavailable(ex))
                         {
                             store.ReportUnreachable(ex);
@@ -132,6 +152,7 @@ internal sealed partial class PostgresOrchestrationStore
                         poll = minPoll;
                         if (result.Items.Count == take)
                         {
+                            look = true;
                             continue;
                         }
                     }
@@ -143,6 +164,14 @@ internal sealed partial class PostgresOrchestrationStore
                         // An interval measured by the database's clock: this host's wall clock plays no part.
                         wait = until < TimeSpan.Zero ? TimeSpan.Zero : until < wait ? until + TimeSpan.FromMilliseconds(1) : wait;
                     }
+
+                    lookAt = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+                }
+                else if (demand > 0)
+                {
+                    // Nothing says work came: sleep until a hint or the time the last query set.
+                    var left = lookAt - System.Diagnostics.Stopwatch.GetTimestamp();
+                    wait = TimeSpan.FromSeconds(Math.Max(0, left) / (double)System.Diagnostics.Stopwatch.Frequency);
                 }
 
                 try

@@ -85,6 +85,35 @@ public sealed class PostgresNotificationTests
         Assert.Equal(P.HistoryEvent.EventTypeOneofCase.EventRaised, Assert.Single(item.Messages).Event.EventTypeCase);
     }
 
+    [Fact]
+    public async Task OneHost_ALoopComingBackForWork_QueriesOnlyWhenWorkMayHaveCome()
+    {
+        // Arrange: the host's loop has looked once (an empty queue) and gave up its wait.
+        using var location = new TempDirectory();
+        await using var store = await OpenAsync(location.Path);
+        using (var first = new CancellationTokenSource())
+        {
+            var looked = store.LockNextOrchestrationWorkItemAsync(first.Token);
+            await WaitForQueriesAsync(store, 1);
+            await first.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => looked);
+        }
+
+        // Act 1: a loop comes back for work; nothing was committed since the empty answer.
+        using var timeout = new CancellationTokenSource(Prompt);
+        var next = store.LockNextOrchestrationWorkItemAsync(timeout.Token);
+        await Task.Delay(300);
+        var queriesWhileNothingCame = store.OrchestrationLeaseQueries;
+
+        // Act 2: work comes.
+        await store.CreateInstanceAsync(Start("later"), replaceTerminal: true, CancellationToken.None);
+        var item = await next;
+
+        // Assert: the returning loop cost no query; the new work was leased.
+        Assert.Equal(1, queriesWhileNothingCame);
+        Assert.Equal("later", item.InstanceId);
+    }
+
     private static (bool Orchestrations, bool Activities, bool AllInstances, string Instances) Wakes(PostgresOrchestrationStore.Notification n) =>
         (n.Orchestrations, n.Activities, n.AllInstances, string.Join(',', n.Instances));
 

@@ -329,6 +329,10 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
                 }
 
                 _listening = true;
+
+                // Anything committed while nobody listened: look again, and let every waiter re-read (before the start
+                // goes on, so that the first look of the worker loops answers this too).
+                WakeEverything();
                 _listeningOnce.TrySetResult();
                 failures = 0;
                 ReportReachable();
@@ -338,9 +342,6 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
                 {
                     _sweepNow.Release();
                 }
-
-                // Anything committed while nobody listened: look again, and let every waiter re-read.
-                WakeEverything();
                 while (!stop.IsCancellationRequested)
                 {
                     if (!await connection.WaitAsync(TimeSpan.FromSeconds(10), stop).ConfigureAwait(false))

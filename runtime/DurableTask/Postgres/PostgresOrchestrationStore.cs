@@ -72,11 +72,8 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
 
             // The store keeps no session state on a pooled connection (its settings are the connection's startup
             // options, its locks and LISTEN live on the listener's own connection), so a returned connection needs no
-            // DISCARD ALL — which would also drop the prepared statements: the store's few statements, run thousands of
-            // times, are prepared once per connection instead of parsed and planned at every execution.
+            // DISCARD ALL (and the lease connections keep their prepared statements).
             NoResetOnClose = true,
-            MaxAutoPrepare = 64,
-            AutoPrepareMinUsages = 2,
         };
 
         // An Application Name in the connection string (one per replica) tells the hosts apart in pg_stat_activity.
@@ -309,6 +306,11 @@ internal sealed partial class PostgresOrchestrationStore : IOrchestrationStore
         var leases = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
         leases.Options = string.IsNullOrWhiteSpace(leases.Options) ? "-c synchronous_commit=off" : leases.Options + " -c synchronous_commit=off";
         leases.ApplicationName = builder.ApplicationName + " (leases)";
+
+        // Their few statements (the lease queries, the read of a step's messages, the commit of activity results) run
+        // thousands of times and never fail on a constraint: they are prepared after their second use on a connection.
+        leases.MaxAutoPrepare = 16;
+        leases.AutoPrepareMinUsages = 2;
         return leases;
     }
 

@@ -193,8 +193,14 @@ function chatPanel(scope, stream, agentId, agent, onDecision, asAdmin) {
       log.scrollTop = log.scrollHeight;
     }
   }).on('agent', (a) => {
+    // The agent stopped working: its answer is stored by now, so read the conversation in case its message event was
+    // missed (a reconnecting stream, an event dropped for a slow reader).
+    const finished = serverWorking && !a.working;
     serverWorking = !!a.working;
     updateWorking();
+    if (finished) {
+      poller.refresh();
+    }
   });
 
   textarea.addEventListener('keydown', (event) => {

@@ -64,16 +64,16 @@ internal sealed partial class PostgresOrchestrationStore
         ON CONFLICT (instance_id) DO UPDATE SET ready_at = LEAST(instance_queue.ready_at, excluded.ready_at)
         """;
 
-    // Deletes the activities whose lease ($2) is still this host's and queues the results of exactly those (as
-    // EnqueueSql does); returns the ids of the activities committed.
+    // Deletes the activities whose lease ($2) is still this host's and queues the results of exactly those, due at
+    // once (as EnqueueSql does a message due now); returns the ids of the activities committed.
     private const string CommitResultsSql = """
         WITH done AS (
             DELETE FROM tasks t USING unnest($1::bigint[], $2::bigint[]) AS u(id, token) WHERE t.id = u.id AND t.lock_token = u.token
             RETURNING t.id),
         ins AS (
             INSERT INTO messages (instance_id, visible_at, is_control, event, target_execution)
-            SELECT r.i, CASE WHEN r.v <= $7 THEN now() ELSE r.v END, false, r.e, r.x
-            FROM unnest($1::bigint[], $3::text[], $4::timestamptz[], $5::bytea[], $6::text[]) WITH ORDINALITY AS r(id, i, v, e, x, n)
+            SELECT r.i, now(), false, r.e, r.x
+            FROM unnest($1::bigint[], $3::text[], $4::bytea[], $5::text[]) WITH ORDINALITY AS r(id, i, e, x, n)
             WHERE r.id IN (SELECT id FROM done)
             ORDER BY r.n
             RETURNING instance_id, visible_at),
@@ -870,7 +870,6 @@ internal sealed partial class PostgresOrchestrationStore
     {
         // One statement batch: lock the instances' queue rows (in order), delete the activities still leased by this
         // host and queue the results of exactly those, then the wake-up.
-        var now = HostNow();
         var committed = new HashSet<long>();
         await using var batch = new NpgsqlBatch(connection, tx)
         {
@@ -882,10 +881,8 @@ internal sealed partial class PostgresOrchestrationStore
                     group.Select(p => p.WorkItem.Task.Id).ToArray(),
                     group.Select(p => p.WorkItem.LockToken).ToArray(),
                     group.Select(p => p.WorkItem.Task.InstanceId).ToArray(),
-                    group.Select(p => RoundUp(now)).ToArray(),
                     group.Select(p => HistoryEvents.Encode(p.Result)).ToArray(),
-                    group.Select(p => p.WorkItem.Task.ExecutionId).ToArray(),
-                    now),
+                    group.Select(p => p.WorkItem.Task.ExecutionId).ToArray()),
                 Cmd("SELECT pg_notify($1, $2)", _channel, Flags("o")),
             },
         };

@@ -88,9 +88,8 @@ internal sealed partial class PostgresOrchestrationStore
             var poll = minPoll;
             var failures = 0;
 
-            // A query is owed regardless of hints: at the start, after a failure or a full batch (more may be there),
-            // and at the time the last query set (the safety poll, or the next due item or lease expiry).
-            var look = true;
+            // When a query is owed regardless of hints (a Stopwatch timestamp): the time the last query set (the safety
+            // poll, or the next due item or lease expiry); 0 — at once — at the start, after a failure or a full batch.
             var lookAt = 0L;
             while (!stop.IsCancellationRequested)
             {
@@ -100,9 +99,8 @@ internal sealed partial class PostgresOrchestrationStore
                 _signal.Wait(0, CancellationToken.None);
                 var wait = Timeout.InfiniteTimeSpan;
                 var demand = Volatile.Read(ref _waiting) - _ready.Reader.Count;
-                if (demand > 0 && (look | Interlocked.Exchange(ref _hint, 0) == 1 | System.Diagnostics.Stopwatch.GetTimestamp() >= lookAt))
+                if (demand > 0 && (Interlocked.Exchange(ref _hint, 0) == 1 | System.Diagnostics.Stopwatch.GetTimestamp() >= lookAt))
                 {
-                    look = false;
                     var take = Math.Min(demand, Math.Max(1, store._options.MaxBatchSize));
                     (IReadOnlyList<T> Items, TimeSpan? NextDueIn) result;
                     try
@@ -118,7 +116,7 @@ internal sealed partial class PostgresOrchestrationStore
                     catch (Exception ex)
                     {
                         failures++;
-                        look = true;
+                        lookAt = 0;
                         if (IsUnavailable(ex))
                         {
                             store.ReportUnreachable(ex);
@@ -152,7 +150,7 @@ internal sealed partial class PostgresOrchestrationStore
                         poll = minPoll;
                         if (result.Items.Count == take)
                         {
-                            look = true;
+                            lookAt = 0;
                             continue;
                         }
                     }
